@@ -1,0 +1,62 @@
+/*
+ * error.h - formocr's error codes and the error record every stage fills.
+ *
+ * Every library function that can fail returns 0 on success or a negative
+ * fo_err code, and, when given a non-NULL fo_error, writes a one-line,
+ * lowercase message there saying what failed ("not an image (unknown
+ * format)").  The message never names the input file: the caller knows it
+ * and prefixes it.  Library code never prints and never exits.
+ */
+#ifndef FORMOCR_ERROR_H
+#define FORMOCR_ERROR_H
+
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Fixed numbers: they may be stored and compared across versions. */
+typedef enum fo_err {
+    FO_OK = 0,
+    FO_ERR_NOMEM = -1,       /* allocation failed */
+    FO_ERR_IO = -2,          /* a file could not be read or written */
+    FO_ERR_FORMAT = -3,      /* not an image, or a format formocr does not read */
+    FO_ERR_CORRUPT = -4,     /* image data is damaged or truncated */
+    FO_ERR_LIMIT = -5,       /* input exceeds a configured limit */
+    FO_ERR_TEMPLATE = -6,    /* template invalid */
+    FO_ERR_USAGE = -7,       /* invalid argument from the caller */
+    FO_ERR_OCR = -8,         /* the OCR engine failed */
+    FO_ERR_OUTPUT = -9,      /* an output could not be written */
+    FO_ERR_LOCKED = -10,     /* another process holds the output */
+    FO_ERR_EXISTS = -11      /* refusing to overwrite something */
+} fo_err;
+
+enum { FO_ERROR_MESSAGE_MAX = 1024 };
+
+typedef struct fo_error {
+    int code;                          /* an fo_err value */
+    char message[FO_ERROR_MESSAGE_MAX]; /* one line, no trailing newline */
+} fo_error;
+
+/* Short generic text for a code ("out of memory"); never NULL. */
+const char *fo_strerror(int code);
+
+/*
+ * Records code and a printf-style message in err (which may be NULL) and
+ * returns code, so that a failing path can `return fo_error_set(...)`.
+ */
+int fo_error_set(fo_error *err, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Prepends "prefix: " to err's message (used to add context on the way up). */
+void fo_error_prefix(fo_error *err, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* Resets err to FO_OK with an empty message; accepts NULL. */
+void fo_error_clear(fo_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,156 @@
+/*
+ * template.h - form templates (format "formocr-template/1", DESIGN.md §3).
+ *
+ * A template is a JSON file naming a form, its pages and, on each page, the
+ * reference image (the blank form at the template's dpi) and the fields to
+ * read.  Loading parses with jansson and validates everything a later stage
+ * relies on, so that the stages never check a template again: names, types,
+ * exactly one geometry per field, boxes inside the page, patterns that
+ * compile, reference images inside the template's folder that load.  Errors
+ * name the file, line and column.
+ *
+ * A loaded fo_template is immutable and may be shared by worker threads.
+ */
+#ifndef FORMOCR_TEMPLATE_H
+#define FORMOCR_TEMPLATE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "formocr/error.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct Pix;
+
+#define FO_TEMPLATE_FORMAT "formocr-template/1"
+
+typedef enum fo_field_type {
+    FO_FIELD_TEXT,
+    FO_FIELD_INTEGER,
+    FO_FIELD_DECIMAL,
+    FO_FIELD_DATE,
+    FO_FIELD_CHECKBOX,
+    FO_FIELD_CHOICE,
+    FO_FIELD_SIGNATURE
+} fo_field_type;
+
+typedef enum fo_geometry {
+    FO_GEOM_BOX,     /* one zone, optionally split in `comb` equal cells */
+    FO_GEOM_LINES,   /* several one-line zones read in order */
+    FO_GEOM_CELLS,   /* explicit one-character cells */
+    FO_GEOM_OPTIONS  /* choice: one box per option */
+} fo_geometry;
+
+typedef enum fo_check {
+    FO_CHECK_NONE,
+    FO_CHECK_NIR,
+    FO_CHECK_SIREN,
+    FO_CHECK_SIRET,
+    FO_CHECK_IBAN,
+    FO_CHECK_LUHN,
+    FO_CHECK_CODE_POSTAL
+} fo_check;
+
+/* A rectangle in reference-image pixels. */
+typedef struct fo_box {
+    int x, y, w, h;
+} fo_box;
+
+typedef struct fo_option {
+    char *name;
+    fo_box box;
+} fo_option;
+
+enum { FO_DEFAULT_MIN_CONFIDENCE = 70 };
+
+typedef struct fo_field {
+    char *name;
+    fo_field_type type;
+    int page;               /* 0-based page of the template */
+    fo_geometry geometry;
+    int comb;               /* FO_GEOM_BOX: number of cells, 0 = free text */
+    fo_box *boxes;          /* BOX: 1; LINES, CELLS: nboxes */
+    int nboxes;
+    fo_option *options;     /* FO_GEOM_OPTIONS */
+    int noptions;
+    int min, max;           /* choice: how many options may be ticked */
+    bool required;
+    char *lang;             /* NULL: the template's */
+    char *charset;          /* NULL: any character (UTF-8) */
+    char *pattern;          /* NULL: none; PCRE2 source */
+    void *pattern_code;     /* compiled pcre2_code, owned */
+    fo_check check;
+    double min_confidence;  /* 0..100 */
+    char *date_format;      /* date: e.g. "DD/MM/YYYY" */
+    int line, column;       /* where the field is defined, for messages */
+} fo_field;
+
+typedef struct fo_template_page {
+    char *reference;        /* path as written in the template */
+    char *reference_path;   /* resolved path */
+    struct Pix *image;      /* the reference, 8-bit grey, owned */
+    int width, height;      /* of the reference, pixels */
+    fo_field *fields;       /* the fields of this page point into t->fields */
+    int nfields;
+} fo_template_page;
+
+typedef struct fo_template {
+    char *path;             /* the template.json as given */
+    char *name;
+    char *title;            /* may be NULL */
+    char *lang;             /* Tesseract language(s), default "fra" */
+    int dpi;                /* resolution of the references */
+    fo_template_page *pages;
+    int npages;
+    fo_field *fields;       /* all fields, in file order (page by page) */
+    int nfields;
+    char sha256[65];        /* of the JSON and reference files, hex */
+} fo_template;
+
+/*
+ * Loads and validates the template file at path.  On failure err holds
+ * "path:line:col: what" and FO_ERR_TEMPLATE (or FO_ERR_IO, FO_ERR_NOMEM) is
+ * returned.  The caller owns *out (fo_template_destroy).
+ */
+int fo_template_load(const char *path, fo_template **out, fo_error *err);
+
+/* Accepts NULL and *t == NULL; sets *t to NULL. */
+void fo_template_destroy(fo_template **t);
+
+/* The field named name, or NULL. */
+const fo_field *fo_template_field(const fo_template *t, const char *name);
+
+const char *fo_field_type_name(fo_field_type type);
+const char *fo_check_name(fo_check check);
+
+/* A set of templates, as given with -t: files, or folders of <name>/template.json. */
+typedef struct fo_template_set {
+    fo_template **items;
+    int count;
+} fo_template_set;
+
+/*
+ * Lists the template files that path designates: path itself if it is a
+ * file, path/template.json if that exists, else every path/<sub>/template.json
+ * in name order.  *files is a NULL-terminated array the caller frees with
+ * fo_template_paths_free.  A folder holding no template is an error.
+ */
+int fo_template_paths(const char *path, char ***files, fo_error *err);
+void fo_template_paths_free(char ***files);
+
+/*
+ * Loads every template designated by paths (see fo_template_paths) into
+ * *out.  Fails on the first invalid template, and when two templates share
+ * a name.  The caller owns *out (fo_template_set_destroy).
+ */
+int fo_template_set_load(const char *const *paths, int npaths,
+                         fo_template_set **out, fo_error *err);
+void fo_template_set_destroy(fo_template_set **set);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

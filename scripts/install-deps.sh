@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Installs, with apt-get, what formocr needs to build, test and run on
+# Debian 12.  Does nothing when everything is there already; needs root
+# otherwise.  Sourced or run by demo.sh, test.sh and bench.sh.
+set -euo pipefail
+
+FORMOCR_PACKAGES=(
+    build-essential cmake pkg-config
+    libleptonica-dev libtiff-dev libpng-dev libjpeg-dev
+    libtesseract-dev tesseract-ocr tesseract-ocr-fra tesseract-ocr-eng
+    libsqlite3-dev sqlite3 libjansson-dev libpcre2-dev libssl-dev
+    python3-pil fonts-dejavu-core fonts-liberation fonts-freefont-ttf
+)
+
+missing=()
+for p in "${FORMOCR_PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
+        missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+    if [ "$(id -u)" -ne 0 ]; then
+        echo "install-deps: missing packages: ${missing[*]}" >&2
+        echo "install-deps: run as root, or: sudo apt-get install -y ${missing[*]}" >&2
+        exit 1
+    fi
+    echo "install-deps: installing ${missing[*]}" >&2
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -q
+    apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi

@@ -1,0 +1,28 @@
+/* cli.h - the formocr command line: subcommands and shared helpers. */
+#ifndef FORMOCR_CLI_H
+#define FORMOCR_CLI_H
+
+#include <stdbool.h>
+
+/* Exit statuses (DESIGN.md §2). */
+enum {
+    EXIT_OK = 0,
+    EXIT_SOME_FAILED = 1,   /* done, but some input failed */
+    EXIT_USAGE = 2,         /* usage, template or configuration error */
+    EXIT_OUTPUT = 3         /* an output could not be written, or is locked */
+};
+
+int cmd_info(int argc, char **argv);
+int cmd_template(int argc, char **argv);
+
+/* Prints "formocr: " and the formatted message on stderr, one line. */
+void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Usage error: prints the message and a pointer to --help; returns EXIT_USAGE. */
+int cli_usage_error(const char *command, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* Parses a whole decimal integer within [lo, hi]; false on anything else. */
+bool cli_parse_int(const char *s, long long lo, long long hi, long long *out);
+
+#endif

@@ -1,0 +1,101 @@
+/* main.c - formocr's entry point: dispatches to the subcommands. */
+#include <jansson.h>
+#include <leptonica/allheaders.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+static const char USAGE[] =
+    "usage: formocr COMMAND [options] ...\n"
+    "\n"
+    "Turns scanned administrative forms into data.\n"
+    "\n"
+    "commands:\n"
+    "  info FILE...                 format, compression, size, depth and DPI of\n"
+    "                               each page of each scan\n"
+    "  template check FILE|DIR...   validate templates (file:line:col on error)\n"
+    "  template import-formiable MAP.json REFERENCE.png -o DIR\n"
+    "                               convert a FormIAble field map into a template\n"
+    "\n"
+    "options:\n"
+    "  -h, --help                   show this help and exit\n"
+    "  -V, --version                show the version and exit\n"
+    "\n"
+    "'formocr COMMAND --help' describes a command's options.\n"
+    "exit status: 0 all inputs done, 1 some input failed, 2 usage or template\n"
+    "error, 3 output error.\n";
+
+void cli_error(const char *fmt, ...)
+{
+    va_list ap;
+    fputs("formocr: ", stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+}
+
+int cli_usage_error(const char *command, const char *fmt, ...)
+{
+    va_list ap;
+    fputs("formocr: ", stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, " (see 'formocr %s%s--help')\n", command ? command : "",
+            command ? " " : "");
+    return EXIT_USAGE;
+}
+
+bool cli_parse_int(const char *s, long long lo, long long hi, long long *out)
+{
+    char *end;
+    long long v;
+    if (!s || !*s)
+        return false;
+    errno = 0;
+    v = strtoll(s, &end, 10);
+    if (errno != 0 || *end != '\0' || v < lo || v > hi)
+        return false;
+    *out = v;
+    return true;
+}
+
+static void print_version(void)
+{
+    char *libs = getImagelibVersions();
+    printf("formocr %s\n", FORMOCR_VERSION);
+    printf("leptonica %d.%d.%d (%s), jansson %s\n", LIBLEPT_MAJOR_VERSION,
+           LIBLEPT_MINOR_VERSION, LIBLEPT_PATCH_VERSION, libs ? libs : "",
+           jansson_version_str());
+    free(libs);
+}
+
+int main(int argc, char **argv)
+{
+    const char *cmd = argc > 1 ? argv[1] : NULL;
+
+    if (!cmd) {
+        fputs(USAGE, stderr);
+        return EXIT_USAGE;
+    }
+    if (strcmp(cmd, "-h") == 0 || strcmp(cmd, "--help") == 0) {
+        fputs(USAGE, stdout);
+        return EXIT_OK;
+    }
+    if (strcmp(cmd, "-V") == 0 || strcmp(cmd, "--version") == 0) {
+        print_version();
+        return EXIT_OK;
+    }
+    if (strcmp(cmd, "info") == 0)
+        return cmd_info(argc - 1, argv + 1);
+    if (strcmp(cmd, "template") == 0)
+        return cmd_template(argc - 1, argv + 1);
+    if (cmd[0] == '-')
+        return cli_usage_error(NULL, "unknown option \"%s\"", cmd);
+    return cli_usage_error(NULL, "unknown command \"%s\"", cmd);
+}

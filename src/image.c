@@ -1,0 +1,370 @@
+/*
+ * image.c - reading scans (see image.h).
+ *
+ * The whole file is held in memory: scans are a few MB, the bytes must be
+ * hashed anyway, and decoding from memory means a file that changes while we
+ * work cannot give us a page from one version and a hash from another.
+ *
+ * Leptonica decodes.  Before it does, the page header is read with
+ * Leptonica's header readers (which do not allocate the raster) and checked
+ * against the pixel limit.  Leptonica's and libtiff's own messages are
+ * captured instead of printed: formocr's stderr carries only its own lines.
+ */
+#include "formocr/image.h"
+
+#include <leptonica/allheaders.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <tiffio.h>
+
+#include "decode.h"
+#include "util.h"
+
+/* findFileFormatBuffer() looks at this many leading bytes. */
+enum { FORMAT_SNIFF_BYTES = 12 };
+
+struct fo_image {
+    uint8_t *data;
+    size_t size;
+    int format;            /* Leptonica IFF_* of the container */
+    int npages;
+    fo_image_limits limits;
+};
+
+static pthread_once_t init_once = PTHREAD_ONCE_INIT;
+static _Thread_local char last_message[256];
+
+static void capture_leptonica_message(const char *msg)
+{
+    snprintf(last_message, sizeof last_message, "%s", msg);
+    size_t n = strlen(last_message);
+    while (n > 0 && (last_message[n - 1] == '\n' || last_message[n - 1] == ' '))
+        last_message[--n] = '\0';
+}
+
+static void init_libraries(void)
+{
+    leptSetStderrHandler(capture_leptonica_message);
+    TIFFSetWarningHandler(NULL);
+    TIFFSetErrorHandler(NULL);
+}
+
+void fo_image_init(void)
+{
+    pthread_once(&init_once, init_libraries);
+}
+
+const char *fo_image_last_library_message(void)
+{
+    return last_message;
+}
+
+void fo_image_limits_default(fo_image_limits *l)
+{
+    l->max_pixels = FO_DEFAULT_MAX_PIXELS;
+    l->max_file_bytes = FO_DEFAULT_MAX_FILE_BYTES;
+    l->max_pages = FO_DEFAULT_MAX_PAGES;
+    l->default_dpi = FO_DEFAULT_DPI;
+}
+
+static const char *unsupported_name(int format)
+{
+    switch (format) {
+    case IFF_BMP: return "bmp";
+    case IFF_GIF: return "gif";
+    case IFF_JP2: return "jpeg 2000";
+    case IFF_PS: return "postscript";
+    case IFF_LPDF: return "pdf";
+    case IFF_SPIX: return "leptonica spix";
+    default: return NULL;
+    }
+}
+
+static const char *format_name(int format)
+{
+    if (L_FORMAT_IS_TIFF(format))
+        return "tiff";
+    switch (format) {
+    case IFF_PNG: return "png";
+    case IFF_JFIF_JPEG: return "jpeg";
+    case IFF_PNM: return "pnm";
+    case IFF_WEBP: return "webp";
+    default: return "unknown";
+    }
+}
+
+static const char *compression_name(int format)
+{
+    switch (format) {
+    case IFF_TIFF: return "none";
+    case IFF_TIFF_PACKBITS: return "packbits";
+    case IFF_TIFF_RLE: return "rle";
+    case IFF_TIFF_G3: return "g3";
+    case IFF_TIFF_G4: return "g4";
+    case IFF_TIFF_LZW: return "lzw";
+    case IFF_TIFF_ZIP: return "deflate";
+    case IFF_TIFF_JPEG: return "jpeg";
+    case IFF_PNG: return "deflate";
+    case IFF_JFIF_JPEG: return "jpeg";
+    case IFF_PNM: return "none";
+    case IFF_WEBP: return "webp";
+    default: return "unknown";
+    }
+}
+
+static int count_tiff_pages(const fo_image *img, int *npages, fo_error *err)
+{
+    /* tiffGetCount wants a stream; fmemopen gives one over our buffer. */
+    FILE *fp = fmemopen(img->data, img->size, "rb");
+    l_int32 n = 0;
+    if (!fp)
+        return fo_error_set(err, FO_ERR_NOMEM, "cannot open tiff data in memory");
+    if (tiffGetCount(fp, &n) != 0 || n < 1) {
+        fclose(fp);
+        return fo_error_set(err, FO_ERR_CORRUPT, "damaged tiff (no readable page)");
+    }
+    fclose(fp);
+    if (n > img->limits.max_pages)
+        return fo_error_set(err, FO_ERR_LIMIT, "too many pages (%d, limit %d)", n,
+                            img->limits.max_pages);
+    *npages = n;
+    return FO_OK;
+}
+
+static int identify(fo_image *img, fo_error *err)
+{
+    l_int32 format = IFF_UNKNOWN;
+    const char *other;
+
+    if (img->size == 0)
+        return fo_error_set(err, FO_ERR_FORMAT, "not an image (empty file)");
+    if (img->size < FORMAT_SNIFF_BYTES)
+        return fo_error_set(err, FO_ERR_FORMAT, "not an image (file too short)");
+    findFileFormatBuffer(img->data, &format);
+    other = unsupported_name(format);
+    if (other)
+        return fo_error_set(err, FO_ERR_FORMAT, "unsupported image format (%s)", other);
+    if (format == IFF_UNKNOWN)
+        return fo_error_set(err, FO_ERR_FORMAT, "not an image (unknown format)");
+    img->format = format;
+    if (L_FORMAT_IS_TIFF(format))
+        return count_tiff_pages(img, &img->npages, err);
+    img->npages = 1;
+    return FO_OK;
+}
+
+static int open_owned(uint8_t *data, size_t size, const fo_image_limits *limits,
+                      fo_image **out, fo_error *err)
+{
+    fo_image *img = calloc(1, sizeof *img);
+    int rc;
+
+    if (!img) {
+        free(data);
+        return fo_error_set(err, FO_ERR_NOMEM, "out of memory");
+    }
+    img->data = data;
+    img->size = size;
+    if (limits)
+        img->limits = *limits;
+    else
+        fo_image_limits_default(&img->limits);
+    rc = identify(img, err);
+    if (rc != FO_OK) {
+        fo_image_destroy(&img);
+        return rc;
+    }
+    *out = img;
+    return FO_OK;
+}
+
+int fo_image_open(const char *path, const fo_image_limits *limits,
+                  fo_image **out, fo_error *err)
+{
+    fo_image_limits defaults;
+    uint8_t *data;
+    size_t size;
+    int rc;
+
+    *out = NULL;
+    fo_image_init();
+    if (!limits) {
+        fo_image_limits_default(&defaults);
+        limits = &defaults;
+    }
+    rc = fo_read_file(path, limits->max_file_bytes, &data, &size, err);
+    if (rc != FO_OK)
+        return rc;
+    return open_owned(data, size, limits, out, err);
+}
+
+int fo_image_open_memory(const uint8_t *data, size_t size,
+                         const fo_image_limits *limits, fo_image **out,
+                         fo_error *err)
+{
+    uint8_t *copy;
+
+    *out = NULL;
+    fo_image_init();
+    if (limits && size > limits->max_file_bytes)
+        return fo_error_set(err, FO_ERR_LIMIT, "file too large (%zu bytes, limit %zu)",
+                            size, limits->max_file_bytes);
+    copy = malloc(size + 1);
+    if (!copy)
+        return fo_error_set(err, FO_ERR_NOMEM, "out of memory");
+    if (size)
+        memcpy(copy, data, size);
+    copy[size] = '\0';
+    return open_owned(copy, size, limits, out, err);
+}
+
+void fo_image_destroy(fo_image **img)
+{
+    if (!img || !*img)
+        return;
+    free((*img)->data);
+    free(*img);
+    *img = NULL;
+}
+
+int fo_image_page_count(const fo_image *img)
+{
+    return img->npages;
+}
+
+const uint8_t *fo_image_bytes(const fo_image *img, size_t *size)
+{
+    *size = img->size;
+    return img->data;
+}
+
+int fo_image_page_info(const fo_image *img, int page, fo_page_info *info,
+                       fo_error *err)
+{
+    l_int32 w = 0, h = 0, bps = 0, spp = 0, cmap = 0, res = 0;
+    l_int32 format = img->format;
+    int rc;
+
+    memset(info, 0, sizeof *info);
+    if (page < 0 || page >= img->npages)
+        return fo_error_set(err, FO_ERR_USAGE, "no page %d (the file has %d)",
+                            page + 1, img->npages);
+    if (L_FORMAT_IS_TIFF(img->format)) {
+        rc = readHeaderMemTiff(img->data, img->size, page, &w, &h, &bps, &spp,
+                               &res, &cmap, &format);
+    } else if (img->format == IFF_JFIF_JPEG) {
+        fo_jpeg_header jh;
+        rc = fo_jpeg_read_header(img->data, img->size, &jh, err);
+        if (rc != FO_OK)
+            return rc;
+        w = jh.width;
+        h = jh.height;
+        bps = 8;
+        spp = jh.components;
+        res = jh.xdpi;
+    } else {
+        rc = pixReadHeaderMem(img->data, img->size, &format, &w, &h, &bps, &spp,
+                              &cmap);
+    }
+    if (rc != 0 || w <= 0 || h <= 0 || bps <= 0 || spp <= 0)
+        return fo_error_set(err, FO_ERR_CORRUPT, "damaged %s header (page %d)",
+                            format_name(img->format), page + 1);
+    info->format = format_name(format);
+    info->compression = compression_name(format);
+    info->width = w;
+    info->height = h;
+    info->bits_per_pixel = bps * spp;
+    if (res > 0) {
+        info->xdpi = info->ydpi = res;
+        info->dpi_from_file = true;
+    } else {
+        info->xdpi = info->ydpi = img->limits.default_dpi;
+    }
+    if ((uint64_t)w * (uint64_t)h > img->limits.max_pixels)
+        return fo_error_set(err, FO_ERR_LIMIT,
+                            "page %d too large (%dx%d = %llu pixels, limit %llu)",
+                            page + 1, w, h, (unsigned long long)w * (unsigned long long)h,
+                            (unsigned long long)img->limits.max_pixels);
+    return FO_OK;
+}
+
+/* Brings a decoded page to the depths the pipeline works at: 1 bpp stays
+ * (G4 fax pages are large and already binary), anything else becomes 8-bit
+ * grey without a colour map. */
+static int to_grey(PIX **pix, fo_error *err)
+{
+    PIX *p = *pix, *q;
+    if (pixGetDepth(p) == 1 && !pixGetColormap(p))
+        return FO_OK;
+    if (pixGetDepth(p) == 8 && !pixGetColormap(p))
+        return FO_OK;
+    q = pixConvertTo8(p, 0);
+    pixDestroy(pix);
+    if (!q)
+        return fo_error_set(err, FO_ERR_NOMEM, "out of memory converting to grey");
+    *pix = q;
+    return FO_OK;
+}
+
+static int decode_page(const fo_image *img, int page, PIX **pix, fo_error *err)
+{
+    *pix = NULL;
+    if (img->format == IFF_JFIF_JPEG)
+        return fo_jpeg_decode_grey(img->data, img->size, pix, err);
+    if (img->format == IFF_PNG)
+        return fo_png_decode_grey(img->data, img->size, pix, err);
+    if (L_FORMAT_IS_TIFF(img->format))
+        *pix = pixReadMemTiff(img->data, img->size, page);
+    else
+        *pix = pixReadMem(img->data, img->size);
+    if (!*pix)
+        return fo_error_set(err, FO_ERR_CORRUPT,
+                            "cannot decode page %d (damaged or truncated %s data)",
+                            page + 1, format_name(img->format));
+    return to_grey(pix, err);
+}
+
+int fo_image_decode(const fo_image *img, int page, PIX **pix,
+                    fo_page_info *info, fo_error *err)
+{
+    fo_page_info local;
+    l_int32 xres, yres;
+    PIX *p;
+    int rc;
+
+    *pix = NULL;
+    if (!info)
+        info = &local;
+    rc = fo_image_page_info(img, page, info, err);
+    if (rc != FO_OK)
+        return rc;
+    last_message[0] = '\0';
+    rc = decode_page(img, page, &p, err);
+    if (rc != FO_OK)
+        return rc;
+    if (pixGetWidth(p) != info->width || pixGetHeight(p) != info->height) {
+        pixDestroy(&p);
+        return fo_error_set(err, FO_ERR_CORRUPT,
+                            "page %d decodes to another size than its header says",
+                            page + 1);
+    }
+    xres = pixGetXRes(p);
+    yres = pixGetYRes(p);
+    if (xres <= 0)
+        xres = yres;
+    if (yres <= 0)
+        yres = xres;
+    if (xres > 0) {
+        info->xdpi = xres;
+        info->ydpi = yres;
+        info->dpi_from_file = true;
+    } else {
+        info->xdpi = info->ydpi = img->limits.default_dpi;
+        info->dpi_from_file = false;
+        pixSetResolution(p, info->xdpi, info->ydpi);
+    }
+    *pix = p;
+    return FO_OK;
+}

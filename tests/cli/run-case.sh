@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Runs one CLI golden test: run-case.sh FORMOCR CASE_DIR
+#
+# CASE_DIR/cmd is a bash snippet calling `formocr`; its exit status, stdout
+# and stderr must equal CASE_DIR/status, CASE_DIR/stdout and CASE_DIR/stderr
+# (a missing stdout or stderr file means "nothing").  The snippet runs from
+# the source tree with $TMP, a fresh folder, whose path is shown as $TMP in
+# the outputs.  FORMOCR_UPDATE_GOLDEN=1 rewrites the golden files instead of
+# checking them: a person does that on purpose, then reviews the diff.
+set -u
+formocr_bin=$1
+case_dir=$2
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
+export TMP
+
+formocr() { "$formocr_bin" "$@"; }
+export -f formocr 2>/dev/null || true
+export formocr_bin
+
+got_out=$TMP/.stdout
+got_err=$TMP/.stderr
+( set +e; source "$case_dir/cmd" ) >"$got_out" 2>"$got_err"
+status=$?
+sed -i "s#$TMP#\$TMP#g" "$got_out" "$got_err"
+
+if [ "${FORMOCR_UPDATE_GOLDEN:-0}" = 1 ]; then
+    echo "$status" >"$case_dir/status"
+    for s in stdout stderr; do
+        if [ -s "$TMP/.$s" ]; then cp "$TMP/.$s" "$case_dir/$s"; else rm -f "$case_dir/$s"; fi
+    done
+    echo "updated $case_dir"
+    exit 0
+fi
+
+fail=0
+want_status=$(cat "$case_dir/status" 2>/dev/null || echo missing)
+if [ "$status" != "$want_status" ]; then
+    echo "exit status $status, expected $want_status"
+    fail=1
+fi
+for s in stdout stderr; do
+    want=$case_dir/$s
+    [ -f "$want" ] || want=/dev/null
+    if ! diff -u --label "expected $s" --label "actual $s" "$want" "$TMP/.$s"; then
+        fail=1
+    fi
+done
+exit $fail

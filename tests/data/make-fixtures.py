@@ -1,0 +1,139 @@
+#!/usr/bin/python3
+"""Makes the small fixed files the tests read (tests/data/scans, templates).
+
+Run once when a fixture must change, then commit the files: the tests read
+committed bytes, never what this script made in the same run.
+    /usr/bin/python3 tests/data/make-fixtures.py
+"""
+import io
+import json
+import os
+import random
+import struct
+import zlib
+
+from PIL import Image, ImageDraw
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SCANS = os.path.join(HERE, "scans")
+TEMPLATES = os.path.join(HERE, "templates")
+
+
+def page(w=200, h=283):
+    """A small form-like grey page: a title bar and a few boxes."""
+    im = Image.new("L", (w, h), 255)
+    d = ImageDraw.Draw(im)
+    d.rectangle([10, 10, w - 10, 30], fill=80)
+    for y in range(50, h - 30, 30):
+        d.rectangle([20, y, w - 20, y + 20], outline=0)
+    return im
+
+
+def png_chunk(kind, data):
+    body = kind + data
+    return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+
+def huge_png(path, w, h):
+    """A valid PNG header claiming w x h, with a token IDAT: formocr must
+    refuse it from the header alone."""
+    ihdr = struct.pack(">IIBBBBB", w, h, 8, 0, 0, 0, 0)
+    idat = zlib.compress(b"\0" * 64)
+    with open(path, "wb") as f:
+        f.write(b"\x89PNG\r\n\x1a\n" + png_chunk(b"IHDR", ihdr) +
+                png_chunk(b"IDAT", idat) + png_chunk(b"IEND", b""))
+
+
+def save_bytes(path, data):
+    with open(path, "wb") as f:
+        f.write(data)
+
+
+def scans():
+    os.makedirs(SCANS, exist_ok=True)
+    grey = page()
+    bw = grey.point(lambda v: 255 if v > 128 else 0).convert("1")
+    bw.save(os.path.join(SCANS, "two-pages-g4.tif"), compression="group4",
+            save_all=True, append_images=[bw.rotate(180)], dpi=(200, 200))
+    grey.save(os.path.join(SCANS, "lzw.tif"), compression="tiff_lzw")
+    grey.convert("RGB").save(os.path.join(SCANS, "jpeg-in.tif"), compression="jpeg",
+                             dpi=(300, 300))
+    grey.save(os.path.join(SCANS, "packbits.tif"), compression="packbits",
+              dpi=(400, 400))
+    bw.save(os.path.join(SCANS, "g3.tif"), compression="group3", dpi=(200, 200))
+    grey.save(os.path.join(SCANS, "grey.png"))                      # no pHYs
+    grey.convert("RGB").save(os.path.join(SCANS, "colour.jpg"), quality=85,
+                             dpi=(150, 150))
+    grey.save(os.path.join(SCANS, "grey.pgm"))
+    bw.save(os.path.join(SCANS, "bw.pbm"))
+    grey.convert("RGB").save(os.path.join(SCANS, "colour.webp"), lossless=True)
+
+    # Bad inputs: each must give one clear line and never a crash.
+    save_bytes(os.path.join(SCANS, "empty.tif"), b"")
+    save_bytes(os.path.join(SCANS, "text.tif"),
+               b"Madame, Monsieur,\nveuillez trouver ci-joint...\n")
+    save_bytes(os.path.join(SCANS, "random.bin"),
+               random.Random(7).randbytes(3000))
+    noisy = Image.frombytes("L", grey.size,
+                            random.Random(3).randbytes(grey.size[0] * grey.size[1]))
+    buf = io.BytesIO()
+    noisy.save(buf, "PNG")
+    save_bytes(os.path.join(SCANS, "truncated.png"),
+               buf.getvalue()[:len(buf.getvalue()) // 2])
+    buf = io.BytesIO()
+    grey.save(buf, "JPEG", quality=90)
+    save_bytes(os.path.join(SCANS, "truncated.jpg"), buf.getvalue()[:1500])
+    # A TIFF whose first directory offset points past the end of the file.
+    buf = io.BytesIO()
+    grey.save(buf, "TIFF")
+    data = bytearray(buf.getvalue())
+    struct.pack_into("<I", data, 4, len(data) + 4096)
+    save_bytes(os.path.join(SCANS, "bad-offset.tif"), bytes(data))
+    huge_png(os.path.join(SCANS, "huge-60000x60000.png"), 60000, 60000)
+
+
+def write_json(path, obj):
+    with open(path, "w") as f:
+        json.dump(obj, f, indent=2, ensure_ascii=False)
+        f.write("\n")
+
+
+def templates():
+    good = os.path.join(TEMPLATES, "good")
+    os.makedirs(good, exist_ok=True)
+    page().save(os.path.join(good, "ref.png"))
+    write_json(os.path.join(good, "template.json"), {
+        "format": "formocr-template/1",
+        "name": "test_form",
+        "title": "Formulaire d'essai",
+        "lang": "fra",
+        "dpi": 50,
+        "pages": [{
+            "reference": "ref.png",
+            "fields": [
+                {"name": "nom", "type": "text", "box": [20, 50, 160, 20],
+                 "required": True},
+                {"name": "code", "type": "text", "box": [20, 80, 100, 20],
+                 "comb": 5, "charset": "0123456789", "check": "code_postal"},
+                {"name": "adresse", "type": "text",
+                 "lines": [[20, 110, 160, 20], [20, 140, 160, 20]]},
+                {"name": "date", "type": "date",
+                 "cells": [[20, 170, 20, 20], [40, 170, 20, 20]],
+                 "date_format": "DDMMYYYY"},
+                {"name": "montant", "type": "decimal", "box": [120, 80, 60, 20],
+                 "min_confidence": 85},
+                {"name": "genre", "type": "choice",
+                 "options": {"homme": [20, 200, 20, 20], "femme": [60, 200, 20, 20]},
+                 "min": 1, "max": 1},
+                {"name": "majeur", "type": "checkbox", "box": [100, 200, 20, 20]},
+                {"name": "ref", "type": "text", "box": [20, 230, 160, 20],
+                 "pattern": "^[A-Z]{2}[0-9]+$", "lang": "eng"},
+                {"name": "signature", "type": "signature", "box": [130, 200, 50, 40]},
+            ],
+        }],
+    })
+
+
+if __name__ == "__main__":
+    scans()
+    templates()

@@ -1,0 +1,112 @@
+/* test_util.c - helpers: JSON positions, hashing, paths, files. */
+#include <stdio.h>
+#include <unistd.h>
+
+#include "harness.h"
+#include "jsonpos.h"
+#include "util.h"
+
+static void at(const char *text, const char *path, int line, int col)
+{
+    int l = 0, c = 0;
+    fo_json_locate(text, strlen(text), path, &l, &c);
+    harness_current = path;
+    INT_EQ(l, line);
+    INT_EQ(c, col);
+}
+
+static void test_json_locate(void)
+{
+    const char *text = "{\n"
+                       "  \"a\": \"x]}\\\"\",\n"
+                       "  \"pages\": [\n"
+                       "    {\"fields\": [{\"n\": 1}, {\"n\": [2, 3]}]},\n"
+                       "    {\"é\": 1, \"fields\": []}\n"
+                       "  ]\n"
+                       "}\n";
+    at(text, "", 1, 1);
+    at(text, "a", 2, 8);
+    at(text, "pages", 3, 12);
+    at(text, "pages/0", 4, 5);
+    at(text, "pages/0/fields/1", 4, 27);
+    at(text, "pages/0/fields/1/n", 4, 33);
+    at(text, "pages/0/fields/1/n/1", 4, 37);
+    /* columns count characters, not bytes (é is two bytes) */
+    at(text, "pages/1/fields", 5, 24);
+    /* a path that does not resolve stops at the deepest value found */
+    at(text, "pages/0/fields/7", 4, 16);
+    at(text, "nothing", 1, 1);
+}
+
+static void test_sha256(void)
+{
+    uint8_t sum[FO_SHA256_LEN];
+    char hex[FO_SHA256_HEX_LEN + 1];
+    fo_sha256("abc", 3, sum);
+    fo_hex(sum, sizeof sum, hex);
+    /* FIPS 180-2 test vector */
+    STR_EQ(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+}
+
+static void test_paths(void)
+{
+    char *s;
+    STR_EQ(s = fo_path_dirname("a/b/c.json"), "a/b");
+    free(s);
+    STR_EQ(s = fo_path_dirname("c.json"), ".");
+    free(s);
+    STR_EQ(s = fo_path_dirname("/c.json"), "/");
+    free(s);
+    STR_EQ(s = fo_path_basename("a/b/"), "b");
+    free(s);
+    STR_EQ(s = fo_path_join("a/", "b"), "a/b");
+    free(s);
+    STR_EQ(s = fo_path_join("a", "b"), "a/b");
+    free(s);
+}
+
+static void test_identifier(void)
+{
+    OK(fo_is_identifier("cerfa_12485_03"));
+    OK(!fo_is_identifier("Cerfa"));
+    OK(!fo_is_identifier("1abc"));
+    OK(!fo_is_identifier(""));
+    OK(!fo_is_identifier("a-b"));
+    OK(!fo_is_identifier("a\"b"));
+    OK(fo_is_identifier("a23456789012345678901234567890123456789012345678901234567890123"));
+    OK(!fo_is_identifier("a234567890123456789012345678901234567890123456789012345678901234"));
+}
+
+static void test_files(void)
+{
+    char dir[] = "/tmp/formocr-test-XXXXXX";
+    char *path;
+    uint8_t *data = NULL;
+    size_t size = 0;
+    fo_error err;
+
+    OK(mkdtemp(dir) != NULL);
+    path = fo_path_join(dir, "f.txt");
+    INT_EQ(fo_write_file_atomic(path, "hello", 5, &err), FO_OK);
+    INT_EQ(fo_read_file(path, 5, &data, &size, &err), FO_OK);
+    INT_EQ(size, 5);
+    OK(data && memcmp(data, "hello", 6) == 0); /* NUL-terminated */
+    free(data);
+    INT_EQ(fo_read_file(path, 4, &data, &size, &err), FO_ERR_LIMIT);
+    OK(data == NULL);
+    INT_EQ(fo_read_file(dir, 100, &data, &size, &err), FO_ERR_IO);
+    STR_EQ(err.message, "is a folder, not a file");
+    unlink(path);
+    rmdir(dir);
+    free(path);
+}
+
+int main(void)
+{
+    RUN(test_json_locate);
+    RUN(test_sha256);
+    RUN(test_paths);
+    RUN(test_identifier);
+    RUN(test_files);
+    return harness_done();
+}
