@@ -14,7 +14,9 @@ every field (DESIGN.md section 4), and how the scan was made.  scan.transform
 is the exact affine map from template reference pixels to scan pixels,
 x' = a*x + b*y + c, y' = d*x + e*y + f, in continuous pixel coordinates (pixel
 i covers [i, i+1)), so alignment can be tested against it; --check proves it
-on every page with markers.
+on every page with markers.  scan.turn: the page content is turned that many
+degrees counter-clockwise (turn the scan clockwise by it to stand it up);
+scan.rotate: the small skew, in degrees, counter-clockwise on screen.
 
 Only the standard library and Pillow.  Every random choice comes from
 random.Random instances seeded with --seed and the page number, so a run is
@@ -31,6 +33,7 @@ import random
 import re
 import sys
 import time
+import unicodedata
 from dataclasses import dataclass
 from datetime import date, timedelta
 from statistics import NormalDist
@@ -61,13 +64,19 @@ NO_DPI_TAG_P = 0.30
 PAPER_GREY = (222, 250)          # paper tone, 255 = white
 BLACK_GREY = (0, 30)             # what pure black on the reference becomes
 BLUR_P, BLUR_RADIUS = 0.35, (0.4, 1.0)        # px
-NOISE_P, NOISE_SIGMA = 0.60, (1.0, 3.0)       # grey levels; more makes JPEGs huge
-SPECKLE_P, SPECKLES = 0.40, (150, 2500)       # dust dots per page
+NOISE_P, NOISE_SIGMA = 0.60, (1.0, 2.5)       # grey levels; more makes JPEGs huge
+SPECKLE_P, SPECKLES = 0.40, (100, 1200)       # dust dots per page
 SPECKLE_RADIUS = (0.6, 1.8)                   # px
-JPEG_QUALITY = (55, 85)
+JPEG_QUALITY = (55, 80)          # above 80 a noisy 300 dpi page passes 1 MB
+PNG_GREY_LEVELS = 16             # 8-bit PNGs: a full 256 levels doubles their size
 THRESHOLD = (135, 170)           # binarisation of 1-bit outputs
 FOREIGN_DPI = 300                # foreign pages are drawn on a 300 dpi A4 sheet
 FOREIGN_KINDS = ("letter", "blank", "form")
+# Turn, DPI and format come from frac(offset + page * step) with irrational
+# steps rather than from independent draws: any run of consecutive pages then
+# has close to the intended mix (independent draws gave seed 1 a single
+# 200 dpi page in 20), and page N still does not depend on --count.
+SPREAD_STEPS = {"turn": 0.6180339887, "dpi": 0.4142135624, "format": 0.7320508076}
 
 # --- how values are typed in -----------------------------------------------
 
@@ -203,6 +212,7 @@ CIRCUMSTANCES = (
     "SAC OUBLIÉ DANS LE MÉTRO LIGNE 4 EN FIN D'APRÈS-MIDI",
     "POCHETTE TOMBÉE DE LA POCHE DU MANTEAU À LA SORTIE DU CINÉMA",
 )
+MAIL_DOMAINS = ("orange.fr", "free.fr", "laposte.net", "gmail.com", "sfr.fr", "wanadoo.fr")
 BANKS = ("30004", "30003", "10278", "20041", "30002", "11315", "18206", "14505")
 MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet",
           "août", "septembre", "octobre", "novembre", "décembre")
@@ -567,12 +577,13 @@ def layout_line(path, rng, text, box, cap_ratio):
     """One run placing text inside box with jitter, or None if it cannot fit."""
     x, y, w, h = box
     m = max(MIN_MARGIN_PX, BOX_MARGIN * h)
+    per_px = cap_per_px(path)
     size = fitting_size(path, [text], w - 2 * m, h - 2 * m,
-                        int(cap_ratio * h / cap_per_px(path)), MIN_CAP_RATIO * h / cap_per_px(path))
+                        int(cap_ratio * h / per_px), MIN_CAP_RATIO * h / per_px)
     if size is None:
         return None
     x0, y0, x1, y1 = font(path, size).getbbox(text, anchor="ls")
-    cap = size * cap_per_px(path)
+    cap = size * per_px
     base = y + (h + cap) / 2 + rng.uniform(-1, 1) * BASELINE_JITTER * h
     base = min(max(base, y + m - y0), y + h - m - y1)
     slack = w - 2 * m - (x1 - x0)
@@ -585,11 +596,12 @@ def layout_cells(path, rng, chars, cells, cap_ratio):
     cw = min(c[2] for c in cells)
     ch = min(c[3] for c in cells)
     m = max(MIN_MARGIN_PX, BOX_MARGIN * ch)
+    per_px = cap_per_px(path)
     size = fitting_size(path, list(chars), cw - 2 * m, ch - 2 * m,
-                        int(cap_ratio * ch / cap_per_px(path)), MIN_CAP_RATIO * ch / cap_per_px(path))
+                        int(cap_ratio * ch / per_px), MIN_CAP_RATIO * ch / per_px)
     if size is None:
         return None
-    f, cap = font(path, size), size * cap_per_px(path)
+    f, cap = font(path, size), size * per_px
     runs = []
     for c, (x, y, w, h) in zip(chars, cells):
         x0, y0, x1, y1 = f.getbbox(c, anchor="ls")
@@ -616,34 +628,41 @@ def layout_block(path, rng, lines, box, dpi, cap_ratio):
 
 
 def spread(value, n):
-    """Fit a hint's value to n rendered lines: a list of parts is merged or
-    split, a string is cut between words.  One line takes the first part
-    (a one-line "adresse" is the street line)."""
+    """Fit a hint's value to n rendered lines: extra parts are merged into the
+    last line, missing lines come from cutting the longest part between words.
+    One line takes the first part (a one-line "adresse" is the street line)."""
     if value is None:
         return None
-    if isinstance(value, str):
-        value = [value]
+    parts = [value] if isinstance(value, str) else list(value)
     if n == 1:
-        return value[:1]
-    parts = list(value[:n - 1]) + [" ".join(value[n - 1:])] if len(value) > n else list(value)
-    while len(parts) < n:
+        return parts[:1]
+    if len(parts) > n:
+        return parts[:n - 1] + [" ".join(parts[n - 1:])]
+    if len(parts) < n:
         longest = max(range(len(parts)), key=lambda i: len(parts[i]))
-        words = parts[longest].split()
-        if len(words) < 2:
+        pieces = _split_words(parts[longest], n - len(parts) + 1)
+        if pieces is None:
             return None
-        cut = _balanced_cut(words)
-        parts[longest:longest + 1] = [" ".join(words[:cut]), " ".join(words[cut:])]
+        parts[longest:longest + 1] = pieces
     return parts
 
 
-def _balanced_cut(words):
+def _split_words(text, k):
+    """text cut between words into k lines of similar length, or None."""
+    words = text.split()
+    if len(words) < k:
+        return None
     total = sum(len(w) + 1 for w in words)
-    run = 0
-    for i, word in enumerate(words[:-1]):
-        run += len(word) + 1
-        if run >= total / 2:
-            return i + 1
-    return len(words) - 1
+    lines, current, done = [], [], 0
+    for i, word in enumerate(words):
+        current.append(word)
+        done += len(word) + 1
+        words_left, lines_left = len(words) - i - 1, k - len(lines) - 1
+        if lines_left and words_left >= lines_left and (
+                done >= total * (len(lines) + 1) / k or words_left == lines_left):
+            lines.append(" ".join(current))
+            current = []
+    return lines + [" ".join(current)]
 
 
 # --- filling a page ----------------------------------------------------------
@@ -651,7 +670,8 @@ def _balanced_cut(words):
 class Page:
     """Everything one page's values share: its RNG, font, ink, personas, date."""
 
-    def __init__(self, rng, font_path, dpi):
+    def __init__(self, rng, font_path, dpi, label):
+        self.label = label      # names the template in error messages
         self.rng = rng
         self.font_path = font_path
         self.dpi = dpi
@@ -662,8 +682,9 @@ class Page:
         self.ink = rng.randint(*(INK_BLACK if self.ink_name == "black" else INK_BLUE))
         self.personas = {}
 
-    def persona(self, field):
-        role = next((t for t in field["name"].split("_") if t in ROLES), "")
+    def persona(self, field_name):
+        """The person a field is about, from a role word in its name."""
+        role = next((t for t in field_name.split("_") if t in ROLES), "")
         if role not in self.personas:
             self.personas[role] = make_persona(self.rng)
         return self.personas[role]
@@ -702,7 +723,7 @@ def fill_field(page, field):
             runs = layout_field(page, field, lines)
             if runs is not None:
                 return value, runs
-    die(f"field {field['name']}: cannot invent a value that fits its box, "
+    die(f"{page.label}: field {field['name']}: cannot invent a value that fits its box, "
         f"charset, pattern and check in {MAX_ATTEMPTS} attempts")
 
 
@@ -725,10 +746,10 @@ def layout_field(page, field, lines):
     cells = cells_of(field)
     if cells is not None:
         return layout_cells(path, rng, lines[0], cells, cap_ratio)
-    boxes = field.get("lines") or [field["box"]]
-    if len(lines) > len(boxes):
-        return layout_block(path, rng, lines, boxes[0], page.dpi, cap_ratio)
+    if is_tall(page, field):
+        return layout_block(path, rng, lines, field["box"], page.dpi, cap_ratio)
     runs = []
+    boxes = field.get("lines") or [field["box"]]
     for line, box in zip(lines, boxes):
         placed = layout_line(path, rng, line, box, cap_ratio)
         if placed is None:
@@ -737,13 +758,19 @@ def layout_field(page, field, lines):
     return runs
 
 
+def is_tall(page, field):
+    """A single `box` tall enough to be typed on several lines, like cerfa
+    12485's "raison sociale et adresse du cabinet".  Its truth is the typed
+    lines joined with "\\n", exactly as for a `lines` field."""
+    return ("box" in field and cells_of(field) is None
+            and field["box"][3] >= TALL_BOX_IN * page.dpi)
+
+
 def line_count(page, field):
-    """How many lines a text field is typed on.  A tall single `box` (like
-    cerfa 12485's "références du cabinet") holds 2-3 lines; its truth is
-    those lines joined with "\\n", exactly as for a `lines` field."""
+    """How many lines a text field is typed on (a tall box: 2-3 if they fit)."""
     if "lines" in field:
         return len(field["lines"])
-    if cells_of(field) is None and field["box"][3] >= TALL_BOX_IN * page.dpi:
+    if is_tall(page, field):
         fits = int(field["box"][3] / (BLOCK_LINE_IN * page.dpi))
         return max(1, min(page.rng.randint(2, 3), fits))
     return 1
@@ -763,7 +790,10 @@ def propose(page, field, attempt):
     if field.get("check") in CHECKS:
         lines = [check_value(page, field, len(cells) if cells else None)]
     elif attempt < HINT_ATTEMPTS:
-        lines = spread(hint_text(page, field, n), n)
+        hint = hint_text(page, field, n)
+        lines = spread(hint, n)
+        if lines is None and is_tall(page, field):
+            lines = spread(hint, 1)     # a one-word value takes one line of the box
     else:
         lines = [random_text(page, field, len(cells) if cells else None)]
     if lines is None or lines[0] is None:
@@ -773,7 +803,7 @@ def propose(page, field, attempt):
 
 
 def check_value(page, field, length):
-    rng, p, check = page.rng, page.persona(field), field["check"]
+    rng, p, check = page.rng, page.persona(field["name"]), field["check"]
     if check == "nir":
         return make_nir(rng, p)
     if check == "siren":
@@ -794,10 +824,14 @@ def hint_text(page, field, n):
     """A plausible value guessed from the field's name (a string, or a list
     of parts for multi-line fields), "" for "leave it empty", None if the name
     says nothing useful."""
-    t, rng, p = field_tokens(field), page.rng, page.persona(field)
+    t, rng, p = field_tokens(field), page.rng, page.persona(field["name"])
     if t & {"telephone", "tel", "portable", "mobile"}:
+        sep = "" if cells_of(field) else " "    # combs take one digit per cell
         return "0" + str(rng.choice((1, 2, 3, 4, 5, 6, 7, 9))) + "".join(
-            f" {rng.randint(0, 99):02d}" for _ in range(4))
+            f"{sep}{rng.randint(0, 99):02d}" for _ in range(4))
+    if t & {"courriel", "email", "mail"}:
+        user = re.sub(r"[ ']", "", ascii_fold(f"{p.first_names[0]}.{p.surname}").lower())
+        return f"{user}@{rng.choice(MAIL_DOMAINS)}"
     if "voie" in t:
         return p.street_type if "type" in t else p.street
     if "extension" in t:
@@ -823,7 +857,7 @@ def hint_text(page, field, n):
     if t & {"circonstances", "motif", "observations", "commentaire", "description"}:
         return rng.choice(CIRCUMSTANCES)
     if t & {"cabinet", "etablissement", "structure", "raison", "organisme"}:
-        doctor = page.persona({"name": "medecin"})
+        doctor = page.persona("medecin")
         commune, postcode = rng.choice(MAINLAND)
         return [rng.choice(ORGANISATIONS).format(doctor.surname),
                 f"{rng.randint(1, 150)} {rng.choice(STREET_TYPES)} {rng.choice(STREETS)}",
@@ -834,6 +868,10 @@ def hint_text(page, field, n):
     if cells_of(field) is None and not field.get("charset") and not field.get("pattern"):
         return rng.choice(SURNAMES)     # free text: at least something readable
     return None
+
+
+def ascii_fold(text):
+    return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
 
 
 def random_text(page, field, length):
@@ -848,14 +886,20 @@ def random_text(page, field, length):
     return "".join(rng.choice(alphabet) for _ in range(length or rng.randint(6, 12)))
 
 
+def random_digits(rng, n):
+    """n digits without a leading zero, so the integer reads back the same."""
+    return str(rng.randint(1, 9)) + "".join(rng.choice(DIGITS) for _ in range(n - 1))
+
+
 def propose_integer(page, field):
     cells = cells_of(field)
     if cells is not None:
-        digits = str(page.rng.randint(1, 9)) + "".join(
-            page.rng.choice(DIGITS) for _ in range(len(cells) - 1))
+        digits = random_digits(page.rng, len(cells))
         return [digits], digits
-    t = field_tokens(field)
-    n = page.persona(field).street_number if t & {"adresse", "voie"} else page.rng.randint(1, 150)
+    if field_tokens(field) & {"adresse", "voie"}:
+        n = page.persona(field["name"]).street_number
+    else:
+        n = page.rng.randint(1, 150)
     return [str(n)], str(n)
 
 
@@ -864,7 +908,7 @@ def propose_decimal(page, field):
     if cells is not None:   # a comma takes one cell, two decimals
         if len(cells) < 4:
             return None
-        digits = propose_integer(page, {"cells": cells[:-3], "name": field["name"]})[0][0]
+        digits = random_digits(page.rng, len(cells) - 3)
         cents = f"{page.rng.randint(0, 99):02d}"
         return [f"{digits},{cents}"], f"{digits}.{cents}"
     cents = page.rng.randint(50, 999999)
@@ -875,7 +919,7 @@ def propose_decimal(page, field):
 def propose_date(page, field):
     t, rng = field_tokens(field), page.rng
     if t & {"naissance", "ne", "nee"}:
-        d = page.persona(field).birth
+        d = page.persona(field["name"]).birth
     elif t & {"fait", "le", "declaration", "signature", "signe", "jour"}:
         d = page.today
     elif t & {"disparition", "perte", "vol", "sinistre", "accident"}:
@@ -906,7 +950,7 @@ def fill_choice(page, field):
 
 def hinted_options(page, field, options):
     """Options that must agree with the person: sex, and age on the form's date."""
-    p = page.persona(field)
+    p = page.persona(field["name"])
     age = (page.today - p.birth).days / 365.25
     wanted = {"homme", "masculin", "monsieur"} if p.sex == "M" else {"femme", "feminin", "madame"}
     wanted |= {"majeur", "majeure"} if age >= 18 else {"mineur", "mineure"}
@@ -979,15 +1023,16 @@ def draw_ops(image, ops, font_path, ink):
 # --- foreign pages -------------------------------------------------------------
 
 def foreign_page(kind, rng, font_path):
-    """A 300 dpi A4 sheet that is no template: a letter, a blank page or
-    another form."""
+    """A 300 dpi A4 sheet that is no template (a letter, a blank page or
+    another form) and the name of its ink (None when blank)."""
     size = tuple(round(v * FOREIGN_DPI) for v in A4_INCHES)
     image = Image.new("L", size, 255)
-    if kind != "blank":
-        page = Page(rng, font_path, FOREIGN_DPI)
-        ops = letter_ops(page, size) if kind == "letter" else fake_form_ops(page, size)
-        draw_ops(image, ops, font_path, page.ink)
-    return image
+    if kind == "blank":
+        return image, None
+    page = Page(rng, font_path, FOREIGN_DPI, kind)
+    ops = letter_ops(page, size) if kind == "letter" else fake_form_ops(page, size)
+    draw_ops(image, ops, font_path, page.ink)
+    return image, page.ink_name
 
 
 def letter_ops(page, size):
@@ -996,26 +1041,30 @@ def letter_ops(page, size):
     body = 42                               # ~10 pt at 300 dpi
     left, right, y = 240, size[0] - 240, 300
     ops = []
-    sender = [f"{p.first_names[0].title()} {p.surname.title()}", p.street_line().title(),
-              f"{p.home.postcode} {p.home.commune.title()}"]
+    sender = [title_fr(p.full_name), title_fr(p.street_line()),
+              f"{p.home.postcode} {title_fr(p.home.commune)}"]
     for line in sender:
         ops.append(Run(left, y, line, body))
         y += body * 1.4
     y += body * 2
     commune, postcode = rng.choice(MAINLAND)
-    for line in rng.choice(LETTER_RECIPIENTS) + (f"{postcode} {commune.title()}",):
+    for line in rng.choice(LETTER_RECIPIENTS) + (f"{postcode} {title_fr(commune)}",):
         ops.append(Run(size[0] * 0.55, y, line, body))
         y += body * 1.4
     y += body * 2
     d = page.today
-    ops.append(Run(size[0] * 0.55, y, f"{p.home.commune.title()}, le {d.day} {MONTHS[d.month - 1]} {d.year}", body))
+    dated = f"{title_fr(p.home.commune)}, le {d.day} {MONTHS[d.month - 1]} {d.year}"
+    ops.append(Run(size[0] * 0.55, y, dated, body))
     y += body * 3
     ops.append(Run(left, y, f"Objet : {rng.choice(LETTER_SUBJECTS)}", body))
     y += body * 3
     ops.append(Run(left, y, "Madame, Monsieur,", body))
     y += body * 2.2
-    paragraphs = [" ".join(rng.sample(LETTER_SENTENCES, rng.randint(2, 3))) for _ in range(rng.randint(2, 4))]
-    paragraphs.append("Je vous prie d'agréer, Madame, Monsieur, l'expression de mes salutations distinguées.")
+    sentences = rng.sample(LETTER_SENTENCES, rng.randint(5, 9))
+    cuts = sorted(rng.sample(range(1, len(sentences)), 2))
+    paragraphs = [" ".join(sentences[a:b]) for a, b in zip([0] + cuts, cuts + [len(sentences)])]
+    paragraphs.append("Je vous prie d'agréer, Madame, Monsieur, "
+                      "l'expression de mes salutations distinguées.")
     for para in paragraphs:
         for line in wrap(path, para, body, right - left):
             ops.append(Run(left, y, line, body))
@@ -1025,6 +1074,14 @@ def letter_ops(page, size):
     ops += signature_ops(page, sig_box, strokes=(2, 3))
     ops.append(Run(size[0] * 0.55, sig_box[1] + sig_box[3] + body * 1.5, sender[0], body))
     return ops
+
+
+def title_fr(text):
+    """LEFÈVRE-DUVAL -> Lefèvre-Duval, but with French particles kept low:
+    "Allée des Écoles", "Mont-de-Marsan", "Villeneuve-d'Ascq"."""
+    low = {"de", "des", "du", "la", "le", "les", "et", "sur", "en", "d", "l", "à", "aux"}
+    words = re.split(r"([ '-])", text.title())
+    return "".join(w.lower() if i and w.lower() in low else w for i, w in enumerate(words))
 
 
 def wrap(path, text, size, width):
@@ -1057,8 +1114,8 @@ def fake_form_ops(page, size):
         ops.append(Run(col_x, y + 40, f"{name} :", label))
         ops += _frame(col_x, y + 60, W // 2 - 300, 90, 3, rounded=True)
         if name in values and rng.random() < 0.8:
-            placed = layout_line(path, rng, values[name], (col_x + 10, y + 65, W // 2 - 320, 80), 0.6)
-            ops += placed or []
+            frame = (col_x + 10, y + 65, W // 2 - 320, 80)
+            ops += layout_line(path, rng, values[name], frame, 0.6) or []
         y += 170 * (i % 2)
     y += 120
     ops.append(Run(200, y, "Cochez les cases correspondantes :", label))
@@ -1076,7 +1133,8 @@ def fake_form_ops(page, size):
         ops.append(Stroke([(200, y + r * rh), (200 + tw, y + r * rh)], 3))
     for c in range(1, cols):
         ops.append(Stroke([(200 + c * tw / cols, y), (200 + c * tw / cols, y + rh * rows)], 3))
-    for c, head in enumerate(rng.sample(("Date", "Désignation", "Quantité", "Montant", "Observations"), cols)):
+    heads = rng.sample(("Date", "Désignation", "Quantité", "Montant", "Observations"), cols)
+    for c, head in enumerate(heads):
         ops.append(Run(215 + c * tw / cols, y + 60, head, label))
     return ops
 
@@ -1108,15 +1166,28 @@ class ScanParams:
     quality: int
     threshold: int
     png_bits: int
+    grey_levels: int    # of 8-bit PNGs
 
 
-def draw_scan_params(rng, formats, dpis, multipage):
+def spread_quantiles(seed, index):
+    offsets = random.Random(f"{seed}/spread")
+    return {key: (offsets.random() + index * step) % 1.0 for key, step in SPREAD_STEPS.items()}
+
+
+def _cumulative(weights):
+    total = 0
+    for key, weight in weights.items():
+        total += weight
+        yield key, total
+
+
+def draw_scan_params(rng, quantiles, formats, dpis, multipage):
     """The same draws happen whatever the options, so that changing --formats
     or --dpis changes the format or resolution of a page and nothing else."""
-    turn = rng.choices(list(TURN_WEIGHTS), weights=list(TURN_WEIGHTS.values()))[0]
-    u, v, w = rng.random(), rng.random(), rng.random()
+    turn = next(t for t, limit in _cumulative(TURN_WEIGHTS) if quantiles["turn"] * 100 < limit)
+    u, v = quantiles["dpi"], rng.random()
     dpi = dpis[0] if len(dpis) == 1 or u < FIRST_DPI_P else dpis[1 + int(v * (len(dpis) - 1))]
-    fmt = formats[int(w * len(formats))]
+    fmt = formats[int(quantiles["format"] * len(formats))]
     params = ScanParams(
         turn=turn, dpi=dpi, dpi_tag=rng.random() >= NO_DPI_TAG_P,
         fmt="g4" if multipage else fmt,   # only a TIFF holds several pages
@@ -1128,7 +1199,7 @@ def draw_scan_params(rng, formats, dpis, multipage):
         noise=rng.uniform(*NOISE_SIGMA) if rng.random() < NOISE_P else 0.0,
         speckles=rng.randint(*SPECKLES) if rng.random() < SPECKLE_P else 0,
         quality=rng.randint(*JPEG_QUALITY), threshold=rng.randint(*THRESHOLD),
-        png_bits=rng.choice((1, 8)))
+        png_bits=rng.choice((1, 8)), grey_levels=PNG_GREY_LEVELS)
     if params.fmt == "png" and params.png_bits == 8:
         params.noise = 0.0     # noise makes an 8-bit PNG ten times bigger
     return params
@@ -1137,7 +1208,7 @@ def draw_scan_params(rng, formats, dpis, multipage):
 def clean_scan_params():
     return ScanParams(turn=0, dpi=300, dpi_tag=True, fmt="png", rotate=0.0, scale=1.0,
                       shift=(0.0, 0.0), paper=255, black=0, blur=0.0, noise=0.0,
-                      speckles=0, quality=0, threshold=0, png_bits=8)
+                      speckles=0, quality=0, threshold=0, png_bits=8, grey_levels=256)
 
 
 def canvas_size(dpi):
@@ -1215,7 +1286,8 @@ def noise_image(rng, size, sigma):
     """Gaussian noise around 128: uniform random bytes through an inverse-CDF
     table (random.gauss per pixel would take seconds)."""
     normal = NormalDist()
-    table = [min(255, max(0, round(128 + sigma * normal.inv_cdf((u + 0.5) / 256)))) for u in range(256)]
+    table = [min(255, max(0, round(128 + sigma * normal.inv_cdf((u + 0.5) / 256))))
+             for u in range(256)]
     return Image.frombytes("L", size, rng.randbytes(size[0] * size[1])).point(table)
 
 
@@ -1227,6 +1299,9 @@ def save_scan(images, path, params):
     if binary:
         table = [255 if v >= params.threshold else 0 for v in range(256)]
         images = [im.point(table, "1") for im in images]
+    elif params.fmt == "png" and params.grey_levels < 256:
+        step = 255 / (params.grey_levels - 1)
+        images = [im.point([round(round(v / step) * step) for v in range(256)]) for im in images]
     for im in images:
         im.info = {}
     extra = {"dpi": (params.dpi, params.dpi)} if params.dpi_tag else {}
@@ -1252,6 +1327,8 @@ def scan_record(params, full, size, font_path, ink):
         record["quality"] = params.quality
     if params.fmt == "png":
         record["bits"] = params.png_bits
+        if params.png_bits == 8:
+            record["grey_levels"] = params.grey_levels
     if params.fmt == "g4" or (params.fmt == "png" and params.png_bits == 1):
         record["threshold"] = params.threshold
     return record
@@ -1297,7 +1374,7 @@ def run_checks(checks, rng, dpis):
     cases = list(checks)
     for turn in TURN_WEIGHTS:
         for dpi in dpis:
-            params = draw_scan_params(rng, ["png"], [dpi], False)
+            params = draw_scan_params(rng, spread_quantiles(0, 0), ["png"], [dpi], False)
             params.turn = turn
             cases.append((f"synthetic turn {turn} dpi {dpi}", (2480, 3508), 300.0, params))
     worst = 0.0
@@ -1356,7 +1433,7 @@ def make_one(index, args, templates, fonts):
     font_path = fonts[index % len(fonts)]
     if index < args.count:
         template = templates[index % len(templates)]
-        page = Page(fill_rng, font_path, template.dpi)
+        page = Page(fill_rng, font_path, template.dpi, template.name)
         images, fields = [], {}
         for reference, page_fields in template.pages:
             values, ops = fill_page(page, page_fields)
@@ -1367,13 +1444,14 @@ def make_one(index, args, templates, fonts):
         ref_dpi, name, ink = template.dpi, template.name, page.ink_name
     else:
         kind = FOREIGN_KINDS[(index - args.count) % len(FOREIGN_KINDS)]
-        images = [foreign_page(kind, fill_rng, font_path)]
-        ref_dpi, name, fields, ink = FOREIGN_DPI, None, {}, "black"
+        image, ink = foreign_page(kind, fill_rng, font_path)
+        images, ref_dpi, name, fields = [image], FOREIGN_DPI, None, {}
         font_path = None if kind == "blank" else font_path
     if args.no_degrade:
         params = clean_scan_params()
     else:
-        params = draw_scan_params(scan_rng, args.formats, args.dpis, len(images) > 1)
+        params = draw_scan_params(scan_rng, spread_quantiles(args.seed, index),
+                                  args.formats, args.dpis, len(images) > 1)
     affine, full, size = scan_matrices(images[0].size, ref_dpi, params)
     scans = [degrade(apply_geometry(im, affine, params), params, noise_rng) for im in images]
     file_name = f"scan_{index + 1:04d}.{EXTENSIONS_BY_FORMAT[params.fmt]}"
