@@ -14,6 +14,12 @@ enum {
 
 int cmd_info(int argc, char **argv);
 int cmd_template(int argc, char **argv);
+int cmd_prep(int argc, char **argv);
+int cmd_match(int argc, char **argv);
+
+/* -t's default: $FORMOCR_TEMPLATES, else ./templates. */
+const char *cli_default_templates(void);
+
 
 /* Prints "formocr: " and the formatted message on stderr, one line. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -20,6 +20,10 @@ static const char USAGE[] =
     "  template check FILE|DIR...   validate templates (file:line:col on error)\n"
     "  template import-formiable MAP.json REFERENCE.png -o DIR\n"
     "                               convert a FormIAble field map into a template\n"
+    "  prep IN OUT                  write the cleaned page: upright, deskewed,\n"
+    "                               binarized\n"
+    "  match [-t TEMPLATES] PATH... which template each page is, and where: one\n"
+    "                               JSON line per page\n"
     "\n"
     "options:\n"
     "  -h, --help                   show this help and exit\n"
@@ -49,6 +53,12 @@ int cli_usage_error(const char *command, const char *fmt, ...)
     fprintf(stderr, " (see 'formocr %s%s--help')\n", command ? command : "",
             command ? " " : "");
     return EXIT_USAGE;
+}
+
+const char *cli_default_templates(void)
+{
+    const char *env = getenv("FORMOCR_TEMPLATES");
+    return env && *env ? env : "templates";
 }
 
 bool cli_parse_int(const char *s, long long lo, long long hi, long long *out)
@@ -95,6 +105,10 @@ int main(int argc, char **argv)
         return cmd_info(argc - 1, argv + 1);
     if (strcmp(cmd, "template") == 0)
         return cmd_template(argc - 1, argv + 1);
+    if (strcmp(cmd, "prep") == 0)
+        return cmd_prep(argc - 1, argv + 1);
+    if (strcmp(cmd, "match") == 0)
+        return cmd_match(argc - 1, argv + 1);
     if (cmd[0] == '-')
         return cli_usage_error(NULL, "unknown option \"%s\"", cmd);
     return cli_usage_error(NULL, "unknown command \"%s\"", cmd);

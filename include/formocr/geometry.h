@@ -1,0 +1,52 @@
+/*
+ * geometry.h - 2-D affine transforms between template and scan pixels.
+ *
+ * An fo_affine maps (x, y) to (a*x + b*y + c, d*x + e*y + f): the layout of
+ * the "transform" that `formocr match` prints.  Composition reads right to
+ * left, as in mathematics: fo_affine_compose(g, f) is "f, then g".
+ */
+#ifndef FORMOCR_GEOMETRY_H
+#define FORMOCR_GEOMETRY_H
+
+#include <stdbool.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct fo_affine {
+    double a, b, c;
+    double d, e, f;
+} fo_affine;
+
+typedef struct fo_point {
+    double x, y;
+} fo_point;
+
+fo_affine fo_affine_identity(void);
+fo_affine fo_affine_translation(double tx, double ty);
+fo_affine fo_affine_scaling(double sx, double sy);
+/* Rotation by deg degrees about the origin, clockwise on the page (y down). */
+fo_affine fo_affine_rotation(double deg);
+/* "first, then second". */
+fo_affine fo_affine_compose(fo_affine second, fo_affine first);
+/* false when t is singular (|det| below 1e-12). */
+bool fo_affine_invert(fo_affine t, fo_affine *inverse);
+fo_point fo_affine_apply(fo_affine t, fo_point p);
+
+/*
+ * Least-squares affine mapping from[i] to to[i] over the n pairs whose
+ * weight (may be NULL: all 1) is positive.  false when the points are too
+ * few or collinear.
+ */
+bool fo_affine_fit(const fo_point *from, const fo_point *to, const double *weight,
+                   int n, fo_affine *out);
+
+/* Rotation angle (degrees) and mean scale of t's linear part. */
+double fo_affine_angle(fo_affine t);
+double fo_affine_scale(fo_affine t);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,63 @@
+/*
+ * match.h - the match stage: which template a page is, and where.
+ *
+ * For every scanned page, finds the template page it shows (or none: a
+ * letter, a blank page, another form) and the affine transform that maps the
+ * template's reference pixels onto the scan's pixels, whatever the scan's
+ * quarter turn, skew, scale, shift or resolution.  The method is described
+ * at the top of match.c.
+ *
+ * A matcher holds what it precomputes from each template page (profiles and
+ * distinctive patches), built once; it is immutable afterwards and may be
+ * used by several threads at once.
+ */
+#ifndef FORMOCR_MATCH_H
+#define FORMOCR_MATCH_H
+
+#include <stdbool.h>
+
+#include "formocr/error.h"
+#include "formocr/geometry.h"
+#include "formocr/template.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct Pix;
+
+typedef struct fo_matcher fo_matcher;
+
+/* Builds the per-template data for every page of every template in set,
+ * which must outlive the matcher.  The caller owns *out. */
+int fo_matcher_create(const fo_template_set *set, fo_matcher **out, fo_error *err);
+void fo_matcher_destroy(fo_matcher **m);
+
+/* Below this score a page matches no template. */
+#define FO_MATCH_THRESHOLD 0.35
+
+typedef struct fo_match {
+    const fo_template *template; /* NULL when the page matches none */
+    int template_page;           /* 0-based page of the template */
+    double score;                /* 0..1; the best found even when unmatched */
+    int turn;                    /* clockwise quarter turn that stands it up */
+    double skew;                 /* degrees the scan's content is turned */
+    fo_affine transform;         /* template pixels -> scan pixels */
+    double residual_px;          /* RMS alignment error, scan pixels */
+    int inliers, patches;        /* patches that agreed / patches tried */
+    int scan_dpi;                /* resolution used for the scan */
+    bool dpi_estimated;          /* from the page's size, not the file */
+} fo_match;
+
+/*
+ * Matches one decoded page (1 or 8 bpp) whose file stated dpi (from_file)
+ * or not.  Fills *out; out->template is NULL when no template scores at
+ * least FO_MATCH_THRESHOLD.  Fails only on out-of-memory.
+ */
+int fo_match_page(const fo_matcher *m, struct Pix *page, int dpi, bool from_file,
+                  fo_match *out, fo_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,174 @@
+/* cmd_match.c - `formocr match`: classify and align, one JSON line a page. */
+#include <dirent.h>
+#include <getopt.h>
+#include <jansson.h>
+#include <leptonica/allheaders.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "formocr/image.h"
+#include "formocr/match.h"
+#include "formocr/template.h"
+#include "util.h"
+
+static const char USAGE[] =
+    "usage: formocr match [options] PATH...\n"
+    "\n"
+    "Finds, for every page of every scan (files, or the files of folders),\n"
+    "which template page it shows and the transform that maps the template's\n"
+    "pixels onto the scan's, and prints one JSON line per page:\n"
+    "  {\"file\", \"page\", \"template\", \"template_page\", \"score\",\n"
+    "   \"orientation\", \"skew\", \"transform\": [a, b, c, d, e, f], \"residual_px\"}\n"
+    "with x' = a*x + b*y + c, y' = d*x + e*y + f. A page that matches no\n"
+    "template has \"template\": null and its best score.\n"
+    "\n"
+    "options:\n"
+    "  -t, --templates PATH  a template file, or a folder of */template.json;\n"
+    "                        repeatable (default $FORMOCR_TEMPLATES, else\n"
+    "                        ./templates)\n"
+    "  --dpi N               resolution of scans whose file has none (default:\n"
+    "                        estimated from the page size, as an A4 page)\n"
+    "  -h, --help            show this help and exit\n"
+    "\n"
+    "exit status: 0 every page matched, 1 some file failed or some page matched\n"
+    "no template, 2 usage or template error.\n";
+
+enum { OPT_DPI = 256, MAX_TEMPLATE_ARGS = 64 };
+
+static json_t *transform_json(fo_affine t)
+{
+    return json_pack("[f, f, f, f, f, f]", t.a, t.b, t.c, t.d, t.e, t.f);
+}
+
+static int match_file(const fo_matcher *matcher, const char *path, int dpi)
+{
+    fo_image *img = NULL;
+    fo_error err;
+    int failed = 0;
+
+    if (fo_image_open(path, NULL, &img, &err) != FO_OK) {
+        cli_error("%s: %s", path, err.message);
+        return 1;
+    }
+    for (int p = 0; p < fo_image_page_count(img); p++) {
+        fo_page_info info;
+        fo_match m;
+        PIX *pix = NULL;
+        json_t *line;
+        char *text;
+        if (fo_image_decode(img, p, &pix, &info, &err) != FO_OK ||
+            fo_match_page(matcher, pix, dpi > 0 && !info.dpi_from_file ? dpi : info.xdpi,
+                          info.dpi_from_file || dpi > 0, &m, &err) != FO_OK) {
+            cli_error("%s: %s", path, err.message);
+            pixDestroy(&pix);
+            failed = 1;
+            continue;
+        }
+        pixDestroy(&pix);
+        line = json_pack("{s:s, s:i, s:s?, s:o, s:f, s:i, s:f, s:o, s:o}", "file", path,
+                         "page", p + 1, "template", m.template ? m.template->name : NULL,
+                         "template_page",
+                         m.template ? json_integer(m.template_page + 1) : json_null(),
+                         "score", m.score, "orientation", m.turn, "skew", m.skew,
+                         "transform", m.template ? transform_json(m.transform) : json_null(),
+                         "residual_px", m.template ? json_real(m.residual_px) : json_null());
+        text = line ? json_dumps(line, JSON_COMPACT | JSON_REAL_PRECISION(6)) : NULL;
+        if (text)
+            puts(text);
+        free(text);
+        json_decref(line);
+        if (!m.template)
+            failed = 1;
+    }
+    fflush(stdout);
+    fo_image_destroy(&img);
+    return failed;
+}
+
+static int by_name(const struct dirent **a, const struct dirent **b)
+{
+    return strcmp((*a)->d_name, (*b)->d_name);
+}
+
+static int match_path(const fo_matcher *matcher, const char *path, int dpi)
+{
+    struct dirent **entries;
+    int n, failed = 0;
+    if (!fo_is_dir(path))
+        return match_file(matcher, path, dpi);
+    n = scandir(path, &entries, NULL, by_name);
+    if (n < 0) {
+        cli_error("%s: cannot list folder", path);
+        return 1;
+    }
+    for (int i = 0; i < n; i++) {
+        char *child;
+        if (entries[i]->d_name[0] != '.' &&
+            (child = fo_path_join(path, entries[i]->d_name)) != NULL) {
+            if (!fo_is_dir(child) && strcmp(entries[i]->d_name, "truth.json") != 0)
+                failed |= match_file(matcher, child, dpi);
+            free(child);
+        }
+        free(entries[i]);
+    }
+    free(entries);
+    return failed;
+}
+
+int cmd_match(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"templates", required_argument, NULL, 't'},
+        {"dpi", required_argument, NULL, OPT_DPI},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0}};
+    const char *tpaths[MAX_TEMPLATE_ARGS];
+    int ntpaths = 0, dpi = 0, c, failed = 0;
+    fo_template_set *set = NULL;
+    fo_matcher *matcher = NULL;
+    fo_error err;
+    long long v;
+
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "+:t:h", longopts, NULL)) != -1) {
+        switch (c) {
+        case 't':
+            if (ntpaths == MAX_TEMPLATE_ARGS)
+                return cli_usage_error("match", "too many -t options");
+            tpaths[ntpaths++] = optarg;
+            break;
+        case OPT_DPI:
+            if (!cli_parse_int(optarg, 10, 10000, &v))
+                return cli_usage_error("match", "--dpi wants a resolution from 10 to "
+                                       "10000, not \"%s\"", optarg);
+            dpi = (int)v;
+            break;
+        case 'h': fputs(USAGE, stdout); return EXIT_OK;
+        case ':':
+            return cli_usage_error("match", "option \"%s\" needs a value",
+                                   argv[optind - 1]);
+        default:
+            return cli_usage_error("match", "unknown option \"%s\"", argv[optind - 1]);
+        }
+    }
+    if (optind >= argc)
+        return cli_usage_error("match", "no scan given");
+    if (ntpaths == 0)
+        tpaths[ntpaths++] = cli_default_templates();
+    if (fo_template_set_load(tpaths, ntpaths, &set, &err) != FO_OK) {
+        cli_error("%s", err.message);
+        return EXIT_USAGE;
+    }
+    if (fo_matcher_create(set, &matcher, &err) != FO_OK) {
+        cli_error("%s", err.message);
+        fo_template_set_destroy(&set);
+        return EXIT_USAGE;
+    }
+    for (int i = optind; i < argc; i++)
+        failed |= match_path(matcher, argv[i], dpi);
+    fo_matcher_destroy(&matcher);
+    fo_template_set_destroy(&set);
+    return failed ? EXIT_SOME_FAILED : EXIT_OK;
+}

@@ -1,0 +1,1122 @@
+/*
+ * match.c - classify a page among the templates and register it (match.h).
+ *
+ * How a page is matched and aligned
+ * ---------------------------------
+ * Everything happens at a working resolution of 150 dpi, on "ink maps":
+ * binarized pages (prep.c's background normalisation + Otsu), lightly
+ * blurred so that a 1-bit photocopy and a clean grey rendering of the same
+ * form look alike.
+ *
+ * 1. Prep.  The scan is reduced to 150 dpi (its resolution from the file, or
+ *    estimated from its size when the file has none or an absurd one),
+ *    binarized, and its skew measured (Leptonica's pixFindSkew).
+ *
+ * 2. Coarse stage: rank the templates.  Each template page is summarised at
+ *    load time by its row and column ink profiles.  The deskewed scan's
+ *    profiles are compared with them, for each of the four quarter turns
+ *    (a turn swaps and/or reverses the profiles: no image is turned), over a
+ *    range of scales (+-8 %) and shifts, by normalised cross-correlation.
+ *    This costs a few thousand operations per template and gives, for each
+ *    template, its best turn and a first similarity transform (scale, shift,
+ *    skew).  The best few templates go on.
+ *
+ * 3. Precise stage: register.  At load time each template page chose ~40
+ *    distinctive patches of its reference (40x40 px at 150 dpi): in each cell
+ *    of a grid, the spot with the strongest two-dimensional structure (the
+ *    smaller eigenvalue of the structure tensor, so that a lone line, which
+ *    slides along itself, is never chosen), away from every field zone (that
+ *    ink changes from copy to copy), and unlike its surroundings (a patch of
+ *    a comb that matches itself one cell over is refused).  The scan's ink
+ *    map is warped into the template's frame through the first transform,
+ *    and each patch is searched within +-16 px by normalised
+ *    cross-correlation, refined to a fraction of a pixel by a parabola
+ *    through the peak.  A RANSAC fit of an affine transform to these
+ *    matches, then least squares on its inliers, rejects the patches hidden
+ *    by handwriting, stamps or a fold.
+ *
+ * 4. Decision.  The score is the sum of the inliers' correlations divided by
+ *    the number of patches: near 1 when the whole form is there, low when
+ *    the page is a letter, blank, or another form (its patches do not agree
+ *    on one transform).  The best-scoring template page wins if its score
+ *    reaches FO_MATCH_THRESHOLD; otherwise the page is unmatched.
+ *
+ * The transform reported maps reference pixels to the scan's pixels as
+ * decoded, composing the reductions to 150 dpi on both sides.
+ */
+#include "formocr/match.h"
+
+#include <leptonica/allheaders.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "formocr/prep.h"
+
+enum {
+    WORK_DPI = 150,
+    PROFILE_BIN = 4,         /* px at WORK_DPI per profile bin */
+    PATCH = 40,              /* patch side, px at WORK_DPI (6.8 mm) */
+    GRID_X = 6, GRID_Y = 8,  /* patch cells over the page */
+    CANDIDATE_STRIDE = 4,    /* px between patch candidates in a cell */
+    CANDIDATES_TRIED = 6,    /* per cell, for uniqueness */
+    SEARCH = 16,             /* px at WORK_DPI searched around a patch */
+    REFINE_SEARCH = 2,       /* px, second round, through the first fit */
+    FIELD_MARGIN = 6,        /* px at WORK_DPI kept clear around field zones */
+    INK_BLUR = 1,            /* box blur radius of ink maps, px */
+    TOP_TEMPLATES = 3,       /* templates taken to the precise stage */
+    RANSAC_ROUNDS = 400,
+    MIN_INLIERS = 6
+};
+
+static const double COARSE_SCALE_RANGE = 0.08;  /* +-8 % */
+static const double COARSE_SCALE_STEP = 0.005;
+static const double COARSE_SHIFT_RANGE = 64.0;   /* px at WORK_DPI */
+static const double COARSE_SHIFT_STEP = 2.0;
+static const double COARSE_MIN_OVERLAP = 0.6;    /* of the template profile */
+static const double COARSE_KEEP_MARGIN = 0.15;   /* registered if this close */
+static const double PATCH_MIN_STRUCTURE = 0.002; /* smaller eigenvalue, per px */
+static const double PATCH_MAX_SELF_NCC = 0.75;   /* uniqueness within SEARCH */
+static const double PATCH_MIN_NCC = 0.4;         /* a match worth fitting */
+static const double INLIER_PX = 1.5;             /* px at WORK_DPI */
+static const double REFINE_INLIER_PX = 1.0;      /* px at WORK_DPI, second round */
+static const double MAX_SCALE_DEVIATION = 0.25;  /* of the fitted affine */
+static const double MAX_FIT_ANGLE = 10.0;        /* degrees, after the turn */
+
+/* ---- float images ------------------------------------------------------ */
+
+typedef struct fimg {
+    int w, h;
+    float *p;
+} fimg;
+
+static void fimg_free(fimg *f)
+{
+    free(f->p);
+    f->p = NULL;
+}
+
+/* Ink map of a binary page: ink 1, paper 0, box-blurred. */
+static int ink_map(PIX *bin, fimg *out)
+{
+    int w = pixGetWidth(bin), h = pixGetHeight(bin), wpl = pixGetWpl(bin);
+    l_uint32 *data = pixGetData(bin);
+    float *raw = malloc((size_t)w * h * sizeof *raw);
+    float *tmp = malloc((size_t)w * h * sizeof *tmp);
+    const float norm = 1.0f / ((2 * INK_BLUR + 1) * (2 * INK_BLUR + 1));
+
+    out->w = w;
+    out->h = h;
+    out->p = malloc((size_t)w * h * sizeof *out->p);
+    if (!raw || !tmp || !out->p) {
+        free(raw);
+        free(tmp);
+        fimg_free(out);
+        return FO_ERR_NOMEM;
+    }
+    for (int y = 0; y < h; y++) {
+        const l_uint32 *row = data + (size_t)y * wpl;
+        for (int x = 0; x < w; x++)
+            raw[(size_t)y * w + x] = GET_DATA_BIT(row, x) ? 1.0f : 0.0f;
+    }
+    /* separable box blur, clamped at the borders */
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++) {
+            float s = 0;
+            for (int k = -INK_BLUR; k <= INK_BLUR; k++) {
+                int xx = x + k < 0 ? 0 : x + k >= w ? w - 1 : x + k;
+                s += raw[(size_t)y * w + xx];
+            }
+            tmp[(size_t)y * w + x] = s;
+        }
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++) {
+            float s = 0;
+            for (int k = -INK_BLUR; k <= INK_BLUR; k++) {
+                int yy = y + k < 0 ? 0 : y + k >= h ? h - 1 : y + k;
+                s += tmp[(size_t)yy * w + x];
+            }
+            out->p[(size_t)y * w + x] = s * norm;
+        }
+    free(raw);
+    free(tmp);
+    return FO_OK;
+}
+
+/* The same ink map as an 8 bpp image (255 = ink), for warping: made with
+ * Leptonica's block convolution, which is several times faster. */
+static PIX *ink_pix(PIX *bin)
+{
+    PIX *ink8 = pixConvert1To8(NULL, bin, 0, 255), *blurred;
+    if (!ink8)
+        return NULL;
+    blurred = pixBlockconvGray(ink8, NULL, INK_BLUR, INK_BLUR);
+    pixDestroy(&ink8);
+    return blurred;
+}
+
+/* ---- profiles ------------------------------------------------------------ */
+
+typedef struct profile {
+    float *v;
+    int n;
+} profile;
+
+/*
+ * Ink per PROFILE_BIN rows and per PROFILE_BIN columns of a binary page seen
+ * through t (page px -> frame px, the frame being the page's size): each
+ * ink pixel is counted where t puts it, so a skewed page gives its level
+ * profiles without being resampled.  Smoothed by [1 2 1] / 4, a little
+ * tolerance to what is left of rotation and scale.
+ */
+static int make_profiles(PIX *bin, fo_affine t, profile *rows, profile *cols)
+{
+    const int w = pixGetWidth(bin), h = pixGetHeight(bin), wpl = pixGetWpl(bin);
+    const l_uint32 *data = pixGetData(bin);
+    profile *p[2] = {rows, cols};
+    float *raw[2];
+    int rc = FO_OK;
+
+    rows->n = (h + PROFILE_BIN - 1) / PROFILE_BIN;
+    cols->n = (w + PROFILE_BIN - 1) / PROFILE_BIN;
+    for (int k = 0; k < 2; k++) {
+        p[k]->v = calloc((size_t)p[k]->n, sizeof(float));
+        raw[k] = calloc((size_t)p[k]->n, sizeof(float));
+        if (!p[k]->v || !raw[k])
+            rc = FO_ERR_NOMEM;
+    }
+    for (int y = 0; rc == FO_OK && y < h; y++) {
+        const l_uint32 *row = data + (size_t)y * wpl;
+        for (int x = 0; x < w; x++) {
+            int bx, by;
+            if (!GET_DATA_BIT(row, x))
+                continue;
+            bx = (int)floor((t.a * x + t.b * y + t.c) / PROFILE_BIN);
+            by = (int)floor((t.d * x + t.e * y + t.f) / PROFILE_BIN);
+            if (by >= 0 && by < rows->n)
+                raw[0][by] += 1.0f;
+            if (bx >= 0 && bx < cols->n)
+                raw[1][bx] += 1.0f;
+        }
+    }
+    for (int k = 0; rc == FO_OK && k < 2; k++)
+        for (int i = 0; i < p[k]->n; i++) {
+            float l = raw[k][i > 0 ? i - 1 : i];
+            float r = raw[k][i + 1 < p[k]->n ? i + 1 : i];
+            p[k]->v[i] = 0.25f * l + 0.5f * raw[k][i] + 0.25f * r;
+        }
+    free(raw[0]);
+    free(raw[1]);
+    if (rc != FO_OK) {
+        free(rows->v);
+        free(cols->v);
+        rows->v = cols->v = NULL;
+    }
+    return rc;
+}
+
+static void reverse_into(const profile *p, profile *out)
+{
+    for (int i = 0; i < p->n; i++)
+        out->v[i] = p->v[p->n - 1 - i];
+    out->n = p->n;
+}
+
+/* Normalised correlation of template profile t with scan profile s under
+ * s_pos = scale * (t_pos - tc) + sc + shift (positions in px at WORK_DPI);
+ * -2 when they overlap too little. */
+static double profile_ncc(const profile *t, const profile *s, double scale,
+                          double shift)
+{
+    const double tc = t->n * PROFILE_BIN / 2.0, sc = s->n * PROFILE_BIN / 2.0;
+    double sa = 0, sb = 0, saa = 0, sbb = 0, sab = 0, va, vb;
+    int n = 0;
+    for (int i = 0; i < t->n; i++) {
+        double pos = scale * ((i + 0.5) * PROFILE_BIN - tc) + sc + shift;
+        double j = pos / PROFILE_BIN - 0.5, f;
+        int j0 = (int)floor(j);
+        double a, b;
+        if (j0 < 0 || j0 + 1 >= s->n)
+            continue;
+        f = j - j0;
+        a = t->v[i];
+        b = s->v[j0] * (1 - f) + s->v[j0 + 1] * f;
+        sa += a;
+        sb += b;
+        saa += a * a;
+        sbb += b * b;
+        sab += a * b;
+        n++;
+    }
+    if (n < COARSE_MIN_OVERLAP * t->n)
+        return -2;
+    va = saa - sa * sa / n;
+    vb = sbb - sb * sb / n;
+    if (va <= 1e-9 || vb <= 1e-9)
+        return -2;
+    return (sab - sa * sb / n) / sqrt(va * vb);
+}
+
+/*
+ * Best correlation of the two profiles over the scales (around scale0) and
+ * shifts searched: a grid four times coarser than the final steps first,
+ * then the final steps around its best.
+ */
+static double fit_profile(const profile *t, const profile *s, double scale0,
+                          double *best_scale, double *best_shift)
+{
+    double best = -2, k0 = 0, sh0 = 0;
+    for (int pass = 0; pass < 2; pass++) {
+        double kstep = COARSE_SCALE_STEP * (pass == 0 ? 4 : 1);
+        double shstep = COARSE_SHIFT_STEP * (pass == 0 ? 4 : 1);
+        double krange = pass == 0 ? COARSE_SCALE_RANGE : 4 * COARSE_SCALE_STEP;
+        double shrange = pass == 0 ? COARSE_SHIFT_RANGE : 4 * COARSE_SHIFT_STEP;
+        double kc = k0, shc = sh0;
+        for (double k = kc - krange; k <= kc + krange + 1e-9; k += kstep)
+            for (double sh = shc - shrange; sh <= shc + shrange + 1e-9; sh += shstep) {
+                double v = profile_ncc(t, s, scale0 * (1 + k), sh);
+                if (v > best) {
+                    best = v;
+                    k0 = k;
+                    sh0 = sh;
+                }
+            }
+    }
+    *best_scale = scale0 * (1 + k0);
+    *best_shift = sh0;
+    return best;
+}
+
+/* ---- patches ------------------------------------------------------------- */
+
+typedef struct patch {
+    int x, y;      /* top-left corner in the template's WORK_DPI frame */
+    float *data;   /* PATCH x PATCH, zero mean, unit norm */
+} patch;
+
+/* Zero-mean, unit-norm copy of img's PATCH x PATCH window at (x, y); false
+ * when the window is flat. */
+static bool normalised_window(const fimg *img, int x, int y, float *out)
+{
+    double sum = 0, sq = 0;
+    const int n = PATCH * PATCH;
+    for (int r = 0; r < PATCH; r++)
+        for (int c = 0; c < PATCH; c++)
+            sum += img->p[(size_t)(y + r) * img->w + x + c];
+    for (int r = 0; r < PATCH; r++)
+        for (int c = 0; c < PATCH; c++) {
+            float v = img->p[(size_t)(y + r) * img->w + x + c] - (float)(sum / n);
+            out[r * PATCH + c] = v;
+            sq += (double)v * v;
+        }
+    if (sq < 1e-6)
+        return false;
+    for (int i = 0; i < n; i++)
+        out[i] = (float)(out[i] / sqrt(sq));
+    return true;
+}
+
+/* Integral images of img and img^2, (w+1) x (h+1). */
+typedef struct integral {
+    int w, h;
+    double *s, *s2;
+} integral;
+
+static int integral_alloc(integral *in, int w, int h)
+{
+    size_t n = ((size_t)w + 1) * ((size_t)h + 1);
+    in->w = w;
+    in->h = h;
+    in->s = calloc(n, sizeof *in->s);
+    in->s2 = calloc(n, sizeof *in->s2);
+    return in->s && in->s2 ? FO_OK : FO_ERR_NOMEM;
+}
+
+/* Fills in (allocated for img's size) from img. */
+static void integral_fill(integral *in, const fimg *img)
+{
+    size_t W = (size_t)img->w + 1;
+    for (int y = 0; y < img->h; y++) {
+        double row = 0, row2 = 0;
+        for (int x = 0; x < img->w; x++) {
+            double v = img->p[(size_t)y * img->w + x];
+            row += v;
+            row2 += v * v;
+            in->s[(y + 1) * W + x + 1] = in->s[y * W + x + 1] + row;
+            in->s2[(y + 1) * W + x + 1] = in->s2[y * W + x + 1] + row2;
+        }
+    }
+}
+
+static int integral_make(const fimg *img, integral *out)
+{
+    if (integral_alloc(out, img->w, img->h) != FO_OK)
+        return FO_ERR_NOMEM;
+    integral_fill(out, img);
+    return FO_OK;
+}
+
+static void integral_free(integral *in)
+{
+    free(in->s);
+    free(in->s2);
+}
+
+static double box_sum(const double *s, int w, int x, int y, int bw, int bh)
+{
+    size_t W = (size_t)w + 1;
+    return s[(y + bh) * W + x + bw] - s[y * W + x + bw] - s[(y + bh) * W + x] +
+           s[y * W + x];
+}
+
+/* NCC of a normalised patch with img's window at (x, y), which must lie
+ * inside img; 0 for a flat window. */
+static double ncc_at(const float *pd, const fimg *img, const integral *in, int x, int y)
+{
+    const double n = PATCH * PATCH;
+    double sum = box_sum(in->s, in->w, x, y, PATCH, PATCH);
+    double sq = box_sum(in->s2, in->w, x, y, PATCH, PATCH);
+    double var = sq - sum * sum / n, dot = 0;
+    if (var <= 1e-6)
+        return 0;
+    for (int r = 0; r < PATCH; r++) {
+        const float *row = img->p + (size_t)(y + r) * img->w + x;
+        const float *prow = pd + r * PATCH;
+        float acc = 0;
+        for (int c = 0; c < PATCH; c++)
+            acc += prow[c] * row[c];
+        dot += acc;
+    }
+    /* the patch is zero-mean: sum(p * (v - mean)) = sum(p * v) */
+    return dot / sqrt(var);
+}
+
+typedef struct candidate {
+    int x, y;
+    double strength;
+} candidate;
+
+static int by_strength(const void *a, const void *b)
+{
+    const candidate *p = a, *q = b;
+    return (p->strength < q->strength) - (p->strength > q->strength);
+}
+
+/* Largest NCC of the window at (x, y) with its neighbours within SEARCH px,
+ * excluding its own peak (shifts of at most 3 px). */
+static double self_similarity(const float *pd, const fimg *img, const integral *in,
+                              int x, int y)
+{
+    double best = -1;
+    for (int dy = -SEARCH; dy <= SEARCH; dy += 2)
+        for (int dx = -SEARCH; dx <= SEARCH; dx += 2) {
+            int xx = x + dx, yy = y + dy;
+            double v;
+            if (abs(dx) <= 3 && abs(dy) <= 3)
+                continue;
+            if (xx < 0 || yy < 0 || xx + PATCH > img->w || yy + PATCH > img->h)
+                continue;
+            v = ncc_at(pd, img, in, xx, yy);
+            if (v > best)
+                best = v;
+        }
+    return best;
+}
+
+/* Marks field zones (grown by FIELD_MARGIN) in mask, a w x h byte image. */
+static void mask_fields(const fo_template_page *page, double scale, uint8_t *mask,
+                        int w, int h)
+{
+    for (int i = 0; i < page->nfields; i++) {
+        const fo_field *f = &page->fields[i];
+        int n = f->geometry == FO_GEOM_OPTIONS ? f->noptions : f->nboxes;
+        for (int k = 0; k < n; k++) {
+            fo_box b = f->geometry == FO_GEOM_OPTIONS ? f->options[k].box : f->boxes[k];
+            int x0 = (int)floor(b.x * scale) - FIELD_MARGIN;
+            int y0 = (int)floor(b.y * scale) - FIELD_MARGIN;
+            int x1 = (int)ceil((b.x + b.w) * scale) + FIELD_MARGIN;
+            int y1 = (int)ceil((b.y + b.h) * scale) + FIELD_MARGIN;
+            for (int y = y0 < 0 ? 0 : y0; y < y1 && y < h; y++)
+                for (int x = x0 < 0 ? 0 : x0; x < x1 && x < w; x++)
+                    mask[(size_t)y * w + x] = 1;
+        }
+    }
+}
+
+/* Chooses the patches of one template page from its ink map. */
+static int choose_patches(const fimg *ink, const uint8_t *mask, patch **out, int *nout)
+{
+    const int w = ink->w, h = ink->h;
+    integral in = {0}, sxx = {0}, syy = {0}, sxy = {0}, blocked = {0};
+    fimg gxx = {w, h, NULL}, gyy = {w, h, NULL}, gxy = {w, h, NULL};
+    fimg maskf = {w, h, NULL};
+    candidate *cands = NULL;
+    patch *patches = NULL;
+    float *buf = NULL;
+    int np = 0, rc = FO_ERR_NOMEM;
+    size_t n = (size_t)w * h;
+
+    *out = NULL;
+    *nout = 0;
+    gxx.p = calloc(n, sizeof(float));
+    gyy.p = calloc(n, sizeof(float));
+    gxy.p = calloc(n, sizeof(float));
+    maskf.p = malloc(n * sizeof(float));
+    patches = calloc(GRID_X * GRID_Y, sizeof *patches);
+    cands = malloc(sizeof *cands * (size_t)(w / CANDIDATE_STRIDE + 1) *
+                   (h / CANDIDATE_STRIDE + 1));
+    buf = malloc(PATCH * PATCH * sizeof *buf);
+    if (!gxx.p || !gyy.p || !gxy.p || !maskf.p || !patches || !cands || !buf)
+        goto out;
+    for (int y = 1; y + 1 < h; y++)
+        for (int x = 1; x + 1 < w; x++) {
+            size_t i = (size_t)y * w + x;
+            float gx = 0.5f * (ink->p[i + 1] - ink->p[i - 1]);
+            float gy = 0.5f * (ink->p[i + w] - ink->p[i - w]);
+            gxx.p[i] = gx * gx;
+            gyy.p[i] = gy * gy;
+            gxy.p[i] = gx * gy;
+        }
+    for (size_t i = 0; i < n; i++)
+        maskf.p[i] = mask[i];
+    if (integral_make(ink, &in) || integral_make(&gxx, &sxx) ||
+        integral_make(&gyy, &syy) || integral_make(&gxy, &sxy) ||
+        integral_make(&maskf, &blocked))
+        goto out;
+
+    for (int gy = 0; gy < GRID_Y; gy++)
+        for (int gx = 0; gx < GRID_X; gx++) {
+            int cx0 = gx * w / GRID_X, cx1 = (gx + 1) * w / GRID_X;
+            int cy0 = gy * h / GRID_Y, cy1 = (gy + 1) * h / GRID_Y;
+            int nc = 0;
+            for (int y = cy0; y + PATCH <= cy1 && y + PATCH <= h; y += CANDIDATE_STRIDE)
+                for (int x = cx0; x + PATCH <= cx1 && x + PATCH <= w;
+                     x += CANDIDATE_STRIDE) {
+                    double a, b, c, lmin;
+                    if (box_sum(blocked.s, w, x, y, PATCH, PATCH) > 0)
+                        continue;
+                    a = box_sum(sxx.s, w, x, y, PATCH, PATCH);
+                    b = box_sum(syy.s, w, x, y, PATCH, PATCH);
+                    c = box_sum(sxy.s, w, x, y, PATCH, PATCH);
+                    lmin = (a + b) / 2 - sqrt((a - b) * (a - b) / 4 + c * c);
+                    if (lmin / (PATCH * PATCH) < PATCH_MIN_STRUCTURE)
+                        continue;
+                    cands[nc++] = (candidate){x, y, lmin};
+                }
+            qsort(cands, (size_t)nc, sizeof *cands, by_strength);
+            for (int k = 0; k < nc && k < CANDIDATES_TRIED; k++) {
+                if (!normalised_window(ink, cands[k].x, cands[k].y, buf))
+                    continue;
+                if (self_similarity(buf, ink, &in, cands[k].x, cands[k].y) >
+                    PATCH_MAX_SELF_NCC)
+                    continue;
+                patches[np].x = cands[k].x;
+                patches[np].y = cands[k].y;
+                patches[np].data = buf;
+                buf = malloc(PATCH * PATCH * sizeof *buf);
+                np++;
+                if (!buf)
+                    goto out;
+                break;
+            }
+        }
+    rc = FO_OK;
+out:
+    if (rc != FO_OK) {
+        for (int i = 0; i < np; i++)
+            free(patches[i].data);
+        free(patches);
+        patches = NULL;
+        np = 0;
+    }
+    *out = patches;
+    *nout = np;
+    free(buf);
+    free(cands);
+    fimg_free(&gxx);
+    fimg_free(&gyy);
+    fimg_free(&gxy);
+    fimg_free(&maskf);
+    integral_free(&in);
+    integral_free(&sxx);
+    integral_free(&syy);
+    integral_free(&sxy);
+    integral_free(&blocked);
+    return rc;
+}
+
+/* ---- the matcher ---------------------------------------------------------- */
+
+typedef struct page_model {
+    const fo_template *t;
+    int page;
+    double scale;        /* reference px -> WORK_DPI px */
+    int w, h;            /* reference at WORK_DPI */
+    profile rows, cols;
+    patch *patches;
+    int npatches;
+} page_model;
+
+struct fo_matcher {
+    page_model *models;
+    int nmodels;
+};
+
+/* Pixel-centre-correct reduction: a pixel centre x at one resolution is at
+ * s * (x + 0.5) - 0.5 after scaling by s. */
+static fo_affine centred_scaling(double s)
+{
+    return (fo_affine){s, 0, 0.5 * s - 0.5, 0, s, 0.5 * s - 0.5};
+}
+
+/* Reduces a page to WORK_DPI and binarizes it. */
+static PIX *work_binary(PIX *page, double factor)
+{
+    PIX *grey = fo_prep_grey_scaled(page, factor), *bin;
+    if (!grey)
+        return NULL;
+    bin = fo_prep_binarize(grey);
+    pixDestroy(&grey);
+    return bin;
+}
+
+static int build_model(const fo_template *t, int pageno, page_model *m)
+{
+    const fo_template_page *page = &t->pages[pageno];
+    PIX *bin;
+    fimg ink = {0};
+    uint8_t *mask = NULL;
+    int rc;
+
+    memset(m, 0, sizeof *m);
+    m->t = t;
+    m->page = pageno;
+    m->scale = (double)WORK_DPI / t->dpi;
+    bin = work_binary(page->image, m->scale);
+    if (!bin)
+        return FO_ERR_NOMEM;
+    m->w = pixGetWidth(bin);
+    m->h = pixGetHeight(bin);
+    rc = make_profiles(bin, fo_affine_identity(), &m->rows, &m->cols);
+    if (rc == FO_OK)
+        rc = ink_map(bin, &ink);
+    pixDestroy(&bin);
+    mask = rc == FO_OK ? calloc((size_t)m->w * m->h, 1) : NULL;
+    if (rc == FO_OK && !mask)
+        rc = FO_ERR_NOMEM;
+    if (rc == FO_OK) {
+        mask_fields(page, m->scale, mask, m->w, m->h);
+        rc = choose_patches(&ink, mask, &m->patches, &m->npatches);
+    }
+    free(mask);
+    fimg_free(&ink);
+    return rc;
+}
+
+static void free_model(page_model *m)
+{
+    free(m->rows.v);
+    free(m->cols.v);
+    for (int i = 0; i < m->npatches; i++)
+        free(m->patches[i].data);
+    free(m->patches);
+}
+
+int fo_matcher_create(const fo_template_set *set, fo_matcher **out, fo_error *err)
+{
+    fo_matcher *m = calloc(1, sizeof *m);
+    int total = 0;
+
+    *out = NULL;
+    if (!m)
+        return fo_error_set(err, FO_ERR_NOMEM, "out of memory");
+    for (int i = 0; i < set->count; i++)
+        total += set->items[i]->npages;
+    m->models = calloc(total ? (size_t)total : 1, sizeof *m->models);
+    if (!m->models) {
+        free(m);
+        return fo_error_set(err, FO_ERR_NOMEM, "out of memory");
+    }
+    for (int i = 0; i < set->count; i++)
+        for (int p = 0; p < set->items[i]->npages; p++) {
+            if (build_model(set->items[i], p, &m->models[m->nmodels]) != FO_OK) {
+                free_model(&m->models[m->nmodels]);
+                fo_matcher_destroy(&m);
+                return fo_error_set(err, FO_ERR_NOMEM,
+                                    "out of memory preparing template \"%s\"",
+                                    set->items[i]->name);
+            }
+            m->nmodels++;
+        }
+    *out = m;
+    return FO_OK;
+}
+
+void fo_matcher_destroy(fo_matcher **mp)
+{
+    if (!mp || !*mp)
+        return;
+    for (int i = 0; i < (*mp)->nmodels; i++)
+        free_model(&(*mp)->models[i]);
+    free((*mp)->models);
+    free(*mp);
+    *mp = NULL;
+}
+
+/* ---- matching a page ------------------------------------------------------ */
+
+/* The scan at WORK_DPI: binary, its ink map, skew and profiles. */
+typedef struct scan_work {
+    PIX *bin;            /* as scanned (not deskewed) */
+    PIX *ink;            /* ink map of bin, 8 bpp: 255 is ink */
+    int w, h;
+    double factor;       /* scan px -> WORK_DPI px */
+    double skew;
+    fo_affine deskew;    /* work px -> deskewed work px (about the centre) */
+    profile rows, cols;  /* of the deskewed page, not turned */
+} scan_work;
+
+static void scan_work_free(scan_work *s)
+{
+    pixDestroy(&s->bin);
+    pixDestroy(&s->ink);
+    free(s->rows.v);
+    free(s->cols.v);
+}
+
+static int prepare_scan(PIX *page, double factor, scan_work *s)
+{
+    double conf;
+    PIX *grey;
+
+    memset(s, 0, sizeof *s);
+    s->factor = factor;
+    grey = fo_prep_grey_scaled(page, factor);
+    if (!grey)
+        return FO_ERR_NOMEM;
+    s->bin = fo_prep_binarize(grey);
+    pixDestroy(&grey);
+    if (!s->bin)
+        return FO_ERR_NOMEM;
+    s->w = pixGetWidth(s->bin);
+    s->h = pixGetHeight(s->bin);
+    fo_prep_find_skew(s->bin, &s->skew, &conf);
+    s->deskew = fo_affine_compose(
+        fo_affine_translation(s->w / 2.0, s->h / 2.0),
+        fo_affine_compose(fo_affine_rotation(-s->skew),
+                          fo_affine_translation(-s->w / 2.0, -s->h / 2.0)));
+    if (make_profiles(s->bin, s->deskew, &s->rows, &s->cols) != FO_OK)
+        return FO_ERR_NOMEM;
+    s->ink = ink_pix(s->bin);
+    return s->ink ? FO_OK : FO_ERR_NOMEM;
+}
+
+typedef struct coarse {
+    int model;
+    int turn;
+    double score;
+    double sx, sy, shx, shy;  /* template work px -> upright scan work px */
+} coarse;
+
+/* Upright scan frame for a turn: the deskewed frame turned clockwise by
+ * `turn` about its centre.  Returns deskewed work px -> upright px. */
+static fo_affine turn_back(int w, int h, int turn, int *uw, int *uh)
+{
+    fo_affine t = fo_affine_translation(-w / 2.0, -h / 2.0);
+    t = fo_affine_compose(fo_affine_rotation(turn), t);
+    *uw = turn == 90 || turn == 270 ? h : w;
+    *uh = turn == 90 || turn == 270 ? w : h;
+    return fo_affine_compose(fo_affine_translation(*uw / 2.0, *uh / 2.0), t);
+}
+
+static void coarse_fit(const page_model *m, const scan_work *s, double scale0,
+                       coarse *best)
+{
+    profile rev_rows = {NULL, 0}, rev_cols = {NULL, 0};
+    best->score = -2;
+    rev_rows.v = malloc((size_t)s->rows.n * sizeof(float));
+    rev_cols.v = malloc((size_t)s->cols.n * sizeof(float));
+    if (!rev_rows.v || !rev_cols.v)
+        goto out;
+    reverse_into(&s->rows, &rev_rows);
+    reverse_into(&s->cols, &rev_cols);
+    for (int turn = 0; turn < 360; turn += 90) {
+        /* The upright page's rows and columns, from the deskewed page's:
+         * turning it clockwise by 90 makes its columns, left to right, the
+         * rows, and its rows, bottom to top, the columns; 270 the reverse. */
+        const profile *ur = turn == 0 ? &s->rows : turn == 90 ? &s->cols
+                          : turn == 180 ? &rev_rows : &rev_cols;
+        const profile *uc = turn == 0 ? &s->cols : turn == 90 ? &rev_rows
+                          : turn == 180 ? &rev_cols : &s->rows;
+        double sy, shy, sx, shx;
+        double r = fit_profile(&m->rows, ur, scale0, &sy, &shy);
+        double c = fit_profile(&m->cols, uc, scale0, &sx, &shx);
+        double score = (r + c) / 2;
+        if (score > best->score) {
+            *best = (coarse){0, turn, score, sx, sy, shx, shy};
+        }
+    }
+out:
+    free(rev_rows.v);
+    free(rev_cols.v);
+}
+
+/* Template work px -> scan work px, from a coarse fit. */
+static fo_affine coarse_transform(const page_model *m, const scan_work *s,
+                                  const coarse *c)
+{
+    int uw, uh;
+    fo_affine back = turn_back(s->w, s->h, c->turn, &uw, &uh), up_to_deskewed,
+              to_scan;
+    /* profile positions are measured from the profiles' centres, which are
+     * whole bins: use the same centres here */
+    double tcx = m->cols.n * PROFILE_BIN / 2.0, tcy = m->rows.n * PROFILE_BIN / 2.0;
+    int ucols = c->turn == 90 || c->turn == 270 ? s->rows.n : s->cols.n;
+    int urows = c->turn == 90 || c->turn == 270 ? s->cols.n : s->rows.n;
+    double ucx = ucols * PROFILE_BIN / 2.0, ucy = urows * PROFILE_BIN / 2.0;
+    fo_affine t = fo_affine_translation(-tcx, -tcy);
+    t = fo_affine_compose(fo_affine_scaling(c->sx, c->sy), t);
+    t = fo_affine_compose(fo_affine_translation(ucx + c->shx, ucy + c->shy), t);
+    /* t: template work px -> upright work px (upright frame uw x uh, whose
+     * profiles were taken from bins starting at 0) */
+    fo_affine_invert(back, &up_to_deskewed);
+    fo_affine_invert(s->deskew, &to_scan);
+    return fo_affine_compose(to_scan, fo_affine_compose(up_to_deskewed, t));
+}
+
+/* A patch found in the scan. */
+typedef struct hit {
+    fo_point from;  /* patch centre, template work px */
+    fo_point to;    /* where it is, scan work px */
+    double ncc;
+} hit;
+
+/* Parabola vertex offset through (-1, a), (0, b), (1, c), within +-0.5. */
+static double subpixel(double a, double b, double c)
+{
+    double den = a - 2 * b + c, off;
+    if (den >= 0)
+        return 0;
+    off = 0.5 * (a - c) / den;
+    return off < -0.5 ? -0.5 : off > 0.5 ? 0.5 : off;
+}
+
+/* Samples the 8 bpp ink map through t into a w x h float window whose
+ * top-left is (ox, oy) in the template frame: out(x, y) = ink(t(ox+x, oy+y))
+ * bilinearly, 0 (paper) outside the scan. */
+static void warp_window(PIX *ink, fo_affine t, int ox, int oy, int w, int h,
+                        float *out)
+{
+    const l_uint32 *data = pixGetData(ink);
+    const int iw = pixGetWidth(ink), ih = pixGetHeight(ink), wpl = pixGetWpl(ink);
+    for (int y = 0; y < h; y++) {
+        double sx = t.a * ox + t.b * (oy + y) + t.c;
+        double sy = t.d * ox + t.e * (oy + y) + t.f;
+        for (int x = 0; x < w; x++, sx += t.a, sy += t.d) {
+            int x0 = (int)floor(sx), y0 = (int)floor(sy);
+            float v = 0;
+            if (x0 >= 0 && y0 >= 0 && x0 + 1 < iw && y0 + 1 < ih) {
+                const l_uint32 *r0 = data + (size_t)y0 * wpl, *r1 = r0 + wpl;
+                float fx = (float)(sx - x0), fy = (float)(sy - y0);
+                float top = GET_DATA_BYTE(r0, x0) * (1 - fx) + GET_DATA_BYTE(r0, x0 + 1) * fx;
+                float bot = GET_DATA_BYTE(r1, x0) * (1 - fx) + GET_DATA_BYTE(r1, x0 + 1) * fx;
+                v = (top * (1 - fy) + bot * fy) * (1.0f / 255);
+            }
+            out[(size_t)y * w + x] = v;
+        }
+    }
+}
+
+/*
+ * Searches each patch within +-search px of where t puts it.  Only the
+ * window around each patch is resampled from the scan (through t, into the
+ * template's frame), never the whole page.  Fills hits with the patches
+ * found: template work px -> scan work px.
+ */
+static int search_patches(const page_model *m, PIX *ink, fo_affine t, int search,
+                          hit *hits)
+{
+    const int margin = search + 1; /* +1: the sub-pixel neighbours */
+    const int side = PATCH + 2 * margin;
+    fimg win = {side, side, malloc((size_t)side * side * sizeof(float))};
+    integral in = {0};
+    int n = 0;
+
+    if (!win.p || integral_alloc(&in, side, side) != FO_OK) {
+        fimg_free(&win);
+        integral_free(&in);
+        return -1;
+    }
+    for (int i = 0; i < m->npatches; i++) {
+        const patch *p = &m->patches[i];
+        double best = -2, grid[3][3];
+        int bx = 0, by = 0;
+        fo_point at;
+
+        warp_window(ink, t, p->x - margin, p->y - margin, side, side, win.p);
+        integral_fill(&in, &win);
+        /* a wide search visits every other position first, then the
+         * neighbours of the best */
+        for (int pass = search > 2 ? 0 : 1; pass < 2; pass++) {
+            int step = pass == 0 ? 2 : 1;
+            int range = pass == 0 || search <= 2 ? search : 1;
+            int cx = pass == 0 ? 0 : bx, cy = pass == 0 ? 0 : by;
+            for (int dy = cy - range; dy <= cy + range; dy += step)
+                for (int dx = cx - range; dx <= cx + range; dx += step) {
+                    double v;
+                    if (abs(dx) > search || abs(dy) > search)
+                        continue;
+                    v = ncc_at(p->data, &win, &in, margin + dx, margin + dy);
+                    if (v > best) {
+                        best = v;
+                        bx = dx;
+                        by = dy;
+                    }
+                }
+        }
+        if (best < PATCH_MIN_NCC)
+            continue;
+        for (int j = -1; j <= 1; j++)
+            for (int k = -1; k <= 1; k++)
+                grid[j + 1][k + 1] = ncc_at(p->data, &win, &in, margin + bx + k,
+                                            margin + by + j);
+        hits[n].from = (fo_point){p->x + PATCH / 2.0 - 0.5, p->y + PATCH / 2.0 - 0.5};
+        at = (fo_point){hits[n].from.x + bx + subpixel(grid[1][0], grid[1][1], grid[1][2]),
+                        hits[n].from.y + by + subpixel(grid[0][1], grid[1][1], grid[2][1])};
+        hits[n].to = fo_affine_apply(t, at);
+        hits[n].ncc = best;
+        n++;
+    }
+    fimg_free(&win);
+    integral_free(&in);
+    return n;
+}
+
+static double residual(fo_affine t, const hit *h)
+{
+    fo_point p = fo_affine_apply(t, h->from);
+    return hypot(p.x - h->to.x, p.y - h->to.y);
+}
+
+/* Marks inliers of t among hits (weights 1 or 0); returns their count. */
+static int mark_inliers(fo_affine t, const hit *hits, int n, double tol, double *w)
+{
+    int count = 0;
+    for (int i = 0; i < n; i++) {
+        w[i] = residual(t, &hits[i]) <= tol ? 1.0 : 0.0;
+        count += w[i] > 0;
+    }
+    return count;
+}
+
+/* RANSAC over triples (a fixed pseudo-random sequence: results repeat),
+ * then least squares on the inliers, twice. */
+static bool robust_fit(const hit *hits, int n, double tol, fo_affine *out, double *w,
+                       int *ninl)
+{
+    fo_point from[3], to[3];
+    uint32_t seed = 2463534242u;
+    int best = 0;
+    fo_affine t;
+
+    if (n < 3)
+        return false;
+    for (int round = 0; round < RANSAC_ROUNDS; round++) {
+        int idx[3];
+        for (int k = 0; k < 3; k++) {
+            seed ^= seed << 13;
+            seed ^= seed >> 17;
+            seed ^= seed << 5;
+            idx[k] = (int)(seed % (uint32_t)n);
+        }
+        if (idx[0] == idx[1] || idx[1] == idx[2] || idx[0] == idx[2])
+            continue;
+        for (int k = 0; k < 3; k++) {
+            from[k] = hits[idx[k]].from;
+            to[k] = hits[idx[k]].to;
+        }
+        if (!fo_affine_fit(from, to, NULL, 3, &t))
+            continue;
+        {
+            int c = 0;
+            for (int i = 0; i < n; i++)
+                c += residual(t, &hits[i]) <= tol;
+            if (c > best) {
+                best = c;
+                *out = t;
+            }
+        }
+    }
+    if (best < 3)
+        return false;
+    for (int pass = 0; pass < 2; pass++) {
+        fo_point *f = malloc((size_t)n * sizeof *f), *g = malloc((size_t)n * sizeof *g);
+        bool ok;
+        if (!f || !g) {
+            free(f);
+            free(g);
+            return false;
+        }
+        mark_inliers(*out, hits, n, tol, w);
+        for (int i = 0; i < n; i++) {
+            f[i] = hits[i].from;
+            g[i] = hits[i].to;
+        }
+        ok = fo_affine_fit(f, g, w, n, &t);
+        free(f);
+        free(g);
+        if (!ok)
+            break;
+        *out = t;
+    }
+    *ninl = mark_inliers(*out, hits, n, tol, w);
+    return true;
+}
+
+typedef struct precise {
+    double score;
+    fo_affine t;       /* template work px -> scan work px */
+    double rms;        /* scan work px */
+    int inliers, patches;
+} precise;
+
+/* A fit that bends the coarse estimate this much is not this form. */
+static bool plausible(fo_affine fit, fo_affine t0)
+{
+    double rel = fo_affine_scale(fit) / fo_affine_scale(t0);
+    double dangle = fabs(fo_affine_angle(fit) - fo_affine_angle(t0));
+    if (dangle > 180)
+        dangle = 360 - dangle;
+    return fabs(rel - 1) <= MAX_SCALE_DEVIATION && dangle <= MAX_FIT_ANGLE;
+}
+
+/*
+ * Registers the scan on one template page from the coarse transform t0:
+ * a wide search of the patches and a robust fit, then a second, narrow
+ * search through that fit.  Seen through a transform that is already right
+ * to a fraction of a pixel, each patch peaks at a near-zero offset, where
+ * the sub-pixel parabola is least biased.
+ */
+static int register_page(const page_model *m, const scan_work *s, fo_affine t0,
+                         precise *out)
+{
+    hit *hits = NULL;
+    double *w = NULL;
+    fo_affine t = t0;
+    int rc = FO_OK;
+
+    memset(out, 0, sizeof *out);
+    out->patches = m->npatches;
+    if (m->npatches == 0)
+        return FO_OK;
+    hits = malloc((size_t)m->npatches * sizeof *hits);
+    w = malloc((size_t)m->npatches * sizeof *w);
+    if (!hits || !w) {
+        rc = FO_ERR_NOMEM;
+        goto out;
+    }
+    for (int round = 0; round < 2; round++) {
+        fo_affine fit;
+        double sum = 0, sq = 0;
+        int nh, ninl = 0;
+
+        nh = search_patches(m, s->ink, t, round == 0 ? SEARCH : REFINE_SEARCH, hits);
+        if (nh < 0) {
+            rc = FO_ERR_NOMEM;
+            goto out;
+        }
+        if (!robust_fit(hits, nh, round == 0 ? INLIER_PX : REFINE_INLIER_PX, &fit, w,
+                        &ninl) ||
+            ninl < MIN_INLIERS || !plausible(fit, t0))
+            break; /* keep what the previous round found, if anything */
+        for (int i = 0; i < nh; i++)
+            if (w[i] > 0) {
+                double r = residual(fit, &hits[i]);
+                sum += hits[i].ncc;
+                sq += r * r;
+            }
+        out->score = sum / m->npatches;
+        out->t = fit;
+        out->rms = sqrt(sq / ninl);
+        out->inliers = ninl;
+        t = fit;
+    }
+out:
+    free(hits);
+    free(w);
+    return rc;
+}
+
+static int by_coarse_score(const void *a, const void *b)
+{
+    const coarse *p = a, *q = b;
+    return (p->score < q->score) - (p->score > q->score);
+}
+
+int fo_match_page(const fo_matcher *m, PIX *page, int dpi, bool from_file,
+                  fo_match *out, fo_error *err)
+{
+    scan_work s;
+    coarse *cands = NULL;
+    precise best = {0};
+    int best_model = -1, rc;
+
+    memset(out, 0, sizeof *out);
+    out->transform = fo_affine_identity();
+    out->scan_dpi = fo_prep_scan_dpi(pixGetWidth(page), pixGetHeight(page), dpi,
+                                     from_file, &out->dpi_estimated);
+    rc = prepare_scan(page, (double)WORK_DPI / out->scan_dpi, &s);
+    if (rc != FO_OK) {
+        scan_work_free(&s);
+        return fo_error_set(err, FO_ERR_NOMEM, "out of memory matching the page");
+    }
+    out->skew = s.skew;
+    cands = calloc(m->nmodels ? (size_t)m->nmodels : 1, sizeof *cands);
+    if (!cands) {
+        scan_work_free(&s);
+        return fo_error_set(err, FO_ERR_NOMEM, "out of memory matching the page");
+    }
+    for (int i = 0; i < m->nmodels; i++) {
+        coarse_fit(&m->models[i], &s, 1.0, &cands[i]);
+        cands[i].model = i;
+    }
+    qsort(cands, (size_t)m->nmodels, sizeof *cands, by_coarse_score);
+    /* the best few by profile, unless far behind the first */
+    for (int k = 0; k < m->nmodels && k < TOP_TEMPLATES; k++) {
+        const page_model *pm = &m->models[cands[k].model];
+        precise p;
+        if (cands[k].score < cands[0].score - COARSE_KEEP_MARGIN)
+            break;
+        if (register_page(pm, &s, coarse_transform(pm, &s, &cands[k]), &p) != FO_OK) {
+            free(cands);
+            scan_work_free(&s);
+            return fo_error_set(err, FO_ERR_NOMEM, "out of memory matching the page");
+        }
+        if (best_model < 0 || p.score > best.score) {
+            best = p;
+            best_model = k;
+        }
+    }
+    if (best_model >= 0) {
+        const coarse *c = &cands[best_model];
+        const page_model *pm = &m->models[c->model];
+        fo_affine to_scan;
+        out->score = best.score;
+        out->turn = c->turn;
+        out->inliers = best.inliers;
+        out->patches = best.patches;
+        if (best.score >= FO_MATCH_THRESHOLD) {
+            out->template = pm->t;
+            out->template_page = pm->page;
+            /* reference px -> template work px -> scan work px -> scan px */
+            fo_affine_invert(centred_scaling(s.factor), &to_scan);
+            out->transform = fo_affine_compose(
+                to_scan, fo_affine_compose(best.t, centred_scaling(pm->scale)));
+            out->residual_px = best.rms / s.factor;
+        }
+    }
+    free(cands);
+    scan_work_free(&s);
+    return FO_OK;
+}
