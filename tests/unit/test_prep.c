@@ -1,0 +1,164 @@
+/* test_prep.c - the prep stage: resolution, binarization, skew, turn. */
+#include <leptonica/allheaders.h>
+
+#include "formocr/prep.h"
+#include "formocr/template.h"
+#include "harness.h"
+#include "util.h"
+
+static fo_template *tpl;
+
+/* The blank 14011 form at 300 dpi, 8-bit grey: a real page of text and
+ * rules to turn, tilt and darken. */
+static PIX *reference(void)
+{
+    return pixClone(tpl->pages[0].image);
+}
+
+/* src turned clockwise by deg about its centre, on a canvas of its size. */
+static PIX *tilted(PIX *src, double deg)
+{
+    int w = pixGetWidth(src), h = pixGetHeight(src);
+    fo_affine to_src, t = fo_affine_compose(
+        fo_affine_translation(w / 2.0, h / 2.0),
+        fo_affine_compose(fo_affine_rotation(deg), fo_affine_translation(-w / 2.0, -h / 2.0)));
+    fo_affine_invert(t, &to_src);
+    return fo_prep_warp_grey(src, to_src, w, h, 255);
+}
+
+static void test_scan_dpi(void)
+{
+    bool est;
+    INT_EQ(fo_prep_scan_dpi(2480, 3508, 300, true, &est), 300);
+    OK(!est);
+    /* no resolution: A4 taken from the short side, snapped */
+    INT_EQ(fo_prep_scan_dpi(1654, 2339, 0, false, &est), 200);
+    OK(est);
+    INT_EQ(fo_prep_scan_dpi(3307, 4677, 0, false, &est), 400);
+    INT_EQ(fo_prep_scan_dpi(2339, 1654, 0, false, &est), 200); /* landscape */
+    /* a 72 dpi tag on a 300 dpi page would make it 34 inches wide */
+    INT_EQ(fo_prep_scan_dpi(2480, 3508, 72, true, &est), 300);
+    OK(est);
+}
+
+static void test_binarize_copes_with_uneven_light(void)
+{
+    PIX *page = reference(), *dark, *bin, *clean;
+    int w = pixGetWidth(page), h = pixGetHeight(page), diff = 0;
+    l_float32 fract = 1;
+
+    /* darken the page progressively from left (x1.0) to right (x0.35), as
+     * a scanner lid left open does */
+    dark = pixCopy(NULL, page);
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++) {
+            l_uint32 v;
+            pixGetPixel(dark, x, y, &v);
+            pixSetPixel(dark, x, y, (l_uint32)(v * (1.0 - 0.65 * x / w)));
+        }
+    bin = fo_prep_binarize(dark);
+    clean = fo_prep_binarize(page);
+    OK(bin && clean && pixGetDepth(bin) == 1);
+    if (bin && clean) {
+        /* the dark side is not turned to ink: the two differ on < 1 % */
+        PIX *a = pixConvert1To8(NULL, bin, 0, 255), *b = pixConvert1To8(NULL, clean, 0, 255);
+        pixCountPixels(bin, &diff, NULL);
+        pixGetDifferenceStats(a, b, 1, 1, &fract, NULL, 0);
+        OK(fract < 0.01);
+        OK(diff > 0 && diff < w * h / 4);
+        pixDestroy(&a);
+        pixDestroy(&b);
+        /* the test has teeth: one global threshold fails on this page */
+        a = pixThresholdToBinary(dark, 128);
+        pixCountPixels(a, &diff, NULL);
+        OK(diff > w * h / 4);
+        pixDestroy(&a);
+    }
+    pixDestroy(&page);
+    pixDestroy(&dark);
+    pixDestroy(&bin);
+    pixDestroy(&clean);
+}
+
+static void test_skew(void)
+{
+    static const double angles[] = {-4.0, -1.3, 0.0, 2.5, 4.8};
+    PIX *page = reference();
+    for (size_t i = 0; i < sizeof angles / sizeof *angles; i++) {
+        PIX *t = tilted(page, angles[i]), *bin = fo_prep_binarize(t), *turned;
+        double deg, conf;
+        fo_prep_find_skew(bin, &deg, &conf);
+        NUM_NEAR(deg, angles[i], 0.1);
+        /* the same page a quarter turned: its text lines are vertical */
+        turned = pixRotateOrth(bin, 1);
+        fo_prep_find_skew(turned, &deg, &conf);
+        NUM_NEAR(deg, angles[i], 0.1);
+        pixDestroy(&t);
+        pixDestroy(&bin);
+        pixDestroy(&turned);
+    }
+    pixDestroy(&page);
+}
+
+static void test_turn(void)
+{
+    PIX *page = reference(), *bin = fo_prep_binarize(page);
+    /* pixRotateOrth turns clockwise by quads quarters: standing it up takes
+     * the rest of the full turn */
+    for (int quads = 0; quads < 4; quads++) {
+        PIX *turned = pixRotateOrth(bin, quads);
+        int turn = -1;
+        double conf;
+        fo_prep_find_turn(turned, &turn, &conf);
+        INT_EQ(turn, (360 - 90 * quads) % 360);
+        pixDestroy(&turned);
+    }
+    pixDestroy(&bin);
+    pixDestroy(&page);
+}
+
+static void test_prep_page_records_its_geometry(void)
+{
+    /* a 200 dpi page, turned upside down and tilted by 2 degrees */
+    PIX *page = reference(), *small = pixScale(page, 2.0f / 3, 2.0f / 3);
+    PIX *tilt = tilted(small, 2.0), *upside = pixRotate180(NULL, tilt);
+    fo_prep_result r;
+    fo_error err;
+    fo_point p;
+
+    INT_EQ(fo_prep_page(upside, 200, true, NULL, &r, &err), FO_OK);
+    INT_EQ(r.turn, 180);
+    NUM_NEAR(r.skew, 2.0, 0.15); /* a half turn keeps the tilt's sense */
+    INT_EQ(r.scan_dpi, 200);
+    OK(r.binary && pixGetDepth(r.binary) == 1);
+    NUM_NEAR(pixGetWidth(r.binary), 2480, 2);
+    /* the scan's centre stays the result's centre */
+    p = fo_affine_apply(r.to_result, (fo_point){pixGetWidth(upside) / 2.0,
+                                                pixGetHeight(upside) / 2.0});
+    NUM_NEAR(p.x, pixGetWidth(r.binary) / 2.0, 2);
+    NUM_NEAR(p.y, pixGetHeight(r.binary) / 2.0, 2);
+    fo_prep_result_free(&r);
+    pixDestroy(&page);
+    pixDestroy(&small);
+    pixDestroy(&tilt);
+    pixDestroy(&upside);
+}
+
+int main(void)
+{
+    fo_error err;
+    char *path = fo_asprintf("%s/templates/cerfa_14011_03/template.json",
+                             test_source_dir());
+    if (fo_template_load(path, &tpl, &err) != FO_OK) {
+        fprintf(stderr, "%s\n", err.message);
+        return 1;
+    }
+    free(path);
+    RUN(test_scan_dpi);
+    RUN(test_binarize_copes_with_uneven_light);
+    RUN(test_skew);
+    RUN(test_turn);
+    RUN(test_prep_page_records_its_geometry);
+    fo_template_destroy(&tpl);
+    return harness_done();
+}
