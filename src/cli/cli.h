@@ -16,6 +16,8 @@ int cmd_info(int argc, char **argv);
 int cmd_template(int argc, char **argv);
 int cmd_prep(int argc, char **argv);
 int cmd_match(int argc, char **argv);
+int cmd_run(int argc, char **argv);
+int cmd_eval(int argc, char **argv);
 
 /* -t's default: $FORMOCR_TEMPLATES, else ./templates. */
 const char *cli_default_templates(void);

@@ -65,7 +65,7 @@ int cmd_info(int argc, char **argv)
 
     fo_image_limits_default(&limits);
     opterr = 0;
-    while ((c = getopt_long(argc, argv, "+:h", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
         switch (c) {
         case 'h':
             fputs(USAGE, stdout);

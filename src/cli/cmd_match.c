@@ -132,7 +132,7 @@ int cmd_match(int argc, char **argv)
     long long v;
 
     opterr = 0;
-    while ((c = getopt_long(argc, argv, "+:t:h", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":t:h", longopts, NULL)) != -1) {
         switch (c) {
         case 't':
             if (ntpaths == MAX_TEMPLATE_ARGS)

@@ -61,7 +61,7 @@ int cmd_prep(int argc, char **argv)
 
     fo_prep_options_default(&opts);
     opterr = 0;
-    while ((c = getopt_long(argc, argv, "+:vh", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":vh", longopts, NULL)) != -1) {
         switch (c) {
         case OPT_DPI:
             if (!cli_parse_int(optarg, 50, 1200, &v))

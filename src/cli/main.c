@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 
@@ -24,6 +25,11 @@ static const char USAGE[] =
     "                               binarized\n"
     "  match [-t TEMPLATES] PATH... which template each page is, and where: one\n"
     "                               JSON line per page\n"
+    "  run [-t TEMPLATES] [-o OUT] PATH...\n"
+    "                               read the scans' fields: values, confidence,\n"
+    "                               status, as JSON Lines\n"
+    "  eval --truth truth.json RESULTS.jsonl\n"
+    "                               field-level accuracy of results\n"
     "\n"
     "options:\n"
     "  -h, --help                   show this help and exit\n"
@@ -75,6 +81,22 @@ bool cli_parse_int(const char *s, long long lo, long long hi, long long *out)
     return true;
 }
 
+/*
+ * Tesseract's OpenMP reads OMP_THREAD_LIMIT once, when the process starts:
+ * setting it later has no effect.  Unless the user chose a value, formocr
+ * starts itself again with OMP_THREAD_LIMIT=1 (Tesseract runs several times
+ * slower on small machines otherwise; formocr's own workers are the
+ * parallelism).  If that fails, the run goes on as it is.
+ */
+static void ensure_single_openmp_thread(char **argv)
+{
+    if (getenv("OMP_THREAD_LIMIT"))
+        return;
+    if (setenv("OMP_THREAD_LIMIT", "1", 1) != 0)
+        return;
+    execv("/proc/self/exe", argv);
+}
+
 static void print_version(void)
 {
     char *libs = getImagelibVersions();
@@ -109,6 +131,12 @@ int main(int argc, char **argv)
         return cmd_prep(argc - 1, argv + 1);
     if (strcmp(cmd, "match") == 0)
         return cmd_match(argc - 1, argv + 1);
+    if (strcmp(cmd, "eval") == 0)
+        return cmd_eval(argc - 1, argv + 1);
+    if (strcmp(cmd, "run") == 0) {
+        ensure_single_openmp_thread(argv);
+        return cmd_run(argc - 1, argv + 1);
+    }
     if (cmd[0] == '-')
         return cli_usage_error(NULL, "unknown option \"%s\"", cmd);
     return cli_usage_error(NULL, "unknown command \"%s\"", cmd);

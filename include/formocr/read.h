@@ -1,0 +1,55 @@
+/*
+ * read.h - the read stage: what is written in a field.
+ *
+ * Text goes to Tesseract through its C API, one zone at a time, with the
+ * page-segmentation mode the zone's shape calls for (one line, a block of
+ * lines, one character per cell of a comb) and a whitelist from the field
+ * (its charset, or the characters its type allows).  The confidence of a
+ * reading is that of its weakest character: one doubtful digit makes a
+ * doubtful SIRET.  Checkboxes, choices and signatures are decided on the
+ * written ink in their zones, without OCR.
+ *
+ * A reader owns the Tesseract engines of one thread (one per language,
+ * made on first use and kept for every later page).  Tesseract's OpenMP
+ * makes it several times slower on small machines unless OMP_THREAD_LIMIT=1
+ * is in the environment when the process starts (the formocr command sees
+ * to it): parallelism belongs to formocr's workers, one reader each.
+ */
+#ifndef FORMOCR_READ_H
+#define FORMOCR_READ_H
+
+#include <stdbool.h>
+
+#include "formocr/error.h"
+#include "formocr/template.h"
+#include "formocr/zone.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct fo_reader fo_reader;
+
+/* tessdata: folder of *.traineddata, or NULL for $TESSDATA_PREFIX or
+ * Tesseract's default.  The caller owns *out. */
+int fo_reader_create(const char *tessdata, fo_reader **out, fo_error *err);
+void fo_reader_destroy(fo_reader **r);
+
+typedef struct fo_reading {
+    char *raw;          /* what was read (malloc'd): text with lines joined by
+                           '\n', one character per cell (' ' for an empty
+                           cell); "1"/"0"; ticked options comma-joined */
+    double confidence;  /* 0..100: the weakest character's, or the mark's */
+    bool unread;        /* ink was there but nothing could be read from it */
+} fo_reading;
+
+/* Reads field f of a matched page.  Fails on out-of-memory or when
+ * Tesseract cannot start (its language data missing: FO_ERR_OCR). */
+int fo_read_field(fo_reader *r, const fo_zone_page *zp, const fo_field *f,
+                  fo_reading *out, fo_error *err);
+void fo_reading_free(fo_reading *r);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

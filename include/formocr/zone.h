@@ -1,0 +1,70 @@
+/*
+ * zone.h - the zone stage: cut a field's zones out of a matched scan and
+ * remove the form's own ink.
+ *
+ * A zone is resampled from the scan through the match's transform into
+ * the template's frame at ZONE_DPI (300 dpi, where Tesseract reads best),
+ * whatever the scan's resolution, skew or turn: only the zone is resampled,
+ * never the page.  The same zone of the blank reference, binarized and
+ * grown by a pixel or two (misalignment, a photocopy's thicker strokes),
+ * is the form's ink: box borders, comb separators, printed labels.  Taking
+ * it away leaves what the person wrote.  The method is described in zone.c.
+ */
+#ifndef FORMOCR_ZONE_H
+#define FORMOCR_ZONE_H
+
+#include <stdbool.h>
+
+#include "formocr/error.h"
+#include "formocr/geometry.h"
+#include "formocr/template.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct Pix;
+
+enum { FO_ZONE_DPI = 300 };
+
+/* A scanned page matched to a template page: what every zone of it needs,
+ * built once per page. */
+typedef struct fo_zone_page {
+    struct Pix *grey;              /* the scan, 8 bpp; owned */
+    fo_affine to_scan;             /* template px -> scan px */
+    const fo_template *tpl;
+    int tpage;                     /* 0-based template page */
+} fo_zone_page;
+
+/* Prepares a page (1 or 8 bpp, as decoded) for zone extraction.  The
+ * caller frees it with fo_zone_page_free. */
+int fo_zone_page_init(fo_zone_page *zp, struct Pix *page, fo_affine to_scan,
+                      const fo_template *tpl, int tpage, fo_error *err);
+void fo_zone_page_free(fo_zone_page *zp);
+
+typedef struct fo_zone {
+    struct Pix *grey;    /* the scan's zone, 8 bpp, template frame at ZONE_DPI */
+    struct Pix *ink;     /* 1 bpp: the scan's ink minus the form's (same frame) */
+    struct Pix *clean;   /* 8 bpp: the scan's zone with all but the written
+                            ink turned to paper white: what the OCR reads */
+    int margin;          /* px around the box in these images */
+    int ink_pixels;      /* in `ink`, within the box, after speck removal */
+    int box_w, box_h;    /* the box at ZONE_DPI */
+} fo_zone;
+
+/*
+ * Extracts the zone of box (template px) with a margin, and the written ink
+ * in it.  Free with fo_zone_free.
+ */
+int fo_zone_extract(const fo_zone_page *zp, fo_box box, fo_zone *out, fo_error *err);
+void fo_zone_free(fo_zone *z);
+
+/* Fraction (0..1) of the box's inner part, inset by `inset` of its size on
+ * each side, covered by written ink (the scan's beyond the blank form's):
+ * what checkboxes and signatures are decided on. */
+double fo_zone_written_fill(const fo_zone *z, double inset);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,244 @@
+/* document.c - one file through every stage (see document.h). */
+#include "formocr/document.h"
+
+#include <leptonica/allheaders.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "debug.h"
+#include "formocr/zone.h"
+#include "util.h"
+
+const char *fo_doc_status_name(fo_doc_status s)
+{
+    switch (s) {
+    case FO_DOC_OK: return "ok";
+    case FO_DOC_REVIEW: return "review";
+    case FO_DOC_UNMATCHED: return "unmatched";
+    default: return "error";
+    }
+}
+
+static double now(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + t.tv_nsec * 1e-9;
+}
+
+/* Bounding box, in scan px, of the field's zones mapped through t. */
+static void field_extent(const fo_field *f, fo_affine t, fo_field_result *r)
+{
+    double x0 = INFINITY, y0 = INFINITY, x1 = -INFINITY, y1 = -INFINITY;
+    int n = f->geometry == FO_GEOM_OPTIONS ? f->noptions : f->nboxes;
+    for (int k = 0; k < n; k++) {
+        fo_box b = f->geometry == FO_GEOM_OPTIONS ? f->options[k].box : f->boxes[k];
+        fo_point c[4] = {{b.x, b.y}, {b.x + b.w, b.y}, {b.x, b.y + b.h},
+                         {b.x + b.w, b.y + b.h}};
+        for (int j = 0; j < 4; j++) {
+            fo_point p = fo_affine_apply(t, c[j]);
+            x0 = fmin(x0, p.x);
+            y0 = fmin(y0, p.y);
+            x1 = fmax(x1, p.x);
+            y1 = fmax(y1, p.y);
+        }
+    }
+    r->x = (int)floor(x0);
+    r->y = (int)floor(y0);
+    r->w = (int)ceil(x1) - r->x;
+    r->h = (int)ceil(y1) - r->y;
+}
+
+static int set_error(fo_document *d, const char *message)
+{
+    d->status = FO_DOC_ERROR;
+    free(d->error);
+    d->error = fo_strdup(message);
+    return d->error ? FO_OK : FO_ERR_NOMEM;
+}
+
+/* Reads and checks the fields of template page tpage from a matched scan
+ * page (pageno, 1-based). */
+static int read_page(const fo_pipeline *p, fo_reader *reader, fo_document *d,
+                     PIX *pix, int pageno, const fo_match *m, fo_error *err)
+{
+    const fo_template_page *tp = &d->tpl->pages[m->template_page];
+    fo_zone_page zp;
+    int first = (int)(tp->fields - d->tpl->fields), rc;
+    double t0 = now();
+
+    rc = fo_zone_page_init(&zp, pix, m->transform, d->tpl, m->template_page, err);
+    if (rc != FO_OK)
+        return rc;
+    d->seconds[FO_STAGE_ZONES] += now() - t0;
+    for (int i = 0; i < tp->nfields && rc == FO_OK; i++) {
+        fo_field_result *r = &d->fields[first + i];
+        fo_reading reading;
+        fo_value v;
+        double t1 = now(), t2;
+        rc = fo_read_field(reader, &zp, r->field, &reading, err);
+        t2 = now();
+        d->seconds[FO_STAGE_OCR] += t2 - t1;
+        if (rc != FO_OK)
+            break;
+        rc = fo_check_field(r->field, reading.raw, reading.confidence, &v);
+        if (rc != FO_OK) {
+            fo_reading_free(&reading);
+            rc = fo_error_set(err, FO_ERR_NOMEM, "out of memory");
+            break;
+        }
+        /* ink that could not be read is never an empty field that is fine */
+        if (reading.unread && v.status == FO_STATUS_OK) {
+            v.status = FO_STATUS_LOW_CONFIDENCE;
+            v.reason = "ink that could not be read";
+        }
+        free(r->value);
+        free(r->raw);
+        r->value = v.value;
+        r->raw = reading.raw;
+        r->confidence = reading.confidence;
+        r->status = v.status;
+        r->reason = v.reason;
+        r->page = pageno;
+        field_extent(r->field, m->transform, r);
+        d->seconds[FO_STAGE_CHECK] += now() - t2;
+    }
+    if (rc == FO_OK && p->debug_dir)
+        fo_debug_overlay(p->debug_dir, d, pageno, &zp, m);
+    fo_zone_page_free(&zp);
+    return rc;
+}
+
+static int start_fields(fo_document *d, fo_error *err)
+{
+    d->nfields = d->tpl->nfields;
+    d->fields = calloc((size_t)d->nfields, sizeof *d->fields);
+    if (!d->fields)
+        return fo_error_set(err, FO_ERR_NOMEM, "out of memory");
+    for (int i = 0; i < d->nfields; i++) {
+        fo_field_result *r = &d->fields[i];
+        r->field = &d->tpl->fields[i];
+        r->value = fo_strdup("");
+        r->raw = fo_strdup("");
+        /* until its page is found, a field is missing */
+        r->status = FO_STATUS_MISSING;
+        r->reason = "its page was not found in the scan";
+        if (!r->value || !r->raw)
+            return fo_error_set(err, FO_ERR_NOMEM, "out of memory");
+    }
+    return FO_OK;
+}
+
+static void finish_status(fo_document *d)
+{
+    if (d->status == FO_DOC_ERROR)
+        return;
+    if (!d->tpl) {
+        d->status = FO_DOC_UNMATCHED;
+        return;
+    }
+    d->status = FO_DOC_OK;
+    for (int i = 0; i < d->nfields; i++)
+        if (d->fields[i].status != FO_STATUS_OK)
+            d->status = FO_DOC_REVIEW;
+}
+
+int fo_document_process(const fo_pipeline *p, fo_reader *reader, const char *path,
+                        fo_document *d, fo_error *err)
+{
+    fo_image *img = NULL;
+    fo_error ferr;
+    bool *page_done = NULL;
+    const uint8_t *bytes;
+    size_t size;
+    uint8_t sum[FO_SHA256_LEN];
+    double t0 = now();
+    int rc = FO_OK;
+
+    memset(d, 0, sizeof *d);
+    d->path = fo_strdup(path);
+    if (!d->path)
+        return fo_error_set(err, FO_ERR_NOMEM, "out of memory");
+    if (fo_image_open(path, &p->limits, &img, &ferr) != FO_OK) {
+        if (ferr.code == FO_ERR_NOMEM)
+            return fo_error_set(err, FO_ERR_NOMEM, "out of memory");
+        return set_error(d, ferr.message) == FO_OK
+                   ? FO_OK
+                   : fo_error_set(err, FO_ERR_NOMEM, "out of memory");
+    }
+    bytes = fo_image_bytes(img, &size);
+    fo_sha256(bytes, size, sum);
+    fo_hex(sum, FO_SHA256_LEN, d->sha256);
+    d->bytes = size;
+    d->pages = fo_image_page_count(img);
+    d->page_results = calloc((size_t)d->pages, sizeof *d->page_results);
+    if (!d->page_results) {
+        rc = fo_error_set(err, FO_ERR_NOMEM, "out of memory");
+        goto out;
+    }
+    d->seconds[FO_STAGE_DECODE] += now() - t0;
+
+    for (int pg = 0; pg < d->pages && rc == FO_OK; pg++) {
+        fo_match *m = &d->page_results[pg].match;
+        fo_page_info info;
+        PIX *pix = NULL;
+        double t1 = now(), t2;
+        d->npage_results = pg + 1;
+        if (fo_image_decode(img, pg, &pix, &info, &ferr) != FO_OK) {
+            if (ferr.code == FO_ERR_NOMEM) {
+                rc = fo_error_set(err, FO_ERR_NOMEM, "out of memory");
+                break;
+            }
+            /* a damaged page makes the whole document unreliable */
+            fo_error_prefix(&ferr, "page %d", pg + 1);
+            if (set_error(d, ferr.message) != FO_OK)
+                rc = fo_error_set(err, FO_ERR_NOMEM, "out of memory");
+            break;
+        }
+        t2 = now();
+        d->seconds[FO_STAGE_DECODE] += t2 - t1;
+        rc = fo_match_page(p->matcher, pix, info.xdpi, info.dpi_from_file, m, err);
+        d->seconds[FO_STAGE_MATCH] += now() - t2;
+        if (rc == FO_OK)
+            d->score = fmax(d->score, m->score);
+        if (rc == FO_OK && m->template && !d->tpl) {
+            d->tpl = m->template;
+            rc = start_fields(d, err);
+            page_done = rc == FO_OK ? calloc((size_t)d->tpl->npages, sizeof *page_done)
+                                    : NULL;
+            if (rc == FO_OK && !page_done)
+                rc = fo_error_set(err, FO_ERR_NOMEM, "out of memory");
+        }
+        /* a later page of another form, or a second copy of a page, is
+         * left aside */
+        if (rc == FO_OK && m->template && m->template == d->tpl &&
+            !page_done[m->template_page]) {
+            page_done[m->template_page] = true;
+            rc = read_page(p, reader, d, pix, pg + 1, m, err);
+        }
+        pixDestroy(&pix);
+    }
+    if (rc == FO_OK)
+        finish_status(d);
+out:
+    free(page_done);
+    fo_image_destroy(&img);
+    return rc;
+}
+
+void fo_document_free(fo_document *d)
+{
+    if (!d)
+        return;
+    for (int i = 0; i < d->nfields; i++) {
+        free(d->fields[i].value);
+        free(d->fields[i].raw);
+    }
+    free(d->fields);
+    free(d->page_results);
+    free(d->path);
+    free(d->error);
+    memset(d, 0, sizeof *d);
+}

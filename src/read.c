@@ -1,0 +1,769 @@
+/* read.c - OCR of text zones, ink decisions for marks (see read.h). */
+#include "formocr/read.h"
+
+#include <leptonica/allheaders.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <tesseract/capi.h>
+
+#include "util.h"
+
+enum {
+    MAX_ENGINES = 8,        /* languages one reader keeps ready */
+    EMPTY_INK = 30,         /* px at ZONE_DPI: less written ink is an empty zone */
+    EMPTY_CELL_INK = 20,    /* the same for one cell of a comb */
+    CELL_GAP = 16,          /* px between cells put side by side on one line */
+    OCR_PAD = 12,           /* px of white around what Tesseract is given */
+    BLOCK_MIN_HEIGHT = 150, /* px at ZONE_DPI (12.7 mm): taller boxes hold lines */
+    MAX_BAND_LINES = 32,
+    LINE_MIN_HEIGHT = 14,   /* px: a band thinner than this is not a line */
+    ACCENT_GAP = 8          /* px: at most this above its letters */
+};
+/* Checkbox: written ink over this fraction of the box's inner part ticks it;
+ * the confidence falls to 0 at the threshold, reaching 100 a factor of
+ * MARK_CONFIDENT_RATIO away on either side. */
+static const double CHECKBOX_INSET = 0.2;
+static const double CHECKBOX_FILL = 0.05;
+static const double SIGNATURE_INSET = 0.02;
+static const double SIGNATURE_FILL = 0.004;
+static const double MARK_CONFIDENT_RATIO = 2.0;
+/* Punctuation at a word's edge recognised with less confidence than this
+ * is taken for noise. */
+static const double PUNCT_KEEP_CONF = 93.0;
+/* Confidence given at most to a cell where several characters were seen. */
+static const double AMBIGUOUS_CELL_CONF = 50.0;
+/* Confidence given at most to a look-alike or a suspect punctuation mark:
+ * below the default min_confidence, so that it is flagged. */
+static const double DOUBTFUL_CONF = 60.0;
+
+static const char DIGITS[] = "0123456789";
+static const char INTEGER_CHARS[] = "0123456789-";
+static const char DECIMAL_CHARS[] = "0123456789,.- ";
+static const char DATE_CHARS[] = "0123456789/.-";
+
+typedef struct engine {
+    char lang[64];
+    TessBaseAPI *api;
+} engine;
+
+struct fo_reader {
+    char *tessdata;
+    engine engines[MAX_ENGINES];
+    int nengines;
+};
+
+int fo_reader_create(const char *tessdata, fo_reader **out, fo_error *err)
+{
+    fo_reader *r = calloc(1, sizeof *r);
+    *out = NULL;
+    if (!r || (tessdata && !(r->tessdata = fo_strdup(tessdata)))) {
+        free(r);
+        return fo_error_set(err, FO_ERR_NOMEM, "out of memory");
+    }
+    *out = r;
+    return FO_OK;
+}
+
+void fo_reader_destroy(fo_reader **rp)
+{
+    if (!rp || !*rp)
+        return;
+    for (int i = 0; i < (*rp)->nengines; i++) {
+        TessBaseAPIEnd((*rp)->engines[i].api);
+        TessBaseAPIDelete((*rp)->engines[i].api);
+    }
+    free((*rp)->tessdata);
+    free(*rp);
+    *rp = NULL;
+}
+
+/* The engine for lang, started on first use. */
+static TessBaseAPI *engine_for(fo_reader *r, const char *lang, fo_error *err)
+{
+    TessBaseAPI *api;
+    for (int i = 0; i < r->nengines; i++)
+        if (strcmp(r->engines[i].lang, lang) == 0)
+            return r->engines[i].api;
+    if (r->nengines == MAX_ENGINES) {
+        /* reuse the oldest slot: more languages than this is unusual */
+        TessBaseAPIEnd(r->engines[0].api);
+        TessBaseAPIDelete(r->engines[0].api);
+        memmove(r->engines, r->engines + 1, sizeof r->engines[0] * (MAX_ENGINES - 1));
+        r->nengines--;
+    }
+    api = TessBaseAPICreate();
+    if (!api) {
+        fo_error_set(err, FO_ERR_NOMEM, "out of memory starting tesseract");
+        return NULL;
+    }
+    if (TessBaseAPIInit2(api, r->tessdata, lang, OEM_LSTM_ONLY) != 0) {
+        TessBaseAPIDelete(api);
+        fo_error_set(err, FO_ERR_OCR, "tesseract cannot load language \"%s\" (is "
+                     "tesseract-ocr-%s installed, or --tessdata right?)", lang, lang);
+        return NULL;
+    }
+    /* Tesseract's own chatter ("Empty page!!") would reach our stderr. */
+    TessBaseAPISetVariable(api, "debug_file", "/dev/null");
+    snprintf(r->engines[r->nengines].lang, sizeof r->engines[0].lang, "%s", lang);
+    r->engines[r->nengines].api = api;
+    r->nengines++;
+    return api;
+}
+
+static const char *whitelist(const fo_field *f)
+{
+    if (f->charset)
+        return f->charset;
+    switch (f->type) {
+    case FO_FIELD_INTEGER: return INTEGER_CHARS;
+    case FO_FIELD_DECIMAL: return DECIMAL_CHARS;
+    case FO_FIELD_DATE:
+        return f->geometry == FO_GEOM_CELLS || f->comb ? DIGITS : DATE_CHARS;
+    default: return "";
+    }
+}
+
+/* One recognised character. */
+typedef struct symbol {
+    char text[8];        /* UTF-8 */
+    double conf;
+    int x0, x1;          /* horizontal extent in the image given */
+    bool word_start, line_start;
+} symbol;
+
+/* Letters (with French accents and ligatures) and digits, as opposed to
+ * punctuation and symbols. */
+static bool is_alnum_utf8(const char *s)
+{
+    unsigned c = (unsigned char)s[0];
+    if (c < 0x80)
+        return (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z');
+    if ((c & 0xE0) == 0xC0) {
+        unsigned cp = ((c & 0x1F) << 6) | ((unsigned char)s[1] & 0x3F);
+        /* Latin-1 letters and Latin Extended-A (Œ, œ...) but × and ÷ */
+        return cp >= 0xC0 && cp <= 0x17F && cp != 0xD7 && cp != 0xF7;
+    }
+    return false;
+}
+
+/* Runs Tesseract on img and collects its symbols (*syms malloc'd). */
+static int recognise(TessBaseAPI *api, PIX *img, TessPageSegMode psm,
+                     const char *allowed, symbol **syms, int *nsyms, fo_error *err)
+{
+    TessResultIterator *it;
+    int cap = 0;
+
+    *syms = NULL;
+    *nsyms = 0;
+    TessBaseAPISetPageSegMode(api, psm);
+    TessBaseAPISetVariable(api, "tessedit_char_whitelist", allowed);
+    TessBaseAPISetImage2(api, img);
+    TessBaseAPISetSourceResolution(api, FO_ZONE_DPI);
+    if (TessBaseAPIRecognize(api, NULL) != 0) {
+        TessBaseAPIClear(api);
+        return fo_error_set(err, FO_ERR_OCR, "tesseract failed on a zone");
+    }
+    it = TessBaseAPIGetIterator(api);
+    if (it) {
+        const TessPageIterator *pit = TessResultIteratorGetPageIteratorConst(it);
+        do {
+            char *t = TessResultIteratorGetUTF8Text(it, RIL_SYMBOL);
+            int l, top, r, b;
+            if (t && *t && strlen(t) < sizeof((*syms)->text)) {
+                if (*nsyms == cap) {
+                    symbol *grown = realloc(*syms, sizeof **syms * (size_t)(cap = cap ? 2 * cap : 32));
+                    if (!grown) {
+                        TessDeleteText(t);
+                        TessResultIteratorDelete(it);
+                        TessBaseAPIClear(api);
+                        return fo_error_set(err, FO_ERR_NOMEM, "out of memory");
+                    }
+                    *syms = grown;
+                }
+                symbol *sy = &(*syms)[(*nsyms)++];
+                memset(sy, 0, sizeof *sy);
+                strcpy(sy->text, t);
+                sy->conf = TessResultIteratorConfidence(it, RIL_SYMBOL);
+                sy->word_start = TessPageIteratorIsAtBeginningOf(pit, RIL_WORD);
+                sy->line_start = TessPageIteratorIsAtBeginningOf(pit, RIL_TEXTLINE);
+                if (TessPageIteratorBoundingBox(pit, RIL_SYMBOL, &l, &top, &r, &b)) {
+                    sy->x0 = l;
+                    sy->x1 = r;
+                }
+            }
+            TessDeleteText(t);
+        } while (TessResultIteratorNext(it, RIL_SYMBOL));
+        TessResultIteratorDelete(it);
+    }
+    TessBaseAPIClear(api);
+    return FO_OK;
+}
+
+/*
+ * Drops the noise that reads as punctuation: a speck before a name reads as
+ * a quote, the end of a rule as a bar, dust after it as a full stop.  At
+ * either end of a line (form fields are names, places, numbers: they do not
+ * begin or end with punctuation) every punctuation mark goes; at the edge of
+ * a word inside a line, only weakly recognised ones (PUNCT_KEEP_CONF); inside
+ * a word ("L'ÉGLISE", "SAINT-LÔ") they stay.
+ */
+static void drop_edge_noise(symbol *syms, int *n)
+{
+    bool dropped;
+    do {
+        int out = 0;
+        dropped = false;
+        for (int i = 0; i < *n; i++) {
+            bool word_end = i + 1 == *n || syms[i + 1].word_start;
+            bool line_end = i + 1 == *n || syms[i + 1].line_start;
+            bool at_line_edge = syms[i].line_start || line_end || (i == 0);
+            bool at_word_edge = syms[i].word_start || word_end;
+            if (!is_alnum_utf8(syms[i].text) &&
+                (at_line_edge || (at_word_edge && syms[i].conf < PUNCT_KEEP_CONF))) {
+                /* the next symbol inherits the word and line starts */
+                if (i + 1 < *n && syms[i].word_start) {
+                    syms[i + 1].line_start |= syms[i].line_start;
+                    syms[i + 1].word_start = true;
+                }
+                dropped = true;
+                continue;
+            }
+            syms[out++] = syms[i];
+        }
+        *n = out;
+    } while (dropped); /* "- ." at a line's end goes mark by mark */
+}
+
+/* Characters that one typeface draws alike: when the whitelist allows both
+ * of a pair, the reading of either is a coin toss for the OCR (the word
+ * around it does not help in a serial number). */
+static const char *const LOOKALIKES[] = {"0O", "1I", NULL};
+/* Punctuation a speck or a fold reads as: not written in names, places or
+ * numbers unless the field's charset says so. */
+static const char *const SUSPECT_PUNCT[] = {".", ",", ":", ";", "|", "\u2018", "\u2019",
+                                            "\u201C", "\u201D", "\"", "`", "^", "~",
+                                            "_", "\u00B0", "*", NULL};
+
+/* The confidence a symbol keeps, given what the field allows. */
+static double capped_confidence(const symbol *sy, const char *allowed)
+{
+    double conf = sy->conf;
+    for (const char *const *p = SUSPECT_PUNCT; *p; p++)
+        if (strcmp(sy->text, *p) == 0 && !(*allowed && strstr(allowed, *p)))
+            conf = fmin(conf, DOUBTFUL_CONF);
+    if (*allowed && sy->text[0] && !sy->text[1]) {
+        for (const char *const *pair = LOOKALIKES; *pair; pair++)
+            if (strchr(*pair, sy->text[0]) && strchr(allowed, (*pair)[0]) &&
+                strchr(allowed, (*pair)[1]))
+                conf = fmin(conf, DOUBTFUL_CONF);
+    }
+    return conf;
+}
+
+/* Text of the symbols: words separated by a space, lines by '\n'; the
+ * confidence is the weakest symbol's. */
+static char *symbols_text(const symbol *syms, int n, const char *allowed,
+                          double *confidence)
+{
+    size_t len = 1;
+    char *text, *p;
+    *confidence = n > 0 ? 100 : 0;
+    for (int i = 0; i < n; i++)
+        len += strlen(syms[i].text) + 1;
+    text = p = malloc(len);
+    if (!text)
+        return NULL;
+    for (int i = 0; i < n; i++) {
+        if (i > 0 && syms[i].word_start)
+            *p++ = syms[i].line_start ? '\n' : ' ';
+        p += sprintf(p, "%s", syms[i].text);
+        *confidence = fmin(*confidence, capped_confidence(&syms[i], allowed));
+    }
+    *p = '\0';
+    return text;
+}
+
+/* The zone's clean grey image cut to the written ink of `mask` (NULL: all
+ * the zone's ink), everything else white, with some air: Tesseract reads a
+ * line best when given just the line.  NULL when there is no ink. */
+static PIX *ink_crop(const fo_zone *z, PIX *mask)
+{
+    BOX *bb = NULL;
+    PIX *only = NULL, *crop = NULL, *padded = NULL;
+    if (!mask)
+        mask = z->ink;
+    if (pixClipToForeground(mask, NULL, &bb) == 0 && bb) {
+        if (mask != z->ink) {
+            /* another line's accents may reach into this one's box */
+            PIX *keep = pixDilateBrick(NULL, mask, 3, 3);
+            only = keep ? pixCopy(NULL, z->clean) : NULL;
+            if (only) {
+                pixInvert(keep, keep);
+                pixSetMasked(only, keep, 255);
+            }
+            pixDestroy(&keep);
+        }
+        crop = pixClipRectangle(only ? only : z->clean, bb, NULL);
+        padded = crop ? pixAddBorder(crop, OCR_PAD, 255) : NULL;
+    }
+    boxDestroy(&bb);
+    pixDestroy(&only);
+    pixDestroy(&crop);
+    return padded;
+}
+
+/* Reads text from a zone, or from the ink of `mask` in it (NULL: all):
+ * *text malloc'd ("" when nothing is read). */
+static int ocr_zone(TessBaseAPI *api, const fo_zone *z, PIX *mask, TessPageSegMode psm,
+                    const char *allowed, char **text, double *confidence, fo_error *err)
+{
+    PIX *img = ink_crop(z, mask);
+    symbol *syms = NULL;
+    int n = 0, rc;
+
+    *text = NULL;
+    *confidence = 0;
+    if (!img) {
+        *text = fo_strdup("");
+        return *text ? FO_OK : fo_error_set(err, FO_ERR_NOMEM, "out of memory");
+    }
+    rc = recognise(api, img, psm, allowed, &syms, &n, err);
+    pixDestroy(&img);
+    if (rc == FO_OK) {
+        drop_edge_noise(syms, &n);
+        *text = symbols_text(syms, n, allowed, confidence);
+        if (!*text)
+            rc = fo_error_set(err, FO_ERR_NOMEM, "out of memory");
+    }
+    free(syms);
+    return rc;
+}
+
+/*
+ * The lines of text in a tall box, top to bottom, each as a mask of its ink.
+ * Lines are found from the ink's connected components: those tall enough
+ * to be letters make the lines (a component whose middle falls within a
+ * line joins it); smaller ones (accents, apostrophes, full stops) go to the
+ * nearest line, the one below when above it: an accent sits over its
+ * letter, and with tight spacing it may touch the line above.  Fills
+ * masks[] (caller destroys) and returns how many, at most max.
+ */
+static int split_lines(const fo_zone *z, PIX **masks, int max)
+{
+    PIXA *comps = NULL;
+    BOXA *boxes = pixConnComp(z->ink, &comps, 8);
+    int n = boxes ? boxaGetCount(boxes) : 0, nlines = 0;
+    int top[MAX_BAND_LINES], bottom[MAX_BAND_LINES];
+    int *line_of = n ? calloc((size_t)n, sizeof *line_of) : NULL;
+
+    if (!boxes || !comps || (n && !line_of))
+        goto out;
+    for (int pass = 0; pass < 2; pass++) {
+        for (int i = 0; i < n; i++) {
+            l_int32 x, y, w, h;
+            boxaGetBoxGeometry(boxes, i, &x, &y, &w, &h);
+            int mid = y + h / 2, best = -1, dist = 1 << 30;
+            if (pass == 0) {
+                if (h < LINE_MIN_HEIGHT)
+                    continue;
+                for (int l = 0; l < nlines && best < 0; l++)
+                    if (mid >= top[l] && mid < bottom[l])
+                        best = l;
+                if (best < 0) {
+                    if (nlines == max || nlines == MAX_BAND_LINES)
+                        continue;
+                    best = nlines++;
+                    top[best] = y;
+                    bottom[best] = y + h;
+                }
+                top[best] = y < top[best] ? y : top[best];
+                bottom[best] = y + h > bottom[best] ? y + h : bottom[best];
+                line_of[i] = best + 1;
+                continue;
+            }
+            if (h >= LINE_MIN_HEIGHT)
+                continue;
+            for (int l = 0; l < nlines; l++) {
+                /* distance to the line; a mark above a line is nearer to it */
+                int d = mid < top[l] ? (top[l] - mid) / 2
+                        : mid >= bottom[l] ? mid - bottom[l] + 1 : 0;
+                if (d < dist) {
+                    dist = d;
+                    best = l;
+                }
+            }
+            if (best >= 0 && dist <= ACCENT_GAP)
+                line_of[i] = best + 1;
+        }
+    }
+    for (int l = 0; l < nlines; l++)
+        masks[l] = pixCreate(pixGetWidth(z->ink), pixGetHeight(z->ink), 1);
+    for (int i = 0; i < n; i++) {
+        l_int32 x, y, w, h;
+        PIX *c;
+        if (!line_of[i] || !masks[line_of[i] - 1])
+            continue;
+        boxaGetBoxGeometry(boxes, i, &x, &y, &w, &h);
+        c = pixaGetPix(comps, i, L_CLONE);
+        pixRasterop(masks[line_of[i] - 1], x, y, w, h, PIX_SRC | PIX_DST, c, 0, 0);
+        pixDestroy(&c);
+    }
+    /* top to bottom */
+    for (int a = 0; a < nlines; a++)
+        for (int b = a + 1; b < nlines; b++)
+            if (top[b] < top[a]) {
+                int t = top[a];
+                PIX *m = masks[a];
+                top[a] = top[b];
+                top[b] = t;
+                masks[a] = masks[b];
+                masks[b] = m;
+            }
+out:
+    free(line_of);
+    boxaDestroy(&boxes);
+    pixaDestroy(&comps);
+    return nlines;
+}
+
+/* Confidence of a mark decided on fill against threshold. */
+static double mark_confidence(double fill, double threshold)
+{
+    double r = fabs(log(fmax(fill, 1e-6) / threshold)) / log(MARK_CONFIDENT_RATIO);
+    return 100.0 * fmin(1.0, r);
+}
+
+static int read_mark(const fo_zone_page *zp, fo_box box, double inset, double threshold,
+                     bool *on, double *confidence, fo_error *err)
+{
+    fo_zone z;
+    double fill;
+    int rc = fo_zone_extract(zp, box, &z, err);
+    if (rc != FO_OK)
+        return rc;
+    fill = fo_zone_written_fill(&z, inset);
+    fo_zone_free(&z);
+    *on = fill >= threshold;
+    *confidence = mark_confidence(fill, threshold);
+    return FO_OK;
+}
+
+/* Appends s to the growing string *buf (malloc'd). */
+static int append(char **buf, size_t *len, const char *s)
+{
+    size_t n = strlen(s);
+    char *grown = realloc(*buf, *len + n + 1);
+    if (!grown)
+        return FO_ERR_NOMEM;
+    memcpy(grown + *len, s, n + 1);
+    *buf = grown;
+    *len += n;
+    return FO_OK;
+}
+
+/* One zone of text: empty, or read as a line or a block. */
+static int read_text_zone(TessBaseAPI *api, const fo_zone_page *zp, fo_box box,
+                          TessPageSegMode psm, const char *allowed, char **text,
+                          double *confidence, bool *unread, fo_error *err)
+{
+    fo_zone z;
+    int rc = fo_zone_extract(zp, box, &z, err);
+    *text = NULL;
+    *confidence = 100;
+    if (rc != FO_OK)
+        return rc;
+    if (z.ink_pixels < EMPTY_INK) {
+        fo_zone_free(&z);
+        *text = fo_strdup("");
+        return *text ? FO_OK : fo_error_set(err, FO_ERR_NOMEM, "out of memory");
+    }
+    if (psm == PSM_SINGLE_LINE && z.box_h >= BLOCK_MIN_HEIGHT) {
+        /* a box that holds several lines: each is read as a line, which
+         * Tesseract does better than a block */
+        PIX *masks[MAX_BAND_LINES] = {NULL};
+        int n = split_lines(&z, masks, MAX_BAND_LINES);
+        size_t len = 0;
+        *text = fo_strdup("");
+        for (int i = 0; i < n && rc == FO_OK && *text; i++) {
+            char *line = NULL;
+            double conf;
+            if (!masks[i]) {
+                rc = fo_error_set(err, FO_ERR_NOMEM, "out of memory");
+                break;
+            }
+            rc = ocr_zone(api, &z, masks[i], PSM_SINGLE_LINE, allowed, &line, &conf, err);
+            if (rc == FO_OK && *line) {
+                if ((len > 0 && append(text, &len, "\n") != FO_OK) ||
+                    append(text, &len, line) != FO_OK)
+                    rc = fo_error_set(err, FO_ERR_NOMEM, "out of memory");
+                *confidence = fmin(*confidence, conf);
+            }
+            free(line);
+        }
+        for (int i = 0; i < n; i++)
+            pixDestroy(&masks[i]);
+        if (rc == FO_OK && !*text)
+            rc = fo_error_set(err, FO_ERR_NOMEM, "out of memory");
+    } else {
+        rc = ocr_zone(api, &z, NULL, psm, allowed, text, confidence, err);
+    }
+    fo_zone_free(&z);
+    if (rc == FO_OK && **text == '\0')
+        *unread = true;
+    return rc;
+}
+
+/* The box of cell i of a cells or comb field, template px. */
+static fo_box cell_box(const fo_field *f, int i, int ncells)
+{
+    fo_box cell = f->boxes[f->geometry == FO_GEOM_CELLS ? i : 0];
+    if (f->geometry != FO_GEOM_CELLS) {
+        /* comb: N equal cells across the box */
+        int x0 = cell.x + (int)lround((double)cell.w * i / ncells);
+        int x1 = cell.x + (int)lround((double)cell.w * (i + 1) / ncells);
+        cell.x = x0;
+        cell.w = x1 - x0;
+    }
+    return cell;
+}
+
+/* The written character of a cell: the clean grey of the cell's rows, cut
+ * to the ink's columns (rows are kept whole so that characters keep their
+ * height on the line they are put on). */
+static PIX *cell_crop(const fo_zone *z)
+{
+    BOX *inner = boxCreate(z->margin, z->margin, z->box_w, z->box_h), *bb = NULL;
+    PIX *ink = inner ? pixClipRectangle(z->ink, inner, NULL) : NULL, *crop = NULL;
+    l_int32 x, w;
+    if (ink && pixClipToForeground(ink, NULL, &bb) == 0 && bb) {
+        boxGetGeometry(bb, &x, NULL, &w, NULL);
+        boxSetGeometry(bb, z->margin + x, z->margin, w, z->box_h);
+        crop = pixClipRectangle(z->clean, bb, NULL);
+    }
+    boxDestroy(&inner);
+    boxDestroy(&bb);
+    pixDestroy(&ink);
+    return crop;
+}
+
+/* The one character Tesseract sees in a lone cell, PSM_SINGLE_CHAR: the
+ * fallback when the cell's character was not found on the assembled line. */
+static int read_lone_cell(TessBaseAPI *api, PIX *crop, const char *allowed, char *ch,
+                          double *conf, fo_error *err)
+{
+    PIX *padded = pixAddBorder(crop, OCR_PAD, 255);
+    symbol *syms = NULL;
+    int n = 0, rc;
+    ch[0] = '\0';
+    *conf = 0;
+    if (!padded)
+        return fo_error_set(err, FO_ERR_NOMEM, "out of memory");
+    rc = recognise(api, padded, PSM_SINGLE_CHAR, allowed, &syms, &n, err);
+    pixDestroy(&padded);
+    if (rc == FO_OK && n >= 1) {
+        int best = 0;
+        for (int k = 1; k < n; k++)
+            if (syms[k].conf > syms[best].conf)
+                best = k;
+        strcpy(ch, syms[best].text);
+        /* several characters where one is written: not to be trusted */
+        *conf = capped_confidence(&syms[best], allowed);
+        if (n > 1)
+            *conf = fmin(*conf, AMBIGUOUS_CELL_CONF);
+    }
+    free(syms);
+    return rc;
+}
+
+/*
+ * A cells or comb field, one character per cell.  Tesseract's LSTM reads a
+ * lone character poorly and each call has a fixed cost, so the written
+ * cells are put side by side, evenly spaced, on one line that is read at
+ * once; each character found is given back to the cell it lies in.  A cell
+ * that gets no character, or several, is read again on its own.
+ */
+static int read_cells(TessBaseAPI *api, const fo_zone_page *zp, const fo_field *f,
+                      fo_reading *out, fo_error *err)
+{
+    const int ncells = f->geometry == FO_GEOM_CELLS ? f->nboxes : f->comb;
+    const char *allowed = whitelist(f);
+    PIX **crops = calloc((size_t)ncells, sizeof *crops), *line = NULL;
+    int *x0 = calloc((size_t)ncells, sizeof *x0), *x1 = calloc((size_t)ncells, sizeof *x1);
+    int *hits = calloc((size_t)ncells, sizeof *hits);
+    symbol *syms = NULL, *found = calloc((size_t)ncells, sizeof *found);
+    int nsyms = 0, width = CELL_GAP, height = 0, rc = FO_OK;
+    size_t len = 0;
+
+    out->raw = fo_strdup("");
+    out->confidence = 100;
+    if (!crops || !x0 || !x1 || !hits || !found || !out->raw) {
+        rc = fo_error_set(err, FO_ERR_NOMEM, "out of memory");
+        goto out;
+    }
+    for (int i = 0; i < ncells; i++) {
+        fo_zone z;
+        rc = fo_zone_extract(zp, cell_box(f, i, ncells), &z, err);
+        if (rc != FO_OK)
+            goto out;
+        if (z.ink_pixels >= EMPTY_CELL_INK)
+            crops[i] = cell_crop(&z);
+        fo_zone_free(&z);
+        if (crops[i]) {
+            x0[i] = width;
+            x1[i] = width + pixGetWidth(crops[i]);
+            width = x1[i] + CELL_GAP;
+            height = (int)fmax(height, pixGetHeight(crops[i]));
+        }
+    }
+    if (height > 0) {
+        line = pixCreate(width, height + 2 * OCR_PAD, 8);
+        if (!line) {
+            rc = fo_error_set(err, FO_ERR_NOMEM, "out of memory");
+            goto out;
+        }
+        pixSetAll(line);
+        for (int i = 0; i < ncells; i++)
+            if (crops[i])
+                pixRasterop(line, x0[i], OCR_PAD, x1[i] - x0[i], pixGetHeight(crops[i]),
+                            PIX_SRC, crops[i], 0, 0);
+        rc = recognise(api, line, PSM_SINGLE_LINE, allowed, &syms, &nsyms, err);
+        if (rc != FO_OK)
+            goto out;
+        for (int k = 0; k < nsyms; k++) {
+            int centre = (syms[k].x0 + syms[k].x1) / 2;
+            for (int i = 0; i < ncells; i++)
+                if (crops[i] && centre >= x0[i] - CELL_GAP / 2 && centre < x1[i] + CELL_GAP / 2) {
+                    if (hits[i]++ == 0)
+                        found[i] = syms[k];
+                    break;
+                }
+        }
+    }
+    for (int i = 0; i < ncells && rc == FO_OK; i++) {
+        char ch[8] = " ";
+        double conf = 100;
+        if (crops[i] && hits[i] == 1) {
+            strcpy(ch, found[i].text);
+            conf = capped_confidence(&found[i], allowed);
+        } else if (crops[i]) {
+            rc = read_lone_cell(api, crops[i], allowed, ch, &conf, err);
+            if (rc == FO_OK && ch[0] == '\0') {
+                /* ink, but no character: say so rather than guess */
+                strcpy(ch, "?");
+                out->unread = true;
+                conf = 0;
+            }
+        }
+        if (rc == FO_OK && append(&out->raw, &len, ch) != FO_OK)
+            rc = fo_error_set(err, FO_ERR_NOMEM, "out of memory");
+        if (crops[i])
+            out->confidence = fmin(out->confidence, conf);
+    }
+out:
+    for (int i = 0; crops && i < ncells; i++)
+        pixDestroy(&crops[i]);
+    free(crops);
+    free(x0);
+    free(x1);
+    free(hits);
+    free(found);
+    free(syms);
+    pixDestroy(&line);
+    return rc;
+}
+
+static int read_text(fo_reader *r, const fo_zone_page *zp, const fo_field *f,
+                     fo_reading *out, fo_error *err)
+{
+    TessBaseAPI *api = engine_for(r, f->lang ? f->lang : zp->tpl->lang, err);
+    size_t len = 0;
+    int rc = FO_OK;
+
+    if (!api)
+        return err ? err->code : FO_ERR_OCR;
+    if (f->geometry == FO_GEOM_CELLS || f->comb > 0)
+        return read_cells(api, zp, f, out, err);
+    out->confidence = 100;
+    out->raw = fo_strdup("");
+    if (!out->raw)
+        return fo_error_set(err, FO_ERR_NOMEM, "out of memory");
+    for (int i = 0; i < f->nboxes && rc == FO_OK; i++) {
+        char *text = NULL;
+        double conf;
+        rc = read_text_zone(api, zp, f->boxes[i], PSM_SINGLE_LINE, whitelist(f), &text,
+                            &conf, &out->unread, err);
+        if (rc != FO_OK)
+            break;
+        if ((i > 0 && append(&out->raw, &len, "\n") != FO_OK) ||
+            append(&out->raw, &len, text) != FO_OK)
+            rc = fo_error_set(err, FO_ERR_NOMEM, "out of memory");
+        if (*text)
+            out->confidence = fmin(out->confidence, conf);
+        free(text);
+    }
+    return rc;
+}
+
+static int read_choice(const fo_zone_page *zp, const fo_field *f, fo_reading *out,
+                       fo_error *err)
+{
+    size_t len = 0;
+    int rc = FO_OK;
+    out->raw = fo_strdup("");
+    out->confidence = 100;
+    if (!out->raw)
+        return fo_error_set(err, FO_ERR_NOMEM, "out of memory");
+    for (int i = 0; i < f->noptions && rc == FO_OK; i++) {
+        bool on;
+        double conf;
+        rc = read_mark(zp, f->options[i].box, CHECKBOX_INSET, CHECKBOX_FILL, &on, &conf,
+                       err);
+        if (rc != FO_OK)
+            break;
+        out->confidence = fmin(out->confidence, conf);
+        if (on && ((len > 0 && append(&out->raw, &len, ",") != FO_OK) ||
+                   append(&out->raw, &len, f->options[i].name) != FO_OK))
+            rc = fo_error_set(err, FO_ERR_NOMEM, "out of memory");
+    }
+    return rc;
+}
+
+int fo_read_field(fo_reader *r, const fo_zone_page *zp, const fo_field *f,
+                  fo_reading *out, fo_error *err)
+{
+    bool on;
+    int rc;
+
+    memset(out, 0, sizeof *out);
+    switch (f->type) {
+    case FO_FIELD_CHECKBOX:
+    case FO_FIELD_SIGNATURE:
+        if (f->type == FO_FIELD_CHECKBOX)
+            rc = read_mark(zp, f->boxes[0], CHECKBOX_INSET, CHECKBOX_FILL, &on,
+                           &out->confidence, err);
+        else
+            rc = read_mark(zp, f->boxes[0], SIGNATURE_INSET, SIGNATURE_FILL, &on,
+                           &out->confidence, err);
+        if (rc == FO_OK && !(out->raw = fo_strdup(on ? "1" : "0")))
+            rc = fo_error_set(err, FO_ERR_NOMEM, "out of memory");
+        break;
+    case FO_FIELD_CHOICE:
+        rc = read_choice(zp, f, out, err);
+        break;
+    default:
+        rc = read_text(r, zp, f, out, err);
+        break;
+    }
+    if (rc != FO_OK)
+        fo_reading_free(out);
+    return rc;
+}
+
+void fo_reading_free(fo_reading *r)
+{
+    if (r) {
+        free(r->raw);
+        r->raw = NULL;
+    }
+}

@@ -1,0 +1,194 @@
+/*
+ * zone.c - field zones and the removal of the form's ink (see zone.h).
+ *
+ * How the form's ink is removed
+ * -----------------------------
+ * The zone is cut twice, in the same frame: from the scan, through the
+ * match's transform, and from the blank reference, directly.  Each is
+ * binarized against its own paper level (the zone's 90th percentile of
+ * grey: a dark page, cream paper or a grey photocopy all have their paper
+ * near the top of the histogram), the reference more generously, so that
+ * light printed rules count as form.  The reference's ink is then grown by
+ * FORM_GROW px in every direction — the registration is good to a pixel or
+ * two, and a photocopy thickens strokes — and taken away from the scan's.
+ * What remains is the person's writing, less the few pixels where it
+ * crosses a printed line; specks smaller than SPECK_AREA px go too.  A zone
+ * left with almost no ink is empty and is not given to the OCR at all.
+ */
+#include "formocr/zone.h"
+
+#include <leptonica/allheaders.h>
+#include <math.h>
+#include <stdbool.h>
+#include <string.h>
+
+#include "formocr/prep.h"
+
+enum {
+    ZONE_MARGIN = 10,   /* px at ZONE_DPI kept around a box */
+    FORM_GROW = 3,      /* px the blank form's ink is grown by */
+    SPECK_AREA = 8,     /* px: smaller ink components are noise */
+    STROKE_AREA = 60,   /* px: a component this large is writing */
+    NEAR_STROKE = 30,   /* px (2.5 mm): smaller marks this close to writing stay */
+    CLEAN_GROW = 1      /* px around the written ink kept in `clean` */
+};
+/* Paper level: this rank of the zone's grey values. */
+static const float PAPER_RANK = 0.9f;
+/* Ink is darker than this fraction of the paper level: light, blurred
+ * print reaches ~0.65 of the paper's grey; JPEG noise stays above 0.9. */
+static const double SCAN_INK_RATIO = 0.78;
+/* The reference is a clean rendering: lighter print still counts as form. */
+static const double FORM_INK_RATIO = 0.8;
+
+int fo_zone_page_init(fo_zone_page *zp, PIX *page, fo_affine to_scan,
+                      const fo_template *tpl, int tpage, fo_error *err)
+{
+    memset(zp, 0, sizeof *zp);
+    zp->grey = pixGetDepth(page) == 1 ? pixConvert1To8(NULL, page, 255, 0)
+                                      : pixConvertTo8(page, 0);
+    if (!zp->grey)
+        return fo_error_set(err, FO_ERR_NOMEM, "out of memory preparing zones");
+    zp->to_scan = to_scan;
+    zp->tpl = tpl;
+    zp->tpage = tpage;
+    return FO_OK;
+}
+
+void fo_zone_page_free(fo_zone_page *zp)
+{
+    if (zp)
+        pixDestroy(&zp->grey);
+}
+
+/* 1 bpp: pixels of grey darker than ratio x its paper level. */
+static PIX *ink_of(PIX *grey, double ratio)
+{
+    l_uint32 paper = 255;
+    pixGetRankValue(grey, 1, PAPER_RANK, &paper);
+    return pixThresholdToBinary(grey, (l_int32)lround(paper * ratio));
+}
+
+/* Removes from ink (in place) the components smaller than STROKE_AREA that
+ * lie farther than NEAR_STROKE px from every component at least that large. */
+static int drop_stray_marks(PIX *ink)
+{
+    PIXA *comps = NULL;
+    BOXA *boxes = pixConnComp(ink, &comps, 8);
+    NUMA *areas = comps ? pixaCountPixels(comps) : NULL;
+    int n = boxes ? boxaGetCount(boxes) : 0, rc = FO_OK;
+
+    if (!boxes || !comps || !areas) {
+        rc = FO_ERR_NOMEM;
+        goto out;
+    }
+    for (int i = 0; i < n; i++) {
+        l_int32 area, x, y, w, h;
+        bool near = false;
+        numaGetIValue(areas, i, &area);
+        if (area >= STROKE_AREA)
+            continue;
+        boxaGetBoxGeometry(boxes, i, &x, &y, &w, &h);
+        for (int j = 0; j < n && !near; j++) {
+            l_int32 a2, x2, y2, w2, h2;
+            numaGetIValue(areas, j, &a2);
+            if (a2 < STROKE_AREA)
+                continue;
+            boxaGetBoxGeometry(boxes, j, &x2, &y2, &w2, &h2);
+            near = x < x2 + w2 + NEAR_STROKE && x2 < x + w + NEAR_STROKE &&
+                   y < y2 + h2 + NEAR_STROKE && y2 < y + h + NEAR_STROKE;
+        }
+        if (!near) {
+            /* clear exactly this component's pixels */
+            PIX *c = pixaGetPix(comps, i, L_CLONE);
+            pixRasterop(ink, x, y, w, h, PIX_DST & PIX_NOT(PIX_SRC), c, 0, 0);
+            pixDestroy(&c);
+        }
+    }
+out:
+    boxaDestroy(&boxes);
+    pixaDestroy(&comps);
+    numaDestroy(&areas);
+    return rc;
+}
+
+/* The zone's grey with everything but the written ink (grown) made white. */
+static PIX *clean_grey(PIX *grey, PIX *ink)
+{
+    PIX *keep = pixDilateBrick(NULL, ink, 2 * CLEAN_GROW + 1, 2 * CLEAN_GROW + 1);
+    PIX *clean = keep ? pixCopy(NULL, grey) : NULL;
+    if (clean) {
+        pixInvert(keep, keep);
+        pixSetMasked(clean, keep, 255);
+    }
+    pixDestroy(&keep);
+    return clean;
+}
+
+int fo_zone_extract(const fo_zone_page *zp, fo_box box, fo_zone *out, fo_error *err)
+{
+    const fo_template *t = zp->tpl;
+    const double k = (double)t->dpi / FO_ZONE_DPI; /* template px per zone px */
+    PIX *ref = NULL, *scan_ink = NULL, *form = NULL, *grown = NULL, *diff = NULL;
+    fo_affine to_tpl, to_scan;
+    BOX *inner;
+    int w, h, changed, rc = FO_OK;
+
+    memset(out, 0, sizeof *out);
+    out->margin = ZONE_MARGIN;
+    out->box_w = (int)lround(box.w / k);
+    out->box_h = (int)lround(box.h / k);
+    w = out->box_w + 2 * ZONE_MARGIN;
+    h = out->box_h + 2 * ZONE_MARGIN;
+    /* zone px centre (u, v) -> template px, pixel centres on both sides */
+    to_tpl = (fo_affine){k, 0, box.x + (0.5 - ZONE_MARGIN) * k - 0.5,
+                         0, k, box.y + (0.5 - ZONE_MARGIN) * k - 0.5};
+    to_scan = fo_affine_compose(zp->to_scan, to_tpl);
+    out->grey = fo_prep_warp_grey(zp->grey, to_scan, w, h, 255);
+    ref = fo_prep_warp_grey(t->pages[zp->tpage].image, to_tpl, w, h, 255);
+    scan_ink = out->grey ? ink_of(out->grey, SCAN_INK_RATIO) : NULL;
+    form = ref ? ink_of(ref, FORM_INK_RATIO) : NULL;
+    grown = form ? pixDilateBrick(NULL, form, 2 * FORM_GROW + 1, 2 * FORM_GROW + 1)
+                 : NULL;
+    diff = scan_ink && grown ? pixSubtract(NULL, scan_ink, grown) : NULL;
+    out->ink = diff ? pixSelectByArea(diff, SPECK_AREA, 8, L_SELECT_IF_GT, &changed)
+                    : NULL;
+    if (out->ink && drop_stray_marks(out->ink) == FO_OK)
+        out->clean = clean_grey(out->grey, out->ink);
+    if (!out->clean) {
+        rc = fo_error_set(err, FO_ERR_NOMEM, "out of memory extracting a zone");
+        fo_zone_free(out);
+        goto out;
+    }
+    inner = boxCreate(ZONE_MARGIN, ZONE_MARGIN, out->box_w, out->box_h);
+    pixCountPixelsInRect(out->ink, inner, &out->ink_pixels, NULL);
+    boxDestroy(&inner);
+out:
+    pixDestroy(&ref);
+    pixDestroy(&scan_ink);
+    pixDestroy(&form);
+    pixDestroy(&grown);
+    pixDestroy(&diff);
+    return rc;
+}
+
+void fo_zone_free(fo_zone *z)
+{
+    if (!z)
+        return;
+    pixDestroy(&z->grey);
+    pixDestroy(&z->ink);
+    pixDestroy(&z->clean);
+}
+
+double fo_zone_written_fill(const fo_zone *z, double inset)
+{
+    int dx = (int)lround(z->box_w * inset), dy = (int)lround(z->box_h * inset);
+    int w = z->box_w - 2 * dx, h = z->box_h - 2 * dy, count = 0;
+    BOX *b;
+    if (w <= 0 || h <= 0)
+        return 0;
+    b = boxCreate(z->margin + dx, z->margin + dy, w, h);
+    pixCountPixelsInRect(z->ink, b, &count, NULL);
+    boxDestroy(&b);
+    return (double)count / ((double)w * h);
+}
