@@ -69,7 +69,8 @@ static int read_page(const fo_pipeline *p, fo_reader *reader, fo_document *d,
     int first = (int)(tp->fields - d->tpl->fields), rc;
     double t0 = now();
 
-    rc = fo_zone_page_init(&zp, pix, m->transform, d->tpl, m->template_page, err);
+    rc = fo_zone_page_init(&zp, pix, m->transform, p->forms, d->tpl, m->template_page,
+                           err);
     if (rc != FO_OK)
         return rc;
     d->seconds[FO_STAGE_ZONES] += now() - t0;

@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <tesseract/capi.h>
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
 
 #include "util.h"
 
@@ -237,8 +239,9 @@ static void drop_edge_noise(symbol *syms, int *n)
 
 /* Characters that one typeface draws alike: when the whitelist allows both
  * of a pair, the reading of either is a coin toss for the OCR (the word
- * around it does not help in a serial number). */
+ * around it does not help in a serial number).  See resolve_lookalikes. */
 static const char *const LOOKALIKES[] = {"0O", "1I", NULL};
+enum { MAX_LOOKALIKES = 12 }; /* 2^12 pattern tries at most */
 /* Punctuation a speck or a fold reads as: not written in names, places or
  * numbers unless the field's charset says so. */
 static const char *const SUSPECT_PUNCT[] = {".", ",", ":", ";", "|", "\u2018", "\u2019",
@@ -252,12 +255,6 @@ static double capped_confidence(const symbol *sy, const char *allowed)
     for (const char *const *p = SUSPECT_PUNCT; *p; p++)
         if (strcmp(sy->text, *p) == 0 && !(*allowed && strstr(allowed, *p)))
             conf = fmin(conf, DOUBTFUL_CONF);
-    if (*allowed && sy->text[0] && !sy->text[1]) {
-        for (const char *const *pair = LOOKALIKES; *pair; pair++)
-            if (strchr(*pair, sy->text[0]) && strchr(allowed, (*pair)[0]) &&
-                strchr(allowed, (*pair)[1]))
-                conf = fmin(conf, DOUBTFUL_CONF);
-    }
     return conf;
 }
 
@@ -673,8 +670,103 @@ out:
     return rc;
 }
 
+static int read_text_raw(fo_reader *r, const fo_zone_page *zp, const fo_field *f,
+                         fo_reading *out, fo_error *err);
+
+/* The other member of c's look-alike pair when allowed allows both, else 0. */
+static char lookalike_of(char c, const char *allowed)
+{
+    for (const char *const *pair = LOOKALIKES; *pair; pair++) {
+        const char *at = c ? strchr(*pair, c) : NULL;
+        if (at && strchr(allowed, (*pair)[0]) && strchr(allowed, (*pair)[1]))
+            return (*pair)[at == *pair ? 1 : 0];
+    }
+    return 0;
+}
+
+/* value with its blanks removed, as the check stage will see a comb's. */
+static bool pattern_matches(const fo_field *f, const char *raw, char *buf,
+                            pcre2_match_data *md)
+{
+    size_t n = 0;
+    for (const char *p = raw; *p; p++)
+        if (*p != ' ')
+            buf[n++] = *p;
+    buf[n] = '\0';
+    return pcre2_match((const pcre2_code *)f->pattern_code, (PCRE2_SPTR)buf, n, 0,
+                       PCRE2_ANCHORED | PCRE2_ENDANCHORED, md, NULL) >= 0;
+}
+
+/*
+ * A look-alike (0 or O, 1 or I, where the field allows both) makes the
+ * reading doubtful, unless the field's pattern says which it must be: a
+ * passport number is two digits, two letters, five digits.  Every way of
+ * reading the look-alikes is tried against the pattern; when exactly one
+ * fits, it is the reading and stays as confident as the OCR was; otherwise
+ * (no pattern, none or several fit) the confidence is capped so that the
+ * field is flagged.
+ */
+static int resolve_lookalikes(const fo_field *f, const char *allowed, fo_reading *out)
+{
+    int pos[MAX_LOOKALIKES], k = 0, fits = 0;
+    size_t len = strlen(out->raw);
+    char *trial, *buf, *best = NULL;
+    pcre2_match_data *md;
+
+    if (!*allowed || !*out->raw)
+        return FO_OK;
+    for (size_t i = 0; i < len; i++) {
+        if (!lookalike_of(out->raw[i], allowed))
+            continue;
+        if (k == MAX_LOOKALIKES || !f->pattern_code) {
+            out->confidence = fmin(out->confidence, DOUBTFUL_CONF);
+            return FO_OK;
+        }
+        pos[k++] = (int)i;
+    }
+    if (k == 0)
+        return FO_OK;
+    trial = fo_strdup(out->raw);
+    buf = malloc(len + 1);
+    best = malloc(len + 1);
+    md = pcre2_match_data_create_from_pattern((const pcre2_code *)f->pattern_code, NULL);
+    if (!trial || !buf || !best || !md) {
+        free(trial);
+        free(buf);
+        free(best);
+        pcre2_match_data_free(md);
+        return FO_ERR_NOMEM;
+    }
+    for (unsigned mask = 0; mask < 1u << k && fits < 2; mask++) {
+        for (int j = 0; j < k; j++) {
+            char c = out->raw[pos[j]];
+            trial[pos[j]] = mask & (1u << j) ? lookalike_of(c, allowed) : c;
+        }
+        if (pattern_matches(f, trial, buf, md) && fits++ == 0)
+            memcpy(best, trial, len + 1);
+    }
+    if (fits == 1)
+        memcpy(out->raw, best, len + 1);
+    else
+        out->confidence = fmin(out->confidence, DOUBTFUL_CONF);
+    free(trial);
+    free(buf);
+    free(best);
+    pcre2_match_data_free(md);
+    return FO_OK;
+}
+
 static int read_text(fo_reader *r, const fo_zone_page *zp, const fo_field *f,
                      fo_reading *out, fo_error *err)
+{
+    int rc = read_text_raw(r, zp, f, out, err);
+    if (rc == FO_OK && resolve_lookalikes(f, whitelist(f), out) != FO_OK)
+        rc = fo_error_set(err, FO_ERR_NOMEM, "out of memory");
+    return rc;
+}
+
+static int read_text_raw(fo_reader *r, const fo_zone_page *zp, const fo_field *f,
+                         fo_reading *out, fo_error *err)
 {
     TessBaseAPI *api = engine_for(r, f->lang ? f->lang : zp->tpl->lang, err);
     size_t len = 0;

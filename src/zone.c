@@ -20,6 +20,7 @@
 #include <leptonica/allheaders.h>
 #include <math.h>
 #include <stdbool.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "formocr/prep.h"
@@ -40,10 +41,99 @@ static const double SCAN_INK_RATIO = 0.78;
 /* The reference is a clean rendering: lighter print still counts as form. */
 static const double FORM_INK_RATIO = 0.8;
 
+typedef struct form_page {
+    const fo_template *tpl;
+    int page;
+    PIX *mask;      /* grown form ink at ZONE_DPI */
+} form_page;
+
+struct fo_zone_forms {
+    form_page *pages;
+    int count;
+};
+
+/* 1 bpp: pixels of grey darker than ratio x its paper level. */
+static PIX *ink_of(PIX *grey, double ratio)
+{
+    l_uint32 paper = 255;
+    pixGetRankValue(grey, 1, PAPER_RANK, &paper);
+    return pixThresholdToBinary(grey, (l_int32)lround(paper * ratio));
+}
+
+/* Zone px (pixel centres) -> template px, for a zone whose top-left zone
+ * pixel is template px (x0, y0) shifted by margin zone px. */
+static fo_affine zone_to_template(double k, double x0, double y0, int margin)
+{
+    return (fo_affine){k, 0, x0 + (0.5 - margin) * k - 0.5,
+                       0, k, y0 + (0.5 - margin) * k - 0.5};
+}
+
+static PIX *form_mask(const fo_template *t, int page)
+{
+    const double k = (double)t->dpi / FO_ZONE_DPI;
+    const fo_template_page *tp = &t->pages[page];
+    int w = (int)lround(tp->width / k), h = (int)lround(tp->height / k);
+    PIX *ref = fo_prep_warp_grey(tp->image, zone_to_template(k, 0, 0, 0), w, h, 255);
+    PIX *form = ref ? ink_of(ref, FORM_INK_RATIO) : NULL;
+    PIX *grown = form ? pixDilateBrick(NULL, form, 2 * FORM_GROW + 1, 2 * FORM_GROW + 1)
+                      : NULL;
+    pixDestroy(&ref);
+    pixDestroy(&form);
+    return grown;
+}
+
+int fo_zone_forms_create(const fo_template_set *set, fo_zone_forms **out,
+                         fo_error *err)
+{
+    fo_zone_forms *f = calloc(1, sizeof *f);
+    int total = 0;
+
+    *out = NULL;
+    for (int i = 0; f && i < set->count; i++)
+        total += set->items[i]->npages;
+    if (f)
+        f->pages = calloc(total ? (size_t)total : 1, sizeof *f->pages);
+    if (!f || !f->pages) {
+        fo_zone_forms_destroy(&f);
+        return fo_error_set(err, FO_ERR_NOMEM, "out of memory");
+    }
+    for (int i = 0; i < set->count; i++)
+        for (int p = 0; p < set->items[i]->npages; p++) {
+            form_page *fp = &f->pages[f->count++];
+            fp->tpl = set->items[i];
+            fp->page = p;
+            fp->mask = form_mask(fp->tpl, p);
+            if (!fp->mask) {
+                fo_zone_forms_destroy(&f);
+                return fo_error_set(err, FO_ERR_NOMEM, "out of memory");
+            }
+        }
+    *out = f;
+    return FO_OK;
+}
+
+void fo_zone_forms_destroy(fo_zone_forms **fp)
+{
+    if (!fp || !*fp)
+        return;
+    for (int i = 0; i < (*fp)->count; i++)
+        pixDestroy(&(*fp)->pages[i].mask);
+    free((*fp)->pages);
+    free(*fp);
+    *fp = NULL;
+}
+
 int fo_zone_page_init(fo_zone_page *zp, PIX *page, fo_affine to_scan,
-                      const fo_template *tpl, int tpage, fo_error *err)
+                      const fo_zone_forms *forms, const fo_template *tpl, int tpage,
+                      fo_error *err)
 {
     memset(zp, 0, sizeof *zp);
+    for (int i = 0; i < forms->count; i++)
+        if (forms->pages[i].tpl == tpl && forms->pages[i].page == tpage)
+            zp->form = forms->pages[i].mask;
+    if (!zp->form)
+        return fo_error_set(err, FO_ERR_USAGE, "template \"%s\" page %d has no form mask",
+                            tpl->name, tpage + 1);
     zp->grey = pixGetDepth(page) == 1 ? pixConvert1To8(NULL, page, 255, 0)
                                       : pixConvertTo8(page, 0);
     if (!zp->grey)
@@ -58,14 +148,6 @@ void fo_zone_page_free(fo_zone_page *zp)
 {
     if (zp)
         pixDestroy(&zp->grey);
-}
-
-/* 1 bpp: pixels of grey darker than ratio x its paper level. */
-static PIX *ink_of(PIX *grey, double ratio)
-{
-    l_uint32 paper = 255;
-    pixGetRankValue(grey, 1, PAPER_RANK, &paper);
-    return pixThresholdToBinary(grey, (l_int32)lround(paper * ratio));
 }
 
 /* Removes from ink (in place) the components smaller than STROKE_AREA that
@@ -126,10 +208,8 @@ static PIX *clean_grey(PIX *grey, PIX *ink)
 
 int fo_zone_extract(const fo_zone_page *zp, fo_box box, fo_zone *out, fo_error *err)
 {
-    const fo_template *t = zp->tpl;
-    const double k = (double)t->dpi / FO_ZONE_DPI; /* template px per zone px */
-    PIX *ref = NULL, *scan_ink = NULL, *form = NULL, *grown = NULL, *diff = NULL;
-    fo_affine to_tpl, to_scan;
+    const double k = (double)zp->tpl->dpi / FO_ZONE_DPI; /* template px per zone px */
+    PIX *scan_ink = NULL, *grown = NULL, *diff = NULL;
     BOX *inner;
     int w, h, changed, rc = FO_OK;
 
@@ -139,16 +219,16 @@ int fo_zone_extract(const fo_zone_page *zp, fo_box box, fo_zone *out, fo_error *
     out->box_h = (int)lround(box.h / k);
     w = out->box_w + 2 * ZONE_MARGIN;
     h = out->box_h + 2 * ZONE_MARGIN;
-    /* zone px centre (u, v) -> template px, pixel centres on both sides */
-    to_tpl = (fo_affine){k, 0, box.x + (0.5 - ZONE_MARGIN) * k - 0.5,
-                         0, k, box.y + (0.5 - ZONE_MARGIN) * k - 0.5};
-    to_scan = fo_affine_compose(zp->to_scan, to_tpl);
-    out->grey = fo_prep_warp_grey(zp->grey, to_scan, w, h, 255);
-    ref = fo_prep_warp_grey(t->pages[zp->tpage].image, to_tpl, w, h, 255);
+    out->grey = fo_prep_warp_grey(
+        zp->grey, fo_affine_compose(zp->to_scan, zone_to_template(k, box.x, box.y, ZONE_MARGIN)),
+        w, h, 255);
     scan_ink = out->grey ? ink_of(out->grey, SCAN_INK_RATIO) : NULL;
-    form = ref ? ink_of(ref, FORM_INK_RATIO) : NULL;
-    grown = form ? pixDilateBrick(NULL, form, 2 * FORM_GROW + 1, 2 * FORM_GROW + 1)
-                 : NULL;
+    /* the form's ink for the same place, cut from the page's mask (the
+     * nearest whole pixel: the mask is grown by more than that) */
+    grown = pixCreate(w, h, 1);
+    if (grown)
+        pixRasterop(grown, 0, 0, w, h, PIX_SRC, zp->form,
+                    (int)lround(box.x / k) - ZONE_MARGIN, (int)lround(box.y / k) - ZONE_MARGIN);
     diff = scan_ink && grown ? pixSubtract(NULL, scan_ink, grown) : NULL;
     out->ink = diff ? pixSelectByArea(diff, SPECK_AREA, 8, L_SELECT_IF_GT, &changed)
                     : NULL;
@@ -163,9 +243,7 @@ int fo_zone_extract(const fo_zone_page *zp, fo_box box, fo_zone *out, fo_error *
     pixCountPixelsInRect(out->ink, inner, &out->ink_pixels, NULL);
     boxDestroy(&inner);
 out:
-    pixDestroy(&ref);
     pixDestroy(&scan_ink);
-    pixDestroy(&form);
     pixDestroy(&grown);
     pixDestroy(&diff);
     return rc;

@@ -22,6 +22,7 @@
 #include "formocr/match.h"
 #include "formocr/read.h"
 #include "formocr/template.h"
+#include "formocr/zone.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -78,6 +79,7 @@ typedef struct fo_document {
 typedef struct fo_pipeline {
     const fo_template_set *templates;
     const fo_matcher *matcher;
+    const fo_zone_forms *forms;
     fo_image_limits limits;
     const char *debug_dir;   /* NULL: no overlay images */
 } fo_pipeline;

@@ -27,6 +27,18 @@ struct Pix;
 
 enum { FO_ZONE_DPI = 300 };
 
+/*
+ * The blank forms' own ink, binarized and grown, at ZONE_DPI in each
+ * template page's frame: made once for a set of templates (it never
+ * changes), cut out for every zone of every page.  Immutable once made;
+ * shared by every worker.
+ */
+typedef struct fo_zone_forms fo_zone_forms;
+
+int fo_zone_forms_create(const fo_template_set *set, fo_zone_forms **out,
+                         fo_error *err);
+void fo_zone_forms_destroy(fo_zone_forms **forms);
+
 /* A scanned page matched to a template page: what every zone of it needs,
  * built once per page. */
 typedef struct fo_zone_page {
@@ -34,12 +46,15 @@ typedef struct fo_zone_page {
     fo_affine to_scan;             /* template px -> scan px */
     const fo_template *tpl;
     int tpage;                     /* 0-based template page */
+    struct Pix *form;              /* the page's form ink (borrowed) */
 } fo_zone_page;
 
-/* Prepares a page (1 or 8 bpp, as decoded) for zone extraction.  The
- * caller frees it with fo_zone_page_free. */
+/* Prepares a page (1 or 8 bpp, as decoded) for zone extraction; tpl must
+ * be one of the set forms was made from.  The caller frees it with
+ * fo_zone_page_free. */
 int fo_zone_page_init(fo_zone_page *zp, struct Pix *page, fo_affine to_scan,
-                      const fo_template *tpl, int tpage, fo_error *err);
+                      const fo_zone_forms *forms, const fo_template *tpl, int tpage,
+                      fo_error *err);
 void fo_zone_page_free(fo_zone_page *zp);
 
 typedef struct fo_zone {

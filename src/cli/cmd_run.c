@@ -31,6 +31,7 @@ static const char USAGE[] =
     "                        zones coloured by status, the values read\n"
     "  --tessdata DIR        Tesseract language data (default $TESSDATA_PREFIX,\n"
     "                        else Tesseract's own)\n"
+    "  --timings             print where the time went, per stage\n"
     "  -q, --quiet           no summary line\n"
     "  -h, --help            show this help and exit\n"
     "\n"
@@ -38,11 +39,31 @@ static const char USAGE[] =
     "normal), 1 some input failed or matched no template, 2 usage or template\n"
     "error, 3 an output could not be written.\n";
 
-enum { OPT_FORMAT = 256, OPT_DEBUG_DIR, OPT_TESSDATA, MAX_ARGS = 64 };
+enum { OPT_FORMAT = 256, OPT_DEBUG_DIR, OPT_TESSDATA, OPT_TIMINGS, MAX_ARGS = 64 };
 
 typedef struct tally {
     int documents, pages, by_status[4];
+    double seconds[FO_STAGE_COUNT], output_seconds;
 } tally;
+
+static void print_timings(const tally *t, double setup, double total)
+{
+    static const char *const names[FO_STAGE_COUNT] = {"decode", "match", "zones", "ocr",
+                                                      "checks"};
+    fprintf(stderr, "formocr: timings (seconds, %% of the run, ms per page):\n");
+    fprintf(stderr, "  %-8s %8.3f\n", "setup", setup);
+    for (int s = 0; s < FO_STAGE_COUNT; s++) {
+        fprintf(stderr, "  %-8s %8.3f %5.1f %%  %7.1f\n", names[s], t->seconds[s],
+                total > 0 ? 100 * t->seconds[s] / total : 0,
+                t->pages ? 1000 * t->seconds[s] / t->pages : 0);
+    }
+    fprintf(stderr, "  %-8s %8.3f %5.1f %%  %7.1f\n", "output", t->output_seconds,
+            total > 0 ? 100 * t->output_seconds / total : 0,
+            t->pages ? 1000 * t->output_seconds / t->pages : 0);
+    fprintf(stderr, "  %-8s %8.3f   (pages: %d, setup excluded)\n", "total", total,
+            t->pages);
+}
+
 
 static double now(void)
 {
@@ -68,7 +89,11 @@ static int run_file(const fo_pipeline *p, fo_reader *reader, fo_sink *sink,
     t->documents++;
     t->pages += d.pages;
     t->by_status[d.status]++;
+    for (int s = 0; s < FO_STAGE_COUNT; s++)
+        t->seconds[s] += d.seconds[s];
+    double t0 = now();
     rc = fo_sink_write(sink, &d, &err);
+    t->output_seconds += now() - t0;
     fo_document_free(&d);
     if (rc != FO_OK) {
         cli_error("%s", err.message);
@@ -117,20 +142,22 @@ int cmd_run(int argc, char **argv)
         {"format", required_argument, NULL, OPT_FORMAT},
         {"debug-dir", required_argument, NULL, OPT_DEBUG_DIR},
         {"tessdata", required_argument, NULL, OPT_TESSDATA},
+        {"timings", no_argument, NULL, OPT_TIMINGS},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
     const char *tpaths[MAX_ARGS];
     const char *output = "-", *tessdata = NULL;
-    int ntpaths = 0, c, quiet = 0, status = EXIT_OK, noutputs = 0;
+    int ntpaths = 0, c, quiet = 0, timings = 0, status = EXIT_OK, noutputs = 0;
     fo_pipeline p = {0};
     fo_template_set *set = NULL;
     fo_matcher *matcher = NULL;
+    fo_zone_forms *forms = NULL;
     fo_reader *reader = NULL;
     fo_sink *sink = NULL;
     fo_error err;
     tally t = {0};
-    double start;
+    double start, setup_start = now();
 
     fo_image_limits_default(&p.limits);
     opterr = 0;
@@ -153,6 +180,7 @@ int cmd_run(int argc, char **argv)
             break;
         case OPT_DEBUG_DIR: p.debug_dir = optarg; break;
         case OPT_TESSDATA: tessdata = optarg; break;
+        case OPT_TIMINGS: timings = 1; break;
         case 'q': quiet = 1; break;
         case 'h': fputs(USAGE, stdout); return EXIT_OK;
         case ':':
@@ -180,6 +208,7 @@ int cmd_run(int argc, char **argv)
         return EXIT_USAGE;
     }
     if (fo_matcher_create(set, &matcher, &err) != FO_OK ||
+        fo_zone_forms_create(set, &forms, &err) != FO_OK ||
         fo_reader_create(tessdata, &reader, &err) != FO_OK) {
         cli_error("%s", err.message);
         status = EXIT_USAGE;
@@ -187,6 +216,7 @@ int cmd_run(int argc, char **argv)
     }
     p.templates = set;
     p.matcher = matcher;
+    p.forms = forms;
     if (fo_sink_open_jsonl(output, &sink, &err) != FO_OK) {
         cli_error("%s", err.message);
         status = EXIT_OUTPUT;
@@ -204,6 +234,8 @@ int cmd_run(int argc, char **argv)
         status = EXIT_OUTPUT;
         goto out;
     }
+    if (timings)
+        print_timings(&t, start - setup_start, now() - start);
     if (!quiet) {
         double secs = now() - start;
         fprintf(stderr,
@@ -218,6 +250,7 @@ int cmd_run(int argc, char **argv)
 out:
     fo_sink_abort(&sink);
     fo_reader_destroy(&reader);
+    fo_zone_forms_destroy(&forms);
     fo_matcher_destroy(&matcher);
     fo_template_set_destroy(&set);
     return status;
