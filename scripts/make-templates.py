@@ -55,6 +55,8 @@ COLUMN_PAD_IN = 0.04      # around moved boxes: their frame, comb ticks, underli
 PAGE_MARGIN_IN = 0.25     # moved boxes stay this far inside the page
 MAX_DUPLICATE = 0.30      # of the page height: larger sections are not duplicated
 MIN_FIELDS = 3
+MAX_OVERFLOW_FIELDS = 3   # fields a plan may push off the bottom of the page
+HEADER_IN = 0.8           # a section starting this high is the header: it stays
 ATTEMPTS = 30             # edit plans tried per template
 
 LAYOUT_OPS = {"swap": 30, "shift": 20, "remove": 20, "duplicate": 15, "column": 15}
@@ -281,14 +283,28 @@ def title_boxes(image, layout, fields):
         return all(f[2] <= x0 or f[0] >= x1 or f[3] <= y0 or f[1] >= y1
                    for f in map(field_span, fields))
 
+    def widest(runs):
+        return max(runs, key=lambda r: r[1] - r[0]) if runs else None
+
     title = None
-    lines = row_runs(round(0.18 * W), round(0.92 * W), 0, header_bottom, round(0.08 * dpi))
-    for y0, y1 in lines[:1]:
-        runs = col_runs(round(0.18 * W), round(0.92 * W), y0, y1, round(0.3 * dpi))
-        if runs:
-            x0, x1 = max(runs, key=lambda r: r[1] - r[0])
-            rows = row_runs(x0, x1, y0, y1, 1)      # the line's own height, not a logo's
-            box = (x0, rows[0][0], x1, rows[-1][1]) if rows else (x0, y0, x1, y1)
+    tall = round(0.08 * dpi)
+    word_gap = round(0.3 * dpi)
+    lines = row_runs(round(0.18 * W), round(0.92 * W), 0, header_bottom, tall)
+    if lines:   # the top of the header; logos beside it may join lines together,
+        y0, y1 = lines[0]     # so split it again inside its widest part
+        cols = widest(col_runs(round(0.18 * W), round(0.92 * W), y0, y1, word_gap))
+        sub = row_runs(cols[0], cols[1], y0, y1, tall) if cols else []
+        if sub:
+            y0, y1 = sub[0]
+            x0, x1 = widest(col_runs(cols[0], cols[1], y0, y1, word_gap))
+            rows = row_runs(x0, x1, y0, y1, 1)
+            y0, y1 = rows[0][0], rows[-1][1]
+            h = y1 - y0       # take in accents above and cedillas below
+            above = [r for r in row_runs(x0, x1, max(0, y0 - h // 2), y0, 1)
+                     if r[1] >= y0 - 0.2 * h]
+            below = [r for r in row_runs(x0, x1, y1, min(H, y1 + h // 3), 1)
+                     if r[0] <= y1 + 0.15 * h]
+            box = (x0, min([y0] + [r[0] for r in above]), x1, max([y1] + [r[1] for r in below]))
             if x1 - x0 > 0.25 * W and clear_of_fields(box):
                 title = box
     number = None
@@ -347,9 +363,14 @@ def edit_title(image, layout, fields, rng, style, log):
     x0, y0, x1, y1 = title
     draw.rectangle((x0 - pad, y0 - pad, x1 + pad, y1 + pad), fill="white")
     cx = (x0 + x1) / 2
-    room = 2 * min(cx - 0.15 * W, 0.95 * W - cx)
-    f = fitted_font(font_path(style), upper, room, (y1 - y0) * 0.82)
-    draw.text((cx, y1 - (y1 - y0) * 0.1), upper, font=f, fill=colour, anchor="ms")
+    # the new line may be wider, up to the nearest ink on its rows (a logo)
+    cols = image.convert("L").crop((0, y0, W, y1)).reduce((1, y1 - y0)).tobytes()
+    left = max([x for x in range(0, round(cx)) if cols[x] < INK], default=0)
+    right = min([x for x in range(round(cx), W) if cols[x] < INK], default=W)
+    room = 2 * min(cx - left, right - cx) - 2 * 0.15 * layout.dpi
+    cap = (y1 - y0) * 0.72
+    f = fitted_font(font_path(style), upper, max(x1 - x0, room), cap)
+    draw.text((cx, y0 + pad + cap), upper, font=f, fill=colour, anchor="ms")
     log.append(f"title \"{upper}\"")
     if number:
         x0, y0, x1, y1 = number
@@ -382,8 +403,8 @@ def edit_column(image, layout, fields, rng, log):
         regions = []
         for f in group:
             x0, y0, x1, y1 = field_span(f)
-            regions.append((math.floor(x0) - pad, math.floor(y0) - pad,
-                            math.ceil(x1) + pad, math.ceil(y1) + pad))
+            regions.append(grow(grey, (math.floor(x0) - pad, math.floor(y0) - pad,
+                                       math.ceil(x1) + pad, math.ceil(y1) + pad), 4 * pad))
         for _ in range(12):
             dx = round(rng.uniform(*COLUMN_SHIFT_IN) * dpi) * rng.choice((-1, 1))
             if all(_free_to_move(grey, r, dx, fields, group, margin) for r in regions):
@@ -396,6 +417,30 @@ def edit_column(image, layout, fields, rng, log):
                 log.append(f"column {'+' if dx > 0 else ''}{dx}px: {', '.join(sorted(names))}")
                 return [move_field(f, dx, 0) if f["name"] in names else f for f in fields]
     return None
+
+
+def grow(grey, region, limit):
+    """The region grown on each side until its edge crosses no ink (the
+    tinted frame around a comb), by at most limit pixels a side."""
+    x0, y0, x1, y1 = region
+    W, H = grey.size
+
+    def inked(box):
+        return box[2] > box[0] and box[3] > box[1] and grey.crop(box).getextrema()[0] < INK
+
+    for _ in range(limit):
+        moved = False
+        if x0 > 0 and inked((x0, y0, x0 + 1, y1)):
+            x0, moved = x0 - 1, True
+        if x1 < W and inked((x1 - 1, y0, x1, y1)):
+            x1, moved = x1 + 1, True
+        if y0 > 0 and inked((x0, y0, x1, y0 + 1)):
+            y0, moved = y0 - 1, True
+        if y1 < H and inked((x0, y1 - 1, x1, y1)):
+            y1, moved = y1 + 1, True
+        if not moved:
+            break
+    return x0, y0, x1, y1
 
 
 def _free_to_move(grey, region, dx, fields, group, margin):
@@ -534,9 +579,8 @@ def derive(doc, image, rng, name):
             work = moved
         layout = Layout(img, work, dpi)
         intervals = layout.intervals()
-        title_box = title_boxes(img, layout, work)[0]
-        for iv in intervals:     # the header with the title stays on top
-            if title_box and iv["src"][0] <= title_box[1] < iv["src"][1]:
+        for iv in intervals:     # the header stays on top
+            if iv["src"][0] < HEADER_IN * dpi:
                 iv["fixed"] = True
         ok = True
         for op in ops:
@@ -544,6 +588,7 @@ def derive(doc, image, rng, name):
                 ok = False
         if not ok:
             continue
+        intervals_before = list(intervals)
         out, placed = compose(img, intervals, layout.H)
         taken = {f["name"] for f, dup in placed if not dup}
         new_fields = []
@@ -553,7 +598,9 @@ def derive(doc, image, rng, name):
         dropped = sorted(set(order) - {f["name"] for f in new_fields})
         if dropped:
             log.append(f"dropped {len(dropped)} fields: {', '.join(dropped)}")
-        if len(new_fields) < MIN_FIELDS or not changed(fields, new_fields):
+        planned = sum(len(iv["fields"]) for iv in intervals_before)
+        if len(placed) < planned - MAX_OVERFLOW_FIELDS or len(new_fields) < MIN_FIELDS \
+                or not changed(fields, new_fields):
             continue
         new_doc = {"format": doc.get("format", "formocr-template/1"), "name": name,
                    "title": new_title or f"{doc.get('title', doc.get('name'))} (variante)",

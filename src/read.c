@@ -33,6 +33,10 @@ static const double MARK_CONFIDENT_RATIO = 2.0;
 /* Punctuation at a word's edge recognised with less confidence than this
  * is taken for noise. */
 static const double PUNCT_KEEP_CONF = 93.0;
+/* The second reading's enlargement, and what a disagreement leaves. */
+static const float SECOND_SCALE = 0.75f;
+static const double DISAGREE_CONF = 50.0;
+static const double SECOND_READ_BELOW = 97.0;
 /* Confidence given at most to a cell where several characters were seen. */
 static const double AMBIGUOUS_CELL_CONF = 50.0;
 /* Confidence given at most to a look-alike or a suspect punctuation mark:
@@ -272,13 +276,38 @@ static char *symbols_text(const symbol *syms, int n, const char *allowed,
     if (!text)
         return NULL;
     for (int i = 0; i < n; i++) {
-        if (i > 0 && syms[i].word_start)
-            *p++ = syms[i].line_start ? '\n' : ' ';
+        /* a hyphen joins words: Tesseract spaces it off in wide typefaces
+         * ("SOUS -PRÉFECTURE", "CHÂLONS - EN - CHAMPAGNE") */
+        bool hyphen = strcmp(syms[i].text, "-") == 0 ||
+                      (i > 0 && strcmp(syms[i - 1].text, "-") == 0);
+        if (i > 0 && syms[i].line_start)
+            *p++ = '\n';
+        else if (i > 0 && syms[i].word_start && !hyphen)
+            *p++ = ' ';
         p += sprintf(p, "%s", syms[i].text);
         *confidence = fmin(*confidence, capped_confidence(&syms[i], allowed));
     }
     *p = '\0';
     return text;
+}
+
+/* Readings that are checked by a second one (see ocr_zone): those with a
+ * letter outside ASCII (accents are the model's commonest confusion: É, Ë,
+ * È) or a confidence that is not the highest. */
+static bool needs_second_reading(const char *text, double confidence)
+{
+    if (confidence < SECOND_READ_BELOW)
+        return true;
+    for (const char *p = text; *p; p++)
+        if ((unsigned char)*p >= 0x80)
+            return true;
+    return false;
+}
+
+/* An image as Tesseract reads it best: with some white around it. */
+static PIX *for_tesseract(PIX *crop)
+{
+    return pixAddBorder(crop, OCR_PAD, 255);
 }
 
 /* The zone's clean grey image cut to the written ink of `mask` (NULL: all
@@ -302,7 +331,7 @@ static PIX *ink_crop(const fo_zone *z, PIX *mask)
             pixDestroy(&keep);
         }
         crop = pixClipRectangle(only ? only : z->clean, bb, NULL);
-        padded = crop ? pixAddBorder(crop, OCR_PAD, 255) : NULL;
+        padded = crop ? for_tesseract(crop) : NULL;
     }
     boxDestroy(&bb);
     pixDestroy(&only);
@@ -312,21 +341,12 @@ static PIX *ink_crop(const fo_zone *z, PIX *mask)
 
 /* Reads text from a zone, or from the ink of `mask` in it (NULL: all):
  * *text malloc'd ("" when nothing is read). */
-static int ocr_zone(TessBaseAPI *api, const fo_zone *z, PIX *mask, TessPageSegMode psm,
-                    const char *allowed, char **text, double *confidence, fo_error *err)
+static int ocr_image(TessBaseAPI *api, PIX *img, TessPageSegMode psm,
+                     const char *allowed, char **text, double *confidence, fo_error *err)
 {
-    PIX *img = ink_crop(z, mask);
     symbol *syms = NULL;
-    int n = 0, rc;
-
+    int n = 0, rc = recognise(api, img, psm, allowed, &syms, &n, err);
     *text = NULL;
-    *confidence = 0;
-    if (!img) {
-        *text = fo_strdup("");
-        return *text ? FO_OK : fo_error_set(err, FO_ERR_NOMEM, "out of memory");
-    }
-    rc = recognise(api, img, psm, allowed, &syms, &n, err);
-    pixDestroy(&img);
     if (rc == FO_OK) {
         drop_edge_noise(syms, &n);
         *text = symbols_text(syms, n, allowed, confidence);
@@ -334,6 +354,39 @@ static int ocr_zone(TessBaseAPI *api, const fo_zone *z, PIX *mask, TessPageSegMo
             rc = fo_error_set(err, FO_ERR_NOMEM, "out of memory");
     }
     free(syms);
+    return rc;
+}
+
+static int ocr_zone(TessBaseAPI *api, const fo_zone *z, PIX *mask, TessPageSegMode psm,
+                    const char *allowed, char **text, double *confidence, fo_error *err)
+{
+    PIX *img = ink_crop(z, mask), *big = NULL;
+    char *second = NULL;
+    double conf2 = 0;
+    int rc;
+
+    *text = NULL;
+    *confidence = 0;
+    if (!img) {
+        *text = fo_strdup("");
+        return *text ? FO_OK : fo_error_set(err, FO_ERR_NOMEM, "out of memory");
+    }
+    rc = ocr_image(api, img, psm, allowed, text, confidence, err);
+    if (rc == FO_OK && **text && needs_second_reading(*text, *confidence)) {
+        /* Tesseract's confidence does not tell its mistakes from its right
+         * readings; two readings of the same ink at two sizes disagree
+         * where the model hesitates.  A disagreement is flagged. */
+        big = pixScaleGrayLI(img, SECOND_SCALE, SECOND_SCALE);
+        if (!big)
+            rc = fo_error_set(err, FO_ERR_NOMEM, "out of memory");
+        else
+            rc = ocr_image(api, big, psm, allowed, &second, &conf2, err);
+        if (rc == FO_OK && strcmp(second, *text) != 0)
+            *confidence = fmin(*confidence, DISAGREE_CONF);
+    }
+    free(second);
+    pixDestroy(&big);
+    pixDestroy(&img);
     return rc;
 }
 
@@ -549,7 +602,7 @@ static PIX *cell_crop(const fo_zone *z)
 static int read_lone_cell(TessBaseAPI *api, PIX *crop, const char *allowed, char *ch,
                           double *conf, fo_error *err)
 {
-    PIX *padded = pixAddBorder(crop, OCR_PAD, 255);
+    PIX *padded = for_tesseract(crop);
     symbol *syms = NULL;
     int n = 0, rc;
     ch[0] = '\0';
@@ -571,6 +624,22 @@ static int read_lone_cell(TessBaseAPI *api, PIX *crop, const char *allowed, char
     }
     free(syms);
     return rc;
+}
+
+/* Gives each symbol read on the line to the cell its centre lies in:
+ * hits[i] counts them, found[i] is the first. */
+static void assign_to_cells(const symbol *syms, int nsyms, PIX **crops, const int *x0,
+                            const int *x1, int ncells, int *hits, symbol *found)
+{
+    for (int k = 0; k < nsyms; k++) {
+        int centre = (syms[k].x0 + syms[k].x1) / 2;
+        for (int i = 0; i < ncells; i++)
+            if (crops[i] && centre >= x0[i] - CELL_GAP / 2 && centre < x1[i] + CELL_GAP / 2) {
+                if (hits[i]++ == 0)
+                    found[i] = syms[k];
+                break;
+            }
+    }
 }
 
 /*
@@ -627,15 +696,7 @@ static int read_cells(TessBaseAPI *api, const fo_zone_page *zp, const fo_field *
         rc = recognise(api, line, PSM_SINGLE_LINE, allowed, &syms, &nsyms, err);
         if (rc != FO_OK)
             goto out;
-        for (int k = 0; k < nsyms; k++) {
-            int centre = (syms[k].x0 + syms[k].x1) / 2;
-            for (int i = 0; i < ncells; i++)
-                if (crops[i] && centre >= x0[i] - CELL_GAP / 2 && centre < x1[i] + CELL_GAP / 2) {
-                    if (hits[i]++ == 0)
-                        found[i] = syms[k];
-                    break;
-                }
-        }
+        assign_to_cells(syms, nsyms, crops, x0, x1, ncells, hits, found);
     }
     for (int i = 0; i < ncells && rc == FO_OK; i++) {
         char ch[8] = " ";
