@@ -18,6 +18,18 @@ on every page with markers.  scan.turn: the page content is turned that many
 degrees counter-clockwise (turn the scan clockwise by it to stand it up);
 scan.rotate: the small skew, in degrees, counter-clockwise on screen.
 
+Opt-in, for a harder test set (all off by default, and the default output
+is byte for byte what it was before they existed): --max-rotate, --max-scale,
+--max-shift and --turn-weights widen the scanner geometry; --colour writes some
+JPEG/PNG pages in RGB (tinted paper, blue or black ink, the form's own
+colours); --marks adds stamps, scribbles, a handwritten date, ticks beside
+checkboxes, staples and punch holes, never inside a field's box; --photocopy
+makes some pages a 1-bit photocopy (threshold, thicker or thinner strokes,
+toner dust, dark edge bands) before they are scanned; --fit-fields shrinks a
+page's jitter until every field box lies inside the scan.  --profile hard
+turns all of them on.  truth.json then also says, per page, "colour",
+"marks", "photocopy" (and its details) and "fitted".
+
 Only the standard library and Pillow.  Every random choice comes from
 random.Random instances seeded with --seed and the page number, so a run is
 reproducible byte for byte and page N does not depend on --count.
@@ -34,6 +46,7 @@ import re
 import sys
 import time
 import unicodedata
+import dataclasses
 from dataclasses import dataclass
 from datetime import date, timedelta
 from statistics import NormalDist
@@ -72,11 +85,61 @@ PNG_GREY_LEVELS = 16             # 8-bit PNGs: a full 256 levels doubles their s
 THRESHOLD = (135, 170)           # binarisation of 1-bit outputs
 FOREIGN_DPI = 300                # foreign pages are drawn on a 300 dpi A4 sheet
 FOREIGN_KINDS = ("letter", "blank", "form")
-# Turn, DPI and format come from frac(offset + page * step) with irrational
+# Turn, DPI, format (and which pages --photocopy, --colour and --marks pick)
+# come from frac(offset + page * step) with irrational
 # steps rather than from independent draws: any run of consecutive pages then
 # has close to the intended mix (independent draws gave seed 1 a single
 # 200 dpi page in 20), and page N still does not depend on --count.
-SPREAD_STEPS = {"turn": 0.6180339887, "dpi": 0.4142135624, "format": 0.7320508076}
+SPREAD_STEPS = {"turn": 0.6180339887, "dpi": 0.4142135624, "format": 0.7320508076,
+                "photocopy": 0.2360679775, "colour": 0.6457513111, "marks": 0.3166247904}
+FIT_MARGIN_IN = 0.04             # --fit-fields: field boxes stay this far inside the scan
+FIT_SHRINK = 0.8                 # ... by scaling rotation and scale jitter by this, repeatedly
+
+# --- opt-in realism: colour, marks, photocopy ---------------------------------
+# Which pages get them comes from spread quantiles (SPREAD_STEPS); how, from
+# their own random.Random, used only when the option is on, so that turning
+# one on changes nothing else about a page (same values, geometry and noise)
+# and the default output stays byte for byte the same.
+
+COLOUR_P = 0.5                   # of JPEG and 8-bit PNG pages, with --colour
+PAPER_TINTS = (                  # RGB: white, ivory, recycled, blue, pink, green, yellow
+    (252, 251, 247), (252, 248, 232), (244, 240, 226), (232, 240, 252),
+    (252, 234, 238), (234, 247, 234), (252, 247, 212))
+PAPER_BRIGHTNESS = (0.90, 1.0)   # times the tint, like PAPER_GREY
+BLUE_INK_RG = ((10, 40), (130, 190))   # red and blue of blue ink; green makes its luminance
+MARKS_P = 0.6                    # of pages, with --marks
+MARK_KINDS = {"stamp": 30, "scribble": 18, "date": 18, "tick": 14, "staple": 10, "punch": 10}
+MARK_COUNT = (1, 1, 2, 2, 3, 4)  # marks on a marked page, one drawn at random
+MARK_CLEARANCE_IN = 0.035        # kept free of marks around every field box
+MARK_ATTEMPTS = 40               # placements tried per drawn mark
+MARK_LAYERS = 3                  # marks drawn (each tried in MARK_ATTEMPTS places) before giving up
+STAMP_INKS = ((35, 60, 165), (95, 45, 150), (185, 35, 45), (50, 50, 55))
+PEN_INKS = ((25, 45, 150), (30, 30, 35), (190, 30, 35), (30, 115, 60), (120, 120, 125))
+STAMP_AUTHORITIES = ("MAIRIE DE {}", "PRÉFECTURE DE {}", "CPAM DE {}", "CAF DE {}",
+                     "SOUS-PRÉFECTURE DE {}", "COMMISSARIAT DE {}")
+STAMP_SERVICES = ("ÉTAT CIVIL", "RÉPUBLIQUE FRANÇAISE", "SERVICE DES TITRES",
+                  "ACCUEIL", "COURRIER", "PRESTATIONS")
+STAMP_BOXES = (("REÇU LE", "{date}", "{authority}"), ("COURRIER ARRIVÉ", "{date}"),
+               ("COPIE CONFORME", "À L'ORIGINAL"), ("VU ET VÉRIFIÉ", "LE {date}"),
+               ("{authority}", "ARRIVÉE LE {date}", "{service}"), ("DOSSIER COMPLET", "{date}"))
+HAND_DATES = ("{d:02d}/{m:02d}/{y}", "reçu le {d}/{m}/{yy:02d}", "le {d} {month} {y}",
+              "vu le {d:02d}.{m:02d}.{yy:02d}", "{d}/{m}", "{d:02d}/{m:02d}/{yy:02d}",
+              "envoyé le {d}/{m}", "RDV {d}/{m}")
+PHOTOCOPY_P = 0.35               # of pages, with --photocopy
+PHOTOCOPY_GAMMA = (1.5, 2.2)     # copiers darken mid-tones before thresholding
+PHOTOCOPY_BLUR_IN = (0.0015, 0.003)    # inches: 0.45-0.9 px at 300 dpi
+PHOTOCOPY_THRESHOLD = (105, 170)       # after the blur: < 128 thins strokes, > 128 thickens
+TONER = (200, 2500)              # toner dots tried per copy (none lands in a field box)
+TONER_RADIUS_IN = (0.0013, 0.005)
+EDGE_BAND_P = 0.5                # of copies: dark bands where the copy's edge was
+EDGE_BAND_IN = (0.04, 0.3)
+
+PROFILES = {
+    "hard": {"max_rotate": 5.0, "max_scale": 0.05, "max_shift": 100.0,
+             "dpis": "300,200,400", "formats": "g4,jpeg,png",
+             "turn_weights": "0:60,180:20,90:10,270:10",
+             "colour": True, "marks": True, "photocopy": True, "fit_fields": True},
+}
 
 # --- how values are typed in -----------------------------------------------
 
@@ -275,6 +338,10 @@ class Template:
     name: str
     dpi: float
     pages: list      # of (reference image in mode L, list of field dicts)
+    paths: list = None   # of the reference images, for colour pages
+
+    def colour_reference(self, i):
+        return colour_reference(self.paths[i])
 
 
 def load_templates(folder):
@@ -289,21 +356,28 @@ def load_template(path):
         with open(path, encoding="utf-8") as f:
             doc = json.load(f)
         base = os.path.dirname(path)
-        pages = [(load_reference(os.path.join(base, p["reference"])), p["fields"])
-                 for p in doc["pages"]]
-        return Template(doc["name"], float(doc["dpi"]), pages)
+        refs = [os.path.join(base, p["reference"]) for p in doc["pages"]]
+        pages = [(load_reference(r), p["fields"]) for r, p in zip(refs, doc["pages"])]
+        return Template(doc["name"], float(doc["dpi"]), pages, refs)
     except (OSError, ValueError, KeyError, TypeError) as e:
         die(f"{path}: cannot load template ({e})")
 
 
-def load_reference(path):
+def load_reference(path, mode="L"):
+    """The blank form on white, in mode L (or RGB for colour pages)."""
     im = Image.open(path)
     if im.mode in ("RGBA", "LA", "PA") or "transparency" in im.info:
         im = im.convert("RGBA")
         im = Image.alpha_composite(Image.new("RGBA", im.size, "white"), im)
-    im = im.convert("L")
+    im = im.convert(mode)
     im.info = {}   # never carry the reference's ICC profile or DPI into a scan
     return im
+
+
+@functools.lru_cache(maxsize=4)   # templates are cycled; an RGB page is ~35 MB
+def colour_reference(path):
+    """The reference in RGB, loaded on the first colour page; callers copy it."""
+    return load_reference(path, "RGB")
 
 
 def cells_of(field):
@@ -315,6 +389,13 @@ def cells_of(field):
         n = field["comb"]
         return [[x + w * i / n, y, w / n, h] for i in range(n)]
     return None
+
+
+def field_boxes(field):
+    """Every rectangle of a field: its box, lines, cells or options."""
+    if "options" in field:
+        return list(field["options"].values())
+    return field.get("lines") or field.get("cells") or [field["box"]]
 
 
 def field_tokens(field):
@@ -1022,17 +1103,19 @@ def draw_ops(image, ops, font_path, ink):
 
 # --- foreign pages -------------------------------------------------------------
 
-def foreign_page(kind, rng, font_path):
+def foreign_page(kind, rng, font_path, colour_rng=None):
     """A 300 dpi A4 sheet that is no template (a letter, a blank page or
-    another form) and the name of its ink (None when blank)."""
+    another form), the name of its ink (None when blank) and the ink's RGB
+    (None unless colour_rng is given: then the sheet is RGB)."""
     size = tuple(round(v * FOREIGN_DPI) for v in A4_INCHES)
-    image = Image.new("L", size, 255)
+    image = Image.new("RGB" if colour_rng else "L", size, "white")
     if kind == "blank":
-        return image, None
+        return image, None, None
     page = Page(rng, font_path, FOREIGN_DPI, kind)
     ops = letter_ops(page, size) if kind == "letter" else fake_form_ops(page, size)
-    draw_ops(image, ops, font_path, page.ink)
-    return image, page.ink_name
+    ink = colour_ink(colour_rng, page.ink_name, page.ink) if colour_rng else None
+    draw_ops(image, ops, font_path, ink or page.ink)
+    return image, page.ink_name, ink
 
 
 def letter_ops(page, size):
@@ -1147,6 +1230,519 @@ def _frame(x, y, w, h, width, rounded=False):
     return [Stroke(pts, width)]
 
 
+# --- opt-in: colour pages --------------------------------------------------------
+
+def luma(rgb):
+    """PIL's own RGB -> L conversion (ITU-R 601-2), so a colour page and its
+    grey twin agree."""
+    r, g, b = rgb
+    return (r * 299 + g * 587 + b * 114 + 500) // 1000
+
+
+def paint(rgb, mode):
+    return rgb if mode == "RGB" else luma(rgb)
+
+
+def colour_ink(rng, name, grey):
+    """An RGB ink whose luminance is the grey level a grey page would use."""
+    if name == "blue":
+        r, b = rng.randint(*BLUE_INK_RG[0]), rng.randint(*BLUE_INK_RG[1])
+        g = round((grey - 0.299 * r - 0.114 * b) / 0.587)
+        return (r, min(255, max(0, g)), b)
+    tint = rng.randint(0, 8)   # black ink is rarely neutral
+    return (grey, grey, min(255, grey + tint))
+
+
+def paper_tint(rng):
+    brightness = rng.uniform(*PAPER_BRIGHTNESS)
+    return tuple(min(255, round(c * brightness)) for c in rng.choice(PAPER_TINTS))
+
+
+def colour_candidate(params):
+    """Only JPEG and 8-bit PNG pages can be colour: G4 and 1-bit PNG are bilevel."""
+    return params.fmt == "jpeg" or (params.fmt == "png" and params.png_bits == 8)
+
+
+# --- opt-in: marks a real form carries -------------------------------------------
+# Every mark is drawn as an alpha layer, checked pixel by pixel against the
+# field boxes (grown by MARK_CLEARANCE_IN) and laid on the page like ink
+# (multiplied): a mark may cross printed text, never a field, so the truth
+# stays exact.  Marks that find no free spot are left out.
+
+def add_marks(image, fields, dpi, rng, fonts, today):
+    """Draws 1-4 marks on a reference-sized page; returns their kinds."""
+    clear = MARK_CLEARANCE_IN * dpi
+    keep_out = [(math.floor(x - clear), math.floor(y - clear),
+                 math.ceil(x + w + clear), math.ceil(y + h + clear))
+                for f in fields for x, y, w, h in field_boxes(f)]
+    ticks = [b for f in fields if f["type"] in ("checkbox", "choice") for b in field_boxes(f)] \
+        or [b for f in fields for b in field_boxes(f)]   # no checkbox: tick a line
+    kinds = list(MARK_KINDS)
+    wanted = []
+    for _ in range(rng.choice(MARK_COUNT)):
+        wanted.append(rng.choices(kinds, weights=[MARK_KINDS[k] for k in kinds])[0])
+    done = []
+    for kind in wanted:
+        for _ in range(MARK_LAYERS):
+            layer, colour, place = MARK_MAKERS[kind](rng, image.size, dpi, fonts, today, ticks)
+            spot = next((xy for xy in (place() for _ in range(MARK_ATTEMPTS))
+                         if _clear_of(layer, *xy, image.size, keep_out)), None)
+            if spot:
+                _lay_ink(image, layer, paint(colour, image.mode), *spot)
+                done.append(kind)
+                break
+    return done
+
+
+def _clear_of(layer, x, y, size, keep_out):
+    w, h = layer.size
+    if x < 0 or y < 0 or x + w > size[0] or y + h > size[1]:
+        return False
+    for bx0, by0, bx1, by1 in keep_out:
+        ix0, iy0, ix1, iy1 = max(x, bx0), max(y, by0), min(x + w, bx1), min(y + h, by1)
+        if ix0 < ix1 and iy0 < iy1 and layer.crop((ix0 - x, iy0 - y, ix1 - x, iy1 - y)).getbbox():
+            return False
+    return True
+
+
+def _lay_ink(image, alpha, colour, x, y):
+    """Ink multiplies the page: printed text stays visible under a stamp."""
+    box = (x, y, x + alpha.width, y + alpha.height)
+    white = Image.new(image.mode, alpha.size, "white")
+    tinted = Image.composite(Image.new(image.mode, alpha.size, colour), white, alpha)
+    image.paste(ImageChops.multiply(image.crop(box), tinted), box)
+
+
+def _spot(rng, size, layer, margin_p=0.6):
+    """A function giving top-left corners for a layer: in a margin strip
+    (likely) or anywhere."""
+    return lambda: _one_spot(rng, size, layer, margin_p)
+
+
+def _one_spot(rng, size, layer, margin_p):
+    W, H = size
+    w, h = layer.size
+    if w >= W or h >= H:
+        return -1, -1
+    x, y = rng.randint(0, W - w), rng.randint(0, H - h)
+    if rng.random() < margin_p:
+        side = rng.choice(("top", "bottom", "left", "right"))
+        if side == "top":
+            y = rng.randint(0, max(0, min(H - h, round(0.12 * H))))
+        elif side == "bottom":
+            y = rng.randint(min(H - h, round(0.86 * H)), H - h)
+        elif side == "left":
+            x = rng.randint(0, max(0, min(W - w, round(0.10 * W))))
+        else:
+            x = rng.randint(min(W - w, round(0.88 * W - w / 2)), W - w)
+    return x, y
+
+
+def _fonts(fonts, bold):
+    pool = [f for f in fonts if ("Bold" in os.path.basename(f)) == bold
+            and "Mono" not in os.path.basename(f)]
+    return pool or fonts
+
+
+def _fit_font(path, text, width, height, start):
+    return font(path, fitting_size(path, [text], width, height, start, 6) or 6)
+
+
+def _faded(rng, layer, opacity):
+    """A rubber stamp's uneven ink: smooth blotches (some nearly gone) times
+    a fine grain of pits."""
+    w, h = layer.size
+    gw, gh = max(2, w // 36), max(2, h // 36)
+    blotch = Image.frombytes("L", (gw, gh), rng.randbytes(gw * gh)).resize(
+        (w, h), Image.Resampling.BICUBIC)
+    lo = rng.randint(30, 110)
+    blotch = blotch.point([0 if v < lo else min(255, 60 + (v - lo) * 3) for v in range(256)])
+    pits = Image.frombytes("L", (w, h), rng.randbytes(w * h)).point(
+        [90 if v < 45 else 255 for v in range(256)])
+    alpha = ImageChops.multiply(ImageChops.multiply(layer, blotch), pits)
+    return alpha.point([v * opacity // 255 for v in range(256)])
+
+
+def _arc_span(text, radius, f):
+    return sum(f.getlength(ch) * 1.1 for ch in text) / radius
+
+
+def _arc_text(layer, text, cx, cy, radius, centre_deg, f, top):
+    """Text along a circle, upright at the top (read clockwise) or at the
+    bottom (read counter-clockwise)."""
+    widths = [f.getlength(ch) * 1.1 for ch in text]
+    span = sum(widths) / radius
+    angle = math.radians(centre_deg) + (span / 2 if top else -span / 2)
+    side = int(f.size * 1.8) + 2
+    for ch, w in zip(text, widths):
+        step = w / radius
+        mid = angle - step / 2 if top else angle + step / 2
+        glyph = Image.new("L", (side, side), 0)
+        ImageDraw.Draw(glyph).text((side / 2, side / 2), ch, font=f, fill=255, anchor="mm")
+        glyph = glyph.rotate(math.degrees(mid) + (-90 if top else 90),
+                             resample=Image.Resampling.BICUBIC)
+        x, y = cx + radius * math.cos(mid), cy - radius * math.sin(mid)
+        layer.paste(255, (round(x - side / 2), round(y - side / 2)), glyph)
+        angle += -step if top else step
+    return True
+
+
+def _stamp_date(rng, today):
+    d = today or random_date(rng, date(2016, 1, 1), date(2026, 12, 31))
+    return rng.choice((f"{d.day} {MONTHS[d.month - 1].upper()} {d.year}",
+                       f"{d.day:02d}/{d.month:02d}/{d.year}",
+                       f"{d.day} {MONTHS[d.month - 1][:3].upper()}. {d.year}"))
+
+
+def make_stamp(rng, size, dpi, fonts, today, ticks):
+    """A round or rectangular rubber stamp, rotated, unevenly inked."""
+    path = rng.choice(_fonts(fonts, True))
+    authority = rng.choice(STAMP_AUTHORITIES).format(rng.choice(COMMUNES)[0])
+    stamp_date = _stamp_date(rng, today)
+    if rng.random() < 0.5:
+        d = round(rng.uniform(1.0, 1.5) * dpi)
+        layer = Image.new("L", (d + 8, d + 8), 0)
+        draw = ImageDraw.Draw(layer)
+        c, r = (d + 8) / 2, d / 2
+        ring = max(3, round(0.014 * d))
+        inner = 0.66 * r
+        draw.ellipse((c - r, c - r, c + r, c + r), outline=255, width=ring)
+        draw.ellipse((c - inner, c - inner, c + inner, c + inner), outline=255,
+                     width=max(2, ring * 2 // 3))
+        band = r - ring - inner
+        mid = inner + band / 2
+        bottom_text = f"* {rng.choice(STAMP_SERVICES)} *"
+        size_px = max(6, round(0.62 * band))
+        while size_px > 6 and max(_arc_span(t, mid, font(path, size_px))
+                                  for t in (authority, bottom_text)) > math.radians(165):
+            size_px -= 1
+        f = font(path, size_px)
+        _arc_text(layer, authority, c, c, mid, 90, f, True)
+        _arc_text(layer, bottom_text, c, c, mid, 270, f, False)
+        lines = rng.choice((("REÇU LE", stamp_date), ("RF",), ("VU",), (stamp_date,)))
+        room = 1.3 * inner
+        pitch = room / (len(lines) + 0.5)
+        for i, line in enumerate(lines):
+            lf = _fit_font(path, line, room, pitch * 0.8, round(pitch * 0.9))
+            y = c + (i - (len(lines) - 1) / 2) * pitch
+            draw.text((c, y), line, font=lf, fill=255, anchor="mm")
+    else:
+        w, h = round(rng.uniform(1.8, 2.7) * dpi), round(rng.uniform(0.6, 0.95) * dpi)
+        layer = Image.new("L", (w + 8, h + 8), 0)
+        draw = ImageDraw.Draw(layer)
+        ring = max(3, round(0.012 * dpi))
+        draw.rectangle((4, 4, w + 4, h + 4), outline=255, width=ring)
+        if rng.random() < 0.6:
+            inset = 3 * ring
+            draw.rectangle((4 + inset, 4 + inset, w + 4 - inset, h + 4 - inset),
+                           outline=255, width=max(2, ring // 2))
+        lines = [t.format(date=stamp_date, authority=authority, service=rng.choice(STAMP_SERVICES))
+                 for t in rng.choice(STAMP_BOXES)]
+        pitch = (h - 8 * ring) / len(lines)
+        for i, line in enumerate(lines):
+            lf = _fit_font(path, line, w - 10 * ring, pitch * 0.75, round(pitch * 0.8))
+            draw.text(((w + 8) / 2, 4 + 4 * ring + (i + 0.5) * pitch), line, font=lf,
+                      fill=255, anchor="mm")
+    alpha = _faded(rng, layer, rng.randint(150, 235))
+    alpha = alpha.rotate(rng.uniform(-30, 30), resample=Image.Resampling.BICUBIC, expand=True)
+    return alpha, rng.choice(STAMP_INKS), _spot(rng, size, alpha, margin_p=0.3)
+
+
+def _pen_width(rng, dpi):
+    return max(2, round(rng.uniform(0.008, 0.014) * dpi))
+
+
+def make_scribble(rng, size, dpi, fonts, today, ticks):
+    """Pen strokes: a cursive-looking word, an arrow, a circle or a strike."""
+    width = _pen_width(rng, dpi)
+    pad = 2 * width
+    kind = rng.choice(("cursive", "cursive", "arrow", "circle", "strike"))
+    if kind == "cursive":
+        return _cursive(rng, size, dpi, width)
+    w, h = round(rng.uniform(0.8, 2.2) * dpi), round(rng.uniform(0.25, 0.6) * dpi)
+    layer = Image.new("L", (w + 2 * pad, h + 2 * pad), 0)
+    draw = ImageDraw.Draw(layer)
+    if kind == "arrow":
+        p0 = (pad, pad + rng.uniform(0, h))
+        p3 = (pad + w, pad + rng.uniform(0, h))
+        c1 = (pad + w * 0.3, pad + rng.uniform(0, h))
+        c2 = (pad + w * 0.7, pad + rng.uniform(0, h))
+        pts = [_bezier(p0, c1, c2, p3, i / 32) for i in range(33)]
+        draw.line(pts, fill=255, width=width, joint="curve")
+        (ax, ay), (bx, by) = pts[-4], pts[-1]
+        ang = math.atan2(by - ay, bx - ax)
+        head = min(h, w) * 0.35
+        for da in (2.6, -2.6):
+            draw.line([(bx, by), (bx + head * math.cos(ang + da), by + head * math.sin(ang + da))],
+                      fill=255, width=width)
+    elif kind == "circle":
+        cx, cy, rx, ry = pad + w / 2, pad + h / 2, w / 2, h / 2
+        start, sweep = rng.uniform(0, 2 * math.pi), 2 * math.pi * rng.uniform(1.05, 1.2)
+        pts = []
+        for i in range(73):
+            t = start + sweep * i / 72
+            k = 1 - 0.08 * i / 72
+            pts.append((cx + rx * k * math.cos(t), cy + ry * k * math.sin(t)))
+        draw.line(pts, fill=255, width=width, joint="curve")
+    else:
+        for _ in range(rng.randint(1, 3)):
+            draw.line([(pad + rng.uniform(0, 0.2) * w, pad + rng.uniform(0, h)),
+                       (pad + rng.uniform(0.8, 1) * w, pad + rng.uniform(0, h))],
+                      fill=255, width=width)
+    layer = layer.rotate(rng.uniform(-15, 15), resample=Image.Resampling.BICUBIC, expand=True)
+    return layer, rng.choice(PEN_INKS), _spot(rng, size, layer)
+
+
+def _cursive(rng, size, dpi, width):
+    """A few joined-up "words": one trochoid loop per letter, of x-height,
+    ascender or descender size, with the pen drifting slightly."""
+    r = rng.uniform(0.025, 0.04) * dpi          # loop radius: x-height ~ 2r
+    speed = rng.uniform(0.45, 0.75) * r         # < r: the pen loops back
+    x0, words = 0.0, []
+    for _ in range(rng.randint(1, 3)):
+        word = []
+        for k in range(rng.randint(3, 8)):
+            a = rng.choice((1, 1, 1, 1.8, 2.4, -1.4)) * rng.uniform(0.85, 1.15)
+            for i in range(17):
+                t = 2 * math.pi * (k + i / 16)
+                word.append((x0 + speed * t - r * math.sin(t),
+                             -a * r * (1 - math.cos(t)) + rng.uniform(-0.03, 0.03) * r))
+        words.append(word)
+        x0 = word[-1][0] + rng.uniform(1.5, 3) * r     # the gap between words
+    pad = 2 * width
+    xs = [x for word in words for x, _ in word]
+    ys = [y for word in words for _, y in word]
+    layer = Image.new("L", (math.ceil(max(xs) - min(xs)) + 2 * pad,
+                            math.ceil(max(ys) - min(ys)) + 2 * pad), 0)
+    draw = ImageDraw.Draw(layer)
+    for word in words:
+        draw.line([(x - min(xs) + pad, y - min(ys) + pad) for x, y in word], fill=255,
+                  width=width, joint="curve")
+    layer = layer.rotate(rng.uniform(-8, 8), resample=Image.Resampling.BICUBIC, expand=True)
+    return layer, rng.choice(PEN_INKS), _spot(rng, size, layer)
+
+
+def make_date(rng, size, dpi, fonts, today, ticks):
+    """A date written by hand: jittered glyphs, slanted, in a margin."""
+    d = today or random_date(rng, date(2016, 1, 1), date(2026, 12, 31))
+    d = d + timedelta(days=rng.randint(0, 40))
+    text = rng.choice(HAND_DATES).format(d=d.day, m=d.month, y=d.year, yy=d.year % 100,
+                                          month=MONTHS[d.month - 1])
+    path = rng.choice(_fonts(fonts, False))
+    base = round(rng.uniform(0.09, 0.14) * dpi / cap_per_px(path))   # cap height, inches
+    width = max(1, round(dpi / 300))
+    pad = base
+    layer = Image.new("L", (round(base * 0.75 * len(text)) + 4 * pad, 3 * base), 0)
+    x = pad
+    for ch in text:
+        f = font(path, max(6, round(base * rng.uniform(0.88, 1.12))))
+        side = int(f.size * 1.8) + 2
+        glyph = Image.new("L", (side, side), 0)
+        ImageDraw.Draw(glyph).text((side / 2, side / 2), ch, font=f, fill=255, anchor="mm",
+                                   stroke_width=width, stroke_fill=255)
+        glyph = glyph.rotate(rng.uniform(-8, 8), resample=Image.Resampling.BICUBIC)
+        y = layer.height / 2 + rng.uniform(-0.08, 0.08) * base
+        layer.paste(255, (round(x - side / 2 + f.getlength(ch) / 2), round(y - side / 2)), glyph)
+        x += f.getlength(ch) * rng.uniform(0.95, 1.1)
+    layer = layer.crop(layer.getbbox() or (0, 0, 1, 1))
+    shear = rng.uniform(0.1, 0.35)    # handwriting leans right
+    w, h = layer.size
+    extra = math.ceil(shear * h)
+    layer = layer.transform((w + extra, h), Image.Transform.AFFINE, (1, shear, -extra, 0, 1, 0),
+                            resample=Image.Resampling.BICUBIC)
+    angle = rng.uniform(-8, 8) if rng.random() < 0.8 else rng.choice((90, -90))
+    layer = layer.rotate(angle, resample=Image.Resampling.BICUBIC, expand=True)
+    return layer, rng.choice(PEN_INKS[:3]), _spot(rng, size, layer, margin_p=0.85)
+
+
+def make_tick(rng, size, dpi, fonts, today, ticks):
+    """A tick or a cross beside (not in) one of the boxes in ticks, anywhere
+    if there is none."""
+    s = round((min(min(b[2:]) for b in ticks) if ticks else 0.15 * dpi) * rng.uniform(0.8, 1.4))
+    width = _pen_width(rng, dpi)
+    layer = Image.new("L", (s + 2 * width, s + 2 * width), 0)
+    draw = ImageDraw.Draw(layer)
+    o = width
+
+    def at(fx, fy):
+        return (o + fx * s + rng.uniform(-0.06, 0.06) * s,
+                o + fy * s + rng.uniform(-0.06, 0.06) * s)
+
+    if rng.random() < 0.5:
+        draw.line([at(0, 0.55), at(0.35, 1), at(1, 0)], fill=255, width=width, joint="curve")
+    else:
+        draw.line([at(0, 0), at(1, 1)], fill=255, width=width)
+        draw.line([at(1, 0), at(0, 1)], fill=255, width=width)
+
+    def place():
+        if ticks:
+            bx, by, bw, bh = rng.choice(ticks)
+        else:
+            bx, by, bw, bh = rng.randint(0, size[0]), rng.randint(0, size[1]), s, s
+        gap = MARK_CLEARANCE_IN * dpi + rng.uniform(0.1, 1.0) * s
+        side = rng.choice(("left", "right", "above", "below"))
+        x = {"left": bx - gap - layer.width, "right": bx + bw + gap}.get(
+            side, bx + rng.uniform(-0.5, 0.5) * bw)
+        y = {"above": by - gap - layer.height, "below": by + bh + gap}.get(
+            side, by + rng.uniform(-0.5, 0.5) * bh)
+        return round(x), round(y)
+
+    return layer, rng.choice(PEN_INKS[:3]), place
+
+
+def make_staple(rng, size, dpi, fonts, today, ticks):
+    """A staple near a top corner, or the two holes of a removed one."""
+    length = round(0.47 * dpi * rng.uniform(0.9, 1.1))     # 12 mm
+    width = max(3, round(0.02 * dpi))
+    layer = Image.new("L", (length + 4 * width, 4 * width), 0)
+    draw = ImageDraw.Draw(layer)
+    y = layer.height / 2
+    if rng.random() < 0.7:
+        draw.line([(2 * width, y), (2 * width + length, y)], fill=rng.randint(190, 255),
+                  width=width)
+        for end in (2 * width, 2 * width + length):   # the legs are darker
+            draw.ellipse((end - width, y - width, end + width, y + width), fill=255)
+        kind_colour = (70, 70, 75)
+    else:
+        for end in (2 * width, 2 * width + length):
+            draw.ellipse((end - width * 0.6, y - width * 0.6, end + width * 0.6, y + width * 0.6),
+                         fill=255)
+        kind_colour = (40, 40, 40)
+    layer = layer.rotate(rng.choice((rng.uniform(30, 60), rng.uniform(-5, 5))),
+                         resample=Image.Resampling.BICUBIC, expand=True)
+    left = rng.random() < 0.75
+
+    def place():
+        inset = rng.uniform(0.15, 0.55) * dpi
+        x = inset if left else size[0] - inset - layer.width
+        return round(x), round(rng.uniform(0.15, 0.55) * dpi)
+
+    return layer, kind_colour, place
+
+
+def make_punch(rng, size, dpi, fonts, today, ticks):
+    """Two filing holes, 6 mm wide, 80 mm apart, 12 mm from the left edge:
+    dark where a black scanner lid shows through, else a faint disc with a
+    shadow."""
+    d = round(0.236 * dpi)
+    spacing = round(3.15 * dpi)
+    layer = Image.new("L", (d + 8, spacing + d + 8), 0)
+    draw = ImageDraw.Draw(layer)
+    dark = rng.random() < 0.6
+    for top in (4, 4 + spacing):
+        if dark:
+            draw.ellipse((4, top, 4 + d, top + d), fill=255)
+        else:
+            draw.ellipse((4, top, 4 + d, top + d), fill=40)
+            draw.arc((4, top, 4 + d, top + d), 200, 340, fill=200, width=max(2, d // 10))
+
+    def place():
+        return (round(0.47 * dpi - d / 2 + rng.uniform(-0.08, 0.08) * dpi),
+                round(size[1] / 2 - layer.height / 2 + rng.uniform(-0.3, 0.3) * dpi))
+
+    return layer, (rng.randint(25, 70),) * 3 if dark else (90, 90, 90), place
+
+
+MARK_MAKERS = {"stamp": make_stamp, "scribble": make_scribble, "date": make_date,
+               "tick": make_tick, "staple": make_staple, "punch": make_punch}
+
+
+# --- opt-in: photocopies -----------------------------------------------------------
+
+def photocopy(image, fields, dpi, rng):
+    """The page as a 1-bit photocopy (before it is scanned): mid-tones
+    darkened, a slight blur then a threshold that thins or thickens strokes,
+    toner dots, and on some copies dark bands where the copy's edge was
+    (dots and bands kept out of the field boxes, so values stay as typed).
+    Returns the copy (mode L, 0 or 255) and what was done, for truth.json."""
+    grey = image if image.mode == "L" else image.convert("L")
+    gamma = rng.uniform(*PHOTOCOPY_GAMMA)
+    blur = rng.uniform(*PHOTOCOPY_BLUR_IN) * dpi
+    threshold = rng.randint(*PHOTOCOPY_THRESHOLD)
+    dark = [255 * (v / 255) ** gamma for v in range(256)]
+    copy = grey.point([round(v) for v in dark]).filter(ImageFilter.GaussianBlur(blur))
+    copy = copy.point([0 if v < threshold else 255 for v in range(256)])
+    draw = ImageDraw.Draw(copy)
+    cell = 8                          # a coarse map of where the field boxes are
+    clear = MARK_CLEARANCE_IN * dpi
+    fields_map = Image.new("1", (copy.width // cell + 1, copy.height // cell + 1), 0)
+    for f in fields:
+        for x, y, w, h in field_boxes(f):
+            ImageDraw.Draw(fields_map).rectangle(
+                ((x - clear) // cell, (y - clear) // cell,
+                 (x + w + clear) // cell, (y + h + clear) // cell), fill=1)
+    toner = 0
+    for _ in range(rng.randint(*TONER)):
+        x, y = rng.uniform(0, copy.width), rng.uniform(0, copy.height)
+        r = rng.uniform(*TONER_RADIUS_IN) * dpi
+        if not fields_map.getpixel((int(x) // cell, int(y) // cell)):
+            draw.ellipse((x - r, y - r, x + r, y + r), fill=0)
+            toner += 1
+    edges = []
+    if rng.random() < EDGE_BAND_P:
+        boxes = [b for f in fields for b in field_boxes(f)]
+        clear = MARK_CLEARANCE_IN * dpi
+        W, H = copy.size
+        room = {"left": min([x for x, y, w, h in boxes], default=W) - clear,
+                "right": W - max([x + w for x, y, w, h in boxes], default=0) - clear,
+                "top": min([y for x, y, w, h in boxes], default=H) - clear,
+                "bottom": H - max([y + h for x, y, w, h in boxes], default=0) - clear}
+        for side in rng.sample(sorted(room), rng.choice((1, 1, 2))):
+            depth = min(rng.uniform(*EDGE_BAND_IN) * dpi, room[side])
+            if depth < 0.02 * dpi:
+                continue
+            _edge_band(draw, rng, side, depth, W, H, dpi)
+            edges.append(side)
+    info = {"photocopy_gamma": round(gamma, 3), "photocopy_blur": round(blur, 2),
+            "photocopy_threshold": threshold, "toner": toner, "edge_bands": edges}
+    return copy, info
+
+
+def _edge_band(draw, rng, side, depth, W, H, dpi):
+    """A black band along one edge with a ragged inner border no deeper than depth."""
+    length = W if side in ("top", "bottom") else H
+    step = max(4, round(0.15 * dpi))
+    inner = [(t, depth * rng.uniform(0.6, 1.0)) for t in range(0, length + step, step)]
+    if side == "left":
+        pts = [(0, 0)] + [(d, min(t, H)) for t, d in inner] + [(0, H)]
+    elif side == "right":
+        pts = [(W, 0)] + [(W - d, min(t, H)) for t, d in inner] + [(W, H)]
+    elif side == "top":
+        pts = [(0, 0)] + [(min(t, W), d) for t, d in inner] + [(W, 0)]
+    else:
+        pts = [(0, H)] + [(min(t, W), H - d) for t, d in inner] + [(W, H)]
+    draw.polygon(pts, fill=0)
+
+
+# --- opt-in: keep the fields inside the scan ---------------------------------------
+
+def fit_fields(params, ref_size, ref_dpi, boxes):
+    """Moves the shift, then shrinks rotation and scale jitter, until every
+    field box lies FIT_MARGIN_IN inside the scan; True if params changed.
+    Wide jitter otherwise cuts off the edge of a form like 12485."""
+    W, H = canvas_size(params.dpi)
+    m = FIT_MARGIN_IN * params.dpi
+    corners = [(x + dx, y + dy) for x, y, w, h in boxes for dx in (0, w) for dy in (0, h)]
+    if not corners:
+        return False
+    changed = False
+    for _ in range(60):
+        affine = scan_matrices(ref_size, ref_dpi, params)[0]
+        xs = [affine[0][0] * x + affine[0][1] * y + affine[0][2] for x, y in corners]
+        ys = [affine[1][0] * x + affine[1][1] * y + affine[1][2] for x, y in corners]
+        if max(xs) - min(xs) <= W - 2 * m and max(ys) - min(ys) <= H - 2 * m:
+            dx = max(0.0, m - min(xs)) - max(0.0, max(xs) - (W - m))
+            dy = max(0.0, m - min(ys)) - max(0.0, max(ys) - (H - m))
+            if dx or dy:
+                params.shift = (params.shift[0] + dx, params.shift[1] + dy)
+                changed = True
+            return changed
+        params.rotate *= FIT_SHRINK
+        params.scale = 1 + (params.scale - 1) * FIT_SHRINK
+        changed = True
+    return changed
+
+
 # --- scanning: geometry ----------------------------------------------------------
 
 @dataclass
@@ -1166,7 +1762,19 @@ class ScanParams:
     quality: int
     threshold: int
     png_bits: int
-    grey_levels: int    # of 8-bit PNGs
+    grey_levels: int    # of 8-bit PNGs (per channel on colour pages)
+    colour: bool = False        # an RGB page (--colour)
+    paper_rgb: tuple = None     # its paper, where `paper` is the grey one
+
+
+@dataclass
+class Geometry:
+    """How far a scanner may move the page (--max-rotate, --max-scale,
+    --max-shift, --turn-weights)."""
+    max_rotate: float = MAX_ROTATE_DEG
+    max_scale: float = MAX_SCALE_JITTER
+    max_shift: float = MAX_SHIFT_PX
+    turn_weights: dict = dataclasses.field(default_factory=lambda: dict(TURN_WEIGHTS))
 
 
 def spread_quantiles(seed, index):
@@ -1181,19 +1789,24 @@ def _cumulative(weights):
         yield key, total
 
 
-def draw_scan_params(rng, quantiles, formats, dpis, multipage):
-    """The same draws happen whatever the options, so that changing --formats
-    or --dpis changes the format or resolution of a page and nothing else."""
-    turn = next(t for t, limit in _cumulative(TURN_WEIGHTS) if quantiles["turn"] * 100 < limit)
-    u, v = quantiles["dpi"], rng.random()
-    dpi = dpis[0] if len(dpis) == 1 or u < FIRST_DPI_P else dpis[1 + int(v * (len(dpis) - 1))]
+def draw_scan_params(rng, quantiles, formats, dpis, multipage, geometry=None):
+    """The same draws happen whatever the options, so that changing --formats,
+    --dpis or the geometry limits changes that and nothing else.  The DPIs
+    after the first share the rest of the pages evenly, by the same spread
+    quantile (so a short run still gets each of them)."""
+    g = geometry or Geometry()
+    total = sum(g.turn_weights.values())
+    turn = next(t for t, limit in _cumulative(g.turn_weights) if quantiles["turn"] * total < limit)
+    u, _ = quantiles["dpi"], rng.random()   # the second draw is kept for reproducibility
+    rest = min(len(dpis) - 2, int((u - FIRST_DPI_P) / (1 - FIRST_DPI_P) * (len(dpis) - 1)))
+    dpi = dpis[0] if len(dpis) == 1 or u < FIRST_DPI_P else dpis[1 + rest]
     fmt = formats[int(quantiles["format"] * len(formats))]
     params = ScanParams(
         turn=turn, dpi=dpi, dpi_tag=rng.random() >= NO_DPI_TAG_P,
         fmt="g4" if multipage else fmt,   # only a TIFF holds several pages
-        rotate=rng.uniform(-MAX_ROTATE_DEG, MAX_ROTATE_DEG),
-        scale=1 + rng.uniform(-MAX_SCALE_JITTER, MAX_SCALE_JITTER),
-        shift=(rng.uniform(-MAX_SHIFT_PX, MAX_SHIFT_PX), rng.uniform(-MAX_SHIFT_PX, MAX_SHIFT_PX)),
+        rotate=rng.uniform(-g.max_rotate, g.max_rotate),
+        scale=1 + rng.uniform(-g.max_scale, g.max_scale),
+        shift=(rng.uniform(-g.max_shift, g.max_shift), rng.uniform(-g.max_shift, g.max_shift)),
         paper=rng.randint(*PAPER_GREY), black=rng.randint(*BLACK_GREY),
         blur=rng.uniform(*BLUR_RADIUS) if rng.random() < BLUR_P else 0.0,
         noise=rng.uniform(*NOISE_SIGMA) if rng.random() < NOISE_P else 0.0,
@@ -1253,7 +1866,8 @@ def apply_geometry(image, affine, params):
     ia, ib, id_, ie = e / det, -b / det, -d / det, a / det
     inverse = (ia, ib, -(ia * c + ib * f), id_, ie, -(id_ * c + ie * f))
     out = image.transform(canvas_size(params.dpi), Image.Transform.AFFINE, inverse,
-                          resample=Image.Resampling.BILINEAR, fillcolor=255)
+                          resample=Image.Resampling.BILINEAR,
+                          fillcolor=255 if image.mode == "L" else (255,) * len(image.mode))
     if params.turn:
         out = out.transpose(getattr(Image.Transpose, f"ROTATE_{params.turn}"))
     return out
@@ -1267,19 +1881,49 @@ def map_point(full, x, y):
 # --- scanning: photometry and files ---------------------------------------------
 
 def degrade(image, params, rng):
-    if params.blur:
+    """Paper tone, blur, noise and dust; an RGB page gets its paper tint per
+    channel and grey (luminance) noise and dust."""
+    if params.blur and image.mode == "RGB":
+        # a box of the Gaussian's variance: the same softness, twice as fast on RGB
+        image = image.filter(ImageFilter.BoxBlur((math.sqrt(12 * params.blur ** 2 + 1) - 1) / 2))
+    elif params.blur:
         image = image.filter(ImageFilter.GaussianBlur(params.blur))
-    span = params.paper - params.black
-    image = image.point([params.black + round(v * span / 255) for v in range(256)])
+    levels = list(range(256))
+    if image.mode == "RGB" and posterised(params):   # one table instead of two passes
+        levels = level_table(params.grey_levels)     # (an 8-bit PNG has no noise)
+    if image.mode == "RGB":
+        table = []
+        for paper in params.paper_rgb:
+            table += [levels[params.black + round(v * (paper - params.black) / 255)]
+                      for v in range(256)]
+        image = image.point(table)
+    else:
+        span = params.paper - params.black
+        image = image.point([params.black + round(v * span / 255) for v in range(256)])
     if params.noise:
-        image = ImageChops.add(image, noise_image(rng, image.size, params.noise), 1.0, -128)
+        noise = noise_image(rng, image.size, params.noise)
+        if image.mode == "RGB":
+            noise = Image.merge("RGB", (noise, noise, noise))
+        image = ImageChops.add(image, noise, 1.0, -128)
     if params.speckles:
         draw = ImageDraw.Draw(image)
         for _ in range(params.speckles):
             x, y = rng.uniform(0, image.width), rng.uniform(0, image.height)
             r = rng.uniform(*SPECKLE_RADIUS)
-            draw.ellipse((x - r, y - r, x + r, y + r), fill=rng.randint(params.black, 110))
+            dust = rng.randint(params.black, 110)
+            draw.ellipse((x - r, y - r, x + r, y + r),
+                         fill=dust if image.mode == "L" else (levels[dust],) * 3)
     return image
+
+
+def posterised(params):
+    """8-bit PNGs keep grey_levels levels (per channel): full 256 doubles their size."""
+    return params.fmt == "png" and params.png_bits == 8 and params.grey_levels < 256
+
+
+def level_table(n):
+    step = 255 / (n - 1)
+    return [round(round(v / step) * step) for v in range(256)]
 
 
 def noise_image(rng, size, sigma):
@@ -1299,9 +1943,8 @@ def save_scan(images, path, params):
     if binary:
         table = [255 if v >= params.threshold else 0 for v in range(256)]
         images = [im.point(table, "1") for im in images]
-    elif params.fmt == "png" and params.grey_levels < 256:
-        step = 255 / (params.grey_levels - 1)
-        images = [im.point([round(round(v / step) * step) for v in range(256)]) for im in images]
+    elif params.fmt == "png" and params.grey_levels < 256 and not params.colour:
+        images = [im.point(level_table(params.grey_levels)) for im in images]   # colour: in degrade
     for im in images:
         im.info = {}
     extra = {"dpi": (params.dpi, params.dpi)} if params.dpi_tag else {}
@@ -1328,7 +1971,7 @@ def scan_record(params, full, size, font_path, ink):
     if params.fmt == "png":
         record["bits"] = params.png_bits
         if params.png_bits == 8:
-            record["grey_levels"] = params.grey_levels
+            record["colour_levels" if params.colour else "grey_levels"] = params.grey_levels
     if params.fmt == "g4" or (params.fmt == "png" and params.png_bits == 1):
         record["threshold"] = params.threshold
     return record
@@ -1344,14 +1987,14 @@ CHECK_TOLERANCE = 1.0    # scan pixels
 def check_geometry(ref_size, ref_dpi, params):
     """Largest distance between where markers land and where the transform
     says they land, running the same geometry code as the scans."""
-    marks = Image.new("L", ref_size, 255)
+    marks = Image.new("RGB" if params.colour else "L", ref_size, "white")
     draw = ImageDraw.Draw(marks)
     points = [(round(fx * ref_size[0]), round(fy * ref_size[1])) for fx, fy in CHECK_POINTS]
     for x, y in points:   # PIL's ellipse box is inclusive: this one is centred on (x, y)
         draw.ellipse((x - MARKER_RADIUS, y - MARKER_RADIUS,
-                      x + MARKER_RADIUS - 1, y + MARKER_RADIUS - 1), fill=0)
+                      x + MARKER_RADIUS - 1, y + MARKER_RADIUS - 1), fill="black")
     affine, full, _ = scan_matrices(ref_size, ref_dpi, params)
-    scan = apply_geometry(marks, affine, params)
+    scan = apply_geometry(marks, affine, params).convert("L")   # colour pages: same geometry
     return max(math.dist(map_point(full, x, y), ink_centroid(scan, *map_point(full, x, y)))
                for x, y in points)
 
@@ -1368,13 +2011,13 @@ def ink_centroid(image, px, py, half=30):
     return (sx / total, sy / total) if total else (math.inf, math.inf)
 
 
-def run_checks(checks, rng, dpis):
+def run_checks(checks, rng, dpis, geometry=None):
     """checks: (label, reference size, dpi, params) of generated pages, plus one
     synthetic page per turn and DPI so every case is proven."""
     cases = list(checks)
     for turn in TURN_WEIGHTS:
         for dpi in dpis:
-            params = draw_scan_params(rng, spread_quantiles(0, 0), ["png"], [dpi], False)
+            params = draw_scan_params(rng, spread_quantiles(0, 0), ["png"], [dpi], False, geometry)
             params.turn = turn
             cases.append((f"synthetic turn {turn} dpi {dpi}", (2480, 3508), 300.0, params))
     worst = 0.0
@@ -1400,13 +2043,48 @@ def parse_args(argv):
     ap.add_argument("--count", type=int, default=20, help="filled form pages (default 20)")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--foreign", type=int, default=0, help="pages that match no template, appended")
-    ap.add_argument("--formats", default="g4,jpeg,png", help="comma list of g4, jpeg, png")
-    ap.add_argument("--dpis", default="300,200", help="comma list; the first gets ~70%% of pages")
+    ap.add_argument("--formats", help="comma list of g4, jpeg, png (default g4,jpeg,png)")
+    ap.add_argument("--dpis", help="comma list (default 300,200); the first gets ~70%% of "
+                                   "pages, the others share the rest")
+    ap.add_argument("--profile", choices=sorted(PROFILES),
+                    help="hard: --max-rotate 5 --max-scale 0.05 --max-shift 100 "
+                         "--dpis 300,200,400 --turn-weights 0:60,180:20,90:10,270:10 "
+                         "--colour --marks --photocopy --fit-fields; explicit options override")
+    ap.add_argument("--max-rotate", type=float, metavar="DEG",
+                    help=f"largest skew either way (default {MAX_ROTATE_DEG:g})")
+    ap.add_argument("--max-scale", type=float, metavar="FRAC",
+                    help=f"largest scale error either way (default {MAX_SCALE_JITTER:g})")
+    ap.add_argument("--max-shift", type=float, metavar="PX",
+                    help=f"largest shift along each axis, in scan pixels whatever the dpi "
+                         f"(default {MAX_SHIFT_PX:g})")
+    ap.add_argument("--turn-weights", metavar="T:W,...",
+                    help="how often each turn happens (default 0:75,180:15,90:5,270:5)")
+    on_off = argparse.BooleanOptionalAction
+    ap.add_argument("--colour", "--color", dest="colour", action=on_off,
+                    help=f"write ~{COLOUR_P * 100:.0f}%% of JPEG and 8-bit PNG pages in RGB: "
+                         "tinted paper, blue or black ink, the form's own colours")
+    ap.add_argument("--marks", action=on_off,
+                    help=f"on ~{MARKS_P * 100:.0f}%% of pages, add stamps, scribbles, a "
+                         "handwritten date, ticks beside checkboxes, a staple, punch holes "
+                         "(never in a field)")
+    ap.add_argument("--photocopy", action=on_off,
+                    help=f"make ~{PHOTOCOPY_P * 100:.0f}%% of pages 1-bit photocopies before "
+                         "scanning")
+    ap.add_argument("--fit-fields", action=on_off,
+                    help="shrink a page's shift, skew and scale until every field box lies "
+                         "inside the scan")
     ap.add_argument("--no-degrade", action="store_true",
                     help="straight 300 dpi grey PNGs, no noise: for debugging")
     ap.add_argument("--check", action="store_true",
                     help="also prove scan.transform with markers on every page; exit 1 if off")
     args = ap.parse_args(argv)
+    defaults = {"formats": "g4,jpeg,png", "dpis": "300,200", "max_rotate": MAX_ROTATE_DEG,
+                "max_scale": MAX_SCALE_JITTER, "max_shift": MAX_SHIFT_PX,
+                "turn_weights": ",".join(f"{t}:{w}" for t, w in TURN_WEIGHTS.items()),
+                "colour": False, "marks": False, "photocopy": False, "fit_fields": False}
+    for key, default in defaults.items():
+        if getattr(args, key) is None:
+            setattr(args, key, PROFILES.get(args.profile, {}).get(key, default))
     args.formats = [f for f in args.formats.split(",") if f]
     if not args.formats or any(f not in EXTENSIONS_BY_FORMAT for f in args.formats):
         ap.error("--formats takes a comma list of g4, jpeg, png")
@@ -1416,6 +2094,19 @@ def parse_args(argv):
         ap.error("--dpis takes a comma list of integers")
     if not args.dpis or min(args.dpis) < 50 or args.count < 0 or args.foreign < 0:
         ap.error("--dpis must be >= 50, --count and --foreign >= 0")
+    if not (0 <= args.max_rotate <= 45 and 0 <= args.max_scale < 0.5 and args.max_shift >= 0):
+        ap.error("--max-rotate takes 0-45, --max-scale 0-0.5, --max-shift >= 0")
+    try:
+        weights = {}
+        for item in args.turn_weights.split(","):
+            turn, weight = item.split(":")
+            weights[int(turn)] = int(weight)
+        if set(weights) - set(TURN_WEIGHTS) or min(weights.values()) < 0 \
+                or sum(weights.values()) <= 0:
+            raise ValueError
+    except ValueError:
+        ap.error("--turn-weights takes TURN:WEIGHT pairs, turns 0, 90, 180, 270")
+    args.geometry = Geometry(args.max_rotate, args.max_scale, args.max_shift, weights)
     return args
 
 
@@ -1431,27 +2122,61 @@ def make_one(index, args, templates, fonts):
     scan_rng = random.Random(f"{args.seed}/{index}/scan")
     noise_rng = random.Random(f"{args.seed}/{index}/noise")
     font_path = fonts[index % len(fonts)]
-    if index < args.count:
-        template = templates[index % len(templates)]
-        page = Page(fill_rng, font_path, template.dpi, template.name)
-        images, fields = [], {}
-        for reference, page_fields in template.pages:
-            values, ops = fill_page(page, page_fields)
-            image = reference.copy()
-            draw_ops(image, ops, font_path, page.ink)
-            images.append(image)
-            fields.update(values)
-        ref_dpi, name, ink = template.dpi, template.name, page.ink_name
-    else:
-        kind = FOREIGN_KINDS[(index - args.count) % len(FOREIGN_KINDS)]
-        image, ink = foreign_page(kind, fill_rng, font_path)
-        images, ref_dpi, name, fields = [image], FOREIGN_DPI, None, {}
-        font_path = None if kind == "blank" else font_path
+    template = templates[index % len(templates)] if index < args.count else None
+    kind = None if template else FOREIGN_KINDS[(index - args.count) % len(FOREIGN_KINDS)]
+    quantiles = spread_quantiles(args.seed, index)
     if args.no_degrade:
         params = clean_scan_params()
     else:
-        params = draw_scan_params(scan_rng, spread_quantiles(args.seed, index),
-                                  args.formats, args.dpis, len(images) > 1)
+        params = draw_scan_params(scan_rng, quantiles, args.formats,
+                                  args.dpis, template is not None and len(template.pages) > 1,
+                                  args.geometry)
+    extra = {}   # truth keys of the opt-in options, present only when they are on
+    copied = False
+    if args.photocopy:
+        copy_rng = random.Random(f"{args.seed}/{index}/photocopy")
+        copied = quantiles["photocopy"] < PHOTOCOPY_P
+        extra["photocopy"] = copied
+    colour_rng = None
+    if args.colour:
+        rng = random.Random(f"{args.seed}/{index}/colour")
+        params.colour = quantiles["colour"] < COLOUR_P and colour_candidate(params) and not copied
+        if params.colour:
+            colour_rng = rng
+            params.paper_rgb = (255, 255, 255) if args.no_degrade else paper_tint(rng)
+            params.paper = luma(params.paper_rgb)
+        extra["colour"] = params.colour
+    ink_rgb, today = None, None
+    if template:
+        page = Page(fill_rng, font_path, template.dpi, template.name)
+        if colour_rng:
+            ink_rgb = colour_ink(colour_rng, page.ink_name, page.ink)
+        images, fields, page_fields = [], {}, []
+        for i, (reference, fields_i) in enumerate(template.pages):
+            values, ops = fill_page(page, fields_i)
+            image = template.colour_reference(i).copy() if colour_rng else reference.copy()
+            draw_ops(image, ops, font_path, ink_rgb or page.ink)
+            images.append(image)
+            fields.update(values)
+            page_fields.append(fields_i)
+        ref_dpi, name, ink, today = template.dpi, template.name, page.ink_name, page.today
+    else:
+        image, ink, ink_rgb = foreign_page(kind, fill_rng, font_path, colour_rng)
+        images, ref_dpi, name, fields, page_fields = [image], FOREIGN_DPI, None, {}, [[]]
+        font_path = None if kind == "blank" else font_path
+    if args.marks:
+        marks_rng = random.Random(f"{args.seed}/{index}/marks")
+        extra["marks"] = []
+        if quantiles["marks"] < MARKS_P and kind != "blank":
+            for image, fields_i in zip(images, page_fields):
+                extra["marks"] += add_marks(image, fields_i, ref_dpi, marks_rng, fonts, today)
+    if copied:
+        copies = [photocopy(im, f, ref_dpi, copy_rng) for im, f in zip(images, page_fields)]
+        images = [im for im, _ in copies]
+        extra.update(copies[0][1])
+    if args.fit_fields and name and not args.no_degrade:
+        boxes = [b for fields_i in page_fields for f in fields_i for b in field_boxes(f)]
+        extra["fitted"] = fit_fields(params, images[0].size, ref_dpi, boxes)
     affine, full, size = scan_matrices(images[0].size, ref_dpi, params)
     scans = [degrade(apply_geometry(im, affine, params), params, noise_rng) for im in images]
     file_name = f"scan_{index + 1:04d}.{EXTENSIONS_BY_FORMAT[params.fmt]}"
@@ -1459,6 +2184,10 @@ def make_one(index, args, templates, fonts):
     record = scan_record(params, full if name else None, size, font_path, ink)
     if not name:
         record["foreign"] = kind
+    record.update(extra)
+    if params.colour:
+        record["paper_rgb"] = list(params.paper_rgb)
+        record["ink_rgb"] = list(ink_rgb) if ink_rgb else None
     case = (file_name, images[0].size, ref_dpi, params) if name else None
     return file_name, {"template": name, "fields": fields, "scan": record}, case
 
@@ -1485,7 +2214,8 @@ def main(argv):
     print(f"{PROG}: {len(truth)} scans ({args.count} forms, {args.foreign} foreign) in "
           f"{args.out}, {total / 1e6:.1f} MB, {(time.monotonic() - started) / pages:.2f} s/page",
           file=sys.stderr)
-    if args.check and not run_checks(cases, random.Random(f"{args.seed}/check"), args.dpis):
+    if args.check and not run_checks(cases, random.Random(f"{args.seed}/check"), args.dpis,
+                                     args.geometry):
         return 1
     return 0
 

@@ -74,7 +74,8 @@ TITLES = (
     ("DEMANDE DE REMBOURSEMENT DE SOINS", "Demande de remboursement de soins"),
     ("DÉCLARATION DE GROSSESSE", "Déclaration de grossesse"),
     ("DEMANDE D'AIDE AU LOGEMENT", "Demande d'aide au logement"),
-    ("DÉCLARATION DE CHOIX DU MÉDECIN DE L'ENFANT", "Déclaration de choix du médecin de l'enfant"),
+    ("DÉCLARATION DE CHOIX DU MÉDECIN DE L'ENFANT",
+     "Déclaration de choix du médecin de l'enfant"),
     ("DEMANDE DE RECTIFICATION D'ÉTAT CIVIL", "Demande de rectification d'état civil"),
     ("DÉCLARATION DE PERTE DE PERMIS DE CONDUIRE", "Déclaration de perte de permis de conduire"),
     ("DEMANDE DE CHANGEMENT DE CAISSE", "Demande de changement de caisse"),
@@ -493,6 +494,7 @@ def plan_blocks(intervals, layout, rng, op, log):
     iv = intervals[i]
     if op == "shift":
         d = round(rng.uniform(*SHIFT_IN) * dpi)
+        iv["must_stay"] = True    # a shift that only pushes it off the page is no shift
         intervals.insert(i, {"src": None, "height": d, "fields": [], "kind": "blank"})
         log.append(f"shift section at y={iv['src'][0]} down {d}px")
         return True
@@ -512,7 +514,7 @@ def plan_blocks(intervals, layout, rng, op, log):
         a, b = iv["src"]
         if b - a > MAX_DUPLICATE * H:
             return False
-        dup = dict(iv, dup=True, fixed=True)
+        dup = dict(iv, dup=True, fixed=True, must_stay=True)
         gap_after = intervals[i + 1] if i + 1 < len(intervals) and \
             intervals[i + 1]["kind"] == "gap" else None
         new = [dup] + ([dict(gap_after)] if gap_after else [])
@@ -535,6 +537,8 @@ def compose(image, intervals, H):
         if intervals[last]["kind"] in ("gap", "blank") and heights[last] > excess:
             heights[last] -= excess
             break
+        if intervals[last].get("must_stay"):
+            return None, None
         intervals.pop()
         heights.pop()
     out = Image.new("RGB", image.size, "white")
@@ -590,6 +594,8 @@ def derive(doc, image, rng, name):
             continue
         intervals_before = list(intervals)
         out, placed = compose(img, intervals, layout.H)
+        if out is None:        # a moved or duplicated section fell off the page
+            continue
         taken = {f["name"] for f, dup in placed if not dup}
         new_fields = []
         for f, dup in placed:
