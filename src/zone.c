@@ -150,22 +150,54 @@ void fo_zone_page_free(fo_zone_page *zp)
         pixDestroy(&zp->grey);
 }
 
+/* True when the small component c (at x, y in the zone) lies in a hole of
+ * another: the dot inside a dotted zero, a speck inside an O.  Its 1-px
+ * ring must be all hole. */
+static bool inside_hole(PIX *c, int x, int y, PIX *holes)
+{
+    int w = pixGetWidth(c), h = pixGetHeight(c), left = 0;
+    PIX *frame = pixCreate(w + 2, h + 2, 1), *ring = NULL, *outside = NULL;
+    bool enclosed = false;
+    if (!frame)
+        return false;
+    pixRasterop(frame, 1, 1, w, h, PIX_SRC, c, 0, 0);
+    ring = pixDilateBrick(NULL, frame, 3, 3);
+    if (ring) {
+        pixXor(ring, ring, frame);
+        /* ring pixels that are not hole: any one means the mark is open */
+        outside = pixCreate(w + 2, h + 2, 1);
+        if (outside) {
+            pixRasterop(outside, 0, 0, w + 2, h + 2, PIX_SRC, holes, x - 1, y - 1);
+            pixSubtract(outside, ring, outside);
+            pixCountPixels(outside, &left, NULL);
+            enclosed = left == 0;
+        }
+    }
+    pixDestroy(&frame);
+    pixDestroy(&ring);
+    pixDestroy(&outside);
+    return enclosed;
+}
+
 /* Removes from ink (in place) the components smaller than STROKE_AREA that
- * lie farther than NEAR_STROKE px from every component at least that large. */
+ * lie farther than NEAR_STROKE px from every component at least that large,
+ * or inside the hole of another (a dotted zero reads as an 8 with its dot). */
 static int drop_stray_marks(PIX *ink)
 {
     PIXA *comps = NULL;
     BOXA *boxes = pixConnComp(ink, &comps, 8);
     NUMA *areas = comps ? pixaCountPixels(comps) : NULL;
+    PIX *holes = pixHolesByFilling(ink, 4);
     int n = boxes ? boxaGetCount(boxes) : 0, rc = FO_OK;
 
-    if (!boxes || !comps || !areas) {
+    if (!boxes || !comps || !areas || !holes) {
         rc = FO_ERR_NOMEM;
         goto out;
     }
     for (int i = 0; i < n; i++) {
         l_int32 area, x, y, w, h;
         bool near = false;
+        PIX *c;
         numaGetIValue(areas, i, &area);
         if (area >= STROKE_AREA)
             continue;
@@ -179,17 +211,17 @@ static int drop_stray_marks(PIX *ink)
             near = x < x2 + w2 + NEAR_STROKE && x2 < x + w + NEAR_STROKE &&
                    y < y2 + h2 + NEAR_STROKE && y2 < y + h + NEAR_STROKE;
         }
-        if (!near) {
+        c = pixaGetPix(comps, i, L_CLONE);
+        if (!near || inside_hole(c, x, y, holes))
             /* clear exactly this component's pixels */
-            PIX *c = pixaGetPix(comps, i, L_CLONE);
             pixRasterop(ink, x, y, w, h, PIX_DST & PIX_NOT(PIX_SRC), c, 0, 0);
-            pixDestroy(&c);
-        }
+        pixDestroy(&c);
     }
 out:
     boxaDestroy(&boxes);
     pixaDestroy(&comps);
     numaDestroy(&areas);
+    pixDestroy(&holes);
     return rc;
 }
 
