@@ -19,7 +19,8 @@
  *    range of scales (+-8 %) and shifts, by normalised cross-correlation.
  *    This costs a few thousand operations per template and gives, for each
  *    template, its best turn and a first similarity transform (scale, shift,
- *    skew).  The best few templates go on.
+ *    skew).  The best few templates (TOP_TEMPLATES, and only those close to
+ *    the first) go on.
  *
  * 3. Precise stage: register.  At load time each template page chose ~40
  *    distinctive patches of its reference (40x40 px at 150 dpi): in each cell
@@ -38,8 +39,13 @@
  * 4. Decision.  The score is the sum of the inliers' correlations divided by
  *    the number of patches: near 1 when the whole form is there, low when
  *    the page is a letter, blank, or another form (its patches do not agree
- *    on one transform).  The best-scoring template page wins if its score
- *    reaches FO_MATCH_THRESHOLD; otherwise the page is unmatched.
+ *    on one transform).  A page below FO_MATCH_THRESHOLD for every template
+ *    is unmatched.  Near misses — a form that is the same as another but
+ *    for a moved, added or removed section — share most patches and score
+ *    alike, so among the templates that pass, the winner is the one whose
+ *    whole layout agrees best both ways (verify_layout): the form's dark ink
+ *    found in the registered scan, times the scan's ink outside the field
+ *    zones that the form explains.
  *
  * The transform reported maps reference pixels to the scan's pixels as
  * decoded, composing the reductions to 150 dpi on both sides.
@@ -65,7 +71,9 @@ enum {
     REFINE_SEARCH = 2,       /* px, second round, through the first fit */
     FIELD_MARGIN = 6,        /* px at WORK_DPI kept clear around field zones */
     INK_BLUR = 1,            /* box blur radius of ink maps, px */
-    TOP_TEMPLATES = 3,       /* templates taken to the precise stage */
+    TOP_TEMPLATES = 8,       /* templates taken to the precise stage */
+    LAYOUT_INK = 64,         /* ink map level (of 255) that counts as ink */
+    LAYOUT_REF_INK = 110,    /* reference grey below this is the form's ink */
     RANSAC_ROUNDS = 400,
     MIN_INLIERS = 6
 };
@@ -556,6 +564,9 @@ typedef struct page_model {
     profile rows, cols;
     patch *patches;
     int npatches;
+    PIX *layout;         /* the form's ink at VERIFY_DPI, outside field zones */
+    PIX *layout_grown;   /* the same, grown by a pixel */
+    PIX *fields;         /* field zones at VERIFY_DPI: not the form's */
 } page_model;
 
 struct fo_matcher {
@@ -571,20 +582,42 @@ static fo_affine centred_scaling(double s)
 }
 
 /* Reduces a page to WORK_DPI and binarizes it. */
-static PIX *work_binary(PIX *page, double factor)
+
+/* The layout used to tell near-miss forms apart (see verify_layout): the
+ * reference's dark ink at VERIFY_DPI (a 2x2 block with any is ink), and its
+ * field zones, whose ink changes from copy to copy.  Only ink darker than
+ * LAYOUT_REF_INK counts: light print (the pale blue of some Cerfa frames)
+ * is ink in one scan and paper in the next. */
+static int build_layout(page_model *m, PIX *grey, const uint8_t *mask)
 {
-    PIX *grey = fo_prep_grey_scaled(page, factor), *bin;
-    if (!grey)
-        return NULL;
-    bin = fo_prep_binarize(grey);
-    pixDestroy(&grey);
-    return bin;
+    PIX *fields150 = pixCreate(m->w, m->h, 1);
+    PIX *bin = pixThresholdToBinary(grey, LAYOUT_REF_INK);
+    if (!fields150 || !bin) {
+        pixDestroy(&fields150);
+        pixDestroy(&bin);
+        return FO_ERR_NOMEM;
+    }
+    for (int y = 0; y < m->h; y++) {
+        l_uint32 *row = pixGetData(fields150) + (size_t)y * pixGetWpl(fields150);
+        for (int x = 0; x < m->w; x++)
+            if (mask[(size_t)y * m->w + x])
+                SET_DATA_BIT(row, x);
+    }
+    m->fields = pixReduceRankBinary2(fields150, 1, NULL);
+    m->layout = pixReduceRankBinary2(bin, 1, NULL);
+    pixDestroy(&fields150);
+    pixDestroy(&bin);
+    if (!m->fields || !m->layout)
+        return FO_ERR_NOMEM;
+    pixSubtract(m->layout, m->layout, m->fields);
+    m->layout_grown = pixDilateBrick(NULL, m->layout, 3, 3);
+    return m->layout_grown ? FO_OK : FO_ERR_NOMEM;
 }
 
 static int build_model(const fo_template *t, int pageno, page_model *m)
 {
     const fo_template_page *page = &t->pages[pageno];
-    PIX *bin;
+    PIX *grey, *bin;
     fimg ink = {0};
     uint8_t *mask = NULL;
     int rc;
@@ -593,15 +626,17 @@ static int build_model(const fo_template *t, int pageno, page_model *m)
     m->t = t;
     m->page = pageno;
     m->scale = (double)WORK_DPI / t->dpi;
-    bin = work_binary(page->image, m->scale);
-    if (!bin)
+    grey = fo_prep_grey_scaled(page->image, m->scale);
+    bin = grey ? fo_prep_binarize(grey) : NULL;
+    if (!bin) {
+        pixDestroy(&grey);
         return FO_ERR_NOMEM;
+    }
     m->w = pixGetWidth(bin);
     m->h = pixGetHeight(bin);
     rc = make_profiles(bin, fo_affine_identity(), &m->rows, &m->cols);
     if (rc == FO_OK)
         rc = ink_map(bin, &ink);
-    pixDestroy(&bin);
     mask = rc == FO_OK ? calloc((size_t)m->w * m->h, 1) : NULL;
     if (rc == FO_OK && !mask)
         rc = FO_ERR_NOMEM;
@@ -609,6 +644,10 @@ static int build_model(const fo_template *t, int pageno, page_model *m)
         mask_fields(page, m->scale, mask, m->w, m->h);
         rc = choose_patches(&ink, mask, &m->patches, &m->npatches);
     }
+    if (rc == FO_OK)
+        rc = build_layout(m, grey, mask);
+    pixDestroy(&grey);
+    pixDestroy(&bin);
     free(mask);
     fimg_free(&ink);
     return rc;
@@ -616,6 +655,9 @@ static int build_model(const fo_template *t, int pageno, page_model *m)
 
 static void free_model(page_model *m)
 {
+    pixDestroy(&m->layout);
+    pixDestroy(&m->layout_grown);
+    pixDestroy(&m->fields);
     free(m->rows.v);
     free(m->cols.v);
     for (int i = 0; i < m->npatches; i++)
@@ -976,6 +1018,7 @@ static bool robust_fit(const hit *hits, int n, double tol, fo_affine *out, doubl
 
 typedef struct precise {
     double score;
+    double layout;     /* verify_layout's, 0 when not registered */
     fo_affine t;       /* template work px -> scan work px */
     double rms;        /* scan work px */
     int inliers, patches;
@@ -1048,6 +1091,65 @@ out:
     return rc;
 }
 
+/*
+ * How well the whole layout agrees, once registered through t (template
+ * work px -> scan work px), both ways: the share of the form's ink found in
+ * the scan, times the share of the scan's ink (outside the field zones)
+ * that the form explains.  Patches sample a form; a near miss (the same
+ * form with a section moved, added or removed) shares most of them, but
+ * not its whole layout: a section it lacks is ink it does not explain.
+ */
+static double verify_layout(const page_model *m, const scan_work *s, fo_affine t)
+{
+    const int w = pixGetWidth(m->layout), h = pixGetHeight(m->layout);
+    const l_uint32 *ink = pixGetData(s->ink);
+    const int iw = pixGetWidth(s->ink), ih = pixGetHeight(s->ink), iwpl = pixGetWpl(s->ink);
+    PIX *scan = pixCreate(w, h, 1), *seen = pixCreate(w, h, 1);
+    PIX *form = NULL, *grown = NULL, *both = NULL;
+    int nform = 0, nscan = 0, found = 0, explained = 0;
+    double score = 0;
+
+    if (!scan || !seen)
+        goto out;
+    for (int y = 0; y < h; y++) {
+        l_uint32 *row = pixGetData(scan) + (size_t)y * pixGetWpl(scan);
+        l_uint32 *srow = pixGetData(seen) + (size_t)y * pixGetWpl(seen);
+        for (int x = 0; x < w; x++) {
+            /* the centre of a VERIFY_DPI pixel in template work px */
+            fo_point p = fo_affine_apply(t, (fo_point){2 * x + 0.5, 2 * y + 0.5});
+            int sx = (int)lround(p.x), sy = (int)lround(p.y);
+            if (sx < 0 || sy < 0 || sx >= iw || sy >= ih)
+                continue;
+            SET_DATA_BIT(srow, x);
+            if (GET_DATA_BYTE(ink + (size_t)sy * iwpl, sx) >= LAYOUT_INK)
+                SET_DATA_BIT(row, x);
+        }
+    }
+    /* the form's ink that the scan could show: a page cut at the scanner's
+     * edge has lost what fell off, and a near miss lacking that part would
+     * otherwise fit it better */
+    form = pixAnd(NULL, m->layout, seen);
+    pixSubtract(scan, scan, m->fields);
+    grown = pixDilateBrick(NULL, scan, 3, 3);
+    both = form && grown ? pixAnd(NULL, form, grown) : NULL;
+    if (both) {
+        pixCountPixels(form, &nform, NULL);
+        pixCountPixels(both, &found, NULL);
+        pixAnd(both, scan, m->layout_grown);
+        pixCountPixels(scan, &nscan, NULL);
+        pixCountPixels(both, &explained, NULL);
+        if (nform > 0 && nscan > 0)
+            score = ((double)found / nform) * ((double)explained / nscan);
+    }
+out:
+    pixDestroy(&scan);
+    pixDestroy(&seen);
+    pixDestroy(&form);
+    pixDestroy(&grown);
+    pixDestroy(&both);
+    return score;
+}
+
 static int by_coarse_score(const void *a, const void *b)
 {
     const coarse *p = a, *q = b;
@@ -1082,7 +1184,8 @@ int fo_match_page(const fo_matcher *m, PIX *page, int dpi, bool from_file,
         cands[i].model = i;
     }
     qsort(cands, (size_t)m->nmodels, sizeof *cands, by_coarse_score);
-    /* the best few by profile, unless far behind the first */
+    /* the best few by profile, unless far behind the first; among those
+     * that register, the one whose whole layout agrees best */
     for (int k = 0; k < m->nmodels && k < TOP_TEMPLATES; k++) {
         const page_model *pm = &m->models[cands[k].model];
         precise p;
@@ -1093,7 +1196,9 @@ int fo_match_page(const fo_matcher *m, PIX *page, int dpi, bool from_file,
             scan_work_free(&s);
             return fo_error_set(err, FO_ERR_NOMEM, "out of memory matching the page");
         }
-        if (best_model < 0 || p.score > best.score) {
+        p.layout = p.score >= FO_MATCH_THRESHOLD ? verify_layout(pm, &s, p.t) : 0;
+        if (best_model < 0 || p.layout > best.layout ||
+            (p.layout == best.layout && p.score > best.score)) {
             best = p;
             best_model = k;
         }

@@ -39,10 +39,14 @@ static const int USUAL_DPI[] = {72, 75, 100, 120, 150, 200, 240, 250, 300, 350, 
                                 600, 1200};
 
 /* pixOtsuThreshOnBackgroundNorm parameters, Leptonica's recommended ones
- * (binarize_reg): background tiles of 10x15 px, foreground above 100,
- * at least 50 background pixels a tile, background mapped to 255, 2x2
- * smoothing of the background map, Otsu score fraction 0.1. */
-enum { BG_TILE_X = 10, BG_TILE_Y = 15, BG_FG_THRESH = 100, BG_MIN_COUNT = 50,
+ * (binarize_reg) but for the foreground threshold: background tiles of
+ * 10x15 px, at least 50 background pixels a tile, background mapped to 255,
+ * 2x2 smoothing of the background map, Otsu score fraction 0.1.  Pixels
+ * darker than 150 (not Leptonica's 100) are foreground while the background
+ * is estimated: forms have large areas of dark print (a red warning banner
+ * is ~100 in grey, title bars ~90) that would otherwise be taken for a dark
+ * background and washed out to white. */
+enum { BG_TILE_X = 10, BG_TILE_Y = 15, BG_FG_THRESH = 150, BG_MIN_COUNT = 50,
        BG_VALUE = 255, BG_SMOOTH = 2 };
 static const float OTSU_SCORE_FRACTION = 0.1f;
 /* Fallback global threshold on 8-bit grey (pages too small to tile). */
