@@ -8,7 +8,8 @@ scripts/install-deps.sh
 cmake -S . -B build/demo -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build build/demo -j"$(nproc)" >/dev/null
 formocr=build/demo/formocr
-export OMP_THREAD_LIMIT=1
+out=build/demo/out
+mkdir -p "$out"
 
 say() { printf '\n\033[1m$ %s\033[0m\n' "$*"; }
 
@@ -18,8 +19,29 @@ say formocr --version
 say formocr template check templates
 "$formocr" template check templates
 
-say formocr info samples/...
-"$formocr" info samples/scan_*
+say "formocr info samples/scan_0001.tif samples/scan_0013.tif"
+"$formocr" info samples/scan_0001.tif samples/scan_0013.tif
 
-say "formocr info tests/data/scans/text.tif   # a bad input: one clear line, exit 1"
-"$formocr" info tests/data/scans/text.tif || echo "(exit status $?)"
+say "formocr match -t templates samples/scan_0013.tif samples/scan_0021.png"
+"$formocr" match -t templates samples/scan_0013.tif samples/scan_0021.png || true
+
+say "formocr run -t templates -o $out/results.jsonl --debug-dir $out/debug samples"
+"$formocr" run -t templates -o "$out/results.jsonl" --debug-dir "$out/debug" samples || true
+
+say "the values read from samples/scan_0004.jpg (value, status):"
+/usr/bin/python3 - "$out/results.jsonl" <<'PY'
+import json, sys
+for line in open(sys.argv[1], encoding="utf-8"):
+    d = json.loads(line)
+    if d["file"].endswith("scan_0004.jpg"):
+        print(f'{d["file"]}: template {d["template"]}, status {d["status"]}')
+        for name, f in d["fields"].items():
+            value = f["value"].replace("\n", " / ")
+            flag = "" if f["status"] == "ok" else f'   <- {f["status"]}: {f["reason"]}'
+            print(f"  {name:27} {value}{flag}")
+PY
+
+say "formocr eval --truth samples/truth.json $out/results.jsonl"
+"$formocr" eval -t templates --truth samples/truth.json "$out/results.jsonl"
+
+printf '\nOverlay images of every page (zones coloured by status): %s\n' "$out/debug"

@@ -8,7 +8,7 @@
 #include "formocr/prep.h"
 #include "util.h"
 
-enum { OVERLAY_DPI = 150, FONT_SIZE = 8, LINE_WIDTH = 2, MAX_LABEL = 120 };
+enum { OVERLAY_DPI = 150, FONT_SIZE = 4, LINE_WIDTH = 2, MAX_LABEL = 120 };
 
 static void status_colour(fo_field_status s, l_uint8 *r, l_uint8 *g, l_uint8 *b)
 {

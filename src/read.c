@@ -245,6 +245,9 @@ static void drop_edge_noise(symbol *syms, int *n)
  * of a pair, the reading of either is a coin toss for the OCR (the word
  * around it does not help in a serial number).  See resolve_lookalikes. */
 static const char *const LOOKALIKES[] = {"0O", "1I", NULL};
+/* Pairs one OCR model confuses in poor scans: used only where the field's
+ * pattern can settle them (a 2A département read 24). */
+static const char *const PATTERN_LOOKALIKES[] = {"4A", "8B", "5S", "2Z", "6G", NULL};
 enum { MAX_LOOKALIKES = 12 }; /* 2^12 pattern tries at most */
 /* Punctuation a speck or a fold reads as: not written in names, places or
  * numbers unless the field's charset says so. */
@@ -734,14 +737,17 @@ out:
 static int read_text_raw(fo_reader *r, const fo_zone_page *zp, const fo_field *f,
                          fo_reading *out, fo_error *err);
 
-/* The other member of c's look-alike pair when allowed allows both, else 0. */
-static char lookalike_of(char c, const char *allowed)
+/* The other member of c's look-alike pair when allowed allows both, else 0;
+ * with_pattern adds the pairs only a pattern can settle. */
+static char lookalike_of(char c, const char *allowed, bool with_pattern)
 {
-    for (const char *const *pair = LOOKALIKES; *pair; pair++) {
-        const char *at = c ? strchr(*pair, c) : NULL;
-        if (at && strchr(allowed, (*pair)[0]) && strchr(allowed, (*pair)[1]))
-            return (*pair)[at == *pair ? 1 : 0];
-    }
+    for (int list = 0; list < (with_pattern ? 2 : 1); list++)
+        for (const char *const *pair = list ? PATTERN_LOOKALIKES : LOOKALIKES; *pair;
+             pair++) {
+            const char *at = c ? strchr(*pair, c) : NULL;
+            if (at && strchr(allowed, (*pair)[0]) && strchr(allowed, (*pair)[1]))
+                return (*pair)[at == *pair ? 1 : 0];
+        }
     return 0;
 }
 
@@ -777,7 +783,7 @@ static int resolve_lookalikes(const fo_field *f, const char *allowed, fo_reading
     if (!*allowed || !*out->raw)
         return FO_OK;
     for (size_t i = 0; i < len; i++) {
-        if (!lookalike_of(out->raw[i], allowed))
+        if (!lookalike_of(out->raw[i], allowed, f->pattern_code != NULL))
             continue;
         if (k == MAX_LOOKALIKES || !f->pattern_code) {
             out->confidence = fmin(out->confidence, DOUBTFUL_CONF);
@@ -801,7 +807,7 @@ static int resolve_lookalikes(const fo_field *f, const char *allowed, fo_reading
     for (unsigned mask = 0; mask < 1u << k && fits < 2; mask++) {
         for (int j = 0; j < k; j++) {
             char c = out->raw[pos[j]];
-            trial[pos[j]] = mask & (1u << j) ? lookalike_of(c, allowed) : c;
+            trial[pos[j]] = mask & (1u << j) ? lookalike_of(c, allowed, true) : c;
         }
         if (pattern_matches(f, trial, buf, md) && fits++ == 0)
             memcpy(best, trial, len + 1);
