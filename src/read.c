@@ -764,62 +764,94 @@ static bool pattern_matches(const fo_field *f, const char *raw, char *buf,
                        PCRE2_ANCHORED | PCRE2_ENDANCHORED, md, NULL) >= 0;
 }
 
+typedef struct lookalike_trial {
+    const fo_field *f;
+    const char *allowed;
+    char *trial, *buf, *best;
+    pcre2_match_data *md;
+} lookalike_trial;
+
+/* How many ways of reading the look-alikes at pos[0..k) (the other member
+ * of each pair, or as read) fit the pattern, up to 2; the first is left in
+ * t->best. */
+static int count_fits(lookalike_trial *t, const char *raw, const int *pos, int k)
+{
+    size_t len = strlen(raw);
+    int fits = 0;
+    memcpy(t->trial, raw, len + 1);
+    for (unsigned mask = 0; mask < 1u << k && fits < 2; mask++) {
+        for (int j = 0; j < k; j++) {
+            char c = raw[pos[j]];
+            t->trial[pos[j]] = mask & (1u << j) ? lookalike_of(c, t->allowed, true) : c;
+        }
+        if (pattern_matches(t->f, t->trial, t->buf, t->md) && fits++ == 0)
+            memcpy(t->best, t->trial, len + 1);
+    }
+    return fits;
+}
+
 /*
  * A look-alike (0 or O, 1 or I, where the field allows both) makes the
  * reading doubtful, unless the field's pattern says which it must be: a
  * passport number is two digits, two letters, five digits.  Every way of
  * reading the look-alikes is tried against the pattern; when exactly one
- * fits, it is the reading and stays as confident as the OCR was; otherwise
- * (no pattern, none or several fit) the confidence is capped so that the
- * field is flagged.
+ * fits, it is the reading and stays as confident as the OCR was (the model
+ * cannot tell these apart, the pattern can); otherwise (no pattern, none or
+ * several fit) the confidence is capped so that the field is flagged.
+ * A reading that does not fit its pattern at all may also have misread a
+ * character of a looser pair (4 and A, 8 and B...): if exactly one way of
+ * reading those makes it fit, that is the reading, flagged: it is a repair.
  */
 static int resolve_lookalikes(const fo_field *f, const char *allowed, fo_reading *out)
 {
-    int pos[MAX_LOOKALIKES], k = 0, fits = 0;
+    int close[MAX_LOOKALIKES], loose[MAX_LOOKALIKES], nclose = 0, nloose = 0, fits;
     size_t len = strlen(out->raw);
-    char *trial, *buf, *best = NULL;
-    pcre2_match_data *md;
+    lookalike_trial t = {f, allowed, NULL, NULL, NULL, NULL};
 
     if (!*allowed || !*out->raw)
         return FO_OK;
     for (size_t i = 0; i < len; i++) {
-        if (!lookalike_of(out->raw[i], allowed, f->pattern_code != NULL))
-            continue;
-        if (k == MAX_LOOKALIKES || !f->pattern_code) {
-            out->confidence = fmin(out->confidence, DOUBTFUL_CONF);
-            return FO_OK;
+        if (lookalike_of(out->raw[i], allowed, false)) {
+            if (nclose == MAX_LOOKALIKES || !f->pattern_code) {
+                out->confidence = fmin(out->confidence, DOUBTFUL_CONF);
+                return FO_OK;
+            }
+            close[nclose++] = (int)i;
+        } else if (f->pattern_code && nloose < MAX_LOOKALIKES &&
+                   lookalike_of(out->raw[i], allowed, true)) {
+            loose[nloose++] = (int)i;
         }
-        pos[k++] = (int)i;
     }
-    if (k == 0)
+    if (!f->pattern_code || (nclose == 0 && nloose == 0))
         return FO_OK;
-    trial = fo_strdup(out->raw);
-    buf = malloc(len + 1);
-    best = malloc(len + 1);
-    md = pcre2_match_data_create_from_pattern((const pcre2_code *)f->pattern_code, NULL);
-    if (!trial || !buf || !best || !md) {
-        free(trial);
-        free(buf);
-        free(best);
-        pcre2_match_data_free(md);
+    t.trial = malloc(len + 1);
+    t.buf = malloc(len + 1);
+    t.best = malloc(len + 1);
+    t.md = pcre2_match_data_create_from_pattern((const pcre2_code *)f->pattern_code, NULL);
+    if (!t.trial || !t.buf || !t.best || !t.md) {
+        free(t.trial);
+        free(t.buf);
+        free(t.best);
+        pcre2_match_data_free(t.md);
         return FO_ERR_NOMEM;
     }
-    for (unsigned mask = 0; mask < 1u << k && fits < 2; mask++) {
-        for (int j = 0; j < k; j++) {
-            char c = out->raw[pos[j]];
-            trial[pos[j]] = mask & (1u << j) ? lookalike_of(c, allowed, true) : c;
-        }
-        if (pattern_matches(f, trial, buf, md) && fits++ == 0)
-            memcpy(best, trial, len + 1);
-    }
-    if (fits == 1)
-        memcpy(out->raw, best, len + 1);
-    else
+    fits = count_fits(&t, out->raw, close, nclose);
+    if (fits == 1) {
+        memcpy(out->raw, t.best, len + 1);
+    } else if (fits == 0 && nclose + nloose <= MAX_LOOKALIKES) {
+        int all[2 * MAX_LOOKALIKES];
+        memcpy(all, close, sizeof *close * (size_t)nclose);
+        memcpy(all + nclose, loose, sizeof *loose * (size_t)nloose);
+        if (count_fits(&t, out->raw, all, nclose + nloose) == 1)
+            memcpy(out->raw, t.best, len + 1);
         out->confidence = fmin(out->confidence, DOUBTFUL_CONF);
-    free(trial);
-    free(buf);
-    free(best);
-    pcre2_match_data_free(md);
+    } else {
+        out->confidence = fmin(out->confidence, DOUBTFUL_CONF);
+    }
+    free(t.trial);
+    free(t.buf);
+    free(t.best);
+    pcre2_match_data_free(t.md);
     return FO_OK;
 }
 

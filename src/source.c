@@ -1,0 +1,205 @@
+/* source.c - listing the files of a run (see source.h). */
+#include "formocr/source.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fnmatch.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+
+#include "util.h"
+
+static const char *const SCAN_EXTENSIONS[] = {"tif", "tiff", "png", "jpg", "jpeg", "pbm",
+                                              "pgm", "ppm", "pnm", "webp", NULL};
+
+typedef struct dir_id {
+    dev_t dev;
+    ino_t ino;
+} dir_id;
+
+typedef struct walker {
+    const fo_source_options *o;
+    fo_source_report report;
+    void *ctx;
+    fo_inputs *out;
+    int cap;
+    dir_id *seen;       /* every folder walked */
+    int nseen, capseen;
+    dir_id *stack;      /* the folders being walked, outermost first */
+    int depth, capstack;
+} walker;
+
+static int add_path(walker *w, const char *path)
+{
+    if (w->out->count == w->cap) {
+        int cap = w->cap ? 2 * w->cap : 256;
+        char **grown = realloc(w->out->paths, sizeof *grown * (size_t)cap);
+        if (!grown)
+            return FO_ERR_NOMEM;
+        w->out->paths = grown;
+        w->cap = cap;
+    }
+    if (!(w->out->paths[w->out->count] = fo_strdup(path)))
+        return FO_ERR_NOMEM;
+    w->out->count++;
+    return FO_OK;
+}
+
+static void problem(walker *w, const char *path, const char *message)
+{
+    w->out->problems++;
+    if (w->report)
+        w->report(w->ctx, path, message);
+}
+
+static bool wanted(const walker *w, const char *name)
+{
+    const char *dot = strrchr(name, '.');
+    if (w->o && w->o->ninclude > 0) {
+        for (int i = 0; i < w->o->ninclude; i++)
+            if (fnmatch(w->o->include[i], name, 0) == 0)
+                return true;
+        return false;
+    }
+    if (!dot)
+        return false;
+    for (const char *const *e = SCAN_EXTENSIONS; *e; e++)
+        if (strcasecmp(dot + 1, *e) == 0)
+            return true;
+    return false;
+}
+
+static bool contains(const dir_id *ids, int n, dir_id id)
+{
+    for (int i = 0; i < n; i++)
+        if (ids[i].dev == id.dev && ids[i].ino == id.ino)
+            return true;
+    return false;
+}
+
+static int push(dir_id **ids, int *n, int *cap, dir_id id)
+{
+    if (*n == *cap) {
+        int c = *cap ? 2 * *cap : 32;
+        dir_id *grown = realloc(*ids, sizeof *grown * (size_t)c);
+        if (!grown)
+            return FO_ERR_NOMEM;
+        *ids = grown;
+        *cap = c;
+    }
+    (*ids)[(*n)++] = id;
+    return FO_OK;
+}
+
+static int by_name(const struct dirent **a, const struct dirent **b)
+{
+    return strcmp((*a)->d_name, (*b)->d_name);
+}
+
+static int walk_dir(walker *w, const char *dir, const struct stat *st)
+{
+    dir_id id = {st->st_dev, st->st_ino};
+    struct dirent **entries = NULL;
+    char ebuf[128];
+    int n, rc = FO_OK;
+
+    if (contains(w->stack, w->depth, id)) {
+        problem(w, dir, "symbolic link loop, not followed");
+        return FO_OK;
+    }
+    if (contains(w->seen, w->nseen, id))
+        return FO_OK; /* reached again by another path: walked once */
+    if (push(&w->seen, &w->nseen, &w->capseen, id) != FO_OK ||
+        push(&w->stack, &w->depth, &w->capstack, id) != FO_OK)
+        return FO_ERR_NOMEM;
+    n = scandir(dir, &entries, NULL, by_name);
+    if (n < 0) {
+        char msg[160];
+        snprintf(msg, sizeof msg, "cannot read folder (%s)",
+                 fo_syserr(errno, ebuf, sizeof ebuf));
+        problem(w, dir, msg);
+        w->depth--;
+        return FO_OK;
+    }
+    for (int i = 0; i < n; i++) {
+        const char *name = entries[i]->d_name;
+        char *path;
+        struct stat cst;
+        if (rc != FO_OK || name[0] == '.') {
+            free(entries[i]);
+            continue;
+        }
+        path = fo_path_join(dir, name);
+        if (!path) {
+            rc = FO_ERR_NOMEM;
+        } else if (stat(path, &cst) != 0) {
+            char msg[160];
+            /* a dangling link, or a file gone since the listing */
+            snprintf(msg, sizeof msg, "cannot read (%s)",
+                     fo_syserr(errno, ebuf, sizeof ebuf));
+            if (errno == ELOOP)
+                snprintf(msg, sizeof msg, "symbolic link loop, not followed");
+            problem(w, path, msg);
+        } else if (S_ISDIR(cst.st_mode)) {
+            if (w->o && w->o->recursive)
+                rc = walk_dir(w, path, &cst);
+        } else if (wanted(w, name)) {
+            rc = add_path(w, path);
+        }
+        free(path);
+        free(entries[i]);
+    }
+    free(entries);
+    w->depth--;
+    return rc;
+}
+
+int fo_source_list(const char *const *paths, int npaths, const fo_source_options *o,
+                   fo_source_report report, void *ctx, fo_inputs *out, fo_error *err)
+{
+    walker w = {o, report, ctx, out, 0, NULL, 0, 0, NULL, 0, 0};
+    int rc = FO_OK;
+
+    memset(out, 0, sizeof *out);
+    for (int i = 0; i < npaths && rc == FO_OK; i++) {
+        struct stat st;
+        if (stat(paths[i], &st) == 0 && S_ISDIR(st.st_mode))
+            rc = walk_dir(&w, paths[i], &st);
+        else
+            /* a file named by the user is read whatever it is: if it is
+             * not there or not a file, its document says so */
+            rc = add_path(&w, paths[i]);
+    }
+    free(w.seen);
+    free(w.stack);
+    if (rc != FO_OK) {
+        fo_inputs_free(out);
+        return fo_error_set(err, FO_ERR_NOMEM, "out of memory listing the inputs");
+    }
+    return FO_OK;
+}
+
+void fo_inputs_free(fo_inputs *in)
+{
+    if (!in)
+        return;
+    for (int i = 0; i < in->count; i++)
+        free(in->paths[i]);
+    free(in->paths);
+    memset(in, 0, sizeof *in);
+}
+
+int fo_source_shard(const char *path, int n)
+{
+    /* FNV-1a: cheap, stable across machines and runs, well spread */
+    uint64_t h = 14695981039346656037ULL;
+    for (const unsigned char *p = (const unsigned char *)path; *p; p++) {
+        h ^= *p;
+        h *= 1099511628211ULL;
+    }
+    return n > 0 ? (int)(h % (uint64_t)n) : 0;
+}
