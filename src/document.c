@@ -152,8 +152,8 @@ int fo_document_process(const fo_pipeline *p, fo_reader *reader, const char *pat
     fo_image *img = NULL;
     fo_error ferr;
     bool *page_done = NULL;
-    const uint8_t *bytes;
-    size_t size;
+    uint8_t *data = NULL;
+    size_t size = 0;
     uint8_t sum[FO_SHA256_LEN];
     double t0 = now();
     int rc = FO_OK;
@@ -162,17 +162,31 @@ int fo_document_process(const fo_pipeline *p, fo_reader *reader, const char *pat
     d->path = fo_strdup(path);
     if (!d->path)
         return fo_error_set(err, FO_ERR_NOMEM, "out of memory");
-    if (fo_image_open(path, &p->limits, &img, &ferr) != FO_OK) {
+    /* The file is read once: the bytes hashed are the bytes decoded, and a
+     * file that is no image still has its hash (so a nightly run knows it
+     * has seen it). */
+    if (fo_read_file(path, p->limits.max_file_bytes, &data, &size, &ferr) != FO_OK) {
         if (ferr.code == FO_ERR_NOMEM)
             return fo_error_set(err, FO_ERR_NOMEM, "out of memory");
         return set_error(d, ferr.message) == FO_OK
                    ? FO_OK
                    : fo_error_set(err, FO_ERR_NOMEM, "out of memory");
     }
-    bytes = fo_image_bytes(img, &size);
-    fo_sha256(bytes, size, sum);
+    fo_sha256(data, size, sum);
     fo_hex(sum, FO_SHA256_LEN, d->sha256);
     d->bytes = size;
+    if (p->skip && p->skip(p->skip_ctx, d->sha256)) {
+        free(data);
+        d->skipped = true;
+        return FO_OK;
+    }
+    if (fo_image_adopt(data, size, &p->limits, &img, &ferr) != FO_OK) {
+        if (ferr.code == FO_ERR_NOMEM)
+            return fo_error_set(err, FO_ERR_NOMEM, "out of memory");
+        return set_error(d, ferr.message) == FO_OK
+                   ? FO_OK
+                   : fo_error_set(err, FO_ERR_NOMEM, "out of memory");
+    }
     d->pages = fo_image_page_count(img);
     d->page_results = calloc((size_t)d->pages, sizeof *d->page_results);
     if (!d->page_results) {

@@ -200,6 +200,14 @@ int fo_image_open(const char *path, const fo_image_limits *limits,
     return open_owned(data, size, limits, out, err);
 }
 
+int fo_image_adopt(uint8_t *data, size_t size, const fo_image_limits *limits,
+                   fo_image **out, fo_error *err)
+{
+    *out = NULL;
+    fo_image_init();
+    return open_owned(data, size, limits, out, err);
+}
+
 int fo_image_open_memory(const uint8_t *data, size_t size,
                          const fo_image_limits *limits, fo_image **out,
                          fo_error *err)

@@ -9,7 +9,7 @@ formocr=$1
 out=$(mktemp)
 trap 'rm -f "$out"' EXIT
 status=0
-"$formocr" run -q -t templates -o - samples >"$out" || status=$?
+"$formocr" run -q -t templates --format jsonl -o - samples >"$out" || status=$?
 # exit 1 is expected: the two foreign sample pages match no template
 if [ "$status" -ne 0 ] && [ "$status" -ne 1 ]; then
     echo "formocr run exited with $status"

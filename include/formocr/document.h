@@ -73,6 +73,7 @@ typedef struct fo_document {
     fo_page_result *page_results;
     int npage_results;
     double seconds[FO_STAGE_COUNT];
+    bool skipped;            /* already in the output: nothing else is set */
 } fo_document;
 
 /* What every document of a run shares, read-only. */
@@ -82,6 +83,10 @@ typedef struct fo_pipeline {
     const fo_zone_forms *forms;
     fo_image_limits limits;
     const char *debug_dir;   /* NULL: no overlay images */
+    /* when skip(skip_ctx, sha256) is true once the file is read, the
+     * document is only marked skipped (it is already in the output) */
+    bool (*skip)(void *ctx, const char *sha256);
+    void *skip_ctx;
 } fo_pipeline;
 
 /*

@@ -62,6 +62,11 @@ typedef struct fo_image fo_image;
 int fo_image_open(const char *path, const fo_image_limits *limits,
                   fo_image **out, fo_error *err);
 
+/* The same from bytes already read (data as from malloc, of size bytes):
+ * the image takes them over and frees them, even when it fails. */
+int fo_image_adopt(uint8_t *data, size_t size, const fo_image_limits *limits,
+                   fo_image **out, fo_error *err);
+
 /* The same from bytes in memory; they are copied. */
 int fo_image_open_memory(const uint8_t *data, size_t size,
                          const fo_image_limits *limits, fo_image **out,

@@ -1,40 +1,95 @@
 /*
- * sink.h - where results go (DESIGN.md §5).
+ * sink.h - where results go (DESIGN.md §5): JSON Lines, CSV, SQLite.
  *
- * A sink receives finished documents, one at a time, on one thread, and
- * makes them durable.  A file sink writes to a temporary name beside the
- * target and renames it into place only when closed successfully: an
- * interrupted run never leaves a half-written file that looks complete.
- * Standard output is written as it goes, one line per document.
+ * A sink receives finished documents one at a time, on one thread, and
+ * makes them durable:
+ * - a file (JSON Lines, CSV) is written under a temporary name beside the
+ *   target and renamed into place only when the run completes: a run that
+ *   is interrupted never leaves a half-written file that looks complete;
+ * - standard output is written as it goes, one document at a time, so that
+ *   `formocr run ... -o - | ...` works in a pipe;
+ * - SQLite commits each document in its own transaction: a run killed at
+ *   any instant leaves whole documents or none, and the next run, which
+ *   skips the files already there, finishes the job.
+ * Every file output is locked while a run writes it (OUTPUT.lock, holding
+ * the writer's process id): a second run on the same output waits up to
+ * lock_timeout seconds, then fails with FO_ERR_LOCKED naming the holder.
  */
 #ifndef FORMOCR_SINK_H
 #define FORMOCR_SINK_H
 
+#include <stdbool.h>
+
 #include "formocr/document.h"
 #include "formocr/error.h"
+#include "formocr/template.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
 
+enum { FO_SQLITE_SCHEMA_VERSION = 1 };
+
+typedef enum fo_sink_format { FO_SINK_JSONL, FO_SINK_CSV, FO_SINK_SQLITE } fo_sink_format;
+typedef enum fo_csv_layout { FO_CSV_WIDE, FO_CSV_LONG } fo_csv_layout;
+
+typedef struct fo_sink_options {
+    fo_sink_format stdout_format;  /* for "-" (default CSV) */
+    fo_csv_layout csv_layout;      /* default wide */
+    char csv_sep;                  /* default ',' */
+    bool decimal_comma;            /* decimals (and confidences) with ',' */
+    bool bom;                      /* a UTF-8 byte order mark first */
+    const fo_template_set *templates; /* the run's: CSV columns, SQL views */
+    double lock_timeout;           /* seconds to wait for another run's lock */
+    /* recorded in the SQLite runs table */
+    const char *command;
+    const char *shard;             /* "K/N" or NULL */
+} fo_sink_options;
+
+void fo_sink_options_default(fo_sink_options *o);
+
+/* The format path designates: by extension (.jsonl, .csv, .sqlite, .db);
+ * "-" is o->stdout_format.  FO_ERR_USAGE when it cannot tell. */
+int fo_sink_format_of(const char *path, const fo_sink_options *o, fo_sink_format *fmt,
+                      fo_error *err);
+
 typedef struct fo_sink fo_sink;
 
-/* JSON Lines: one object per document (path "-" is standard output). */
-int fo_sink_open_jsonl(const char *path, fo_sink **out, fo_error *err);
+/*
+ * Opens the output at path ({template} in a CSV path makes one file per
+ * template).  Fails with FO_ERR_USAGE (a wide CSV of several templates
+ * without {template}, a template name that collides with an SQL table),
+ * FO_ERR_LOCKED, or FO_ERR_OUTPUT (cannot write, an SQLite file of a newer
+ * schema or not formocr's).
+ */
+int fo_sink_open(const char *path, const fo_sink_options *o, fo_sink **out,
+                 fo_error *err);
 
 /* Writes one document; FO_ERR_OUTPUT when it cannot. */
 int fo_sink_write(fo_sink *s, const fo_document *d, fo_error *err);
 
-/* Completes the output (renames a file into place); the sink is freed
- * whatever happens.  FO_ERR_OUTPUT when it cannot. */
+/* Completes the output (renames files into place, records the run's end);
+ * the sink is freed whatever happens.  FO_ERR_OUTPUT when it cannot. */
 int fo_sink_close(fo_sink **s, fo_error *err);
 
-/* Abandons the output: a temporary file is removed, a previous file at
- * the target stays as it was. */
+/* Abandons the output: temporary files go, what was at the targets stays
+ * (an SQLite output keeps the documents already committed). */
 void fo_sink_abort(fo_sink **s);
 
-/* The JSON object of a document, as the JSON Lines sink writes it; the
- * caller frees it with free(). */
+/* A document an output already holds. */
+typedef struct fo_known {
+    char sha256[65];
+    fo_doc_status status;
+} fo_known;
+
+/*
+ * For an SQLite sink: the documents it already holds (those with a hash),
+ * sorted by hash; *n of them (caller frees *known).  Other sinks hold none.
+ */
+int fo_sink_known(fo_sink *s, fo_known **known, int *n, fo_error *err);
+
+/* The JSON object of a document, as the JSON Lines sink writes it (one
+ * line); the caller frees it. */
 char *fo_document_to_json(const fo_document *d);
 
 #ifdef __cplusplus

@@ -1,0 +1,240 @@
+/* batch.c - worker threads and one writer (see batch.h). */
+#include "formocr/batch.h"
+
+#include <errno.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "formocr/read.h"
+
+/* Documents waiting for the writer, per worker: enough to keep workers
+ * busy while the writer commits, few enough that memory stays flat. */
+enum { QUEUE_PER_WORKER = 2 };
+static const double PROGRESS_SECONDS = 0.5;
+
+typedef struct batch {
+    const fo_pipeline *p;
+    const fo_inputs *in;
+    const fo_batch_options *o;
+    pthread_mutex_t lock;
+    pthread_cond_t not_empty, not_full;
+    int next;               /* next input to take */
+    fo_document **queue;    /* ring of finished documents */
+    int cap, head, count;
+    int running;            /* workers not yet finished */
+    int fatal;              /* an fo_err that stops the run */
+    fo_error fatal_err;
+} batch;
+
+static double now(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + t.tv_nsec * 1e-9;
+}
+
+static int by_hash(const void *key, const void *elem)
+{
+    return strcmp((const char *)key, ((const fo_known *)elem)->sha256);
+}
+
+/* The pipeline's skip test: a file already in the output is not redone. */
+static bool already_done(void *ctx, const char *sha256)
+{
+    const fo_batch_options *o = ctx;
+    const fo_known *k;
+    if (o->force || o->nknown == 0)
+        return false;
+    k = bsearch(sha256, o->known, (size_t)o->nknown, sizeof *o->known, by_hash);
+    return k && !(o->retry_errors && k->status == FO_DOC_ERROR);
+}
+
+static bool stopping(const batch *b)
+{
+    return b->fatal || (b->o->stop && *b->o->stop);
+}
+
+static void *worker(void *arg)
+{
+    batch *b = arg;
+    fo_pipeline p = *b->p;
+    fo_reader *reader = NULL;
+    fo_error err;
+
+    p.skip = already_done;
+    p.skip_ctx = (void *)b->o;
+    if (fo_reader_create(b->o->tessdata, &reader, &err) != FO_OK) {
+        pthread_mutex_lock(&b->lock);
+        if (!b->fatal) {
+            b->fatal = err.code;
+            b->fatal_err = err;
+        }
+        pthread_mutex_unlock(&b->lock);
+    }
+    for (;;) {
+        fo_document *d;
+        int idx, rc;
+        pthread_mutex_lock(&b->lock);
+        if (!reader || stopping(b) || b->next >= b->in->count) {
+            pthread_mutex_unlock(&b->lock);
+            break;
+        }
+        idx = b->next++;
+        pthread_mutex_unlock(&b->lock);
+
+        d = calloc(1, sizeof *d);
+        rc = d ? fo_document_process(&p, reader, b->in->paths[idx], d, &err)
+               : fo_error_set(&err, FO_ERR_NOMEM, "out of memory");
+        pthread_mutex_lock(&b->lock);
+        if (rc != FO_OK) {
+            if (!b->fatal) {
+                b->fatal = rc;
+                b->fatal_err = err;
+            }
+            pthread_mutex_unlock(&b->lock);
+            fo_document_free(d);
+            free(d);
+            break;
+        }
+        while (b->count == b->cap && !b->fatal)
+            pthread_cond_wait(&b->not_full, &b->lock);
+        if (b->fatal) {
+            pthread_mutex_unlock(&b->lock);
+            fo_document_free(d);
+            free(d);
+            break;
+        }
+        b->queue[(b->head + b->count++) % b->cap] = d;
+        pthread_cond_signal(&b->not_empty);
+        pthread_mutex_unlock(&b->lock);
+    }
+    fo_reader_destroy(&reader);
+    pthread_mutex_lock(&b->lock);
+    b->running--;
+    pthread_cond_signal(&b->not_empty);
+    pthread_mutex_unlock(&b->lock);
+    return NULL;
+}
+
+/* Takes a finished document, or NULL when every worker is done; waits at
+ * most until deadline (then returns NULL with *timed_out). */
+static fo_document *take(batch *b, double deadline, bool *timed_out)
+{
+    fo_document *d = NULL;
+    struct timespec ts;
+    double whole;
+
+    *timed_out = false;
+    ts.tv_nsec = (long)(modf(deadline, &whole) * 1e9);
+    ts.tv_sec = (time_t)whole;
+    pthread_mutex_lock(&b->lock);
+    while (b->count == 0 && b->running > 0) {
+        if (pthread_cond_timedwait(&b->not_empty, &b->lock, &ts) == ETIMEDOUT) {
+            *timed_out = b->count == 0;
+            break;
+        }
+    }
+    if (b->count > 0) {
+        d = b->queue[b->head];
+        b->head = (b->head + 1) % b->cap;
+        b->count--;
+        pthread_cond_signal(&b->not_full);
+    }
+    pthread_mutex_unlock(&b->lock);
+    return d;
+}
+
+static void account(fo_batch_stats *s, const fo_document *d)
+{
+    for (int i = 0; i < FO_STAGE_COUNT; i++)
+        s->seconds[i] += d->seconds[i];
+    if (d->skipped) {
+        s->skipped++;
+        return;
+    }
+    s->documents++;
+    s->pages += d->pages;
+    s->by_status[d->status]++;
+}
+
+int fo_batch_run(const fo_pipeline *p, const fo_inputs *in, const fo_batch_options *o,
+                 fo_batch_write write, fo_batch_progress progress, void *ctx,
+                 fo_batch_stats *stats, fo_error *err)
+{
+    batch b = {0};
+    pthread_t *threads;
+    int jobs = o->jobs < 1 ? 1 : o->jobs, started = 0;
+    double start = now(), next_report = start + PROGRESS_SECONDS;
+
+    memset(stats, 0, sizeof *stats);
+    b.p = p;
+    b.in = in;
+    b.o = o;
+    b.cap = QUEUE_PER_WORKER * jobs;
+    b.queue = calloc((size_t)b.cap, sizeof *b.queue);
+    threads = calloc((size_t)jobs, sizeof *threads);
+    if (!b.queue || !threads) {
+        free(b.queue);
+        free(threads);
+        return fo_error_set(err, FO_ERR_NOMEM, "out of memory");
+    }
+    pthread_mutex_init(&b.lock, NULL);
+    pthread_cond_init(&b.not_empty, NULL);
+    pthread_cond_init(&b.not_full, NULL);
+    b.running = jobs;
+    for (; started < jobs; started++)
+        if (pthread_create(&threads[started], NULL, worker, &b) != 0)
+            break;
+    if (started < jobs) {
+        pthread_mutex_lock(&b.lock);
+        b.running -= jobs - started;
+        if (started == 0) {
+            b.fatal = FO_ERR_NOMEM;
+            fo_error_set(&b.fatal_err, FO_ERR_NOMEM, "cannot start worker threads");
+        }
+        pthread_mutex_unlock(&b.lock);
+    }
+    for (;;) {
+        bool timed_out;
+        fo_document *d = take(&b, next_report, &timed_out);
+        if (d) {
+            account(stats, d);
+            if (!d->skipped && write(ctx, d) != 0) {
+                pthread_mutex_lock(&b.lock);
+                if (!b.fatal) {
+                    b.fatal = FO_ERR_OUTPUT;
+                    fo_error_set(&b.fatal_err, FO_ERR_OUTPUT, "an output failed");
+                }
+                pthread_cond_broadcast(&b.not_full);
+                pthread_mutex_unlock(&b.lock);
+            }
+            fo_document_free(d);
+            free(d);
+        } else if (!timed_out) {
+            break; /* every worker is done and the queue is empty */
+        }
+        if (progress && now() >= next_report) {
+            progress(ctx, stats, in->count, now() - start, false);
+            next_report = now() + PROGRESS_SECONDS;
+        }
+    }
+    for (int i = 0; i < started; i++)
+        pthread_join(threads[i], NULL);
+    stats->not_started = in->count - b.next;
+    if (progress)
+        progress(ctx, stats, in->count, now() - start, true);
+    pthread_mutex_destroy(&b.lock);
+    pthread_cond_destroy(&b.not_empty);
+    pthread_cond_destroy(&b.not_full);
+    free(b.queue);
+    free(threads);
+    if (b.fatal) {
+        if (err)
+            *err = b.fatal_err;
+        return b.fatal;
+    }
+    return FO_OK;
+}
