@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# Integration test of `formocr run` as a nightly batch, on copies of the
+# samples and of bad inputs, into SQLite:
+#  - bad inputs become error rows with their message, the batch goes on, exit 1;
+#  - a run killed with SIGKILL at several moments, then run again, ends with
+#    exactly one row per input, each with all its fields;
+#  - a second run is idempotent: everything already done, nothing doubled;
+#  - another run on the same output waits, then exits 3 naming the holder;
+#  - the per-template views read like a spreadsheet;
+#  - --retry-errors redoes failed inputs; --quarantine moves them away.
+#   batch.sh FORMOCR
+set -euo pipefail
+formocr=$(realpath "$1")
+src=$(pwd)
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+fail() { echo "FAIL: $*"; exit 1; }
+q() { sqlite3 "$work/out.sqlite" "$1"; }
+
+mkdir "$work/scans"
+cp samples/scan_* "$work/scans/"
+cp tests/data/scans/empty.tif tests/data/scans/truncated.png "$work/scans/"
+ninputs=$(ls "$work/scans" | wc -l)
+cd "$work"
+export OMP_THREAD_LIMIT=1
+
+# 1. killed at several moments, then finished
+for delay in 1 2 3; do
+    "$formocr" run -q -j 2 -t "$src/templates" -o out.sqlite scans >/dev/null 2>&1 &
+    pid=$!
+    sleep "$delay"
+    kill -9 "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+    if [ "$delay" = 1 ]; then
+        # the kill came mid-run (else this test would prove nothing)
+        [ "$(q 'SELECT count(*) FROM documents' 2>/dev/null || echo 0)" -lt "$ninputs" ] ||
+            fail "the first run finished before it was killed"
+    fi
+    # whatever is there is whole: every document has all its fields
+    partial=$(q "SELECT count(*) FROM documents d WHERE d.status IN ('ok','review') AND
+                 (SELECT count(*) FROM fields f WHERE f.document_id = d.id) NOT IN (17, 33)")
+    [ "$partial" = 0 ] || fail "a document with missing fields after SIGKILL at ${delay}s"
+done
+"$formocr" run -q -j 2 -t "$src/templates" -o out.sqlite scans 2>/dev/null || true
+[ "$(q 'SELECT count(*) FROM documents')" = "$ninputs" ] || fail "not one row per input"
+[ "$(q 'SELECT count(DISTINCT sha256) FROM documents')" = "$ninputs" ] || fail "doubled rows"
+[ "$(q "SELECT count(*) FROM documents WHERE status = 'error'")" = 2 ] || fail "error rows"
+[ "$(q "SELECT error FROM documents WHERE path LIKE '%empty.tif'")" = "not an image (empty file)" ] ||
+    fail "error message not recorded"
+[ "$(q "SELECT count(*) FROM documents WHERE status = 'unmatched'")" = 2 ] || fail "unmatched rows"
+[ "$(q "SELECT count(*) FROM documents d WHERE (SELECT count(*) FROM fields f
+        WHERE f.document_id = d.id) NOT IN (0, 17, 33)")" = 0 ] || fail "partial documents"
+
+# 2. bad inputs: a message each, error rows, the batch goes on, exit 1
+status=0
+"$formocr" run -q -t "$src/templates" -o bad.sqlite scans/empty.tif scans/truncated.png \
+    scans/scan_0001.tif 2>err.txt || status=$?
+[ "$status" = 1 ] || fail "exit $status with bad inputs, expected 1"
+grep -q "scans/empty.tif: not an image (empty file)" err.txt || fail "no message for empty.tif"
+grep -q "scans/truncated.png: page 1: damaged or truncated png data" err.txt || fail "no message for truncated.png"
+[ "$(sqlite3 bad.sqlite "SELECT group_concat(status) FROM (SELECT status FROM documents ORDER BY path)")" = \
+  "error,ok,error" ] || fail "bad inputs' rows"
+
+# 3. idempotent
+"$formocr" run -j 2 -t "$src/templates" -o out.sqlite scans 2>err.txt || true
+grep -q "0 documents, 0 pages.*; $ninputs already done" err.txt || fail "rerun did work: $(cat err.txt)"
+[ "$(q 'SELECT count(*) FROM documents')" = "$ninputs" ] || fail "rerun doubled rows"
+
+# 4. the per-template views
+[ "$(sqlite3 -csv out.sqlite "SELECT count(*) FROM cerfa_14011_03")" = \
+  "$(q "SELECT count(*) FROM documents WHERE template = 'cerfa_14011_03'")" ] || fail "view rows"
+sqlite3 -csv -header out.sqlite "SELECT * FROM cerfa_12485_03" | head -n 1 |
+    grep -q "^file,status,processed_at,nom_assure,prenom_assure,nir_assure," || fail "view columns"
+
+# 5. the lock
+"$formocr" run -q -j 1 --force -t "$src/templates" -o out.sqlite scans >/dev/null 2>&1 &
+pid=$!
+sleep 1.5
+status=0
+"$formocr" run -q -t "$src/templates" -o out.sqlite scans 2>err.txt || status=$?
+kill -9 "$pid" 2>/dev/null || true
+wait "$pid" 2>/dev/null || true
+[ "$status" = 3 ] || fail "second run exited $status, expected 3"
+grep -q "out.sqlite: another run (process $pid) is writing it" err.txt ||
+    fail "lock message: $(cat err.txt)"
+
+# 6. --retry-errors and --quarantine: the failed inputs are redone and moved
+status=0
+"$formocr" run -q --retry-errors --quarantine quarantine -t "$src/templates" -o out.sqlite \
+    scans 2>/dev/null || status=$?
+[ "$status" = 1 ] || fail "retry exited $status"
+[ -f quarantine/empty.tif ] && [ ! -e scans/empty.tif ] || fail "empty.tif not quarantined"
+cmp -s quarantine/truncated.png "$src/tests/data/scans/truncated.png" || fail "quarantined copy differs"
+[ "$(q 'SELECT count(*) FROM documents')" = "$ninputs" ] || fail "retry doubled rows"
+echo "batch: all checks passed"

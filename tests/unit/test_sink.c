@@ -1,0 +1,246 @@
+/* test_sink.c - CSV and SQLite outputs, on documents made by hand. */
+#include <sqlite3.h>
+#include <stdio.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "formocr/sink.h"
+#include "harness.h"
+#include "util.h"
+
+static fo_template_set *set;
+static const fo_template *tpl;
+static char dir[] = "/tmp/formocr-sink-XXXXXX";
+
+/* A document of the test template with the given values (NULL: ""). */
+static void make_doc(fo_document *d, const char *path, const char *sha,
+                     const char *const *values, fo_doc_status status)
+{
+    memset(d, 0, sizeof *d);
+    d->path = fo_strdup(path);
+    snprintf(d->sha256, sizeof d->sha256, "%s", sha);
+    d->bytes = 1234;
+    d->pages = 1;
+    d->tpl = tpl;
+    d->status = status;
+    d->score = 0.93;
+    d->nfields = tpl->nfields;
+    d->fields = calloc((size_t)tpl->nfields, sizeof *d->fields);
+    for (int i = 0; i < tpl->nfields; i++) {
+        d->fields[i].field = &tpl->fields[i];
+        d->fields[i].value = fo_strdup(values && values[i] ? values[i] : "");
+        d->fields[i].raw = fo_strdup(values && values[i] ? values[i] : "");
+        d->fields[i].confidence = 91.25;
+        d->fields[i].status = FO_STATUS_OK;
+        d->fields[i].page = 1;
+    }
+}
+
+static char *slurp(const char *path)
+{
+    uint8_t *data = NULL;
+    size_t size;
+    fo_error err;
+    if (fo_read_file(path, 1 << 20, &data, &size, &err) != FO_OK)
+        return NULL;
+    return (char *)data;
+}
+
+/* Values of the test template's fields: nom, code, adresse, date, montant,
+ * genre, majeur, ref, signature. */
+static const char *const VALUES[] = {"=HYPERLINK(\"x\")", "75001", "1 rue A\n75001 PARIS",
+                                     "2021-03-05", "-1234.56", "homme", "1", "@SUM(A1)", "0"};
+
+static void test_csv_wide_and_french_options(void)
+{
+    fo_sink_options o;
+    fo_sink *s = NULL;
+    fo_document d;
+    fo_error err;
+    char *path = fo_path_join(dir, "wide.csv"), *text;
+
+    fo_sink_options_default(&o);
+    o.templates = set;
+    o.csv_sep = ';';
+    o.decimal_comma = true;
+    o.bom = true;
+    make_doc(&d, "scans/a;b.tif", "aa", VALUES, FO_DOC_OK);
+    INT_EQ(fo_sink_open(path, &o, &s, &err), FO_OK);
+    INT_EQ(fo_sink_write(s, &d, &err), FO_OK);
+    /* nothing at the target until the run completes */
+    OK(access(path, F_OK) != 0);
+    INT_EQ(fo_sink_close(&s, &err), FO_OK);
+    text = slurp(path);
+    STR_EQ(text, "\xEF\xBB\xBF"
+                 "file;template;status;nom;code;adresse;date;montant;genre;majeur;ref;"
+                 "signature\r\n"
+                 "\"scans/a;b.tif\";test_form;ok;\"'=HYPERLINK(\"\"x\"\")\";75001;"
+                 "\"1 rue A\n75001 PARIS\";2021-03-05;-1234,56;homme;1;'@SUM(A1);0\r\n");
+    free(text);
+    fo_document_free(&d);
+    free(path);
+}
+
+static void test_csv_long(void)
+{
+    fo_sink_options o;
+    fo_sink *s = NULL;
+    fo_document d, e = {0};
+    fo_error err;
+    char *path = fo_path_join(dir, "long.csv"), *text;
+
+    fo_sink_options_default(&o);
+    o.templates = set;
+    o.csv_layout = FO_CSV_LONG;
+    make_doc(&d, "a.tif", "aa", VALUES, FO_DOC_REVIEW);
+    d.fields[1].status = FO_STATUS_INVALID;
+    e.path = fo_strdup("bad.tif");
+    e.status = FO_DOC_ERROR;
+    e.error = fo_strdup("not an image (unknown format)");
+    INT_EQ(fo_sink_open(path, &o, &s, &err), FO_OK);
+    INT_EQ(fo_sink_write(s, &d, &err), FO_OK);
+    INT_EQ(fo_sink_write(s, &e, &err), FO_OK);
+    INT_EQ(fo_sink_close(&s, &err), FO_OK);
+    text = slurp(path);
+    STR_CONTAINS(text, "file,template,field,value,raw,confidence,status\r\n"
+                       "a.tif,test_form,nom,\"'=HYPERLINK(\"\"x\"\")\",\"'=HYPERLINK(\"\"x\"\")\","
+                       "91.25,ok\r\n"
+                       "a.tif,test_form,code,75001,75001,91.25,invalid\r\n");
+    STR_CONTAINS(text, "a.tif,test_form,montant,-1234.56,'-1234.56,91.25,ok\r\n");
+    STR_CONTAINS(text, "bad.tif,,,not an image (unknown format),,,error\r\n");
+    free(text);
+    fo_document_free(&d);
+    fo_document_free(&e);
+    free(path);
+}
+
+static void test_csv_wide_needs_template_token(void)
+{
+    fo_template_set two = {NULL, 2};
+    fo_template *items[2];
+    fo_sink_options o;
+    fo_sink *s = NULL;
+    fo_error err;
+    char *path = fo_path_join(dir, "both.csv");
+    items[0] = items[1] = (fo_template *)tpl;
+    two.items = items;
+    fo_sink_options_default(&o);
+    o.templates = &two;
+    INT_EQ(fo_sink_open(path, &o, &s, &err), FO_ERR_USAGE);
+    STR_CONTAINS(err.message, "needs {template} in its path");
+    free(path);
+}
+
+static int count(sqlite3 *db, const char *sql)
+{
+    sqlite3_stmt *st;
+    int n = -1;
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+        n = sqlite3_column_int(st, 0);
+    sqlite3_finalize(st);
+    return n;
+}
+
+static void test_sqlite(void)
+{
+    fo_sink_options o;
+    fo_sink *s = NULL;
+    fo_document a, b, again;
+    fo_known *known = NULL;
+    fo_error err;
+    sqlite3 *db;
+    int n = 0;
+    char *path = fo_path_join(dir, "out.sqlite");
+    char sha_a[65], sha_b[65];
+
+    memset(sha_a, 'a', 64);
+    memset(sha_b, 'b', 64);
+    sha_a[64] = sha_b[64] = '\0';
+    fo_sink_options_default(&o);
+    o.templates = set;
+    o.command = "formocr run test";
+    make_doc(&a, "a.tif", sha_a, VALUES, FO_DOC_OK);
+    make_doc(&b, "b.tif", sha_b, NULL, FO_DOC_ERROR);
+    INT_EQ(fo_sink_open(path, &o, &s, &err), FO_OK);
+    INT_EQ(fo_sink_write(s, &a, &err), FO_OK);
+    INT_EQ(fo_sink_write(s, &b, &err), FO_OK);
+    INT_EQ(fo_sink_close(&s, &err), FO_OK);
+
+    /* a second run: it knows both, and redoing one replaces it */
+    INT_EQ(fo_sink_open(path, &o, &s, &err), FO_OK);
+    INT_EQ(fo_sink_known(s, &known, &n, &err), FO_OK);
+    INT_EQ(n, 2);
+    if (n == 2) {
+        STR_EQ(known[0].sha256, sha_a);
+        INT_EQ(known[0].status, FO_DOC_OK);
+        INT_EQ(known[1].status, FO_DOC_ERROR);
+    }
+    free(known);
+    make_doc(&again, "b-again.tif", sha_b, VALUES, FO_DOC_REVIEW);
+    INT_EQ(fo_sink_write(s, &again, &err), FO_OK);
+    INT_EQ(fo_sink_close(&s, &err), FO_OK);
+
+    OK(sqlite3_open(path, &db) == SQLITE_OK);
+    INT_EQ(count(db, "PRAGMA user_version"), FO_SQLITE_SCHEMA_VERSION);
+    INT_EQ(count(db, "SELECT count(*) FROM documents"), 2);
+    INT_EQ(count(db, "SELECT count(*) FROM fields"), 2 * tpl->nfields);
+    INT_EQ(count(db, "SELECT count(*) FROM runs WHERE finished_at IS NOT NULL"), 2);
+    INT_EQ(count(db, "SELECT count(*) FROM documents WHERE path = 'b-again.tif' AND "
+                     "status = 'review'"), 1);
+    /* the view: a row per document, a column per field */
+    INT_EQ(count(db, "SELECT count(*) FROM test_form WHERE code = '75001' AND "
+                     "montant = '-1234.56' AND file = 'a.tif'"), 1);
+    INT_EQ(count(db, "SELECT count(*) FROM test_form"), 2);
+    /* a file from a newer formocr is refused */
+    sqlite3_exec(db, "PRAGMA user_version = 99", NULL, NULL, NULL);
+    sqlite3_close(db);
+    INT_EQ(fo_sink_open(path, &o, &s, &err), FO_ERR_OUTPUT);
+    STR_CONTAINS(err.message, "made by a newer formocr (schema 99");
+    fo_document_free(&a);
+    fo_document_free(&b);
+    fo_document_free(&again);
+    free(path);
+}
+
+static void test_sqlite_refuses_foreign_database(void)
+{
+    fo_sink_options o;
+    fo_sink *s = NULL;
+    fo_error err;
+    sqlite3 *db;
+    char *path = fo_path_join(dir, "other.db");
+    OK(sqlite3_open(path, &db) == SQLITE_OK);
+    sqlite3_exec(db, "CREATE TABLE payroll(id INTEGER)", NULL, NULL, NULL);
+    sqlite3_close(db);
+    fo_sink_options_default(&o);
+    o.templates = set;
+    INT_EQ(fo_sink_open(path, &o, &s, &err), FO_ERR_OUTPUT);
+    STR_CONTAINS(err.message, "not formocr's");
+    free(path);
+}
+
+int main(void)
+{
+    fo_error err;
+    char *good = fo_asprintf("%s/tests/data/templates/good", test_source_dir());
+    const char *paths[] = {good};
+    if (!mkdtemp(dir) || fo_template_set_load(paths, 1, &set, &err) != FO_OK) {
+        fprintf(stderr, "setup failed\n");
+        return 1;
+    }
+    tpl = set->items[0];
+    RUN(test_csv_wide_and_french_options);
+    RUN(test_csv_long);
+    RUN(test_csv_wide_needs_template_token);
+    RUN(test_sqlite);
+    RUN(test_sqlite_refuses_foreign_database);
+    fo_template_set_destroy(&set);
+    free(good);
+    {
+        char *cmd = fo_asprintf("rm -rf '%s'", dir);
+        if (system(cmd) != 0)
+            fprintf(stderr, "could not remove %s\n", dir);
+        free(cmd);
+    }
+    return harness_done();
+}
