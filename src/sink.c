@@ -760,7 +760,8 @@ int fo_sink_known(fo_sink *s, fo_known **known, int *n, fo_error *err)
         *n = 0;
         return sql_error(s, "cannot read", err);
     }
-    qsort(*known, (size_t)*n, sizeof **known, by_hash);
+    if (*n > 1)
+        qsort(*known, (size_t)*n, sizeof **known, by_hash);
     return FO_OK;
 }
 

@@ -16,6 +16,8 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 fail() { echo "FAIL: $*"; exit 1; }
 q() { sqlite3 "$work/out.sqlite" "$1"; }
+# rows so far; 0 while the run has not yet created its tables
+rows() { sqlite3 "$work/out.sqlite" "SELECT count(*) FROM documents" 2>/dev/null || echo 0; }
 
 mkdir "$work/scans"
 cp samples/scan_* "$work/scans/"
@@ -33,10 +35,11 @@ for delay in 1 2 3; do
     wait "$pid" 2>/dev/null || true
     if [ "$delay" = 1 ]; then
         # the kill came mid-run (else this test would prove nothing)
-        [ "$(q 'SELECT count(*) FROM documents' 2>/dev/null || echo 0)" -lt "$ninputs" ] ||
+        [ "$(rows)" -lt "$ninputs" ] ||
             fail "the first run finished before it was killed"
     fi
     # whatever is there is whole: every document has all its fields
+    [ "$(rows)" = 0 ] && continue
     partial=$(q "SELECT count(*) FROM documents d WHERE d.status IN ('ok','review') AND
                  (SELECT count(*) FROM fields f WHERE f.document_id = d.id) NOT IN (17, 33)")
     [ "$partial" = 0 ] || fail "a document with missing fields after SIGKILL at ${delay}s"
