@@ -1,26 +1,37 @@
 #!/usr/bin/env bash
 # Benchmarks formocr on generated scans, side by side in one run: the
-# machines are shared and noisy, so every figure is a median of several
-# alternating runs, and comparisons are ratios of runs made together.
+# machines are shared and noisy, so every figure is the median of several
+# runs made alternately, and comparisons are ratios of runs made together.
 #
-#   scripts/bench.sh [--pages N] [--runs R] [--out DIR]
+#   scripts/bench.sh [--pages N] [--runs R] [--big N] [--quick] [--out DIR]
 #
-# Matching: pages/s with 1, 10 and 30 templates loaded (the extra ones are
-# near misses made by scripts/make-templates.py), against the time the
-# `tesseract` command takes to read one whole page; and the precision of
-# the alignment (scripts/eval-match.py) with 2 and 30 templates loaded.
+# 1. Throughput: `formocr run -j 1` and `-j 2` (into SQLite) against the
+#    `tesseract PAGE - -l fra` command on every page, two at a time
+#    (xargs -P 2, OMP_THREAD_LIMIT=1), on N pages (default 200) of the shipped
+#    templates with the full variety of scans; peak resident memory
+#    (/usr/bin/time -v); where the time goes (--timings).
+# 2. Templates: pages/s of `run -j 2` and of `match` with 1, 10 and 30
+#    templates loaded (the extra ones near misses from make-templates.py),
+#    on scans of one form, and memory with 10 templates.
+# 3. Batch size: ms per page for 100 and for --big pages (default 2000;
+#    --quick skips it): the cost per page must not grow with the batch.
+# 4. Alignment precision with 10 and 30 templates (scripts/eval-match.py).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-pages=100
+pages=200
 runs=3
+big=2000
+quick=0
 out=build/bench
 while [ $# -gt 0 ]; do
     case $1 in
         --pages) pages=$2; shift 2 ;;
         --runs) runs=$2; shift 2 ;;
+        --big) big=$2; shift 2 ;;
+        --quick) quick=1; shift ;;
         --out) out=$2; shift 2 ;;
-        -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,22p' "$0"; exit 0 ;;
         *) echo "bench.sh: unknown option $1" >&2; exit 2 ;;
     esac
 done
@@ -28,72 +39,110 @@ done
 scripts/install-deps.sh
 export OMP_THREAD_LIMIT=1
 py=/usr/bin/python3
+mkdir -p "$out"
 cmake -S . -B "$out/build" -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build "$out/build" -j"$(nproc)" >/dev/null
-formocr=$out/build/formocr
+formocr=$(realpath "$out/build/formocr")
+log=$out/bench.log
+: >"$log"
 
-# Templates: 1, 10 and 30, the extra ones near misses of the shipped two.
+median() { sort -g | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
+calc() { awk "BEGIN {print $*}"; }
+
+# timed NAME CMD...: runs CMD under /usr/bin/time, records "NAME seconds maxrss_kb"
+timed() {
+    local name=$1 t
+    shift
+    t=$(mktemp)
+    /usr/bin/time -f "%e %M" -o "$t" "$@" >/dev/null 2>>"$log" || true
+    # (time writes "Command exited with non-zero status N" first when it is)
+    echo "$name $(tail -n 1 "$t")" >>"$out/times"
+    rm -f "$t"
+}
+get() { awk -v n="$1" -v c="$2" '$1 == n {print $c}' "$out/times" | median; }
+
+gen() { # gen DIR COUNT SEED [make-samples options]
+    local dir=$1 count=$2 seed=$3
+    shift 3
+    if [ "$(cat "$dir/.made" 2>/dev/null)" != "$count $seed $*" ]; then
+        rm -rf "$dir"
+        $py scripts/make-samples.py --count "$count" --seed "$seed" --fit-fields --out "$dir" \
+            "$@" 2>>"$log"
+        echo "$count $seed $*" >"$dir/.made"
+    fi
+}
+
+echo "== generating scans and templates (cached in $out)"
+gen "$out/scans" "$pages" 4242 --profile hard
+rm -rf "$out/nearmiss" "$out/t1" "$out/t10" "$out/t30"
+$py scripts/make-templates.py --from templates --count 28 --seed 1 --out "$out/nearmiss" >>"$log" 2>&1
 mkdir -p "$out/t1" "$out/t10" "$out/t30"
-rm -rf "$out"/t1/* "$out"/t10/* "$out"/t30/* "$out/nearmiss"
 cp -r templates/cerfa_14011_03 "$out/t1/"
-$py scripts/make-templates.py --from templates --count 28 --seed 1 --out "$out/nearmiss" >/dev/null 2>&1
 cp -r templates/cerfa_* "$out/t10/"
 cp -r templates/cerfa_* "$out/t30/"
 for i in $(seq 1 8); do cp -r "$out/nearmiss/nearmiss_$(printf %02d "$i")" "$out/t10/"; done
 cp -r "$out"/nearmiss/nearmiss_* "$out/t30/"
+gen "$out/one-form" 60 4343 --templates "$out/t1" --profile hard
+: >"$out/times"
 
-# Scans: the hard profile over the shipped templates, a few foreign pages.
-scans=$out/scans
-if [ ! -f "$scans/truth.json" ] || [ "$(cat "$scans/.pages" 2>/dev/null)" != "$pages" ]; then
-    rm -rf "$scans"
-    $py scripts/make-samples.py --profile hard --count "$pages" --foreign 5 --seed 4242 \
-        --out "$scans" 2>/dev/null
-    echo "$pages" >"$scans/.pages"
-fi
-one=$(ls "$scans"/scan_* | head -n 1)
-total=$(ls "$scans"/scan_* | wc -l)
-
-seconds() { # seconds CMD...: wall time of one run
-    local t0 t1
-    t0=$(date +%s.%N)
-    "$@" >/dev/null 2>&1 || true
-    t1=$(date +%s.%N)
-    echo "$t1 - $t0" | bc -l
-}
-median() { sort -g | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
-
-echo "== matching $total pages (${pages} forms + 5 foreign, hard profile), $runs runs each"
-declare -A per_page
+echo "== 1. throughput on $pages pages, $runs alternating runs"
+ls "$out"/scans/scan_* >"$out/list"
 for r in $(seq "$runs"); do
-    for t in 1 10 30; do
-        full=$(seconds "$formocr" match -t "$out/t$t" "$scans")
-        setup=$(seconds "$formocr" match -t "$out/t$t" "$one")
-        echo "$t $(echo "($full - $setup) / ($total - 1)" | bc -l) $setup" >>"$out/match.times.$$"
-    done
+    rm -f "$out"/run1.sqlite* "$out"/run2.sqlite*
+    timed j1 "$formocr" run -q -j 1 -t templates -o "$out/run1.sqlite" "$out/scans"
+    timed j2 "$formocr" run -q -j 2 -t templates -o "$out/run2.sqlite" "$out/scans"
+    timed tess xargs -P 2 -I{} tesseract {} - -l fra <"$out/list"
 done
-tess=()
-for f in $(ls "$scans"/scan_* | head -n 10); do
-    tess+=("$(seconds tesseract "$f" - -l fra)")
-done
-tess_page=$(printf '%s\n' "${tess[@]}" | median)
-
-printf '\n| templates | match ms/page | pages/s | setup s | whole-page tesseract / match |\n'
-printf '|---:|---:|---:|---:|---:|\n'
-for t in 1 10 30; do
-    pp=$(awk -v t="$t" '$1 == t {print $2}' "$out/match.times.$$" | median)
-    su=$(awk -v t="$t" '$1 == t {print $3}' "$out/match.times.$$" | median)
-    printf '| %d | %.1f | %.1f | %.2f | %.1f x |\n' "$t" "$(echo "$pp * 1000" | bc -l)" \
-        "$(echo "1 / $pp" | bc -l)" "$su" "$(echo "$tess_page / $pp" | bc -l)"
-done
-printf '\nwhole-page `tesseract PAGE - -l fra` (OMP_THREAD_LIMIT=1): %.2f s/page (median of %d pages)\n' \
-    "$tess_page" "${#tess[@]}"
-rm -f "$out/match.times.$$"
+"$formocr" run -q -j 1 --timings -t templates -o - --format jsonl "$out/scans" \
+    2>"$out/timings.txt" >/dev/null || true
+j1=$(get j1 2); j2=$(get j2 2); tess=$(get tess 2)
+printf '\n| %d pages, 2 cores | seconds | pages/s | peak RSS |\n|---|---:|---:|---:|\n' "$pages"
+printf '| formocr run -j 1 | %.1f | %.1f | %d MB |\n' "$j1" "$(calc "$pages / $j1")" "$(calc "int($(get j1 3) / 1024)")"
+printf '| formocr run -j 2 | %.1f | %.1f | %d MB |\n' "$j2" "$(calc "$pages / $j2")" "$(calc "int($(get j2 3) / 1024)")"
+printf '| tesseract whole page, 2 at a time | %.1f | %.2f | |\n' "$tess" "$(calc "$pages / $tess")"
+printf '\nformocr -j 2 is %.1fx faster than whole-page tesseract; -j 2 is %.2fx -j 1.\n' \
+    "$(calc "$tess / $j2")" "$(calc "$j1 / $j2")"
+printf '\nwhere the time goes (formocr run -j 1 --timings, ms per page):\n'
+grep -E "^  (decode|match|zones|ocr|checks)" "$out/timings.txt" | awk '{printf "  %-7s %7.1f\n", $1, $3}'
 
 echo
-echo "== alignment precision (field box corners, px at 300 dpi)"
+echo "== 2. templates loaded (60 scans of one form)"
+for r in $(seq "$runs"); do
+    for t in 1 10 30; do
+        rm -f "$out"/tpl.sqlite*
+        timed "run$t" "$formocr" run -q -j 2 -t "$out/t$t" -o "$out/tpl.sqlite" "$out/one-form"
+        timed "match$t" "$formocr" match -t "$out/t$t" "$out/one-form"
+        timed "setup$t" "$formocr" match -t "$out/t$t" "$out/one-form/scan_0001.tif"
+    done
+done
+printf '\n| templates | run -j 2 pages/s | match ms/page | setup s | peak RSS (run -j 2) |\n|---:|---:|---:|---:|---:|\n'
+for t in 1 10 30; do
+    printf '| %d | %.1f | %.0f | %.2f | %d MB |\n' "$t" "$(calc "60 / $(get "run$t" 2)")" \
+        "$(calc "1000 * ($(get "match$t" 2) - $(get "setup$t" 2)) / 59")" "$(get "setup$t" 2)" \
+        "$(calc "int($(get "run$t" 3) / 1024)")"
+done
+
+if [ "$quick" = 0 ]; then
+    echo
+    echo "== 3. batch size: 100 vs $big pages (run -j 2)"
+    gen "$out/big" "$big" 4444
+    rm -rf "$out/small"
+    mkdir -p "$out/small"
+    ls "$out"/big/scan_* | head -n 100 | xargs -I{} cp {} "$out/small/"
+    rm -f "$out"/big.sqlite* "$out"/small.sqlite*
+    timed small "$formocr" run -q -j 2 -t templates -o "$out/small.sqlite" "$out/small"
+    timed big "$formocr" run -q -j 2 -t templates -o "$out/big.sqlite" "$out/big"
+    printf '\n| pages | ms per page | peak RSS |\n|---:|---:|---:|\n'
+    printf '| 100 | %.1f | %d MB |\n' "$(calc "1000 * $(get small 2) / 100")" "$(calc "int($(get small 3) / 1024)")"
+    printf '| %d | %.1f | %d MB |\n' "$big" "$(calc "1000 * $(get big 2) / $big")" "$(calc "int($(get big 3) / 1024)")"
+fi
+
+echo
+echo "== 4. alignment precision (field box corners, px at 300 dpi)"
 for t in t10 t30; do
-    "$formocr" match -t "$out/$t" "$scans" >"$out/match-$t.jsonl" 2>/dev/null || true
+    "$formocr" match -t "$out/$t" "$out/scans" >"$out/match-$t.jsonl" 2>/dev/null || true
     echo "-- $t"
-    $py scripts/eval-match.py "$scans/truth.json" "$out/match-$t.jsonl" --templates "$out/$t" >"$out/eval-$t.txt" || true
+    $py scripts/eval-match.py "$out/scans/truth.json" "$out/match-$t.jsonl" --templates "$out/$t" \
+        >"$out/eval-$t.txt" || true
     head -n 3 "$out/eval-$t.txt"
 done

@@ -182,7 +182,15 @@ int fo_batch_run(const fo_pipeline *p, const fo_inputs *in, const fo_batch_optio
         return fo_error_set(err, FO_ERR_NOMEM, "out of memory");
     }
     pthread_mutex_init(&b.lock, NULL);
-    pthread_cond_init(&b.not_empty, NULL);
+    {
+        /* the writer's waits have deadlines on the monotonic clock (the
+         * default, the wall clock, would make them expire at once) */
+        pthread_condattr_t attr;
+        pthread_condattr_init(&attr);
+        pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+        pthread_cond_init(&b.not_empty, &attr);
+        pthread_condattr_destroy(&attr);
+    }
     pthread_cond_init(&b.not_full, NULL);
     b.running = jobs;
     for (; started < jobs; started++)

@@ -61,9 +61,25 @@ static int check_truth(const char *path, json_t *truth, fo_error *err)
 int fo_eval_create(const char *truth_path, const fo_template_set *templates,
                    fo_eval **out, fo_error *err)
 {
-    fo_eval *e = calloc(1, sizeof *e);
     uint8_t *text = NULL;
     size_t len;
+    int rc;
+
+    *out = NULL;
+    rc = fo_read_file(truth_path, MAX_TRUTH_BYTES, &text, &len, err);
+    if (rc != FO_OK) {
+        fo_error_prefix(err, "%s", truth_path);
+        return rc;
+    }
+    rc = fo_eval_create_text(truth_path, (const char *)text, len, templates, out, err);
+    free(text);
+    return rc;
+}
+
+int fo_eval_create_text(const char *truth_path, const char *text, size_t len,
+                        const fo_template_set *templates, fo_eval **out, fo_error *err)
+{
+    fo_eval *e = calloc(1, sizeof *e);
     json_error_t jerr;
     int rc;
 
@@ -71,14 +87,7 @@ int fo_eval_create(const char *truth_path, const fo_template_set *templates,
     if (!e)
         return fo_error_set(err, FO_ERR_NOMEM, "out of memory");
     e->templates = templates;
-    rc = fo_read_file(truth_path, MAX_TRUTH_BYTES, &text, &len, err);
-    if (rc != FO_OK) {
-        fo_error_prefix(err, "%s", truth_path);
-        fo_eval_destroy(&e);
-        return rc;
-    }
-    e->truth = json_loadb((const char *)text, len, JSON_REJECT_DUPLICATES, &jerr);
-    free(text);
+    e->truth = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
     if (!e->truth) {
         fo_eval_destroy(&e);
         return fo_error_set(err, FO_ERR_USAGE, "%s:%d:%d: invalid JSON: %s", truth_path,

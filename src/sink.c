@@ -277,11 +277,29 @@ static int put_sep(FILE *fp, const fo_sink_options *o)
     return fputc(o->csv_sep, fp) == EOF ? -1 : 0;
 }
 
+/* -?digits[.digits]: a number as the check stage writes one. */
+static bool is_number(const char *v)
+{
+    const char *p = v + (*v == '-');
+    bool digits = false, dot = false;
+    for (; *p; p++) {
+        if (*p >= '0' && *p <= '9')
+            digits = true;
+        else if (*p == '.' && digits && !dot)
+            dot = true;
+        else
+            return false;
+    }
+    return digits && p[-1] != '.';
+}
+
 /* A field's value as its cell shows it: decimals with a comma on demand,
- * text guarded against formulas (numbers keep their minus sign). */
+ * text guarded against formulas; a number keeps its minus sign, but a
+ * numeric field that holds something else (an invalid reading) is text. */
 static int put_value(FILE *fp, const fo_sink_options *o, const fo_field *f, const char *v)
 {
-    bool number = f && (f->type == FO_FIELD_INTEGER || f->type == FO_FIELD_DECIMAL);
+    bool number = f && (f->type == FO_FIELD_INTEGER || f->type == FO_FIELD_DECIMAL) &&
+                  is_number(v);
     if (number && o->decimal_comma && strchr(v, '.')) {
         char *c = fo_strdup(v);
         int rc;
@@ -516,43 +534,44 @@ static int check_schema(fo_sink *s, fo_error *err)
 }
 
 /* One view per template, named after it: a row per document, a column per
- * field, so that `select * from cerfa_14011_03` is a spreadsheet. */
-static int make_view(fo_sink *s, const fo_template *t, fo_error *err)
+ * field, so that `select * from cerfa_14011_03` is a spreadsheet.  name and
+ * fields are identifiers ([a-z][a-z0-9_]*, checked when templates load, and
+ * when read back from a database): safe to write into SQL. */
+static int make_view(fo_sink *s, const char *name, const char *const *fields, int n,
+                     fo_error *err)
 {
     size_t cap = 1024, len = 0;
     char *sql = malloc(cap);
     int rc;
 
     for (const char *const *table = TABLES; *table; table++)
-        if (strcmp(t->name, *table) == 0) {
+        if (strcmp(name, *table) == 0) {
             free(sql);
             return fo_error_set(err, FO_ERR_USAGE, "%s: template \"%s\" has the name of one "
-                                "of the output's tables: rename it", s->path, t->name);
+                                "of the output's tables: rename it", s->path, name);
         }
-    for (int i = -1; sql && i <= t->nfields; i++) {
+    for (int i = -1; sql && i <= n; i++) {
         char piece[512];
-        int n;
+        int k;
         if (i == -1)
-            n = snprintf(piece, sizeof piece,
+            k = snprintf(piece, sizeof piece,
                          "DROP VIEW IF EXISTS \"%s\"; CREATE VIEW \"%s\" AS SELECT "
                          "d.path AS file, d.status AS status, d.processed_at AS "
-                         "processed_at", t->name, t->name);
-        else if (i < t->nfields)
-            /* names are [a-z][a-z0-9_]*: safe in SQL; one that is also a
-             * fixed column's name gets a prefix */
-            n = snprintf(piece, sizeof piece,
+                         "processed_at", name, name);
+        else if (i < n)
+            /* a field named like a fixed column gets a prefix */
+            k = snprintf(piece, sizeof piece,
                          ", max(CASE WHEN f.name = '%s' THEN f.value END) AS \"%s%s\"",
-                         t->fields[i].name,
-                         strcmp(t->fields[i].name, "file") == 0 ||
-                                 strcmp(t->fields[i].name, "status") == 0 ||
-                                 strcmp(t->fields[i].name, "processed_at") == 0
+                         fields[i],
+                         strcmp(fields[i], "file") == 0 || strcmp(fields[i], "status") == 0 ||
+                                 strcmp(fields[i], "processed_at") == 0
                              ? "field_" : "",
-                         t->fields[i].name);
+                         fields[i]);
         else
-            n = snprintf(piece, sizeof piece,
+            k = snprintf(piece, sizeof piece,
                          " FROM documents d LEFT JOIN fields f ON f.document_id = d.id "
-                         "WHERE d.template = '%s' GROUP BY d.id ORDER BY d.id", t->name);
-        while (len + (size_t)n + 1 > cap) {
+                         "WHERE d.template = '%s' GROUP BY d.id ORDER BY d.id", name);
+        while (len + (size_t)k + 1 > cap) {
             char *grown = realloc(sql, cap *= 2);
             if (!grown) {
                 free(sql);
@@ -562,14 +581,27 @@ static int make_view(fo_sink *s, const fo_template *t, fo_error *err)
             sql = grown;
         }
         if (sql) {
-            memcpy(sql + len, piece, (size_t)n + 1);
-            len += (size_t)n;
+            memcpy(sql + len, piece, (size_t)k + 1);
+            len += (size_t)k;
         }
     }
     if (!sql)
         return fo_error_set(err, FO_ERR_NOMEM, "out of memory");
     rc = exec(s, sql, err);
     free(sql);
+    return rc;
+}
+
+static int template_view(fo_sink *s, const fo_template *t, fo_error *err)
+{
+    const char **names = malloc(sizeof *names * (size_t)(t->nfields ? t->nfields : 1));
+    int rc;
+    if (!names)
+        return fo_error_set(err, FO_ERR_NOMEM, "out of memory");
+    for (int i = 0; i < t->nfields; i++)
+        names[i] = t->fields[i].name;
+    rc = make_view(s, t->name, names, t->nfields, err);
+    free(names);
     return rc;
 }
 
@@ -603,7 +635,7 @@ static int sqlite_open(fo_sink *s, fo_error *err)
         rc = exec(s, pragma, err);
     }
     for (int i = 0; rc == FO_OK && s->o.templates && i < s->o.templates->count; i++)
-        rc = make_view(s, s->o.templates->items[i], err);
+        rc = template_view(s, s->o.templates->items[i], err);
     gethostname(host, sizeof host - 1);
     if (rc == FO_OK &&
         sqlite3_prepare_v2(s->db, "INSERT INTO runs(started_at, version, command, host, "
@@ -916,4 +948,205 @@ void fo_sink_abort(fo_sink **sp)
     if (s->format == FO_SINK_SQLITE)
         sqlite_close(s, false, NULL);
     free_sink(s);
+}
+
+/* ---- merging shards ------------------------------------------------------- */
+
+static int run_id_for(fo_sink *s, sqlite3_int64 part_run, sqlite3_int64 *out,
+                      fo_error *err)
+{
+    /* a run is the same run when it started at the same time, on the same
+     * host, with the same command and shard: merging twice adds nothing */
+    static const char find[] =
+        "SELECT r.id FROM runs r JOIN part.runs p ON p.id = ? WHERE "
+        "r.started_at IS p.started_at AND r.host IS p.host AND r.command IS p.command "
+        "AND r.shard IS p.shard";
+    static const char copy[] =
+        "INSERT INTO runs(started_at, finished_at, version, command, host, shard) "
+        "SELECT started_at, finished_at, version, command, host, shard FROM part.runs "
+        "WHERE id = ?";
+    sqlite3_stmt *st = NULL;
+    int rc = FO_OK;
+
+    if (sqlite3_prepare_v2(s->db, find, -1, &st, NULL) != SQLITE_OK)
+        return sql_error(s, "cannot merge runs", err);
+    sqlite3_bind_int64(st, 1, part_run);
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        *out = sqlite3_column_int64(st, 0);
+        sqlite3_finalize(st);
+        return FO_OK;
+    }
+    sqlite3_finalize(st);
+    if (sqlite3_prepare_v2(s->db, copy, -1, &st, NULL) != SQLITE_OK)
+        return sql_error(s, "cannot merge runs", err);
+    sqlite3_bind_int64(st, 1, part_run);
+    if (sqlite3_step(st) != SQLITE_DONE)
+        rc = sql_error(s, "cannot merge runs", err);
+    *out = sqlite3_last_insert_rowid(s->db);
+    sqlite3_finalize(st);
+    return rc;
+}
+
+/* Rebuilds a view for every template the documents name, its columns in
+ * the order the fields were first written. */
+static int views_from_data(fo_sink *s, fo_error *err)
+{
+    sqlite3_stmt *tpl = NULL, *names = NULL;
+    int rc = FO_OK;
+
+    if (sqlite3_prepare_v2(s->db, "SELECT DISTINCT template FROM documents WHERE template "
+                           "IS NOT NULL ORDER BY template", -1, &tpl, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(s->db, "SELECT f.name FROM fields f JOIN documents d ON d.id = "
+                           "f.document_id WHERE d.template = ? GROUP BY f.name ORDER BY "
+                           "min(f.rowid)", -1, &names, NULL) != SQLITE_OK) {
+        sqlite3_finalize(tpl);
+        return sql_error(s, "cannot rebuild views", err);
+    }
+    while (rc == FO_OK && sqlite3_step(tpl) == SQLITE_ROW) {
+        char *name = fo_strdup((const char *)sqlite3_column_text(tpl, 0));
+        char **fields = NULL;
+        int n = 0;
+        bool ok = name && fo_is_identifier(name);
+        sqlite3_bind_text(names, 1, name, -1, SQLITE_STATIC);
+        while (ok && sqlite3_step(names) == SQLITE_ROW) {
+            const char *f = (const char *)sqlite3_column_text(names, 0);
+            char **grown = realloc(fields, sizeof *fields * (size_t)(n + 1));
+            /* names come from a file: only identifiers go into SQL */
+            if (!grown || !f || !fo_is_identifier(f)) {
+                free(grown ? grown : fields);
+                fields = NULL;
+                ok = false;
+                break;
+            }
+            fields = grown;
+            fields[n++] = fo_strdup(f);
+        }
+        sqlite3_reset(names);
+        if (ok)
+            rc = make_view(s, name, (const char *const *)fields, n, err);
+        for (int i = 0; fields && i < n; i++)
+            free(fields[i]);
+        free(fields);
+        free(name);
+    }
+    sqlite3_finalize(tpl);
+    sqlite3_finalize(names);
+    return rc;
+}
+
+int fo_sink_merge(fo_sink *s, const char *part, fo_error *err)
+{
+    static const char docs[] =
+        "SELECT id, run_id, sha256, path, processed_at FROM part.documents ORDER BY id";
+    static const char mine[] =
+        "SELECT id, processed_at FROM documents WHERE sha256 IS ?1 AND "
+        "(?1 IS NOT NULL OR path = ?2)";
+    static const char copy_doc[] =
+        "INSERT INTO documents(run_id, path, sha256, bytes, pages, template, "
+        "template_sha256, status, score, error, processed_at) SELECT ?, path, sha256, "
+        "bytes, pages, template, template_sha256, status, score, error, processed_at "
+        "FROM part.documents WHERE id = ?";
+    static const char copy_fields[] =
+        "INSERT INTO fields(document_id, page, name, value, raw, confidence, status, x, y, "
+        "w, h, reason) SELECT ?, page, name, value, raw, confidence, status, x, y, w, h, "
+        "reason FROM part.fields WHERE document_id = ? ORDER BY rowid";
+    sqlite3_stmt *attach = NULL, *d = NULL, *m = NULL, *del = NULL, *cd = NULL, *cf = NULL;
+    sqlite3_stmt *ver = NULL;
+    int rc = FO_OK, version = -1;
+
+    if (s->format != FO_SINK_SQLITE)
+        return fo_error_set(err, FO_ERR_USAGE, "merging needs an SQLite output");
+    if (!fo_is_regular_file(part))
+        return fo_error_set(err, FO_ERR_IO, "%s: no such file", part);
+    if (sqlite3_prepare_v2(s->db, "ATTACH DATABASE ? AS part", -1, &attach, NULL) != SQLITE_OK)
+        return sql_error(s, "cannot attach", err);
+    sqlite3_bind_text(attach, 1, part, -1, SQLITE_STATIC);
+    if (sqlite3_step(attach) != SQLITE_DONE) {
+        sqlite3_finalize(attach);
+        return fo_error_set(err, FO_ERR_IO, "%s: cannot open (%s)", part,
+                            sqlite3_errmsg(s->db));
+    }
+    sqlite3_finalize(attach);
+    if (sqlite3_prepare_v2(s->db, "PRAGMA part.user_version", -1, &ver, NULL) == SQLITE_OK &&
+        sqlite3_step(ver) == SQLITE_ROW)
+        version = sqlite3_column_int(ver, 0);
+    sqlite3_finalize(ver);
+    if (version != FO_SQLITE_SCHEMA_VERSION) {
+        rc = fo_error_set(err, FO_ERR_IO, "%s: schema version %d, this formocr writes %d: "
+                          "refused", part, version, FO_SQLITE_SCHEMA_VERSION);
+        goto detach;
+    }
+    /* a part goes in whole or not at all: a merge killed midway is rolled
+     * back, and merging again finishes it */
+    if ((rc = exec(s, "BEGIN IMMEDIATE", err)) != FO_OK)
+        goto detach;
+    if (sqlite3_prepare_v2(s->db, docs, -1, &d, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(s->db, mine, -1, &m, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(s->db, "DELETE FROM documents WHERE id = ?", -1, &del, NULL) !=
+            SQLITE_OK ||
+        sqlite3_prepare_v2(s->db, copy_doc, -1, &cd, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(s->db, copy_fields, -1, &cf, NULL) != SQLITE_OK) {
+        rc = fo_error_set(err, FO_ERR_IO, "%s: not a formocr database (%s)", part,
+                          sqlite3_errmsg(s->db));
+        goto rollback;
+    }
+    while (rc == FO_OK && sqlite3_step(d) == SQLITE_ROW) {
+        sqlite3_int64 pid = sqlite3_column_int64(d, 0), run;
+        const char *when = (const char *)sqlite3_column_text(d, 4);
+        bool take = true;
+        /* the same file in the output already: the most recent one stays */
+        sqlite3_bind_value(m, 1, sqlite3_column_value(d, 2));
+        sqlite3_bind_value(m, 2, sqlite3_column_value(d, 3));
+        if (sqlite3_step(m) == SQLITE_ROW) {
+            const char *have = (const char *)sqlite3_column_text(m, 1);
+            take = when && (!have || strcmp(when, have) > 0);
+            if (take) {
+                sqlite3_bind_int64(del, 1, sqlite3_column_int64(m, 0));
+                if (step_done(del) != 0)
+                    rc = sql_error(s, "cannot merge a document", err);
+            }
+        }
+        sqlite3_reset(m);
+        if (!take || rc != FO_OK)
+            continue;
+        if ((rc = run_id_for(s, sqlite3_column_int64(d, 1), &run, err)) != FO_OK)
+            break;
+        sqlite3_bind_int64(cd, 1, run);
+        sqlite3_bind_int64(cd, 2, pid);
+        if (step_done(cd) != 0) {
+            rc = sql_error(s, "cannot merge a document", err);
+            break;
+        }
+        sqlite3_bind_int64(cf, 1, sqlite3_last_insert_rowid(s->db));
+        sqlite3_bind_int64(cf, 2, pid);
+        if (step_done(cf) != 0)
+            rc = sql_error(s, "cannot merge fields", err);
+    }
+    /* runs whose documents were all superseded are kept too */
+    if (rc == FO_OK) {
+        sqlite3_stmt *runs = NULL;
+        if (sqlite3_prepare_v2(s->db, "SELECT id FROM part.runs ORDER BY id", -1, &runs,
+                               NULL) != SQLITE_OK)
+            rc = sql_error(s, "cannot merge runs", err);
+        while (rc == FO_OK && runs && sqlite3_step(runs) == SQLITE_ROW) {
+            sqlite3_int64 ignored;
+            rc = run_id_for(s, sqlite3_column_int64(runs, 0), &ignored, err);
+        }
+        sqlite3_finalize(runs);
+    }
+    if (rc == FO_OK)
+        rc = views_from_data(s, err);
+rollback:
+    sqlite3_finalize(d);
+    sqlite3_finalize(m);
+    sqlite3_finalize(del);
+    sqlite3_finalize(cd);
+    sqlite3_finalize(cf);
+    if (rc == FO_OK)
+        rc = exec(s, "COMMIT", err);
+    else
+        exec(s, "ROLLBACK", NULL);
+detach:
+    exec(s, "DETACH DATABASE part", NULL);
+    return rc;
 }

@@ -808,10 +808,26 @@ static int set_digest(loader *L)
 
 int fo_template_load(const char *path, fo_template **out, fo_error *err)
 {
-    loader L = {0};
-    char real[PATH_MAX];
     uint8_t *text = NULL;
     size_t len = 0;
+    int rc;
+
+    *out = NULL;
+    rc = fo_read_file(path, MAX_TEMPLATE_BYTES, &text, &len, err);
+    if (rc != FO_OK) {
+        fo_error_prefix(err, "%s", path);
+        return rc;
+    }
+    rc = fo_template_load_text(path, (const char *)text, len, out, err);
+    free(text);
+    return rc;
+}
+
+int fo_template_load_text(const char *path, const char *text, size_t len,
+                          fo_template **out, fo_error *err)
+{
+    loader L = {0};
+    char real[PATH_MAX];
     json_error_t jerr;
     json_t *root = NULL;
     int rc;
@@ -819,12 +835,10 @@ int fo_template_load(const char *path, fo_template **out, fo_error *err)
     *out = NULL;
     L.path = path;
     L.err = err;
-    rc = fo_read_file(path, MAX_TEMPLATE_BYTES, &text, &len, err);
-    if (rc != FO_OK) {
-        fo_error_prefix(err, "%s", path);
-        return rc;
-    }
-    L.text = (const char *)text;
+    if (len > MAX_TEMPLATE_BYTES)
+        return fo_error_set(err, FO_ERR_LIMIT, "%s: too large (%zu bytes, limit %d)", path,
+                            len, MAX_TEMPLATE_BYTES);
+    L.text = text;
     L.len = len;
     L.t = calloc(1, sizeof *L.t);
     L.dir = fo_path_dirname(path);
@@ -854,7 +868,6 @@ int fo_template_load(const char *path, fo_template **out, fo_error *err)
     rc = set_digest(&L);
 out:
     json_decref(root);
-    free(text);
     free(L.dir);
     free(L.dir_real);
     free(L.digests);

@@ -134,8 +134,13 @@ int fo_zone_page_init(fo_zone_page *zp, PIX *page, fo_affine to_scan,
     if (!zp->form)
         return fo_error_set(err, FO_ERR_USAGE, "template \"%s\" page %d has no form mask",
                             tpl->name, tpage + 1);
-    zp->grey = pixGetDepth(page) == 1 ? pixConvert1To8(NULL, page, 255, 0)
-                                      : pixConvertTo8(page, 0);
+    /* a grey page is shared, not copied: a 150-megapixel scan is 150 MB */
+    if (pixGetDepth(page) == 8 && !pixGetColormap(page))
+        zp->grey = pixClone(page);
+    else if (pixGetDepth(page) == 1)
+        zp->grey = pixConvert1To8(NULL, page, 255, 0);
+    else
+        zp->grey = pixConvertTo8(page, 0);
     if (!zp->grey)
         return fo_error_set(err, FO_ERR_NOMEM, "out of memory preparing zones");
     zp->to_scan = to_scan;

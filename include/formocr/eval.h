@@ -27,6 +27,9 @@ typedef struct fo_eval fo_eval;
  * for the per-type breakdown.  The caller owns *out. */
 int fo_eval_create(const char *truth_path, const fo_template_set *templates,
                    fo_eval **out, fo_error *err);
+/* The same from the truth file's text, as if read from truth_path. */
+int fo_eval_create_text(const char *truth_path, const char *text, size_t len,
+                        const fo_template_set *templates, fo_eval **out, fo_error *err);
 void fo_eval_destroy(fo_eval **e);
 
 /* Adds the results in a JSON Lines file; a malformed line is an error

@@ -88,6 +88,16 @@ typedef struct fo_known {
  */
 int fo_sink_known(fo_sink *s, fo_known **known, int *n, fo_error *err);
 
+/*
+ * Merges the SQLite file part (made by `formocr run`, e.g. one shard of an
+ * array job) into the SQLite sink s: every document once (the same SHA-256
+ * in two parts: the most recently processed stays), runs kept, views
+ * rebuilt from the data.  A part goes in whole, in one transaction: merging
+ * again, or after a crash, gives the same database.  A part of another
+ * schema version is refused (FO_ERR_IO).
+ */
+int fo_sink_merge(fo_sink *s, const char *part, fo_error *err);
+
 /* The JSON object of a document, as the JSON Lines sink writes it (one
  * line); the caller frees it. */
 char *fo_document_to_json(const fo_document *d);

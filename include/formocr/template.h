@@ -117,6 +117,11 @@ typedef struct fo_template {
  */
 int fo_template_load(const char *path, fo_template **out, fo_error *err);
 
+/* The same from the template's text, as if read from path (its folder is
+ * where the references are looked for). */
+int fo_template_load_text(const char *path, const char *text, size_t len,
+                          fo_template **out, fo_error *err);
+
 /* Accepts NULL and *t == NULL; sets *t to NULL. */
 void fo_template_destroy(fo_template **t);
 

@@ -18,6 +18,7 @@ int cmd_prep(int argc, char **argv);
 int cmd_match(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_eval(int argc, char **argv);
+int cmd_merge(int argc, char **argv);
 
 /* -t's default: $FORMOCR_TEMPLATES, else ./templates. */
 const char *cli_default_templates(void);

@@ -30,6 +30,8 @@ static const char USAGE[] =
     "                               status, as JSON Lines\n"
     "  eval --truth truth.json RESULTS.jsonl\n"
     "                               field-level accuracy of results\n"
+    "  merge -o ALL.sqlite PART.sqlite...\n"
+    "                               merge the SQLite outputs of shards\n"
     "\n"
     "options:\n"
     "  -h, --help                   show this help and exit\n"
@@ -133,6 +135,8 @@ int main(int argc, char **argv)
         return cmd_match(argc - 1, argv + 1);
     if (strcmp(cmd, "eval") == 0)
         return cmd_eval(argc - 1, argv + 1);
+    if (strcmp(cmd, "merge") == 0)
+        return cmd_merge(argc - 1, argv + 1);
     if (strcmp(cmd, "run") == 0) {
         ensure_single_openmp_thread(argv);
         return cmd_run(argc - 1, argv + 1);
