@@ -453,44 +453,64 @@ static void mask_fields(const fo_template_page *page, double scale, uint8_t *mas
 }
 
 /* Chooses the patches of one template page from its ink map. */
+/*
+ * Sum tables ((w+1) x (h+1), no squares) of the structure tensor's terms
+ * gx*gx, gy*gy, gx*gy of the ink map, and of the field mask, built in one
+ * pass without images of the terms: this runs once per template, and the
+ * memory it takes is the matcher's peak.
+ */
+static int tensor_tables(const fimg *ink, const uint8_t *mask, integral *sxx, integral *syy,
+                         integral *sxy, integral *blocked)
+{
+    const int w = ink->w, h = ink->h;
+    const size_t W = (size_t)w + 1, n = W * ((size_t)h + 1);
+    integral *t[4] = {sxx, syy, sxy, blocked};
+    for (int k = 0; k < 4; k++) {
+        t[k]->w = w;
+        t[k]->h = h;
+        t[k]->s = calloc(n, sizeof(double));
+        if (!t[k]->s)
+            return FO_ERR_NOMEM;
+    }
+    for (int y = 0; y < h; y++) {
+        double row[4] = {0, 0, 0, 0};
+        for (int x = 0; x < w; x++) {
+            size_t i = (size_t)y * w + x, o = (y + 1) * W + x + 1;
+            double term[4] = {0, 0, 0, mask[i]};
+            if (x > 0 && y > 0 && x + 1 < w && y + 1 < h) {
+                double gx = 0.5 * (ink->p[i + 1] - ink->p[i - 1]);
+                double gy = 0.5 * (ink->p[i + w] - ink->p[i - w]);
+                term[0] = gx * gx;
+                term[1] = gy * gy;
+                term[2] = gx * gy;
+            }
+            for (int k = 0; k < 4; k++) {
+                row[k] += term[k];
+                t[k]->s[o] = t[k]->s[o - W] + row[k];
+            }
+        }
+    }
+    return FO_OK;
+}
+
 static int choose_patches(const fimg *ink, const uint8_t *mask, patch **out, int *nout)
 {
     const int w = ink->w, h = ink->h;
     integral in = {0}, sxx = {0}, syy = {0}, sxy = {0}, blocked = {0};
-    fimg gxx = {w, h, NULL}, gyy = {w, h, NULL}, gxy = {w, h, NULL};
-    fimg maskf = {w, h, NULL};
     candidate *cands = NULL;
     patch *patches = NULL;
     float *buf = NULL;
     int np = 0, rc = FO_ERR_NOMEM;
-    size_t n = (size_t)w * h;
 
     *out = NULL;
     *nout = 0;
-    gxx.p = calloc(n, sizeof(float));
-    gyy.p = calloc(n, sizeof(float));
-    gxy.p = calloc(n, sizeof(float));
-    maskf.p = malloc(n * sizeof(float));
     patches = calloc(GRID_X * GRID_Y, sizeof *patches);
     cands = malloc(sizeof *cands * (size_t)(w / CANDIDATE_STRIDE + 1) *
                    (h / CANDIDATE_STRIDE + 1));
     buf = malloc(PATCH * PATCH * sizeof *buf);
-    if (!gxx.p || !gyy.p || !gxy.p || !maskf.p || !patches || !cands || !buf)
+    if (!patches || !cands || !buf)
         goto out;
-    for (int y = 1; y + 1 < h; y++)
-        for (int x = 1; x + 1 < w; x++) {
-            size_t i = (size_t)y * w + x;
-            float gx = 0.5f * (ink->p[i + 1] - ink->p[i - 1]);
-            float gy = 0.5f * (ink->p[i + w] - ink->p[i - w]);
-            gxx.p[i] = gx * gx;
-            gyy.p[i] = gy * gy;
-            gxy.p[i] = gx * gy;
-        }
-    for (size_t i = 0; i < n; i++)
-        maskf.p[i] = mask[i];
-    if (integral_make(ink, &in) || integral_make(&gxx, &sxx) ||
-        integral_make(&gyy, &syy) || integral_make(&gxy, &sxy) ||
-        integral_make(&maskf, &blocked))
+    if (integral_make(ink, &in) || tensor_tables(ink, mask, &sxx, &syy, &sxy, &blocked))
         goto out;
 
     for (int gy = 0; gy < GRID_Y; gy++)
@@ -542,10 +562,6 @@ out:
     *nout = np;
     free(buf);
     free(cands);
-    fimg_free(&gxx);
-    fimg_free(&gyy);
-    fimg_free(&gxy);
-    fimg_free(&maskf);
     integral_free(&in);
     integral_free(&sxx);
     integral_free(&syy);

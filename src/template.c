@@ -1069,3 +1069,10 @@ void fo_template_set_destroy(fo_template_set **set)
     free(*set);
     *set = NULL;
 }
+
+void fo_template_set_release_images(fo_template_set *set)
+{
+    for (int i = 0; i < set->count; i++)
+        for (int p = 0; p < set->items[i]->npages; p++)
+            pixDestroy(&set->items[i]->pages[p].image);
+}

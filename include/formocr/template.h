@@ -155,6 +155,11 @@ int fo_template_set_load(const char *const *paths, int npaths,
                          fo_template_set **out, fo_error *err);
 void fo_template_set_destroy(fo_template_set **set);
 
+/* Frees the reference images (8-bit grey, ~10 MB a page): once the matcher
+ * and the zone forms are made from them, a run needs them no more.  The
+ * pages keep their width and height; image becomes NULL. */
+void fo_template_set_release_images(fo_template_set *set);
+
 #ifdef __cplusplus
 }
 #endif

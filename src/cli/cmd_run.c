@@ -434,6 +434,7 @@ int cmd_run(int argc, char **argv)
     p.templates = set;
     p.matcher = matcher;
     p.forms = forms;
+    fo_template_set_release_images(set);
 
     /* the outputs, each locked, before any work */
     command = fo_strdup(argv[0]);
