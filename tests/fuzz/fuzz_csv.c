@@ -36,6 +36,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     set.items = &tpl;
     set.count = 1;
     csv_path = fo_asprintf("%s.csv", path);
+    free(path);
     return 0;
 }
 
