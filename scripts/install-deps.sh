@@ -10,7 +10,7 @@ FORMOCR_PACKAGES=(
     libtesseract-dev tesseract-ocr tesseract-ocr-fra tesseract-ocr-eng
     libsqlite3-dev sqlite3 libjansson-dev libpcre2-dev libssl-dev
     python3-pil fonts-dejavu-core fonts-liberation fonts-freefont-ttf
-    bc time
+    bc time clang libclang-rt-14-dev
 )
 
 missing=()

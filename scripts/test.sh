@@ -2,17 +2,22 @@
 # Installs what is missing (Debian 12, as root), builds formocr from scratch
 # and runs every test: once in a normal build with warnings as errors, then
 # again with AddressSanitizer and UBSan, where any report fails the run.
-#   scripts/test.sh            everything
-#   scripts/test.sh --quick    skip the sanitizer pass
+# Last, each libFuzzer target (tests/fuzz, built with clang) runs for a
+# while from its seed corpus; any crash, leak or sanitizer report fails.
+#   scripts/test.sh                 everything (fuzzing 60 s a target)
+#   scripts/test.sh --quick         skip the sanitizer pass and the fuzzing
+#   scripts/test.sh --fuzz-time S   fuzz S seconds a target
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 quick=0
-for arg in "$@"; do
-    case $arg in
-        --quick) quick=1 ;;
-        -h|--help) sed -n '2,7p' "$0"; exit 0 ;;
-        *) echo "test.sh: unknown option $arg" >&2; exit 2 ;;
+fuzz_time=60
+while [ $# -gt 0 ]; do
+    case $1 in
+        --quick) quick=1; shift ;;
+        --fuzz-time) fuzz_time=$2; shift 2 ;;
+        -h|--help) sed -n '2,11p' "$0"; exit 0 ;;
+        *) echo "test.sh: unknown option $1" >&2; exit 2 ;;
     esac
 done
 
@@ -35,5 +40,30 @@ if [ $quick -eq 0 ]; then
     export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:halt_on_error=1
     export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
     run_suite build/sanitize -DCMAKE_BUILD_TYPE=Debug -DFORMOCR_SANITIZE=ON
+
+    echo "== fuzz ($fuzz_time s a target)"
+    rm -rf build/fuzz
+    CC=clang cmake -S . -B build/fuzz -DFORMOCR_FUZZ=ON -DFORMOCR_WERROR=ON \
+        -DCMAKE_BUILD_TYPE=RelWithDebInfo -DBUILD_TESTING=OFF >/dev/null
+    cmake --build build/fuzz -j"$jobs" >/dev/null
+    for target in template image truth csv; do
+        corpus=build/fuzz/corpus-$target
+        rm -rf "$corpus"
+        mkdir -p "$corpus"
+        # the regressions first: every input that once failed must pass
+        if [ -d "tests/fuzz/regressions/$target" ]; then
+            build/fuzz/tests/fuzz/fuzz_$target -runs=0 "tests/fuzz/regressions/$target" \
+                >"build/fuzz/$target-regressions.log" 2>&1 ||
+                { cat "build/fuzz/$target-regressions.log"; echo "fuzz_$target: a regression fails"; exit 1; }
+        fi
+        if ! build/fuzz/tests/fuzz/fuzz_$target -max_total_time="$fuzz_time" -rss_limit_mb=2048 \
+            -timeout=20 -artifact_prefix="build/fuzz/$target-" "$corpus" "tests/fuzz/corpus/$target" \
+            >"build/fuzz/$target.log" 2>&1; then
+            tail -n 40 "build/fuzz/$target.log"
+            echo "fuzz_$target failed: the input is in build/fuzz/$target-*"
+            exit 1
+        fi
+        echo "fuzz_$target: $(grep -o 'Done [0-9]* runs in [0-9]* second(s)' "build/fuzz/$target.log")"
+    done
 fi
 echo "== all tests passed"

@@ -637,7 +637,9 @@ static int sqlite_open(fo_sink *s, fo_error *err)
     for (int i = 0; rc == FO_OK && s->o.templates && i < s->o.templates->count; i++)
         rc = template_view(s, s->o.templates->items[i], err);
     gethostname(host, sizeof host - 1);
-    if (rc == FO_OK &&
+    if (rc == FO_OK && !s->o.command) {
+        /* no run of our own */
+    } else if (rc == FO_OK &&
         sqlite3_prepare_v2(s->db, "INSERT INTO runs(started_at, version, command, host, "
                            "shard) VALUES (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'), ?, ?, ?, ?)",
                            -1, &st, NULL) == SQLITE_OK) {
@@ -701,7 +703,10 @@ static int sqlite_write(fo_sink *s, const fo_document *d, fo_error *err)
         sqlite3_bind_text(s->del_unread, 1, d->path, -1, SQLITE_STATIC);
         rc = step_done(s->del_unread);
     }
-    sqlite3_bind_int64(s->ins_doc, 1, s->run_id);
+    if (s->run_id)
+        sqlite3_bind_int64(s->ins_doc, 1, s->run_id);
+    else
+        sqlite3_bind_null(s->ins_doc, 1);
     sqlite3_bind_text(s->ins_doc, 2, d->path, -1, SQLITE_STATIC);
     if (d->sha256[0])
         sqlite3_bind_text(s->ins_doc, 3, d->sha256, -1, SQLITE_STATIC);
@@ -805,7 +810,7 @@ static int sqlite_close(fo_sink *s, bool finished, fo_error *err)
     sqlite3_finalize(s->ins_doc);
     sqlite3_finalize(s->ins_field);
     s->del_doc = s->del_unread = s->ins_doc = s->ins_field = NULL;
-    if (finished && s->db) {
+    if (finished && s->db && s->run_id) {
         char sql[160];
         snprintf(sql, sizeof sql, "UPDATE runs SET finished_at = strftime('%%Y-%%m-%%dT%%H:"
                  "%%M:%%SZ', 'now') WHERE id = %lld", (long long)s->run_id);

@@ -87,7 +87,26 @@ wait "$pid" 2>/dev/null || true
 grep -q "out.sqlite: another run (process $pid) is writing it" err.txt ||
     fail "lock message: $(cat err.txt)"
 
-# 6. --retry-errors and --quarantine: the failed inputs are redone and moved
+# 6. SIGTERM: the documents in flight are finished, the outputs completed
+rm -f term.sqlite* term.csv
+"$formocr" run -q -j 2 -t "$src/templates" -o term.sqlite -o term.csv --csv-layout long \
+    scans >/dev/null 2>err.txt &
+pid=$!
+sleep 2
+kill -TERM "$pid"
+status=0
+wait "$pid" || status=$?
+[ "$status" = 1 ] || fail "a run stopped by SIGTERM exited $status, expected 1"
+grep -q "interrupted: .* inputs not started (the next run will do them)" err.txt ||
+    fail "no interruption message: $(cat err.txt)"
+[ -f term.csv ] || fail "the CSV of an interrupted run was not completed"
+[ "$(sqlite3 term.sqlite "SELECT count(*) FROM documents")" -lt "$ninputs" ] ||
+    fail "SIGTERM came too late to test anything"
+[ "$(sqlite3 term.sqlite "SELECT count(*) FROM documents d WHERE d.status IN ('ok','review') AND
+     (SELECT count(*) FROM fields f WHERE f.document_id = d.id) NOT IN (17, 33)")" = 0 ] ||
+    fail "partial documents after SIGTERM"
+
+# 7. --retry-errors and --quarantine: the failed inputs are redone and moved
 status=0
 "$formocr" run -q --retry-errors --quarantine quarantine -t "$src/templates" -o out.sqlite \
     scans 2>/dev/null || status=$?

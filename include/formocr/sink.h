@@ -41,7 +41,8 @@ typedef struct fo_sink_options {
     bool bom;                      /* a UTF-8 byte order mark first */
     const fo_template_set *templates; /* the run's: CSV columns, SQL views */
     double lock_timeout;           /* seconds to wait for another run's lock */
-    /* recorded in the SQLite runs table */
+    /* recorded in the SQLite runs table; NULL records no run (a merge
+     * brings the runs of its parts, it adds none of its own) */
     const char *command;
     const char *shard;             /* "K/N" or NULL */
 } fo_sink_options;

@@ -42,7 +42,7 @@ int cmd_merge(int argc, char **argv)
     int c, quiet = 0, merged = 0, failed = 0;
 
     fo_sink_options_default(&so);
-    so.command = "merge";
+    so.command = NULL; /* the parts bring their runs */
     opterr = 0;
     while ((c = getopt_long(argc, argv, ":o:qh", longopts, NULL)) != -1) {
         switch (c) {

@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# `formocr merge`: two shards of a run merged give the documents and values
+# of one plain run; merging again changes nothing; a part of another schema
+# is refused; the shards partition the inputs.
+#   merge.sh FORMOCR
+set -euo pipefail
+formocr=$(realpath "$1")
+src=$(pwd)
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+fail() { echo "FAIL: $*"; exit 1; }
+export OMP_THREAD_LIMIT=1
+mkdir "$work/scans"
+cp samples/scan_000[1-6].* samples/scan_0021.png "$work/scans/"
+cd "$work"
+for k in 0 1; do
+    "$formocr" run -q -j 1 -t "$src/templates" --shard "$k/2" -o "part-{shard}.sqlite" scans || true
+done
+"$formocr" run -q -j 2 -t "$src/templates" -o single.sqlite scans || true
+n0=$(sqlite3 part-0.sqlite "SELECT count(*) FROM documents")
+n1=$(sqlite3 part-1.sqlite "SELECT count(*) FROM documents")
+[ $((n0 + n1)) = 7 ] || fail "the shards hold $n0 + $n1 documents, expected 7 in all"
+[ "$(sqlite3 part-0.sqlite "SELECT shard FROM runs")" = "0/2" ] || fail "shard not recorded"
+
+dump() {
+    sqlite3 "$1" "SELECT d.path, d.sha256, d.template, d.status, f.name, f.value, f.status
+                  FROM documents d LEFT JOIN fields f ON f.document_id = d.id
+                  ORDER BY d.sha256, f.name"
+}
+"$formocr" merge -q -o all.sqlite part-0.sqlite part-1.sqlite
+[ "$(dump all.sqlite)" = "$(dump single.sqlite)" ] || fail "merged values differ from one run"
+before=$(sqlite3 all.sqlite "SELECT count(*) FROM runs")
+"$formocr" merge -q -o all.sqlite part-0.sqlite part-1.sqlite
+[ "$(dump all.sqlite)" = "$(dump single.sqlite)" ] || fail "a second merge changed the documents"
+[ "$(sqlite3 all.sqlite "SELECT count(*) FROM runs")" = "$before" ] || fail "a second merge added runs"
+[ "$(sqlite3 -csv all.sqlite "SELECT count(*) FROM cerfa_14011_03")" = \
+  "$(sqlite3 single.sqlite "SELECT count(*) FROM documents WHERE template = 'cerfa_14011_03'")" ] ||
+    fail "the merged views"
+
+cp part-1.sqlite newer.sqlite
+sqlite3 newer.sqlite "PRAGMA user_version = 2"
+status=0
+"$formocr" merge -q -o all.sqlite newer.sqlite 2>err.txt || status=$?
+[ "$status" = 1 ] || fail "a part of schema 2 gave exit $status"
+grep -q "newer.sqlite: schema version 2, this formocr writes 1: refused" err.txt ||
+    fail "refusal message: $(cat err.txt)"
+echo "merge: all checks passed"
