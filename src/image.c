@@ -292,8 +292,8 @@ int fo_image_page_info(const fo_image *img, int page, fo_page_info *info,
     }
     if ((uint64_t)w * (uint64_t)h > img->limits.max_pixels)
         return fo_error_set(err, FO_ERR_LIMIT,
-                            "page %d too large (%dx%d = %llu pixels, limit %llu)",
-                            page + 1, w, h, (unsigned long long)w * (unsigned long long)h,
+                            "too large (%dx%d = %llu pixels, limit %llu: see --max-pixels)",
+                            w, h, (unsigned long long)w * (unsigned long long)h,
                             (unsigned long long)img->limits.max_pixels);
     return FO_OK;
 }

@@ -485,18 +485,33 @@ static const char *const SCHEMA[] = {
 };
 static const char *const TABLES[] = {"runs", "documents", "fields", NULL};
 
+/* What the system said, when SQLite failed on the disk ("disk I/O error"
+ * alone does not tell a full disk from a failing one). */
+static const char *os_reason(fo_sink *s, char *buf, size_t n)
+{
+    char ebuf[128];
+    int code = s->db ? sqlite3_extended_errcode(s->db) & 0xff : 0;
+    int e = s->db ? sqlite3_system_errno(s->db) : 0;
+    buf[0] = '\0';
+    if (e && (code == SQLITE_IOERR || code == SQLITE_FULL || code == SQLITE_CANTOPEN))
+        snprintf(buf, n, ": %s", fo_syserr(e, ebuf, sizeof ebuf));
+    return buf;
+}
+
 static int sql_error(fo_sink *s, const char *what, fo_error *err)
 {
-    return fo_error_set(err, FO_ERR_OUTPUT, "%s: %s (%s)", s->path, what,
-                        s->db ? sqlite3_errmsg(s->db) : "cannot open");
+    char why[160];
+    return fo_error_set(err, FO_ERR_OUTPUT, "%s: %s (%s%s)", s->path, what,
+                        s->db ? sqlite3_errmsg(s->db) : "cannot open",
+                        os_reason(s, why, sizeof why));
 }
 
 static int exec(fo_sink *s, const char *sql, fo_error *err)
 {
-    char *msg = NULL;
+    char *msg = NULL, why[160];
     if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
-        int rc = fo_error_set(err, FO_ERR_OUTPUT, "%s: %s", s->path,
-                              msg ? msg : "sqlite error");
+        int rc = fo_error_set(err, FO_ERR_OUTPUT, "%s: %s%s", s->path,
+                              msg ? msg : "sqlite error", os_reason(s, why, sizeof why));
         sqlite3_free(msg);
         return rc;
     }

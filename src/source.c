@@ -137,16 +137,22 @@ static int walk_dir(walker *w, const char *dir, const struct stat *st)
         if (!path) {
             rc = FO_ERR_NOMEM;
         } else if (stat(path, &cst) != 0) {
-            char msg[160];
-            /* a dangling link, or a file gone since the listing */
-            snprintf(msg, sizeof msg, "cannot read (%s)",
-                     fo_syserr(errno, ebuf, sizeof ebuf));
-            if (errno == ELOOP)
-                snprintf(msg, sizeof msg, "symbolic link loop, not followed");
-            problem(w, path, msg);
+            /* a dangling link, a link loop, a file gone since the listing:
+             * named like a scan, it is an input whose row says what is
+             * wrong; anything else is only reported */
+            if (wanted(w, name)) {
+                rc = add_path(w, path);
+            } else {
+                char msg[160];
+                snprintf(msg, sizeof msg, "cannot read (%s)",
+                         fo_syserr(errno, ebuf, sizeof ebuf));
+                problem(w, path, msg);
+            }
         } else if (S_ISDIR(cst.st_mode)) {
             if (w->o && w->o->recursive)
                 rc = walk_dir(w, path, &cst);
+            else if (wanted(w, name))
+                rc = add_path(w, path); /* "x.tif/": its row says it is a folder */
         } else if (wanted(w, name)) {
             rc = add_path(w, path);
         }
@@ -156,6 +162,53 @@ static int walk_dir(walker *w, const char *dir, const struct stat *st)
     free(entries);
     w->depth--;
     return rc;
+}
+
+typedef struct ranked {
+    const char *path;
+    int index;
+} ranked;
+
+static int by_path(const void *a, const void *b)
+{
+    const ranked *x = a, *y = b;
+    int c = strcmp(x->path, y->path);
+    return c ? c : (x->index > y->index) - (x->index < y->index);
+}
+
+/* Drops the paths listed twice (a file named and also in a folder given),
+ * keeping the first of each, in order. */
+static int drop_repeats(fo_inputs *in)
+{
+    ranked *r;
+    bool *repeat;
+
+    if (in->count < 2)
+        return FO_OK;
+    r = malloc(sizeof *r * (size_t)in->count);
+    repeat = calloc((size_t)in->count, sizeof *repeat);
+    if (!r || !repeat) {
+        free(r);
+        free(repeat);
+        return FO_ERR_NOMEM;
+    }
+    for (int i = 0; i < in->count; i++)
+        r[i] = (ranked){in->paths[i], i};
+    qsort(r, (size_t)in->count, sizeof *r, by_path);
+    for (int i = 1; i < in->count; i++)
+        if (strcmp(r[i].path, r[i - 1].path) == 0)
+            repeat[r[i].index] = true;
+    int kept = 0;
+    for (int i = 0; i < in->count; i++) {
+        if (repeat[i])
+            free(in->paths[i]);
+        else
+            in->paths[kept++] = in->paths[i];
+    }
+    in->count = kept;
+    free(r);
+    free(repeat);
+    return FO_OK;
 }
 
 int fo_source_list(const char *const *paths, int npaths, const fo_source_options *o,
@@ -174,6 +227,8 @@ int fo_source_list(const char *const *paths, int npaths, const fo_source_options
              * not there or not a file, its document says so */
             rc = add_path(&w, paths[i]);
     }
+    if (rc == FO_OK)
+        rc = drop_repeats(out);
     free(w.seen);
     free(w.stack);
     if (rc != FO_OK) {

@@ -29,7 +29,8 @@ enum {
     FO_DEFAULT_DPI = 300,                      /* assumed when a file has none */
     FO_DEFAULT_MAX_PAGES = 1000                /* pages per file */
 };
-#define FO_DEFAULT_MAX_PIXELS ((uint64_t)150000000)        /* per page */
+/* per page: A4 at 900 dpi, A3 at 500 dpi; a page this size decodes into 60 MB */
+#define FO_DEFAULT_MAX_PIXELS ((uint64_t)60000000)
 #define FO_DEFAULT_MAX_FILE_BYTES ((size_t)256 * 1024 * 1024)
 
 typedef struct fo_image_limits {

@@ -8,7 +8,10 @@
  * recursive, sub-folders are walked too: a symbolic link that leads back
  * into a folder being walked is reported and not followed, and a folder
  * reached twice is walked once.  Unreadable folders are reported and the
- * walk goes on.  Files are listed in name order, folder by folder.
+ * walk goes on.  Files are listed in name order, folder by folder, each
+ * once.  In a folder, an entry named like a scan that is not a readable
+ * file (a dangling link, a link loop, a folder when not recursive, a pipe)
+ * is listed all the same: reading it fails, so its row says what it is.
  */
 #ifndef FORMOCR_SOURCE_H
 #define FORMOCR_SOURCE_H

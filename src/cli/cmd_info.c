@@ -16,7 +16,7 @@ static const char USAGE[] =
     "options:\n"
     "  --dpi N           resolution to assume when a file has none (default 300)\n"
     "  --max-pixels N    refuse pages larger than N pixels, before decoding them\n"
-    "                    (default 150000000)\n"
+    "                    (default 60000000: A4 at 900 dpi)\n"
     "  -h, --help        show this help and exit\n"
     "\n"
     "exit status: 0 every file read, 1 some file could not be read, 2 usage.\n";
@@ -38,7 +38,7 @@ static int info_file(const char *path, const fo_image_limits *limits)
         fo_page_info info;
         PIX *pix = NULL;
         if (fo_image_decode(img, p, &pix, &info, &err) != FO_OK) {
-            cli_error("%s: %s", path, err.message);
+            cli_error("%s: page %d: %s", path, p + 1, err.message);
             failed = 1;
             continue;
         }

@@ -70,7 +70,7 @@ static const char USAGE[] =
 enum {
     OPT_FORMAT = 256, OPT_DEBUG_DIR, OPT_TESSDATA, OPT_TIMINGS, OPT_CSV_LAYOUT,
     OPT_CSV_SEP, OPT_DECIMAL_COMMA, OPT_BOM, OPT_FORCE, OPT_RETRY, OPT_LOCK_TIMEOUT,
-    OPT_QUARANTINE, OPT_PROGRESS, OPT_INCLUDE, OPT_SHARD, MAX_ARGS = 64
+    OPT_QUARANTINE, OPT_PROGRESS, OPT_INCLUDE, OPT_SHARD, OPT_MAX_PIXELS, MAX_ARGS = 64
 };
 
 static volatile sig_atomic_t interrupted;
@@ -261,6 +261,7 @@ int cmd_run(int argc, char **argv)
         {"progress", required_argument, NULL, OPT_PROGRESS},
         {"include", required_argument, NULL, OPT_INCLUDE},
         {"shard", required_argument, NULL, OPT_SHARD},
+        {"max-pixels", required_argument, NULL, OPT_MAX_PIXELS},
         {"debug-dir", required_argument, NULL, OPT_DEBUG_DIR},
         {"tessdata", required_argument, NULL, OPT_TESSDATA},
         {"timings", no_argument, NULL, OPT_TIMINGS},
@@ -359,6 +360,12 @@ int cmd_run(int argc, char **argv)
             includes[nincludes++] = optarg;
             break;
         case OPT_SHARD: shard_arg = optarg; break;
+        case OPT_MAX_PIXELS:
+            if (!cli_parse_int(optarg, 1, 4000000000LL, &v))
+                return cli_usage_error("run", "--max-pixels wants a pixel count from 1 to "
+                                       "4000000000, not \"%s\"", optarg);
+            p.limits.max_pixels = (uint64_t)v;
+            break;
         case OPT_DEBUG_DIR: p.debug_dir = optarg; break;
         case OPT_TESSDATA: bo.tessdata = optarg; break;
         case OPT_TIMINGS: timings = 1; break;

@@ -82,6 +82,49 @@ static void test_named_files_are_always_taken(void)
     fo_inputs_free(&in);
 }
 
+/* Entries named like scans that are not files are inputs (their rows say
+ * what is wrong); other broken entries are reported; repeats are dropped. */
+static void test_odd_entries(void)
+{
+    char odd[] = "/tmp/formocr-source-odd-XXXXXX";
+    fo_inputs in;
+    fo_error err;
+    char *p[6] = {NULL};
+
+    OK(mkdtemp(odd) != NULL);
+    p[0] = fo_path_join(odd, "x.tif");
+    p[1] = fo_path_join(odd, "loop.png");
+    p[2] = fo_path_join(odd, "gone.jpg");
+    p[3] = fo_path_join(odd, "pipe.pgm");
+    p[4] = fo_path_join(odd, "notes.txt");
+    OK(mkdir(p[0], 0755) == 0);
+    OK(symlink("loop.png", p[1]) == 0);
+    OK(symlink("nowhere.jpg", p[2]) == 0);
+    OK(mkfifo(p[3], 0644) == 0);
+    OK(symlink("nowhere.txt", p[4]) == 0);
+
+    const char *args[] = {odd, p[1], odd};
+    reports = 0;
+    INT_EQ(fo_source_list(args, 3, NULL, report, NULL, &in, &err), FO_OK);
+    INT_EQ(in.count, 4);
+    if (in.count == 4) {
+        STR_CONTAINS(in.paths[0], "/gone.jpg");
+        STR_CONTAINS(in.paths[1], "/loop.png");
+        STR_CONTAINS(in.paths[2], "/pipe.pgm");
+        STR_CONTAINS(in.paths[3], "/x.tif");
+    }
+    INT_EQ(reports, 1);
+    STR_CONTAINS(last_report, "notes.txt: cannot read (");
+    fo_inputs_free(&in);
+
+    rmdir(p[0]);
+    for (int i = 1; i < 5; i++)
+        unlink(p[i]);
+    rmdir(odd);
+    for (int i = 0; i < 5; i++)
+        free(p[i]);
+}
+
 static void test_shards_partition_and_balance(void)
 {
     enum { FILES = 20000, SHARDS = 4 };
@@ -106,6 +149,7 @@ int main(void)
     OK(mkdtemp(dir) != NULL);
     RUN(test_listing);
     RUN(test_named_files_are_always_taken);
+    RUN(test_odd_entries);
     RUN(test_shards_partition_and_balance);
     status = harness_done();
     {
