@@ -103,7 +103,7 @@ printf '| tesseract whole page, 2 at a time | %.1f | %.2f | |\n' "$tess" "$(calc
 printf '\nformocr -j 2 is %.1fx faster than whole-page tesseract; -j 2 is %.2fx -j 1.\n' \
     "$(calc "$tess / $j2")" "$(calc "$j1 / $j2")"
 printf '\nwhere the time goes (formocr run -j 1 --timings, ms per page):\n'
-grep -E "^  (decode|match|zones|ocr|checks)" "$out/timings.txt" | awk '{printf "  %-7s %7.1f\n", $1, $3}'
+grep -E "^  (decode|prep|match|zones|ocr|checks|output) " "$out/timings.txt" | awk '{printf "  %-7s %7.1f\n", $1, $3}'
 
 echo
 echo "== 2. templates loaded (60 scans of one form)"

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs, with apt-get, what formocr needs to build, test and run on
 # Debian 12.  Does nothing when everything is there already; needs root
-# otherwise.  Sourced or run by demo.sh, test.sh and bench.sh.
+# otherwise.  Run by demo.sh and bench.sh; by test.sh with --test, which
+# adds what only the tests need (clang for fuzzing, a Slurm cluster).
 set -euo pipefail
 
 FORMOCR_PACKAGES=(
@@ -10,8 +11,11 @@ FORMOCR_PACKAGES=(
     libtesseract-dev tesseract-ocr tesseract-ocr-fra tesseract-ocr-eng
     libsqlite3-dev sqlite3 libjansson-dev libpcre2-dev libssl-dev
     python3-pil fonts-dejavu-core fonts-liberation fonts-freefont-ttf
-    bc time clang libclang-rt-14-dev
+    bc time
 )
+if [ "${1:-}" = --test ]; then
+    FORMOCR_PACKAGES+=(clang libclang-rt-14-dev slurm-wlm munge)
+fi
 
 missing=()
 for p in "${FORMOCR_PACKAGES[@]}"; do

@@ -4,42 +4,57 @@
 # again with AddressSanitizer and UBSan, where any report fails the run.
 # Last, each libFuzzer target (tests/fuzz, built with clang) runs for a
 # while from its seed corpus; any crash, leak or sanitizer report fails.
+# The Slurm integration test (tests/slurm.sh, label "cluster") starts a
+# single-node cluster on this machine: it needs root.
 #   scripts/test.sh                 everything (fuzzing 60 s a target)
 #   scripts/test.sh --quick         skip the sanitizer pass and the fuzzing
 #   scripts/test.sh --fuzz-time S   fuzz S seconds a target
+#   scripts/test.sh --no-cluster    skip the Slurm test (said loudly; CI
+#                                   never passes it)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 quick=0
 fuzz_time=60
+cluster=1
 while [ $# -gt 0 ]; do
     case $1 in
         --quick) quick=1; shift ;;
         --fuzz-time) fuzz_time=$2; shift 2 ;;
-        -h|--help) sed -n '2,11p' "$0"; exit 0 ;;
+        --no-cluster) cluster=0; shift ;;
+        -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
         *) echo "test.sh: unknown option $1" >&2; exit 2 ;;
     esac
 done
 
-scripts/install-deps.sh
+scripts/install-deps.sh --test
 jobs=$(nproc)
 export OMP_THREAD_LIMIT=1
 
+# run_suite DIR "CTEST OPTIONS" CMAKE OPTIONS...
 run_suite() {
-    local dir=$1; shift
+    local dir=$1 select=$2; shift 2
     echo "== build $dir ($*)"
     rm -rf "$dir"
     cmake -S . -B "$dir" -DFORMOCR_WERROR=ON "$@" >/dev/null
     cmake --build "$dir" -j"$jobs"
     echo "== test $dir"
-    (cd "$dir" && ctest --output-on-failure -j"$jobs")
+    # shellcheck disable=SC2086
+    (cd "$dir" && ctest --output-on-failure -j"$jobs" $select)
 }
 
-run_suite build/test -DCMAKE_BUILD_TYPE=RelWithDebInfo
+if [ $cluster -eq 1 ]; then
+    run_suite build/test "" -DCMAKE_BUILD_TYPE=RelWithDebInfo
+else
+    echo "== SKIPPING the Slurm cluster test (--no-cluster)"
+    run_suite build/test "-LE cluster" -DCMAKE_BUILD_TYPE=RelWithDebInfo
+fi
 if [ $quick -eq 0 ]; then
     export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:halt_on_error=1
     export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
-    run_suite build/sanitize -DCMAKE_BUILD_TYPE=Debug -DFORMOCR_SANITIZE=ON
+    # (the Slurm test ran above; it tests the scheduling, not the code)
+    echo "== the sanitizer pass leaves out the Slurm cluster test"
+    run_suite build/sanitize "-LE cluster" -DCMAKE_BUILD_TYPE=Debug -DFORMOCR_SANITIZE=ON
 
     echo "== fuzz ($fuzz_time s a target)"
     rm -rf build/fuzz

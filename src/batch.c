@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "formocr/read.h"
+#include "util.h"
 
 /* Documents waiting for the writer, per worker: enough to keep workers
  * busy while the writer commits, few enough that memory stays flat. */
@@ -28,13 +29,6 @@ typedef struct batch {
     int fatal;              /* an fo_err that stops the run */
     fo_error fatal_err;
 } batch;
-
-static double now(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + t.tv_nsec * 1e-9;
-}
 
 static int by_hash(const void *key, const void *elem)
 {
@@ -167,7 +161,7 @@ int fo_batch_run(const fo_pipeline *p, const fo_inputs *in, const fo_batch_optio
     batch b = {0};
     pthread_t *threads;
     int jobs = o->jobs < 1 ? 1 : o->jobs, started = 0;
-    double start = now(), next_report = start + PROGRESS_SECONDS;
+    double start = fo_now(), next_report = start + PROGRESS_SECONDS;
 
     memset(stats, 0, sizeof *stats);
     b.p = p;
@@ -209,8 +203,12 @@ int fo_batch_run(const fo_pipeline *p, const fo_inputs *in, const fo_batch_optio
         bool timed_out;
         fo_document *d = take(&b, next_report, &timed_out);
         if (d) {
+            double t = fo_now();
+            int failed;
             account(stats, d);
-            if (!d->skipped && write(ctx, d) != 0) {
+            failed = !d->skipped && write(ctx, d) != 0;
+            stats->seconds[FO_STAGE_OUTPUT] += fo_now() - t;
+            if (failed) {
                 pthread_mutex_lock(&b.lock);
                 if (!b.fatal) {
                     b.fatal = FO_ERR_OUTPUT;
@@ -224,16 +222,16 @@ int fo_batch_run(const fo_pipeline *p, const fo_inputs *in, const fo_batch_optio
         } else if (!timed_out) {
             break; /* every worker is done and the queue is empty */
         }
-        if (progress && now() >= next_report) {
-            progress(ctx, stats, in->count, now() - start, false);
-            next_report = now() + PROGRESS_SECONDS;
+        if (progress && fo_now() >= next_report) {
+            progress(ctx, stats, in->count, fo_now() - start, false);
+            next_report = fo_now() + PROGRESS_SECONDS;
         }
     }
     for (int i = 0; i < started; i++)
         pthread_join(threads[i], NULL);
     stats->not_started = in->count - b.next;
     if (progress)
-        progress(ctx, stats, in->count, now() - start, true);
+        progress(ctx, stats, in->count, fo_now() - start, true);
     pthread_mutex_destroy(&b.lock);
     pthread_cond_destroy(&b.not_empty);
     pthread_cond_destroy(&b.not_full);

@@ -21,13 +21,6 @@ const char *fo_doc_status_name(fo_doc_status s)
     }
 }
 
-static double now(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + t.tv_nsec * 1e-9;
-}
-
 /* Bounding box, in scan px, of the field's zones mapped through t. */
 static void field_extent(const fo_field *f, fo_affine t, fo_field_result *r)
 {
@@ -67,20 +60,20 @@ static int read_page(const fo_pipeline *p, fo_reader *reader, fo_document *d,
     const fo_template_page *tp = &d->tpl->pages[m->template_page];
     fo_zone_page zp;
     int first = (int)(tp->fields - d->tpl->fields), rc;
-    double t0 = now();
+    double t0 = fo_now();
 
     rc = fo_zone_page_init(&zp, pix, m->transform, p->forms, d->tpl, m->template_page,
                            err);
     if (rc != FO_OK)
         return rc;
-    d->seconds[FO_STAGE_ZONES] += now() - t0;
+    d->seconds[FO_STAGE_ZONES] += fo_now() - t0;
     for (int i = 0; i < tp->nfields && rc == FO_OK; i++) {
         fo_field_result *r = &d->fields[first + i];
         fo_reading reading;
         fo_value v;
-        double t1 = now(), t2;
+        double t1 = fo_now(), t2;
         rc = fo_read_field(reader, &zp, r->field, &reading, err);
-        t2 = now();
+        t2 = fo_now();
         d->seconds[FO_STAGE_OCR] += t2 - t1;
         if (rc != FO_OK)
             break;
@@ -104,7 +97,7 @@ static int read_page(const fo_pipeline *p, fo_reader *reader, fo_document *d,
         r->reason = v.reason;
         r->page = pageno;
         field_extent(r->field, m->transform, r);
-        d->seconds[FO_STAGE_CHECK] += now() - t2;
+        d->seconds[FO_STAGE_CHECK] += fo_now() - t2;
     }
     if (rc == FO_OK && p->debug_dir)
         fo_debug_overlay(p->debug_dir, d, pageno, &zp, m);
@@ -155,7 +148,7 @@ int fo_document_process(const fo_pipeline *p, fo_reader *reader, const char *pat
     uint8_t *data = NULL;
     size_t size = 0;
     uint8_t sum[FO_SHA256_LEN];
-    double t0 = now();
+    double t0 = fo_now();
     int rc = FO_OK;
 
     memset(d, 0, sizeof *d);
@@ -193,13 +186,13 @@ int fo_document_process(const fo_pipeline *p, fo_reader *reader, const char *pat
         rc = fo_error_set(err, FO_ERR_NOMEM, "out of memory");
         goto out;
     }
-    d->seconds[FO_STAGE_DECODE] += now() - t0;
+    d->seconds[FO_STAGE_DECODE] += fo_now() - t0;
 
     for (int pg = 0; pg < d->pages && rc == FO_OK; pg++) {
         fo_match *m = &d->page_results[pg].match;
         fo_page_info info;
         PIX *pix = NULL;
-        double t1 = now(), t2;
+        double t1 = fo_now(), t2;
         d->npage_results = pg + 1;
         if (fo_image_decode(img, pg, &pix, &info, &ferr) != FO_OK) {
             if (ferr.code == FO_ERR_NOMEM) {
@@ -212,10 +205,11 @@ int fo_document_process(const fo_pipeline *p, fo_reader *reader, const char *pat
                 rc = fo_error_set(err, FO_ERR_NOMEM, "out of memory");
             break;
         }
-        t2 = now();
+        t2 = fo_now();
         d->seconds[FO_STAGE_DECODE] += t2 - t1;
         rc = fo_match_page(p->matcher, pix, info.xdpi, info.dpi_from_file, m, err);
-        d->seconds[FO_STAGE_MATCH] += now() - t2;
+        d->seconds[FO_STAGE_PREP] += m->prep_seconds;
+        d->seconds[FO_STAGE_MATCH] += fo_now() - t2 - m->prep_seconds;
         if (rc == FO_OK)
             d->score = fmax(d->score, m->score);
         if (rc == FO_OK && m->template && !d->tpl) {

@@ -59,6 +59,7 @@
 #include <string.h>
 
 #include "formocr/prep.h"
+#include "util.h"
 
 enum {
     WORK_DPI = 150,
@@ -1184,7 +1185,9 @@ int fo_match_page(const fo_matcher *m, PIX *page, int dpi, bool from_file,
     out->transform = fo_affine_identity();
     out->scan_dpi = fo_prep_scan_dpi(pixGetWidth(page), pixGetHeight(page), dpi,
                                      from_file, &out->dpi_estimated);
+    out->prep_seconds = fo_now();
     rc = prepare_scan(page, (double)WORK_DPI / out->scan_dpi, &s);
+    out->prep_seconds = fo_now() - out->prep_seconds;
     if (rc != FO_OK) {
         scan_work_free(&s);
         return fo_error_set(err, FO_ERR_NOMEM, "out of memory matching the page");

@@ -35,6 +35,9 @@ void fo_hex(const uint8_t *bytes, size_t n, char *hex);
  * are; returns buf (at least 128 bytes). */
 const char *fo_syserr(int errnum, char *buf, size_t size);
 
+/* Seconds on the monotonic clock, for measuring durations. */
+double fo_now(void);
+
 char *fo_strdup(const char *s);
 char *fo_strndup(const char *s, size_t n);
 char *fo_asprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -15,10 +15,15 @@ chmod 755 "$work"
 host=$(hostname -s)
 conf=$work/slurm.conf
 export SLURM_CONF=$conf
-fail() { echo "FAIL: $*"; tail -n 20 "$work"/*.log 2>/dev/null; exit 1; }
+fail() { echo "FAIL: $*"; tail -n 20 "$work"/*.log "$work"/munge/*.log 2>/dev/null; exit 1; }
+[ "$(id -u)" = 0 ] || { echo "FAIL: slurm.sh starts munged and slurmd: run it as root"; exit 1; }
+for cmd in munged slurmctld slurmd sbatch sqlite3; do
+    command -v "$cmd" >/dev/null ||
+        { echo "FAIL: $cmd is missing (scripts/install-deps.sh --test installs it)"; exit 1; }
+done
 
 cleanup() {
-    scontrol shutdown >/dev/null 2>&1 || true
+    [ -f "$work/slurmctld.pid" ] && timeout 20 scontrol shutdown >/dev/null 2>&1 || true
     sleep 1
     [ -f "$work/slurmd.pid" ] && kill "$(cat "$work/slurmd.pid")" 2>/dev/null || true
     [ -f "$work/slurmctld.pid" ] && kill "$(cat "$work/slurmctld.pid")" 2>/dev/null || true
@@ -35,7 +40,7 @@ chown munge:munge "$work/munge/munge.key"
 chmod 400 "$work/munge/munge.key"
 runuser -u munge -- munged --key-file="$work/munge/munge.key" \
     --socket="$work/munge/munge.socket" --pid-file="$work/munge/munged.pid" \
-    --log-file="$work/munge.log" --seed-file="$work/munge/seed"
+    --log-file="$work/munge/munge.log" --seed-file="$work/munge/seed"
 sleep 1
 munged_pid=$(cat "$work/munge/munged.pid")
 

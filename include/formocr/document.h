@@ -53,10 +53,12 @@ typedef struct fo_page_result {
     fo_match match;          /* template NULL when the page matched none */
 } fo_page_result;
 
-/* Seconds spent per stage on a document (for --timings). */
+/* Seconds spent per stage (for --timings): prep is the scan's preparation
+ * for matching (grey, binarized, deskewed); output is the batch writer's,
+ * not a document's. */
 typedef enum fo_stage {
-    FO_STAGE_DECODE, FO_STAGE_MATCH, FO_STAGE_ZONES, FO_STAGE_OCR, FO_STAGE_CHECK,
-    FO_STAGE_COUNT
+    FO_STAGE_DECODE, FO_STAGE_PREP, FO_STAGE_MATCH, FO_STAGE_ZONES, FO_STAGE_OCR,
+    FO_STAGE_CHECK, FO_STAGE_OUTPUT, FO_STAGE_COUNT
 } fo_stage;
 
 typedef struct fo_document {

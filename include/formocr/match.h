@@ -47,6 +47,7 @@ typedef struct fo_match {
     int inliers, patches;        /* patches that agreed / patches tried */
     int scan_dpi;                /* resolution used for the scan */
     bool dpi_estimated;          /* from the page's size, not the file */
+    double prep_seconds;         /* of the matching, spent preparing the scan */
 } fo_match;
 
 /*

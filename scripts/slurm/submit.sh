@@ -12,8 +12,12 @@ scans=$(realpath "${1:?SCANS}")
 outdir=$(realpath -m "${2:?OUTDIR}")
 n=${3:?N}
 templates=$(realpath "${4:-templates}")
+mkdir -p "$outdir"
+# the jobs' own logs go with their outputs
 array=$(sbatch --parsable --array="0-$((n - 1))" --export="ALL,SHARDS=$n" \
+    --output="$outdir/formocr-%A_%a.out" \
     "$here/formocr-array.sbatch" "$scans" "$outdir" "$templates")
 merge=$(sbatch --parsable --dependency="afterany:$array" \
+    --output="$outdir/formocr-merge-%j.out" \
     "$here/formocr-merge.sbatch" "$outdir")
 echo "$array $merge"

@@ -1,5 +1,4 @@
 /* cmd_match.c - `formocr match`: classify and align, one JSON line a page. */
-#include <dirent.h>
 #include <getopt.h>
 #include <jansson.h>
 #include <leptonica/allheaders.h>
@@ -10,15 +9,17 @@
 #include "cli.h"
 #include "formocr/image.h"
 #include "formocr/match.h"
+#include "formocr/source.h"
 #include "formocr/template.h"
 #include "util.h"
 
 static const char USAGE[] =
     "usage: formocr match [options] PATH...\n"
     "\n"
-    "Finds, for every page of every scan (files, or the files of folders),\n"
-    "which template page it shows and the transform that maps the template's\n"
-    "pixels onto the scan's, and prints one JSON line per page:\n"
+    "Finds, for every page of every scan (files, or the scans in folders, as\n"
+    "`run` takes them), which template page it shows and the transform that\n"
+    "maps the template's pixels onto the scan's, and prints one JSON line per\n"
+    "page:\n"
     "  {\"file\", \"page\", \"template\", \"template_page\", \"score\",\n"
     "   \"orientation\", \"skew\", \"transform\": [a, b, c, d, e, f], \"residual_px\"}\n"
     "with x' = a*x + b*y + c, y' = d*x + e*y + f. A page that matches no\n"
@@ -87,34 +88,10 @@ static int match_file(const fo_matcher *matcher, const char *path, int dpi)
     return failed;
 }
 
-static int by_name(const struct dirent **a, const struct dirent **b)
+static void report_problem(void *ctx, const char *path, const char *message)
 {
-    return strcmp((*a)->d_name, (*b)->d_name);
-}
-
-static int match_path(const fo_matcher *matcher, const char *path, int dpi)
-{
-    struct dirent **entries;
-    int n, failed = 0;
-    if (!fo_is_dir(path))
-        return match_file(matcher, path, dpi);
-    n = scandir(path, &entries, NULL, by_name);
-    if (n < 0) {
-        cli_error("%s: cannot list folder", path);
-        return 1;
-    }
-    for (int i = 0; i < n; i++) {
-        char *child;
-        if (entries[i]->d_name[0] != '.' &&
-            (child = fo_path_join(path, entries[i]->d_name)) != NULL) {
-            if (!fo_is_dir(child) && strcmp(entries[i]->d_name, "truth.json") != 0)
-                failed |= match_file(matcher, child, dpi);
-            free(child);
-        }
-        free(entries[i]);
-    }
-    free(entries);
-    return failed;
+    (void)ctx;
+    cli_error("%s: %s", path, message);
 }
 
 int cmd_match(int argc, char **argv)
@@ -128,6 +105,7 @@ int cmd_match(int argc, char **argv)
     int ntpaths = 0, dpi = 0, c, failed = 0;
     fo_template_set *set = NULL;
     fo_matcher *matcher = NULL;
+    fo_inputs in;
     fo_error err;
     long long v;
 
@@ -166,8 +144,18 @@ int cmd_match(int argc, char **argv)
         fo_template_set_destroy(&set);
         return EXIT_USAGE;
     }
-    for (int i = optind; i < argc; i++)
-        failed |= match_path(matcher, argv[i], dpi);
+    /* the files a run would read (folders give their scans) */
+    if (fo_source_list((const char *const *)argv + optind, argc - optind, NULL,
+                       report_problem, NULL, &in, &err) != FO_OK) {
+        cli_error("%s", err.message);
+        fo_matcher_destroy(&matcher);
+        fo_template_set_destroy(&set);
+        return EXIT_SOME_FAILED;
+    }
+    failed = in.problems > 0;
+    for (int i = 0; i < in.count; i++)
+        failed |= match_file(matcher, in.paths[i], dpi);
+    fo_inputs_free(&in);
     fo_matcher_destroy(&matcher);
     fo_template_set_destroy(&set);
     return failed ? EXIT_SOME_FAILED : EXIT_OK;

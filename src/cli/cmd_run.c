@@ -182,21 +182,14 @@ static void report_input(void *ctx, const char *path, const char *message)
 
 static void print_timings(const fo_batch_stats *s, double setup, double total)
 {
-    static const char *const names[FO_STAGE_COUNT] = {"decode", "match", "zones", "ocr",
-                                                      "checks"};
+    static const char *const names[FO_STAGE_COUNT] = {"decode", "prep", "match", "zones",
+                                                      "ocr", "checks", "output"};
     fprintf(stderr, "formocr: timings (seconds summed over workers, ms per page):\n");
     fprintf(stderr, "  %-8s %8.3f\n", "setup", setup);
     for (int i = 0; i < FO_STAGE_COUNT; i++)
         fprintf(stderr, "  %-8s %8.3f  %7.1f\n", names[i], s->seconds[i],
                 s->pages ? 1000 * s->seconds[i] / s->pages : 0);
     fprintf(stderr, "  %-8s %8.3f   (wall, pages: %d)\n", "total", total, s->pages);
-}
-
-static double now(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + t.tv_nsec * 1e-9;
 }
 
 /* "K/N" or "auto/N": the shard this task takes; false on nonsense. */
@@ -286,7 +279,7 @@ int cmd_run(int argc, char **argv)
     fo_known *known = NULL;
     run_ctx ctx = {0};
     fo_error err;
-    double setup_start = now(), start;
+    double setup_start = fo_now(), start;
     char shard_label[64] = "", *command = NULL;
 
     fo_sink_options_default(&so);
@@ -490,7 +483,7 @@ int cmd_run(int argc, char **argv)
     signal(SIGINT, on_signal);
     signal(SIGTERM, on_signal);
     bo.stop = &interrupted;
-    start = now();
+    start = fo_now();
     if (fo_batch_run(&p, &in, &bo, write_document, show_progress, &ctx, &stats, &err) !=
         FO_OK) {
         clear_progress(&ctx);
@@ -508,9 +501,9 @@ int cmd_run(int argc, char **argv)
     if (status != EXIT_OK)
         goto out;
     if (timings)
-        print_timings(&stats, start - setup_start, now() - start);
+        print_timings(&stats, start - setup_start, fo_now() - start);
     if (!ctx.quiet) {
-        double secs = now() - start;
+        double secs = fo_now() - start;
         fprintf(stderr,
                 "formocr: %d documents, %d pages: %d ok, %d review, %d unmatched, "
                 "%d error; %d already done; %.1f pages/s\n",
