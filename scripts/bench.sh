@@ -128,7 +128,8 @@ if [ "$quick" = 0 ]; then
     gen "$out/big" "$big" 4444
     rm -rf "$out/small"
     mkdir -p "$out/small"
-    ls "$out"/big/scan_* | head -n 100 | xargs -I{} cp {} "$out/small/"
+    big_files=("$out"/big/scan_*)
+    cp "${big_files[@]:0:100}" "$out/small/"
     rm -f "$out"/big.sqlite* "$out"/small.sqlite*
     timed small "$formocr" run -q -j 2 -t templates -o "$out/small.sqlite" "$out/small"
     timed big "$formocr" run -q -j 2 -t templates -o "$out/big.sqlite" "$out/big"

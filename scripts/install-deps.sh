@@ -2,7 +2,8 @@
 # Installs, with apt-get, what formocr needs to build, test and run on
 # Debian 12.  Does nothing when everything is there already; needs root
 # otherwise.  Run by demo.sh and bench.sh; by test.sh with --test, which
-# adds what only the tests need (clang for fuzzing, a Slurm cluster).
+# adds what only the tests need (clang for fuzzing, a Slurm cluster,
+# valgrind).
 set -euo pipefail
 
 FORMOCR_PACKAGES=(
@@ -14,7 +15,7 @@ FORMOCR_PACKAGES=(
     bc time
 )
 if [ "${1:-}" = --test ]; then
-    FORMOCR_PACKAGES+=(clang libclang-rt-14-dev slurm-wlm munge)
+    FORMOCR_PACKAGES+=(clang libclang-rt-14-dev slurm-wlm munge valgrind)
 fi
 
 missing=()

@@ -294,19 +294,6 @@ static char *symbols_text(const symbol *syms, int n, const char *allowed,
     return text;
 }
 
-/* Readings that are checked by a second one (see ocr_zone): those with a
- * letter outside ASCII (accents are the model's commonest confusion: É, Ë,
- * È) or a confidence that is not the highest. */
-static bool needs_second_reading(const char *text, double confidence)
-{
-    if (confidence < SECOND_READ_BELOW)
-        return true;
-    for (const char *p = text; *p; p++)
-        if ((unsigned char)*p >= 0x80)
-            return true;
-    return false;
-}
-
 /* An image as Tesseract reads it best: with some white around it. */
 static PIX *for_tesseract(PIX *crop)
 {
@@ -342,10 +329,11 @@ static PIX *ink_crop(const fo_zone *z, PIX *mask)
     return padded;
 }
 
-/* Reads text from a zone, or from the ink of `mask` in it (NULL: all):
- * *text malloc'd ("" when nothing is read). */
+/* Reads the text of an image: *text malloc'd ("" when nothing is read);
+ * its symbols too when syms_out is not NULL (the caller frees them). */
 static int ocr_image(TessBaseAPI *api, PIX *img, TessPageSegMode psm,
-                     const char *allowed, char **text, double *confidence, fo_error *err)
+                     const char *allowed, char **text, double *confidence,
+                     symbol **syms_out, int *nsyms_out, fo_error *err)
 {
     symbol *syms = NULL;
     int n = 0, rc = recognise(api, img, psm, allowed, &syms, &n, err);
@@ -356,17 +344,118 @@ static int ocr_image(TessBaseAPI *api, PIX *img, TessPageSegMode psm,
         if (!*text)
             rc = fo_error_set(err, FO_ERR_NOMEM, "out of memory");
     }
-    free(syms);
+    if (rc == FO_OK && syms_out) {
+        *syms_out = syms;
+        *nsyms_out = n;
+    } else {
+        free(syms);
+    }
+    return rc;
+}
+
+/* The letters and digits of syms[a..b), punctuation and spaces left out
+ * (a word read alone loses the punctuation at its edges). */
+static void alnum_only(const symbol *syms, int a, int b, char *out, size_t size)
+{
+    size_t len = 0;
+    out[0] = '\0';
+    for (int i = a; i < b; i++) {
+        size_t l = strlen(syms[i].text);
+        if (is_alnum_utf8(syms[i].text) && len + l < size) {
+            memcpy(out + len, syms[i].text, l + 1);
+            len += l;
+        }
+    }
+}
+
+/* Whether a word of the first reading is to be checked by a second one:
+ * it has a letter outside ASCII (accents are the model's commonest
+ * confusion: É, Ë, È) or a confidence that is not the highest. */
+static bool word_needs_second_reading(const symbol *syms, int a, int b, const char *allowed)
+{
+    for (int i = a; i < b; i++) {
+        if (capped_confidence(&syms[i], allowed) < SECOND_READ_BELOW)
+            return true;
+        for (const char *p = syms[i].text; *p; p++)
+            if ((unsigned char)*p >= 0x80)
+                return true;
+    }
+    return false;
+}
+
+/*
+ * Tesseract's confidence does not tell its mistakes from its right
+ * readings; two readings of the same ink at two sizes disagree where the
+ * model hesitates.  The words of a line that need it (see above) are read
+ * again, alone, at SECOND_SCALE, a run of such words at once: *disagree
+ * when a second reading's letters differ from the first's.
+ */
+static int second_reading(TessBaseAPI *api, PIX *img, const symbol *syms, int n,
+                          const char *allowed, bool *disagree, fo_error *err)
+{
+    int w = pixGetWidth(img), h = pixGetHeight(img), rc = FO_OK;
+
+    *disagree = false;
+    for (int a = 0; a < n && rc == FO_OK && !*disagree;) {
+        int b = a + 1, end;
+        while (b < n && !syms[b].word_start)
+            b++;
+        if (!word_needs_second_reading(syms, a, b, allowed)) {
+            a = b;
+            continue;
+        }
+        /* take the following words that need it too */
+        for (end = b; end < n;) {
+            int next = end + 1;
+            while (next < n && !syms[next].word_start)
+                next++;
+            if (!word_needs_second_reading(syms, end, next, allowed))
+                break;
+            end = next;
+        }
+        /* from the middle of the gap before to the middle of the gap after */
+        int x0 = a > 0 ? (syms[a - 1].x1 + syms[a].x0) / 2 : 0;
+        int x1 = end < n ? (syms[end - 1].x1 + syms[end].x0) / 2 : w;
+        x0 = x0 < 0 ? 0 : x0;
+        x1 = x1 > w ? w : x1;
+        if (x1 - x0 >= 4) {
+            BOX *box = boxCreate(x0, 0, x1 - x0, h);
+            PIX *crop = box ? pixClipRectangle(img, box, NULL) : NULL;
+            PIX *small = crop ? pixScaleGrayLI(crop, SECOND_SCALE, SECOND_SCALE) : NULL;
+            PIX *padded = small ? for_tesseract(small) : NULL;
+            symbol *again = NULL;
+            int nagain = 0;
+            char *text = NULL, first[256], second[256];
+            double conf;
+            if (!padded)
+                rc = fo_error_set(err, FO_ERR_NOMEM, "out of memory");
+            else
+                rc = ocr_image(api, padded, PSM_SINGLE_LINE, allowed, &text, &conf, &again,
+                               &nagain, err);
+            if (rc == FO_OK) {
+                alnum_only(syms, a, end, first, sizeof first);
+                alnum_only(again, 0, nagain, second, sizeof second);
+                *disagree = strcmp(first, second) != 0;
+            }
+            free(again);
+            free(text);
+            pixDestroy(&padded);
+            pixDestroy(&small);
+            pixDestroy(&crop);
+            boxDestroy(&box);
+        }
+        a = end;
+    }
     return rc;
 }
 
 static int ocr_zone(TessBaseAPI *api, const fo_zone *z, PIX *mask, TessPageSegMode psm,
                     const char *allowed, char **text, double *confidence, fo_error *err)
 {
-    PIX *img = ink_crop(z, mask), *big = NULL;
-    char *second = NULL;
-    double conf2 = 0;
-    int rc;
+    PIX *img = ink_crop(z, mask);
+    symbol *syms = NULL;
+    int nsyms = 0, rc;
+    bool disagree = false;
 
     *text = NULL;
     *confidence = 0;
@@ -374,21 +463,12 @@ static int ocr_zone(TessBaseAPI *api, const fo_zone *z, PIX *mask, TessPageSegMo
         *text = fo_strdup("");
         return *text ? FO_OK : fo_error_set(err, FO_ERR_NOMEM, "out of memory");
     }
-    rc = ocr_image(api, img, psm, allowed, text, confidence, err);
-    if (rc == FO_OK && **text && needs_second_reading(*text, *confidence)) {
-        /* Tesseract's confidence does not tell its mistakes from its right
-         * readings; two readings of the same ink at two sizes disagree
-         * where the model hesitates.  A disagreement is flagged. */
-        big = pixScaleGrayLI(img, SECOND_SCALE, SECOND_SCALE);
-        if (!big)
-            rc = fo_error_set(err, FO_ERR_NOMEM, "out of memory");
-        else
-            rc = ocr_image(api, big, psm, allowed, &second, &conf2, err);
-        if (rc == FO_OK && strcmp(second, *text) != 0)
-            *confidence = fmin(*confidence, DISAGREE_CONF);
-    }
-    free(second);
-    pixDestroy(&big);
+    rc = ocr_image(api, img, psm, allowed, text, confidence, &syms, &nsyms, err);
+    if (rc == FO_OK && **text)
+        rc = second_reading(api, img, syms, nsyms, allowed, &disagree, err);
+    if (rc == FO_OK && disagree)
+        *confidence = fmin(*confidence, DISAGREE_CONF);
+    free(syms);
     pixDestroy(&img);
     return rc;
 }
