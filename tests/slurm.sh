@@ -15,24 +15,47 @@ chmod 755 "$work"
 host=$(hostname -s)
 conf=$work/slurm.conf
 export SLURM_CONF=$conf
-fail() { echo "FAIL: $*"; tail -n 20 "$work"/*.log "$work"/munge/*.log 2>/dev/null; exit 1; }
+# Every wait below has a deadline: a cluster that cannot run jobs fails the
+# test with what Slurm says about it, never hangs it.
+diagnose() {
+    echo "--- sinfo"; timeout 10 sinfo -N -l 2>&1 || true
+    echo "--- sinfo -R"; timeout 10 sinfo -R 2>&1 || true
+    echo "--- squeue"; timeout 10 squeue -l 2>&1 || true
+    echo "--- scontrol show job"; timeout 10 scontrol show job 2>&1 | grep -E \
+        'JobId|JobState|Reason|NodeList|ExitCode|StdOut' || true
+    echo "--- daemons"; pgrep -a -f 'munged|slurmctld|slurmd|slurmstepd' || true
+    tail -n 30 "$work"/*.log "$work"/munge/*.log "$work"/out/*.out "$work"/*.out 2>/dev/null
+}
+fail() {
+    echo "FAIL: $*"
+    diagnose
+    exit 1
+}
 [ "$(id -u)" = 0 ] || { echo "FAIL: slurm.sh starts munged and slurmd: run it as root"; exit 1; }
 for cmd in munged slurmctld slurmd sbatch sqlite3; do
     command -v "$cmd" >/dev/null ||
         { echo "FAIL: $cmd is missing (scripts/install-deps.sh --test installs it)"; exit 1; }
 done
 
+# stop_pid FILE: ends the daemon whose pid FILE holds, by force if it lingers
+stop_pid() {
+    local pid
+    [ -f "$1" ] && pid=$(cat "$1") || return 0
+    kill "$pid" 2>/dev/null || return 0
+    for _ in $(seq 20); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.5; done
+    kill -9 "$pid" 2>/dev/null || true
+}
 cleanup() {
-    [ -f "$work/slurmctld.pid" ] && timeout 20 scontrol shutdown >/dev/null 2>&1 || true
-    sleep 1
-    [ -f "$work/slurmd.pid" ] && kill "$(cat "$work/slurmd.pid")" 2>/dev/null || true
-    [ -f "$work/slurmctld.pid" ] && kill "$(cat "$work/slurmctld.pid")" 2>/dev/null || true
-    [ -n "${munged_pid:-}" ] && kill "$munged_pid" 2>/dev/null || true
+    stop_pid "$work/slurmd.pid"
+    stop_pid "$work/slurmctld.pid"
+    pkill -9 -f "slurmstepd.*$work" 2>/dev/null || true
+    stop_pid "$work/munge/munged.pid"
     rm -rf "$work"
 }
 trap cleanup EXIT
 
-# munge: a key of our own, its daemon on a socket of our own
+# munge: a key of our own, its daemon on a socket of our own.  The daemons
+# get no descriptor of ours: ctest waits for its pipe to close.
 mkdir -p "$work/munge"
 chown munge:munge "$work/munge"
 dd if=/dev/urandom of="$work/munge/munge.key" bs=1024 count=1 status=none
@@ -40,16 +63,22 @@ chown munge:munge "$work/munge/munge.key"
 chmod 400 "$work/munge/munge.key"
 runuser -u munge -- munged --key-file="$work/munge/munge.key" \
     --socket="$work/munge/munge.socket" --pid-file="$work/munge/munged.pid" \
-    --log-file="$work/munge/munge.log" --seed-file="$work/munge/seed"
-sleep 1
-munged_pid=$(cat "$work/munge/munged.pid")
+    --log-file="$work/munge/munge.log" --seed-file="$work/munge/seed" \
+    </dev/null >"$work/munge/start.out" 2>&1 || fail "munged did not start: $(cat "$work/munge/start.out")"
+for _ in $(seq 20); do [ -S "$work/munge/munge.socket" ] && break; sleep 0.5; done
+[ -S "$work/munge/munge.socket" ] || fail "munged made no socket"
 
-cpus=$(nproc)
+# The node as slurmd sees it (CPUs, sockets, cores), so that it is never
+# drained for a mismatch; half its memory; every address on loopback, so
+# that the machine's name need not resolve.
+hardware=$(slurmd -C | head -n 1 | tr ' ' '\n' |
+           grep -E '^(CPUs|Boards|SocketsPerBoard|CoresPerSocket|ThreadsPerCore)=' | tr '\n' ' ')
+[ -n "$hardware" ] || fail "slurmd -C says nothing of this machine"
 mem=$(awk '/MemTotal/ {print int($2 / 1024 / 2)}' /proc/meminfo)
 mkdir -p "$work/state" "$work/spool"
 cat >"$conf" <<CONF
 ClusterName=formocr
-SlurmctldHost=$host
+SlurmctldHost=$host(127.0.0.1)
 SlurmUser=root
 SlurmdUser=root
 AuthType=auth/munge
@@ -69,18 +98,26 @@ MpiDefault=none
 JobAcctGatherType=jobacct_gather/none
 AccountingStorageType=accounting_storage/none
 ReturnToService=2
+MinJobAge=3600
 SlurmctldPort=16817
 SlurmdPort=16818
-NodeName=$host CPUs=$cpus RealMemory=$mem State=UNKNOWN
+NodeName=$host NodeAddr=127.0.0.1 NodeHostname=$host ${hardware}RealMemory=$mem State=UNKNOWN
 PartitionName=test Nodes=$host Default=YES MaxTime=INFINITE State=UP
 CONF
-slurmctld -f "$conf" || fail "slurmctld did not start"
-slurmd -f "$conf" || fail "slurmd did not start"
-for i in $(seq 60); do
-    sinfo -h -o %T 2>/dev/null | grep -qE "idle|mixed" && break
+slurmctld -f "$conf" </dev/null >"$work/slurmctld.out" 2>&1 || fail "slurmctld did not start"
+slurmd -f "$conf" -N "$host" </dev/null >"$work/slurmd.out" 2>&1 || fail "slurmd did not start"
+state=
+for _ in $(seq 60); do
+    state=$(timeout 10 sinfo -h -n "$host" -o %t 2>/dev/null || true)
+    [ "$state" = idle ] && break
     sleep 1
 done
-sinfo -h -o %T | grep -qE "idle|mixed" || fail "the node did not come up: $(sinfo 2>&1)"
+[ "$state" = idle ] || fail "the node is not idle after 60 s (state: ${state:-none})"
+
+# a job that does nothing, to know the cluster runs jobs at all
+timeout 120 sbatch --wait --quiet --output="$work/probe.out" --wrap "echo probe ok" ||
+    fail "the cluster did not run a trivial job within 120 s"
+grep -q "probe ok" "$work/probe.out" || fail "the trivial job printed nothing"
 
 # the same folder, sharded on the cluster and in one plain run
 /usr/bin/python3 "$src/scripts/make-samples.py" --count "$pages" --seed 808 --fit-fields \
@@ -88,15 +125,21 @@ sinfo -h -o %T | grep -qE "idle|mixed" || fail "the node did not come up: $(sinf
 chmod -R a+rX "$work/scans"
 export OMP_THREAD_LIMIT=1
 start=$(date +%s.%N)
-ids=$(cd "$src" && FORMOCR="$formocr" scripts/slurm/submit.sh "$work/scans" "$work/out" 4 \
-      "$src/templates")
+ids=$(cd "$src" && FORMOCR="$formocr" timeout 120 scripts/slurm/submit.sh "$work/scans" "$work/out" 4 \
+      "$src/templates") || fail "submitting the jobs failed"
 merge_id=${ids#* }
-for i in $(seq 1800); do
-    state=$(scontrol show job "$merge_id" 2>/dev/null | grep -o 'JobState=[A-Z]*' | cut -d= -f2)
-    case $state in COMPLETED) break ;; FAILED|CANCELLED|TIMEOUT) fail "merge job $state" ;; esac
+deadline=$(($(date +%s) + 300 + 3 * pages))
+state=
+while [ "$(date +%s)" -lt "$deadline" ]; do
+    state=$(timeout 10 scontrol show job "$merge_id" 2>/dev/null |
+            grep -o 'JobState=[A-Z_]*' | cut -d= -f2 || true)
+    case $state in
+        COMPLETED) break ;;
+        FAILED|CANCELLED|TIMEOUT|NODE_FAIL|OUT_OF_MEMORY|BOOT_FAIL|DEADLINE) fail "merge job $state" ;;
+    esac
     sleep 1
 done
-[ "$state" = COMPLETED ] || fail "the jobs did not finish (merge: $state)"
+[ "$state" = COMPLETED ] || fail "the jobs did not finish in $((300 + 3 * pages)) s (merge: ${state:-unknown})"
 array_secs=$(awk "BEGIN {print $(date +%s.%N) - $start}")
 [ "$(ls "$work"/out/part-*.sqlite | wc -l)" = 4 ] || fail "not 4 parts"
 
