@@ -82,3 +82,9 @@ if [ $quick -eq 0 ]; then
     done
 fi
 echo "== all tests passed"
+# a cluster test skipped because this machine cannot run Slurm says so last
+log=build/test/Testing/Temporary/LastTest.log
+if [ $cluster -eq 1 ] && grep -q "^SKIPPED (this machine cannot host" "$log" 2>/dev/null; then
+    echo "== WARNING: the Slurm cluster test was SKIPPED; what Slurm said:"
+    sed -n '/^SKIPPED (this machine cannot host/,/^<end of output>/p' "$log" | head -n 80
+fi
