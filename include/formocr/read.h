@@ -3,7 +3,8 @@
  *
  * Text goes to Tesseract through its C API, one zone at a time, with the
  * page-segmentation mode the zone's shape calls for (one line, a block of
- * lines, one character per cell of a comb) and a whitelist from the field
+ * lines split into lines first, one character per cell of a comb) and a
+ * whitelist from the field
  * (its charset, or the characters its type allows).  The confidence of a
  * reading is that of its weakest character: one doubtful digit makes a
  * doubtful SIRET.  Checkboxes, choices and signatures are decided on the
