@@ -20,7 +20,10 @@
  *    This costs a few thousand operations per template and gives, for each
  *    template, its best turn and a first similarity transform (scale, shift,
  *    skew).  The best few templates (TOP_TEMPLATES, and only those close to
- *    the first) go on.
+ *    the first) go on.  The two axes are fitted apart; when a fit whose x
+ *    and y scales differ by more than 2 % does not register (an edge band
+ *    or a cut page pulls one axis), each axis is fitted again with its scale
+ *    held near the other's, and registration tried once more.
  *
  * 3. Precise stage: register.  At load time each template page chose ~40
  *    distinctive patches of its reference (40x40 px at 150 dpi): in each cell
@@ -85,6 +88,7 @@ static const double COARSE_SHIFT_RANGE = 64.0;   /* px at WORK_DPI */
 static const double COARSE_SHIFT_STEP = 2.0;
 static const double COARSE_MIN_OVERLAP = 0.6;    /* of the template profile */
 static const double COARSE_KEEP_MARGIN = 0.15;   /* registered if this close */
+static const double ISOTROPY_TOLERANCE = 0.02;   /* x and y scales this close */
 static const double PATCH_MIN_STRUCTURE = 0.002; /* smaller eigenvalue, per px */
 static const double PATCH_MAX_SELF_NCC = 0.75;   /* uniqueness within SEARCH */
 static const double PATCH_MIN_NCC = 0.4;         /* a match worth fitting */
@@ -272,14 +276,14 @@ static double profile_ncc(const profile *t, const profile *s, double scale,
  * shifts searched: a grid four times coarser than the final steps first,
  * then the final steps around its best.
  */
-static double fit_profile(const profile *t, const profile *s, double scale0,
-                          double *best_scale, double *best_shift)
+static double fit_profile_within(const profile *t, const profile *s, double scale0,
+                                 double range, double *best_scale, double *best_shift)
 {
     double best = -2, k0 = 0, sh0 = 0;
     for (int pass = 0; pass < 2; pass++) {
         double kstep = COARSE_SCALE_STEP * (pass == 0 ? 4 : 1);
         double shstep = COARSE_SHIFT_STEP * (pass == 0 ? 4 : 1);
-        double krange = pass == 0 ? COARSE_SCALE_RANGE : 4 * COARSE_SCALE_STEP;
+        double krange = pass == 0 ? range : 4 * COARSE_SCALE_STEP;
         double shrange = pass == 0 ? COARSE_SHIFT_RANGE : 4 * COARSE_SHIFT_STEP;
         double kc = k0, shc = sh0;
         for (double k = kc - krange; k <= kc + krange + 1e-9; k += kstep)
@@ -295,6 +299,12 @@ static double fit_profile(const profile *t, const profile *s, double scale0,
     *best_scale = scale0 * (1 + k0);
     *best_shift = sh0;
     return best;
+}
+
+static double fit_profile(const profile *t, const profile *s, double scale0,
+                          double *best_scale, double *best_shift)
+{
+    return fit_profile_within(t, s, scale0, COARSE_SCALE_RANGE, best_scale, best_shift);
 }
 
 /* ---- patches ------------------------------------------------------------- */
@@ -789,6 +799,59 @@ static fo_affine turn_back(int w, int h, int turn, int *uw, int *uh)
     return fo_affine_compose(fo_affine_translation(*uw / 2.0, *uh / 2.0), t);
 }
 
+/* The upright page's rows and columns for a turn, from the deskewed page's
+ * (rev_*: the same reversed): turning it clockwise by 90 makes its columns,
+ * left to right, the rows, and its rows, bottom to top, the columns; 270
+ * the reverse. */
+static void upright_profiles(const scan_work *s, int turn, const profile *rev_rows,
+                             const profile *rev_cols, const profile **ur,
+                             const profile **uc)
+{
+    *ur = turn == 0 ? &s->rows : turn == 90 ? &s->cols : turn == 180 ? rev_rows : rev_cols;
+    *uc = turn == 0 ? &s->cols : turn == 90 ? rev_rows : turn == 180 ? rev_cols : &s->rows;
+}
+
+/*
+ * A scanner scales a page alike both ways; the profiles, fitted one axis at
+ * a time, may not agree (a band at one edge, a cut page, a dark photocopy
+ * can pull one axis's fit to the end of its range).  When a coarse fit that
+ * far from isotropic fails to register, each axis is fitted again with its
+ * scale held near the other's, and the better of the two tried.
+ */
+static bool isotropic_refit(const page_model *m, const scan_work *s, const coarse *c,
+                            coarse *out)
+{
+    profile rev_rows = {NULL, s->rows.n}, rev_cols = {NULL, s->cols.n};
+    const profile *ur, *uc;
+    double sx, shx, sy, shy, rx, ry;
+    bool done = false;
+
+    if (fabs(c->sx / c->sy - 1) <= ISOTROPY_TOLERANCE)
+        return false;
+    rev_rows.v = malloc((size_t)s->rows.n * sizeof(float));
+    rev_cols.v = malloc((size_t)s->cols.n * sizeof(float));
+    if (rev_rows.v && rev_cols.v) {
+        reverse_into(&s->rows, &rev_rows);
+        reverse_into(&s->cols, &rev_cols);
+        upright_profiles(s, c->turn, &rev_rows, &rev_cols, &ur, &uc);
+        /* x held near y's scale, or y near x's */
+        rx = fit_profile_within(&m->cols, uc, c->sy, ISOTROPY_TOLERANCE, &sx, &shx);
+        ry = fit_profile_within(&m->rows, ur, c->sx, ISOTROPY_TOLERANCE, &sy, &shy);
+        *out = *c;
+        if (rx >= ry) {
+            out->sx = sx;
+            out->shx = shx;
+        } else {
+            out->sy = sy;
+            out->shy = shy;
+        }
+        done = true;
+    }
+    free(rev_rows.v);
+    free(rev_cols.v);
+    return done;
+}
+
 static void coarse_fit(const page_model *m, const scan_work *s, double scale0,
                        coarse *best)
 {
@@ -801,14 +864,9 @@ static void coarse_fit(const page_model *m, const scan_work *s, double scale0,
     reverse_into(&s->rows, &rev_rows);
     reverse_into(&s->cols, &rev_cols);
     for (int turn = 0; turn < 360; turn += 90) {
-        /* The upright page's rows and columns, from the deskewed page's:
-         * turning it clockwise by 90 makes its columns, left to right, the
-         * rows, and its rows, bottom to top, the columns; 270 the reverse. */
-        const profile *ur = turn == 0 ? &s->rows : turn == 90 ? &s->cols
-                          : turn == 180 ? &rev_rows : &rev_cols;
-        const profile *uc = turn == 0 ? &s->cols : turn == 90 ? &rev_rows
-                          : turn == 180 ? &rev_cols : &s->rows;
+        const profile *ur, *uc;
         double sy, shy, sx, shx;
+        upright_profiles(s, turn, &rev_rows, &rev_cols, &ur, &uc);
         double r = fit_profile(&m->rows, ur, scale0, &sy, &shy);
         double c = fit_profile(&m->cols, uc, scale0, &sx, &shx);
         double score = (r + c) / 2;
@@ -1214,6 +1272,19 @@ int fo_match_page(const fo_matcher *m, PIX *page, int dpi, bool from_file,
             free(cands);
             scan_work_free(&s);
             return fo_error_set(err, FO_ERR_NOMEM, "out of memory matching the page");
+        }
+        coarse iso;
+        if (p.score < FO_MATCH_THRESHOLD && isotropic_refit(pm, &s, &cands[k], &iso)) {
+            precise q;
+            if (register_page(pm, &s, coarse_transform(pm, &s, &iso), &q) != FO_OK) {
+                free(cands);
+                scan_work_free(&s);
+                return fo_error_set(err, FO_ERR_NOMEM, "out of memory matching the page");
+            }
+            if (q.score > p.score) {
+                p = q;
+                cands[k] = iso;
+            }
         }
         p.layout = p.score >= FO_MATCH_THRESHOLD ? verify_layout(pm, &s, p.t) : 0;
         if (best_model < 0 || p.layout > best.layout ||
