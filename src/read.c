@@ -792,22 +792,6 @@ static void assign_to_cells(const symbol *syms, int nsyms, PIX **crops, const in
 }
 
 /*
- * How a line of cells is read: digits only (dates, postal codes, numbers)
- * with Tesseract's own line finding (PSM_SINGLE_LINE), anything else as a
- * raw line.  Measured on 200 generated pages (seed 101): as a raw line the
- * dotted and slashed zeros of monospaced fonts read 6 or 8 far more often
- * (comb dates 99.0 -> 97.7 % exact), while letters and digits mixed read
- * better (97.1 -> 98.4 %).
- */
-static TessPageSegMode cells_mode(const char *allowed)
-{
-    for (const char *p = allowed; *p; p++)
-        if (*p < '0' || *p > '9')
-            return PSM_RAW_LINE;
-    return *allowed ? PSM_SINGLE_LINE : PSM_RAW_LINE;
-}
-
-/*
  * A cells or comb field, one character per cell.  Tesseract's LSTM reads a
  * lone character poorly and each call has a fixed cost, so the written
  * cells are put side by side, evenly spaced, on one line that is read at
@@ -858,7 +842,7 @@ static int read_cells(TessBaseAPI *api, const fo_zone_page *zp, const fo_field *
             if (crops[i])
                 pixRasterop(line, x0[i], OCR_PAD, x1[i] - x0[i], pixGetHeight(crops[i]),
                             PIX_SRC, crops[i], 0, 0);
-        rc = recognise(api, line, cells_mode(allowed), allowed, &syms, &nsyms, err);
+        rc = recognise(api, line, PSM_RAW_LINE, allowed, &syms, &nsyms, err);
         if (rc != FO_OK)
             goto out;
         assign_to_cells(syms, nsyms, crops, x0, x1, ncells, hits, found);
