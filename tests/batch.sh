@@ -92,7 +92,13 @@ rm -f term.sqlite* term.csv
 "$formocr" run -q -j 2 -t "$src/templates" -o term.sqlite -o term.csv --csv-layout long \
     scans >/dev/null 2>err.txt &
 pid=$!
-sleep 2
+# once the first document is in (a slow, sanitized start-up takes seconds)
+for _ in $(seq 600); do
+    [ "$(sqlite3 term.sqlite "SELECT count(*) FROM documents" 2>/dev/null)" -ge 1 ] 2>/dev/null &&
+        break
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.1
+done
 kill -TERM "$pid"
 status=0
 wait "$pid" || status=$?

@@ -372,6 +372,11 @@ int cmd_run(int argc, char **argv)
     }
     if (optind >= argc)
         return cli_usage_error("run", "no scan given");
+    /* from here on SIGINT and SIGTERM stop the run cleanly: during set-up
+     * (templates, outputs) nothing is started and the outputs are closed
+     * complete; later the documents in flight are finished first */
+    signal(SIGINT, on_signal);
+    signal(SIGTERM, on_signal);
     if (shard_arg) {
         const char *why;
         if (!parse_shard(shard_arg, &shard_k, &shard_n, &why)) {
@@ -480,8 +485,6 @@ int cmd_run(int argc, char **argv)
         in.count = kept;
     }
 
-    signal(SIGINT, on_signal);
-    signal(SIGTERM, on_signal);
     bo.stop = &interrupted;
     start = fo_now();
     if (fo_batch_run(&p, &in, &bo, write_document, show_progress, &ctx, &stats, &err) !=
