@@ -744,6 +744,7 @@ typedef struct scan_work {
     double skew;
     fo_affine deskew;    /* work px -> deskewed work px (about the centre) */
     profile rows, cols;  /* of the deskewed page, not turned */
+    profile rev_rows, rev_cols; /* the same, reversed (for the turns) */
 } scan_work;
 
 static void scan_work_free(scan_work *s)
@@ -752,6 +753,8 @@ static void scan_work_free(scan_work *s)
     pixDestroy(&s->ink);
     free(s->rows.v);
     free(s->cols.v);
+    free(s->rev_rows.v);
+    free(s->rev_cols.v);
 }
 
 static int prepare_scan(PIX *page, double factor, scan_work *s)
@@ -777,6 +780,12 @@ static int prepare_scan(PIX *page, double factor, scan_work *s)
                           fo_affine_translation(-s->w / 2.0, -s->h / 2.0)));
     if (make_profiles(s->bin, s->deskew, &s->rows, &s->cols) != FO_OK)
         return FO_ERR_NOMEM;
+    s->rev_rows.v = malloc((size_t)s->rows.n * sizeof(float));
+    s->rev_cols.v = malloc((size_t)s->cols.n * sizeof(float));
+    if (!s->rev_rows.v || !s->rev_cols.v)
+        return FO_ERR_NOMEM;
+    reverse_into(&s->rows, &s->rev_rows);
+    reverse_into(&s->cols, &s->rev_cols);
     s->ink = ink_pix(s->bin);
     return s->ink ? FO_OK : FO_ERR_NOMEM;
 }
@@ -799,16 +808,16 @@ static fo_affine turn_back(int w, int h, int turn, int *uw, int *uh)
     return fo_affine_compose(fo_affine_translation(*uw / 2.0, *uh / 2.0), t);
 }
 
-/* The upright page's rows and columns for a turn, from the deskewed page's
- * (rev_*: the same reversed): turning it clockwise by 90 makes its columns,
- * left to right, the rows, and its rows, bottom to top, the columns; 270
- * the reverse. */
-static void upright_profiles(const scan_work *s, int turn, const profile *rev_rows,
-                             const profile *rev_cols, const profile **ur,
+/* The upright page's rows and columns for a turn, from the deskewed page's:
+ * turning it clockwise by 90 makes its columns, left to right, the rows,
+ * and its rows, bottom to top, the columns; 270 the reverse. */
+static void upright_profiles(const scan_work *s, int turn, const profile **ur,
                              const profile **uc)
 {
-    *ur = turn == 0 ? &s->rows : turn == 90 ? &s->cols : turn == 180 ? rev_rows : rev_cols;
-    *uc = turn == 0 ? &s->cols : turn == 90 ? rev_rows : turn == 180 ? rev_cols : &s->rows;
+    *ur = turn == 0 ? &s->rows : turn == 90 ? &s->cols : turn == 180 ? &s->rev_rows
+                                                                      : &s->rev_cols;
+    *uc = turn == 0 ? &s->cols : turn == 90 ? &s->rev_rows : turn == 180 ? &s->rev_cols
+                                                                          : &s->rows;
 }
 
 /*
@@ -821,52 +830,34 @@ static void upright_profiles(const scan_work *s, int turn, const profile *rev_ro
 static bool isotropic_refit(const page_model *m, const scan_work *s, const coarse *c,
                             coarse *out)
 {
-    profile rev_rows = {NULL, s->rows.n}, rev_cols = {NULL, s->cols.n};
     const profile *ur, *uc;
     double sx, shx, sy, shy, rx, ry;
-    bool done = false;
 
     if (fabs(c->sx / c->sy - 1) <= ISOTROPY_TOLERANCE)
         return false;
-    rev_rows.v = malloc((size_t)s->rows.n * sizeof(float));
-    rev_cols.v = malloc((size_t)s->cols.n * sizeof(float));
-    if (rev_rows.v && rev_cols.v) {
-        reverse_into(&s->rows, &rev_rows);
-        reverse_into(&s->cols, &rev_cols);
-        upright_profiles(s, c->turn, &rev_rows, &rev_cols, &ur, &uc);
-        /* x held near y's scale, or y near x's */
-        rx = fit_profile_within(&m->cols, uc, c->sy, ISOTROPY_TOLERANCE, &sx, &shx);
-        ry = fit_profile_within(&m->rows, ur, c->sx, ISOTROPY_TOLERANCE, &sy, &shy);
-        *out = *c;
-        if (rx >= ry) {
-            out->sx = sx;
-            out->shx = shx;
-        } else {
-            out->sy = sy;
-            out->shy = shy;
-        }
-        done = true;
+    upright_profiles(s, c->turn, &ur, &uc);
+    /* x held near y's scale, or y near x's */
+    rx = fit_profile_within(&m->cols, uc, c->sy, ISOTROPY_TOLERANCE, &sx, &shx);
+    ry = fit_profile_within(&m->rows, ur, c->sx, ISOTROPY_TOLERANCE, &sy, &shy);
+    *out = *c;
+    if (rx >= ry) {
+        out->sx = sx;
+        out->shx = shx;
+    } else {
+        out->sy = sy;
+        out->shy = shy;
     }
-    free(rev_rows.v);
-    free(rev_cols.v);
-    return done;
+    return true;
 }
 
 static void coarse_fit(const page_model *m, const scan_work *s, double scale0,
                        coarse *best)
 {
-    profile rev_rows = {NULL, 0}, rev_cols = {NULL, 0};
     best->score = -2;
-    rev_rows.v = malloc((size_t)s->rows.n * sizeof(float));
-    rev_cols.v = malloc((size_t)s->cols.n * sizeof(float));
-    if (!rev_rows.v || !rev_cols.v)
-        goto out;
-    reverse_into(&s->rows, &rev_rows);
-    reverse_into(&s->cols, &rev_cols);
     for (int turn = 0; turn < 360; turn += 90) {
         const profile *ur, *uc;
         double sy, shy, sx, shx;
-        upright_profiles(s, turn, &rev_rows, &rev_cols, &ur, &uc);
+        upright_profiles(s, turn, &ur, &uc);
         double r = fit_profile(&m->rows, ur, scale0, &sy, &shy);
         double c = fit_profile(&m->cols, uc, scale0, &sx, &shx);
         double score = (r + c) / 2;
@@ -874,9 +865,6 @@ static void coarse_fit(const page_model *m, const scan_work *s, double scale0,
             *best = (coarse){0, turn, score, sx, sy, shx, shy};
         }
     }
-out:
-    free(rev_rows.v);
-    free(rev_cols.v);
 }
 
 /* Template work px -> scan work px, from a coarse fit. */
@@ -1246,15 +1234,13 @@ int fo_match_page(const fo_matcher *m, PIX *page, int dpi, bool from_file,
     out->prep_seconds = fo_now();
     rc = prepare_scan(page, (double)WORK_DPI / out->scan_dpi, &s);
     out->prep_seconds = fo_now() - out->prep_seconds;
-    if (rc != FO_OK) {
-        scan_work_free(&s);
-        return fo_error_set(err, FO_ERR_NOMEM, "out of memory matching the page");
-    }
+    if (rc != FO_OK)
+        goto out;
     out->skew = s.skew;
     cands = calloc(m->nmodels ? (size_t)m->nmodels : 1, sizeof *cands);
     if (!cands) {
-        scan_work_free(&s);
-        return fo_error_set(err, FO_ERR_NOMEM, "out of memory matching the page");
+        rc = FO_ERR_NOMEM;
+        goto out;
     }
     for (int i = 0; i < m->nmodels; i++) {
         coarse_fit(&m->models[i], &s, 1.0, &cands[i]);
@@ -1265,27 +1251,21 @@ int fo_match_page(const fo_matcher *m, PIX *page, int dpi, bool from_file,
      * that register, the one whose whole layout agrees best */
     for (int k = 0; k < m->nmodels && k < TOP_TEMPLATES; k++) {
         const page_model *pm = &m->models[cands[k].model];
-        precise p;
+        precise p, q;
+        coarse iso;
         if (cands[k].score < cands[0].score - COARSE_KEEP_MARGIN)
             break;
-        if (register_page(pm, &s, coarse_transform(pm, &s, &cands[k]), &p) != FO_OK) {
-            free(cands);
-            scan_work_free(&s);
-            return fo_error_set(err, FO_ERR_NOMEM, "out of memory matching the page");
-        }
-        coarse iso;
-        if (p.score < FO_MATCH_THRESHOLD && isotropic_refit(pm, &s, &cands[k], &iso)) {
-            precise q;
-            if (register_page(pm, &s, coarse_transform(pm, &s, &iso), &q) != FO_OK) {
-                free(cands);
-                scan_work_free(&s);
-                return fo_error_set(err, FO_ERR_NOMEM, "out of memory matching the page");
-            }
-            if (q.score > p.score) {
+        rc = register_page(pm, &s, coarse_transform(pm, &s, &cands[k]), &p);
+        if (rc == FO_OK && p.score < FO_MATCH_THRESHOLD &&
+            isotropic_refit(pm, &s, &cands[k], &iso)) {
+            rc = register_page(pm, &s, coarse_transform(pm, &s, &iso), &q);
+            if (rc == FO_OK && q.score > p.score) {
                 p = q;
                 cands[k] = iso;
             }
         }
+        if (rc != FO_OK)
+            goto out;
         p.layout = p.score >= FO_MATCH_THRESHOLD ? verify_layout(pm, &s, p.t) : 0;
         if (best_model < 0 || p.layout > best.layout ||
             (p.layout == best.layout && p.score > best.score)) {
@@ -1311,7 +1291,9 @@ int fo_match_page(const fo_matcher *m, PIX *page, int dpi, bool from_file,
             out->residual_px = best.rms / s.factor;
         }
     }
+out:
     free(cands);
     scan_work_free(&s);
-    return FO_OK;
+    return rc == FO_OK ? FO_OK
+                       : fo_error_set(err, FO_ERR_NOMEM, "out of memory matching the page");
 }

@@ -420,8 +420,8 @@ static int *column_ink(PIX *img)
  * from the start of `last` to (a little after) the start of `first`.
  * Tesseract's boxes give the place only roughly (read as a raw line, a
  * word's last letter may be said to reach the end of the line, the next
- * one's start be some pixels off); the ink gives it exactly.  With no blank column
- * there (touching letters), the middle of the boxes' gap.
+ * one's start be some pixels off); the ink gives it exactly.  With no
+ * blank column there (touching letters), the middle of the boxes' gap.
  */
 static int word_cut(const int *cols, int w, const symbol *last, const symbol *first)
 {
