@@ -405,6 +405,15 @@ static bool word_needs_second_reading(const symbol *syms, int a, int b, const ch
     return false;
 }
 
+/* No byte of s is beyond ASCII. */
+static bool ascii_only(const char *s)
+{
+    for (; *s; s++)
+        if ((unsigned char)*s >= 0x80)
+            return false;
+    return true;
+}
+
 /* Dark pixels in each column of a line image (malloc'd, NULL if no memory). */
 static int *column_ink(PIX *img)
 {
@@ -962,6 +971,90 @@ static void mend_cell(PIX *crop, const char *allowed, char *ch, double *conf)
     }
 }
 
+static char lookalike_of(char c, const char *allowed, bool with_pattern);
+
+/* Whether the field's pattern can still match a value that begins with
+ * s[0..n) (PCRE2's partial matching). */
+static bool pattern_viable(const fo_field *f, const char *s, size_t n, pcre2_match_data *md)
+{
+    int rc = pcre2_match((const pcre2_code *)f->pattern_code, (PCRE2_SPTR)s, n, 0,
+                         PCRE2_ANCHORED | PCRE2_PARTIAL_HARD, md, NULL);
+    return rc >= 0 || rc == PCRE2_ERROR_PARTIAL;
+}
+
+/*
+ * The cells of a field with a pattern, checked one by one against it from
+ * the left: the characters the pattern allows at a place, after what is
+ * before it, are found by partial matching (a passport number's third
+ * character must be a letter).  A cell whose character is not one of them
+ * is read again alone, allowed only those; a cell whose character has a
+ * look-alike that the pattern allows there as well (2A or 24 in a Corsican
+ * identity card number) is read again alone, allowed only the two.  A
+ * character changed so is flagged (it is a repair), unless it is the close
+ * look-alike of the one read (0 read where the pattern wants a letter and
+ * O read alone: as resolve_lookalikes, the pattern settles that).
+ */
+static int recheck_cells(TessBaseAPI *api, const fo_field *f, const char *allowed,
+                         PIX **crops, fo_reading *out, fo_error *err)
+{
+    size_t ncells = strlen(out->raw), nallowed = strlen(allowed), n = 0;
+    char *s = malloc(ncells + 1), *set = malloc(nallowed + 1);
+    int *cell = malloc(sizeof *cell * (ncells + 1)), rc = FO_OK;
+    pcre2_match_data *md =
+        pcre2_match_data_create_from_pattern((const pcre2_code *)f->pattern_code, NULL);
+
+    if (!s || !set || !cell || !md) {
+        rc = fo_error_set(err, FO_ERR_NOMEM, "out of memory");
+        goto out;
+    }
+    for (size_t i = 0; i < ncells; i++)
+        if (out->raw[i] != ' ') {
+            s[n] = out->raw[i];
+            cell[n++] = (int)i;
+        }
+    for (size_t k = 0; k < n && rc == FO_OK; k++) {
+        char read = s[k], want[3] = "", ch[8];
+        const char *ask = want;
+        size_t m = 0;
+        double conf;
+        for (size_t j = 0; j < nallowed; j++) {
+            s[k] = allowed[j];
+            if (pattern_viable(f, s, k + 1, md))
+                set[m++] = allowed[j];
+        }
+        set[m] = '\0';
+        s[k] = read;
+        if (m == 0 || !crops[cell[k]])
+            break;
+        if (!strchr(set, read)) {
+            ask = set;
+        } else {
+            char other = lookalike_of(read, allowed, true);
+            if (other && strchr(set, other)) {
+                want[0] = read;
+                want[1] = other;
+            }
+        }
+        if (!*ask)
+            continue;
+        rc = read_lone_cell(api, crops[cell[k]], ask, ch, &conf, err);
+        if (rc == FO_OK && ch[0] && !ch[1] && strchr(ask, ch[0]) && ch[0] != read) {
+            s[k] = out->raw[cell[k]] = ch[0];
+            /* 0 for O where a letter must be: the pattern settles it */
+            if (ch[0] != lookalike_of(read, allowed, false))
+                out->confidence = fmin(out->confidence, DOUBTFUL_CONF);
+        } else if (!strchr(set, read)) {
+            break; /* nothing after it can be judged */
+        }
+    }
+out:
+    free(s);
+    free(set);
+    free(cell);
+    pcre2_match_data_free(md);
+    return rc;
+}
+
 /*
  * A cells or comb field, one character per cell.  Tesseract's LSTM reads a
  * lone character poorly and each call has a fixed cost, so the written
@@ -1041,6 +1134,9 @@ static int read_cells(TessBaseAPI *api, const fo_zone_page *zp, const fo_field *
         if (crops[i])
             out->confidence = fmin(out->confidence, conf);
     }
+    if (rc == FO_OK && f->pattern_code && *allowed && strlen(out->raw) == (size_t)ncells &&
+        ascii_only(allowed))
+        rc = recheck_cells(api, f, allowed, crops, out, err);
 out:
     for (int i = 0; crops && i < ncells; i++)
         pixDestroy(&crops[i]);
