@@ -15,7 +15,7 @@
 #include "formocr/read.h"
 
 #include <leptonica/allheaders.h>
-#include <limits.h>
+#include <ctype.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +23,7 @@
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
 
+#include "glyph.h"
 #include "util.h"
 
 enum {
@@ -36,8 +37,8 @@ enum {
     LINE_MIN_HEIGHT = 14,   /* px: a band thinner than this is not a line */
     ACCENT_GAP = 8,         /* px: at most this above its letters */
     INK_LEVEL = 128,        /* grey below this is ink, in a clean zone image */
-    CUT_SLACK = 8,          /* px a word's start may be placed too far left */
-    MIN_COUNTER = 3         /* px: a smaller hole in a glyph is noise */
+    CUT_SLACK = 8           /* px a word's start may be placed too far left */
+
 };
 /* Checkbox: written ink over this fraction of the box's inner part ticks it;
  * the confidence falls to 0 at the threshold, reaching 100 a factor of
@@ -59,11 +60,6 @@ static const double AMBIGUOUS_CELL_CONF = 50.0;
 /* Confidence given at most to a look-alike or a suspect punctuation mark:
  * below the default min_confidence, so that it is flagged. */
 static const double DOUBTFUL_CONF = 60.0;
-/* A glyph with two counters and no narrower waist than this (of its width
- * at the counters) is a barred zero, not an 8. */
-static const double ZERO_WAIST = 0.9;
-/* One counter this tall (of the glyph's height) in its middle: an oval. */
-static const double OVAL_COUNTER = 0.6;
 
 static const char DIGITS[] = "0123456789";
 static const char INTEGER_CHARS[] = "0123456789-";
@@ -351,6 +347,38 @@ static PIX *ink_crop(const fo_zone *z, PIX *mask)
     return padded;
 }
 
+/*
+ * Digits of a line read 6, 8 or 9 that are zeros drawn with a dot or a bar
+ * inside (see glyph.h), in a number: a digit next to another digit.  The
+ * glyph is cut from the line at the symbol's columns.  On 500 generated
+ * pages, 2 such zeros in lines and none of 580 other 6, 8 and 9 in
+ * numbers were taken for one.
+ */
+static void mend_zeros(PIX *img, symbol *syms, int n, const char *allowed)
+{
+    if (*allowed && !strchr(allowed, '0'))
+        return;
+    for (int k = 0; k < n; k++) {
+        bool after = k > 0 && !syms[k].word_start && isdigit((unsigned char)syms[k - 1].text[0]);
+        bool before = k + 1 < n && !syms[k + 1].word_start &&
+                      isdigit((unsigned char)syms[k + 1].text[0]);
+        BOX *b;
+        PIX *glyph;
+        if (!strchr("689", syms[k].text[0]) || !syms[k].text[0] || syms[k].text[1] ||
+            !(after || before) || syms[k].x1 <= syms[k].x0)
+            continue;
+        b = boxCreate(syms[k].x0, 0, syms[k].x1 - syms[k].x0 + 1, pixGetHeight(img));
+        glyph = b ? pixClipRectangle(img, b, NULL) : NULL;
+        fo_zero_shape shape = glyph ? fo_glyph_zero_shape(glyph, INK_LEVEL) : FO_NOT_ZERO;
+        if (shape != FO_NOT_ZERO)
+            strcpy(syms[k].text, "0");
+        if (shape == FO_ZERO_OVAL)
+            syms[k].conf = fmin(syms[k].conf, DOUBTFUL_CONF);
+        pixDestroy(&glyph);
+        boxDestroy(&b);
+    }
+}
+
 /* Reads the text of an image: *text malloc'd ("" when nothing is read);
  * its symbols too when syms_out is not NULL (the caller frees them). */
 static int ocr_image(TessBaseAPI *api, PIX *img, TessPageSegMode psm,
@@ -362,6 +390,7 @@ static int ocr_image(TessBaseAPI *api, PIX *img, TessPageSegMode psm,
     *text = NULL;
     if (rc == FO_OK) {
         drop_edge_noise(syms, &n);
+        mend_zeros(img, syms, n, allowed);
         *text = symbols_text(syms, n, allowed, confidence);
         if (!*text)
             rc = fo_error_set(err, FO_ERR_NOMEM, "out of memory");
@@ -807,166 +836,15 @@ static void assign_to_cells(const symbol *syms, int nsyms, PIX **crops, const in
     }
 }
 
-/* Width of the ink on row y of a binary image (0 on a blank row). */
-static int row_width(PIX *bin, int y)
-{
-    int w = pixGetWidth(bin), lo = -1, hi = -1;
-    for (int x = 0; x < w; x++) {
-        l_uint32 v = 0;
-        pixGetPixel(bin, x, y, &v);
-        if (v) {
-            hi = x;
-            if (lo < 0)
-                lo = x;
-        }
-    }
-    return lo < 0 ? 0 : hi - lo + 1;
-}
-
-/* Counters (closed holes) of a glyph's bitmap of at least MIN_COUNTER px:
- * *n of them, the boxes of the first two in boxes[] (caller destroys). */
-static void counters_of(PIX *glyph, int *n, BOX *boxes[2])
-{
-    PIX *holes = pixHolesByFilling(glyph, 4);
-    PIXA *parts = NULL;
-    BOXA *found = holes ? pixConnComp(holes, &parts, 4) : NULL;
-    *n = 0;
-    for (int i = 0; found && i < boxaGetCount(found); i++) {
-        PIX *part = pixaGetPix(parts, i, L_CLONE);
-        l_int32 area = 0;
-        if (part)
-            pixCountPixels(part, &area, NULL);
-        pixDestroy(&part);
-        if (area >= MIN_COUNTER && (*n)++ < 2)
-            boxes[*n - 1] = boxaGetBox(found, i, L_COPY);
-    }
-    boxaDestroy(&found);
-    pixaDestroy(&parts);
-    pixDestroy(&holes);
-}
-
-/* Two counters one above the other and an outline with no waist between
- * them: the widest row at their level (an oval's middle) is where an 8
- * narrows. */
-static bool barred_oval(PIX *glyph, BOX *a, BOX *b)
-{
-    l_int32 ya, ha, yb, hb;
-    int waist = INT_MAX, bowl;
-    boxGetGeometry(a, NULL, &ya, NULL, &ha);
-    boxGetGeometry(b, NULL, &yb, NULL, &hb);
-    if (yb < ya) {
-        l_int32 t = ya;
-        ya = yb, yb = t;
-        t = ha, ha = hb, hb = t;
-    }
-    if (ya + ha > yb)
-        return false;
-    for (int y = ya + ha; y < yb; y++)
-        waist = (int)fmin(waist, row_width(glyph, y));
-    if (waist == INT_MAX)
-        waist = row_width(glyph, yb);
-    bowl = (int)fmax(row_width(glyph, ya + ha / 2), row_width(glyph, yb + hb / 2));
-    return bowl > 0 && waist >= ZERO_WAIST * bowl;
-}
-
-/* A dot inside the one counter, in the middle third of the glyph both
- * ways, not a speck (1/40 of the glyph's ink at least).  The boxes of
- * `all` are the image's, the counter's the glyph's. */
-static bool dotted_oval(BOXA *all, int main, l_int32 area, BOX *glyph, BOX *counter)
-{
-    l_int32 gx, gy, gw, gh, cx, cy, cw, ch;
-    boxGetGeometry(glyph, &gx, &gy, &gw, &gh);
-    boxGetGeometry(counter, &cx, &cy, &cw, &ch);
-    cx += gx;
-    cy += gy;
-    for (int i = 0; i < boxaGetCount(all); i++) {
-        l_int32 x, y, w, h;
-        if (i == main || boxaGetBoxGeometry(all, i, &x, &y, &w, &h) != 0)
-            continue;
-        bool inside = x >= cx && y >= cy && x + w <= cx + cw && y + h <= cy + ch;
-        bool central = 3 * (2 * (x - gx) + w) > 2 * gw && 3 * (2 * (x - gx) + w) < 4 * gw &&
-                       3 * (2 * (y - gy) + h) > 2 * gh && 3 * (2 * (y - gy) + h) < 4 * gh;
-        if (inside && central && w * h * 40 >= area)
-            return true;
-    }
-    return false;
-}
-
-/* What the shape of a glyph says of a zero. */
-typedef enum zero_shape {
-    NOT_ZERO,
-    ZERO_MARKED,    /* an oval with a dot or a bar inside: surely a zero */
-    ZERO_OVAL       /* one tall counter in the middle: likely a zero */
-} zero_shape;
-
-/* One counter, centred, at least OVAL_COUNTER of the glyph's height: the
- * counter of a 6 or a 9 fills one half of it. */
-static bool oval(PIX *glyph, BOX *counter)
-{
-    l_int32 y, h, gh = pixGetHeight(glyph);
-    boxGetGeometry(counter, NULL, &y, NULL, &h);
-    return h >= OVAL_COUNTER * gh && 2 * y + h > 0.7 * gh && 2 * y + h < 1.3 * gh;
-}
-
-/*
- * Whether a written digit read 6, 8 or 9 is a zero.  Monospaced fonts
- * draw a zero with a dot or a bar inside, which Tesseract reads so; a dot
- * merged with one side leaves one counter, a bar joining both sides two.
- * The largest ink part is the glyph.  Measured on 410 generated pages
- * (22,000 digit cells): two counters with no waist were zeros (waist
- * ratio 0.95 or more; eights 0.81 at most); one counter with a dot in its
- * middle were zeros; one counter of 0.62 of the height or more were zeros
- * (sixes and nines 0.56 at most: close, hence only likely).
- */
-static zero_shape shape_of_zero(PIX *grey)
-{
-    PIX *bin = pixThresholdToBinary(grey, INK_LEVEL), *glyph = NULL;
-    PIXA *parts = NULL;
-    BOXA *all = bin ? pixConnComp(bin, &parts, 8) : NULL;
-    BOX *counters[2] = {NULL, NULL}, *box = NULL;
-    int main = -1, n = 0;
-    l_int32 best = 0;
-    zero_shape shape = NOT_ZERO;
-    for (int i = 0; all && i < boxaGetCount(all); i++) {
-        PIX *part = pixaGetPix(parts, i, L_CLONE);
-        l_int32 area = 0;
-        if (part)
-            pixCountPixels(part, &area, NULL);
-        pixDestroy(&part);
-        if (area > best)
-            best = area, main = i;
-    }
-    if (main >= 0) {
-        glyph = pixaGetPix(parts, main, L_CLONE);
-        box = boxaGetBox(all, main, L_CLONE);
-    }
-    if (glyph && box)
-        counters_of(glyph, &n, counters);
-    if (n == 2 && barred_oval(glyph, counters[0], counters[1]))
-        shape = ZERO_MARKED;
-    else if (n == 1 && dotted_oval(all, main, best, box, counters[0]))
-        shape = ZERO_MARKED;
-    else if (n == 1 && oval(glyph, counters[0]))
-        shape = ZERO_OVAL;
-    for (int i = 0; i < n && i < 2; i++)
-        boxDestroy(&counters[i]);
-    boxDestroy(&box);
-    pixDestroy(&glyph);
-    boxaDestroy(&all);
-    pixaDestroy(&parts);
-    pixDestroy(&bin);
-    return shape;
-}
-
 /* The character of a cell, mended: a zero read as 6, 8 or 9 (flagged when
  * only likely). */
 static void mend_cell(PIX *crop, const char *allowed, char *ch, double *conf)
 {
     if (ch[0] && ch[1] == '\0' && strchr("689", ch[0]) && (!*allowed || strchr(allowed, '0'))) {
-        zero_shape shape = shape_of_zero(crop);
-        if (shape != NOT_ZERO)
+        fo_zero_shape shape = fo_glyph_zero_shape(crop, INK_LEVEL);
+        if (shape != FO_NOT_ZERO)
             ch[0] = '0';
-        if (shape == ZERO_OVAL)
+        if (shape == FO_ZERO_OVAL)
             *conf = fmin(*conf, DOUBTFUL_CONF);
     }
 }
