@@ -998,7 +998,12 @@ static int read_cells(TessBaseAPI *api, const fo_zone_page *zp, const fo_field *
             mend_cell(crops[i], allowed, ch, &conf);
         } else if (crops[i]) {
             rc = read_lone_cell(api, crops[i], allowed, ch, &conf, err);
-            if (rc == FO_OK && ch[0] == '\0') {
+            if (rc == FO_OK && ch[0] == '\0' && (!*allowed || strchr(allowed, '0')) &&
+                fo_glyph_zero_shape(crops[i], INK_LEVEL) == FO_ZERO_MARKED) {
+                /* Tesseract can see nothing in a dotted zero alone */
+                strcpy(ch, "0");
+                conf = DOUBTFUL_CONF;
+            } else if (rc == FO_OK && ch[0] == '\0') {
                 /* ink, but no character: say so rather than guess */
                 strcpy(ch, "?");
                 out->unread = true;
