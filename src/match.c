@@ -39,6 +39,10 @@
  *    matches, then least squares on its inliers, rejects the patches hidden
  *    by handwriting, stamps or a fold.
  *
+ *    A page that registers on no template is tried once more with profiles
+ *    made without its edge bands (dark strips along an edge, joined to the
+ *    border), which can pull both axes' fits.
+ *
  * 4. Decision.  The score is the sum of the inliers' correlations divided by
  *    the number of patches: near 1 when the whole form is there, low when
  *    the page is a letter, blank, or another form (its patches do not agree
@@ -89,6 +93,7 @@ static const double COARSE_SHIFT_STEP = 2.0;
 static const double COARSE_MIN_OVERLAP = 0.6;    /* of the template profile */
 static const double COARSE_KEEP_MARGIN = 0.15;   /* registered if this close */
 static const double ISOTROPY_TOLERANCE = 0.02;   /* x and y scales this close */
+static const double EDGE_STRIP = 0.08;           /* of the page: where bands lie */
 static const double PATCH_MIN_STRUCTURE = 0.002; /* smaller eigenvalue, per px */
 static const double PATCH_MAX_SELF_NCC = 0.75;   /* uniqueness within SEARCH */
 static const double PATCH_MIN_NCC = 0.4;         /* a match worth fitting */
@@ -1213,6 +1218,112 @@ static int by_coarse_score(const void *a, const void *b)
     return (p->score < q->score) - (p->score > q->score);
 }
 
+/*
+ * Ranks the templates by the scan's profiles and registers the best few:
+ * *best and cands[*best_model] (-1: none tried) are the one whose whole
+ * layout agrees best among those that register.
+ */
+static int try_templates(const fo_matcher *m, const scan_work *s, coarse *cands,
+                         precise *best, int *best_model)
+{
+    int rc = FO_OK;
+
+    *best_model = -1;
+    memset(best, 0, sizeof *best);
+    for (int i = 0; i < m->nmodels; i++) {
+        coarse_fit(&m->models[i], s, 1.0, &cands[i]);
+        cands[i].model = i;
+    }
+    qsort(cands, (size_t)m->nmodels, sizeof *cands, by_coarse_score);
+    /* the best few by profile, unless far behind the first; among those
+     * that register, the one whose whole layout agrees best */
+    for (int k = 0; k < m->nmodels && k < TOP_TEMPLATES; k++) {
+        const page_model *pm = &m->models[cands[k].model];
+        precise p, q;
+        coarse iso[2];
+        if (cands[k].score < cands[0].score - COARSE_KEEP_MARGIN)
+            break;
+        rc = register_page(pm, s, coarse_transform(pm, s, &cands[k]), &p);
+        if (rc == FO_OK && p.score < FO_MATCH_THRESHOLD &&
+            isotropic_refit(pm, s, &cands[k], iso)) {
+            for (int j = 0; j < 2 && rc == FO_OK && p.score < FO_MATCH_THRESHOLD; j++) {
+                rc = register_page(pm, s, coarse_transform(pm, s, &iso[j]), &q);
+                if (rc == FO_OK && q.score > p.score) {
+                    p = q;
+                    cands[k] = iso[j];
+                }
+            }
+        }
+        if (rc != FO_OK)
+            return rc;
+        p.layout = p.score >= FO_MATCH_THRESHOLD ? verify_layout(pm, s, p.t) : 0;
+        if (*best_model < 0 || p.layout > best->layout ||
+            (p.layout == best->layout && p.score > best->score)) {
+            *best = p;
+            *best_model = k;
+        }
+    }
+    return FO_OK;
+}
+
+/*
+ * The scan's profiles again without its edge bands: the dark strips a
+ * scanner or a photocopier leaves along an edge dominate a profile (a
+ * column of ink the full height of the page) and pull its fit.  A band is
+ * ink connected to the page's border and long (a third of the page or
+ * more); as it may be joined to a form cut by the border, only its part
+ * within EDGE_STRIP of an edge is taken away.  *found: there was one.
+ */
+static int profiles_without_bands(scan_work *s, bool *found)
+{
+    PIX *inner = pixRemoveBorderConnComps(s->bin, 8), *border = NULL, *bands = NULL;
+    PIXA *parts = NULL;
+    BOXA *boxes = NULL;
+    profile rows, cols;
+    int rc = FO_ERR_NOMEM;
+
+    *found = false;
+    if (!inner || !(border = pixXor(NULL, s->bin, inner)) ||
+        !(bands = pixCreateTemplate(s->bin)))
+        goto out;
+    boxes = pixConnComp(border, &parts, 8);
+    if (!boxes)
+        goto out;
+    for (int i = 0; i < boxaGetCount(boxes); i++) {
+        l_int32 x, y, w, h;
+        PIX *part = pixaGetPix(parts, i, L_CLONE);
+        boxaGetBoxGeometry(boxes, i, &x, &y, &w, &h);
+        if (part && (3 * h >= s->h || 3 * w >= s->w)) {
+            pixRasterop(bands, x, y, w, h, PIX_SRC | PIX_DST, part, 0, 0);
+            *found = true;
+        }
+        pixDestroy(&part);
+    }
+    rc = FO_OK;
+    if (*found) {
+        /* keep only what lies near an edge */
+        int mx = (int)(EDGE_STRIP * s->w), my = (int)(EDGE_STRIP * s->h);
+        pixRasterop(bands, mx, my, s->w - 2 * mx, s->h - 2 * my, PIX_CLR, NULL, 0, 0);
+        pixSubtract(inner, s->bin, bands);
+        rc = make_profiles(inner, s->deskew, &rows, &cols);
+        if (rc == FO_OK) {
+            free(s->rows.v);
+            free(s->cols.v);
+            s->rows = rows;
+            s->cols = cols;
+            reverse_into(&s->rows, &s->rev_rows);
+            reverse_into(&s->cols, &s->rev_cols);
+        }
+    }
+out:
+    boxaDestroy(&boxes);
+    pixaDestroy(&parts);
+    pixDestroy(&inner);
+    pixDestroy(&border);
+    pixDestroy(&bands);
+    return rc;
+}
+
 int fo_match_page(const fo_matcher *m, PIX *page, int dpi, bool from_file,
                   fo_match *out, fo_error *err)
 {
@@ -1220,6 +1331,7 @@ int fo_match_page(const fo_matcher *m, PIX *page, int dpi, bool from_file,
     coarse *cands = NULL;
     precise best = {0};
     int best_model = -1, rc;
+    bool bands = false;
 
     memset(out, 0, sizeof *out);
     out->transform = fo_affine_identity();
@@ -1236,39 +1348,23 @@ int fo_match_page(const fo_matcher *m, PIX *page, int dpi, bool from_file,
         rc = FO_ERR_NOMEM;
         goto out;
     }
-    for (int i = 0; i < m->nmodels; i++) {
-        coarse_fit(&m->models[i], &s, 1.0, &cands[i]);
-        cands[i].model = i;
-    }
-    qsort(cands, (size_t)m->nmodels, sizeof *cands, by_coarse_score);
-    /* the best few by profile, unless far behind the first; among those
-     * that register, the one whose whole layout agrees best */
-    for (int k = 0; k < m->nmodels && k < TOP_TEMPLATES; k++) {
-        const page_model *pm = &m->models[cands[k].model];
-        precise p, q;
-        coarse iso[2];
-        if (cands[k].score < cands[0].score - COARSE_KEEP_MARGIN)
-            break;
-        rc = register_page(pm, &s, coarse_transform(pm, &s, &cands[k]), &p);
-        if (rc == FO_OK && p.score < FO_MATCH_THRESHOLD &&
-            isotropic_refit(pm, &s, &cands[k], iso)) {
-            for (int j = 0; j < 2 && rc == FO_OK && p.score < FO_MATCH_THRESHOLD; j++) {
-                rc = register_page(pm, &s, coarse_transform(pm, &s, &iso[j]), &q);
-                if (rc == FO_OK && q.score > p.score) {
-                    p = q;
-                    cands[k] = iso[j];
-                }
-            }
-        }
-        if (rc != FO_OK)
-            goto out;
-        p.layout = p.score >= FO_MATCH_THRESHOLD ? verify_layout(pm, &s, p.t) : 0;
-        if (best_model < 0 || p.layout > best.layout ||
-            (p.layout == best.layout && p.score > best.score)) {
+    rc = try_templates(m, &s, cands, &best, &best_model);
+    /* nothing registered: once more without the page's edge bands, if any */
+    if (rc == FO_OK && best.score < FO_MATCH_THRESHOLD &&
+        (rc = profiles_without_bands(&s, &bands)) == FO_OK && bands) {
+        coarse *again = calloc(m->nmodels ? (size_t)m->nmodels : 1, sizeof *again);
+        precise p;
+        int k;
+        rc = again ? try_templates(m, &s, again, &p, &k) : FO_ERR_NOMEM;
+        if (rc == FO_OK && k >= 0 && p.score > best.score) {
             best = p;
             best_model = k;
+            memcpy(cands, again, sizeof *cands * (size_t)m->nmodels);
         }
+        free(again);
     }
+    if (rc != FO_OK)
+        goto out;
     if (best_model >= 0) {
         const coarse *c = &cands[best_model];
         const page_model *pm = &m->models[c->model];
