@@ -53,8 +53,8 @@ if [ $quick -eq 0 ]; then
     export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:halt_on_error=1
     export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
     # (the Slurm test ran above; it tests the scheduling, not the code)
-    echo "== the sanitizer pass leaves out the Slurm cluster test"
-    run_suite build/sanitize "-LE cluster" -DCMAKE_BUILD_TYPE=Debug -DFORMOCR_SANITIZE=ON
+    echo "== the sanitizer pass leaves out the Slurm cluster test and the held-out accuracy run"
+    run_suite build/sanitize "-LE cluster|heldout" -DCMAKE_BUILD_TYPE=Debug -DFORMOCR_SANITIZE=ON
 
     echo "== fuzz ($fuzz_time s a target)"
     rm -rf build/fuzz
