@@ -367,7 +367,7 @@ static void mend_zeros(PIX *img, symbol *syms, int n, const char *allowed)
         if (!strchr("689", syms[k].text[0]) || !syms[k].text[0] || syms[k].text[1] ||
             !(after || before) || syms[k].x1 <= syms[k].x0)
             continue;
-        b = boxCreate(syms[k].x0, 0, syms[k].x1 - syms[k].x0 + 1, pixGetHeight(img));
+        b = boxCreate(syms[k].x0, 0, syms[k].x1 - syms[k].x0, pixGetHeight(img));
         glyph = b ? pixClipRectangle(img, b, NULL) : NULL;
         fo_zero_shape shape = glyph ? fo_glyph_zero_shape(glyph, INK_LEVEL) : FO_NOT_ZERO;
         if (shape != FO_NOT_ZERO)
@@ -852,7 +852,10 @@ static void mend_cell(PIX *crop, const char *allowed, char *ch, double *conf)
 static char lookalike_of(char c, const char *allowed, bool with_pattern);
 
 /* Whether the field's pattern can still match a value that begins with
- * s[0..n) (PCRE2's partial matching). */
+ * s[0..n) (PCRE2's partial matching).  Not PCRE2_ENDANCHORED: with it,
+ * PCRE2 10.42 reported no partial match for such prefixes, and no cell was
+ * repaired (measured); the whole value meets the pattern, end anchored,
+ * in resolve_lookalikes and the check stage. */
 static bool pattern_viable(const fo_field *f, const char *s, size_t n, pcre2_match_data *md)
 {
     int rc = pcre2_match((const pcre2_code *)f->pattern_code, (PCRE2_SPTR)s, n, 0,
