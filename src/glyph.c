@@ -47,16 +47,15 @@ static void counters_of(PIX *glyph, int *n, BOX *boxes[2])
     PIX *holes = pixHolesByFilling(glyph, 4);
     PIXA *parts = NULL;
     BOXA *found = holes ? pixConnComp(holes, &parts, 4) : NULL;
+    NUMA *areas = found ? pixaCountPixels(parts) : NULL;
     *n = 0;
-    for (int i = 0; found && i < boxaGetCount(found); i++) {
-        PIX *part = pixaGetPix(parts, i, L_CLONE);
+    for (int i = 0; areas && i < boxaGetCount(found); i++) {
         l_int32 area = 0;
-        if (part)
-            pixCountPixels(part, &area, NULL);
-        pixDestroy(&part);
+        numaGetIValue(areas, i, &area);
         if (area >= MIN_COUNTER && (*n)++ < 2)
             boxes[*n - 1] = boxaGetBox(found, i, L_COPY);
     }
+    numaDestroy(&areas);
     boxaDestroy(&found);
     pixaDestroy(&parts);
     pixDestroy(&holes);
@@ -128,16 +127,14 @@ fo_zero_shape fo_glyph_zero_shape(PIX *grey, int ink_level)
         *glyph = NULL;
     PIXA *parts = NULL;
     BOXA *all = bin ? pixConnComp(bin, &parts, 8) : NULL;
+    NUMA *areas = all ? pixaCountPixels(parts) : NULL;
     BOX *counters[2] = {NULL, NULL}, *box = NULL;
     int main = -1, n = 0;
     l_int32 best = 0;
     fo_zero_shape shape = FO_NOT_ZERO;
-    for (int i = 0; all && i < boxaGetCount(all); i++) {
-        PIX *part = pixaGetPix(parts, i, L_CLONE);
+    for (int i = 0; areas && i < numaGetCount(areas); i++) {
         l_int32 area = 0;
-        if (part)
-            pixCountPixels(part, &area, NULL);
-        pixDestroy(&part);
+        numaGetIValue(areas, i, &area);
         if (area > best)
             best = area, main = i;
     }
@@ -157,6 +154,7 @@ fo_zero_shape fo_glyph_zero_shape(PIX *grey, int ink_level)
         boxDestroy(&counters[i]);
     boxDestroy(&box);
     pixDestroy(&glyph);
+    numaDestroy(&areas);
     boxaDestroy(&all);
     pixaDestroy(&parts);
     pixDestroy(&bin);

@@ -762,6 +762,28 @@ static void scan_work_free(scan_work *s)
     free(s->rev_cols.v);
 }
 
+/* The scan's profiles, and their reversed copies, from bin (the scan's
+ * binary page, or a cleaned copy of it: same size), replacing any before. */
+static int scan_profiles(scan_work *s, PIX *bin)
+{
+    profile rows, cols;
+    if (make_profiles(bin, s->deskew, &rows, &cols) != FO_OK)
+        return FO_ERR_NOMEM;
+    free(s->rows.v);
+    free(s->cols.v);
+    s->rows = rows;
+    s->cols = cols;
+    if (!s->rev_rows.v)
+        s->rev_rows.v = malloc((size_t)rows.n * sizeof(float));
+    if (!s->rev_cols.v)
+        s->rev_cols.v = malloc((size_t)cols.n * sizeof(float));
+    if (!s->rev_rows.v || !s->rev_cols.v)
+        return FO_ERR_NOMEM;
+    reverse_into(&s->rows, &s->rev_rows);
+    reverse_into(&s->cols, &s->rev_cols);
+    return FO_OK;
+}
+
 static int prepare_scan(PIX *page, double factor, scan_work *s)
 {
     double conf;
@@ -783,14 +805,8 @@ static int prepare_scan(PIX *page, double factor, scan_work *s)
         fo_affine_translation(s->w / 2.0, s->h / 2.0),
         fo_affine_compose(fo_affine_rotation(-s->skew),
                           fo_affine_translation(-s->w / 2.0, -s->h / 2.0)));
-    if (make_profiles(s->bin, s->deskew, &s->rows, &s->cols) != FO_OK)
+    if (scan_profiles(s, s->bin) != FO_OK)
         return FO_ERR_NOMEM;
-    s->rev_rows.v = malloc((size_t)s->rows.n * sizeof(float));
-    s->rev_cols.v = malloc((size_t)s->cols.n * sizeof(float));
-    if (!s->rev_rows.v || !s->rev_cols.v)
-        return FO_ERR_NOMEM;
-    reverse_into(&s->rows, &s->rev_rows);
-    reverse_into(&s->cols, &s->rev_cols);
     s->ink = ink_pix(s->bin);
     return s->ink ? FO_OK : FO_ERR_NOMEM;
 }
@@ -1219,16 +1235,17 @@ static int by_coarse_score(const void *a, const void *b)
 }
 
 /*
- * Ranks the templates by the scan's profiles and registers the best few:
- * *best and cands[*best_model] (-1: none tried) are the one whose whole
- * layout agrees best among those that register.
+ * Ranks the templates by the scan's profiles (cands: room for one per
+ * template) and registers the best few: *best and *chosen are the one whose
+ * whole layout agrees best among those that register; *tried is false
+ * when none was tried.
  */
 static int try_templates(const fo_matcher *m, const scan_work *s, coarse *cands,
-                         precise *best, int *best_model)
+                         precise *best, coarse *chosen, bool *tried)
 {
     int rc = FO_OK;
 
-    *best_model = -1;
+    *tried = false;
     memset(best, 0, sizeof *best);
     for (int i = 0; i < m->nmodels; i++) {
         coarse_fit(&m->models[i], s, 1.0, &cands[i]);
@@ -1257,10 +1274,11 @@ static int try_templates(const fo_matcher *m, const scan_work *s, coarse *cands,
         if (rc != FO_OK)
             return rc;
         p.layout = p.score >= FO_MATCH_THRESHOLD ? verify_layout(pm, s, p.t) : 0;
-        if (*best_model < 0 || p.layout > best->layout ||
+        if (!*tried || p.layout > best->layout ||
             (p.layout == best->layout && p.score > best->score)) {
             *best = p;
-            *best_model = k;
+            *chosen = cands[k];
+            *tried = true;
         }
     }
     return FO_OK;
@@ -1279,7 +1297,6 @@ static int profiles_without_bands(scan_work *s, bool *found)
     PIX *inner = pixRemoveBorderConnComps(s->bin, 8), *border = NULL, *bands = NULL;
     PIXA *parts = NULL;
     BOXA *boxes = NULL;
-    profile rows, cols;
     int rc = FO_ERR_NOMEM;
 
     *found = false;
@@ -1305,15 +1322,7 @@ static int profiles_without_bands(scan_work *s, bool *found)
         int mx = (int)(EDGE_STRIP * s->w), my = (int)(EDGE_STRIP * s->h);
         pixRasterop(bands, mx, my, s->w - 2 * mx, s->h - 2 * my, PIX_CLR, NULL, 0, 0);
         pixSubtract(inner, s->bin, bands);
-        rc = make_profiles(inner, s->deskew, &rows, &cols);
-        if (rc == FO_OK) {
-            free(s->rows.v);
-            free(s->cols.v);
-            s->rows = rows;
-            s->cols = cols;
-            reverse_into(&s->rows, &s->rev_rows);
-            reverse_into(&s->cols, &s->rev_cols);
-        }
+        rc = scan_profiles(s, inner);
     }
 out:
     boxaDestroy(&boxes);
@@ -1330,8 +1339,9 @@ int fo_match_page(const fo_matcher *m, PIX *page, int dpi, bool from_file,
     scan_work s;
     coarse *cands = NULL;
     precise best = {0};
-    int best_model = -1, rc;
-    bool bands = false;
+    coarse chosen = {0};
+    int rc;
+    bool tried = false, bands = false;
 
     memset(out, 0, sizeof *out);
     out->transform = fo_affine_identity();
@@ -1348,25 +1358,24 @@ int fo_match_page(const fo_matcher *m, PIX *page, int dpi, bool from_file,
         rc = FO_ERR_NOMEM;
         goto out;
     }
-    rc = try_templates(m, &s, cands, &best, &best_model);
+    rc = try_templates(m, &s, cands, &best, &chosen, &tried);
     /* nothing registered: once more without the page's edge bands, if any */
     if (rc == FO_OK && best.score < FO_MATCH_THRESHOLD &&
         (rc = profiles_without_bands(&s, &bands)) == FO_OK && bands) {
-        coarse *again = calloc(m->nmodels ? (size_t)m->nmodels : 1, sizeof *again);
         precise p;
-        int k;
-        rc = again ? try_templates(m, &s, again, &p, &k) : FO_ERR_NOMEM;
-        if (rc == FO_OK && k >= 0 && p.score > best.score) {
+        coarse c = {0};
+        bool again;
+        rc = try_templates(m, &s, cands, &p, &c, &again);
+        if (rc == FO_OK && again && p.score > best.score) {
             best = p;
-            best_model = k;
-            memcpy(cands, again, sizeof *cands * (size_t)m->nmodels);
+            chosen = c;
+            tried = true;
         }
-        free(again);
     }
     if (rc != FO_OK)
         goto out;
-    if (best_model >= 0) {
-        const coarse *c = &cands[best_model];
+    if (tried) {
+        const coarse *c = &chosen;
         const page_model *pm = &m->models[c->model];
         fo_affine to_scan;
         out->score = best.score;

@@ -38,7 +38,6 @@ enum {
     ACCENT_GAP = 8,         /* px: at most this above its letters */
     INK_LEVEL = 128,        /* grey below this is ink, in a clean zone image */
     CUT_SLACK = 8           /* px a word's start may be placed too far left */
-
 };
 /* Checkbox: written ink over this fraction of the box's inner part ticks it;
  * the confidence falls to 0 at the threshold, reaching 100 a factor of
@@ -347,33 +346,47 @@ static PIX *ink_crop(const fo_zone *z, PIX *mask)
     return padded;
 }
 
+/* Whether the field may hold a 0 ("": any character). */
+static bool zero_allowed(const char *allowed)
+{
+    return !*allowed || strchr(allowed, '0');
+}
+
+/* A character read 6, 8 or 9 that the ink of its glyph says is a zero
+ * drawn with a dot or a bar inside (see glyph.h) becomes 0, flagged when
+ * only likely. */
+static void mend_zero(PIX *glyph, const char *allowed, char *ch, double *conf)
+{
+    if (ch[0] && ch[1] == '\0' && strchr("689", ch[0]) && zero_allowed(allowed)) {
+        fo_zero_shape shape = fo_glyph_zero_shape(glyph, INK_LEVEL);
+        if (shape != FO_NOT_ZERO)
+            ch[0] = '0';
+        if (shape == FO_ZERO_OVAL)
+            *conf = fmin(*conf, DOUBTFUL_CONF);
+    }
+}
+
 /*
- * Digits of a line read 6, 8 or 9 that are zeros drawn with a dot or a bar
- * inside (see glyph.h), in a number: a digit next to another digit.  The
- * glyph is cut from the line at the symbol's columns.  On 500 generated
- * pages, 2 such zeros in lines and none of 580 other 6, 8 and 9 in
- * numbers were taken for one.
+ * The zeros of a line (see mend_zero) in a number: a digit next to another
+ * digit, its glyph cut from the line at the symbol's columns.  On 500
+ * generated pages, 2 such zeros in lines and none of 580 other 6, 8 and 9
+ * in numbers were taken for one.
  */
 static void mend_zeros(PIX *img, symbol *syms, int n, const char *allowed)
 {
-    if (*allowed && !strchr(allowed, '0'))
-        return;
     for (int k = 0; k < n; k++) {
         bool after = k > 0 && !syms[k].word_start && isdigit((unsigned char)syms[k - 1].text[0]);
         bool before = k + 1 < n && !syms[k + 1].word_start &&
                       isdigit((unsigned char)syms[k + 1].text[0]);
         BOX *b;
         PIX *glyph;
-        if (!strchr("689", syms[k].text[0]) || !syms[k].text[0] || syms[k].text[1] ||
-            !(after || before) || syms[k].x1 <= syms[k].x0)
+        if (!strchr("689", syms[k].text[0]) || !syms[k].text[0] || !(after || before) ||
+            syms[k].x1 <= syms[k].x0)
             continue;
         b = boxCreate(syms[k].x0, 0, syms[k].x1 - syms[k].x0, pixGetHeight(img));
         glyph = b ? pixClipRectangle(img, b, NULL) : NULL;
-        fo_zero_shape shape = glyph ? fo_glyph_zero_shape(glyph, INK_LEVEL) : FO_NOT_ZERO;
-        if (shape != FO_NOT_ZERO)
-            strcpy(syms[k].text, "0");
-        if (shape == FO_ZERO_OVAL)
-            syms[k].conf = fmin(syms[k].conf, DOUBTFUL_CONF);
+        if (glyph)
+            mend_zero(glyph, allowed, syms[k].text, &syms[k].conf);
         pixDestroy(&glyph);
         boxDestroy(&b);
     }
@@ -836,19 +849,6 @@ static void assign_to_cells(const symbol *syms, int nsyms, PIX **crops, const in
     }
 }
 
-/* The character of a cell, mended: a zero read as 6, 8 or 9 (flagged when
- * only likely). */
-static void mend_cell(PIX *crop, const char *allowed, char *ch, double *conf)
-{
-    if (ch[0] && ch[1] == '\0' && strchr("689", ch[0]) && (!*allowed || strchr(allowed, '0'))) {
-        fo_zero_shape shape = fo_glyph_zero_shape(crop, INK_LEVEL);
-        if (shape != FO_NOT_ZERO)
-            ch[0] = '0';
-        if (shape == FO_ZERO_OVAL)
-            *conf = fmin(*conf, DOUBTFUL_CONF);
-    }
-}
-
 static char lookalike_of(char c, const char *allowed, bool with_pattern);
 
 /* Whether the field's pattern can still match a value that begins with
@@ -998,10 +998,10 @@ static int read_cells(TessBaseAPI *api, const fo_zone_page *zp, const fo_field *
         if (crops[i] && hits[i] == 1) {
             strcpy(ch, found[i].text);
             conf = capped_confidence(&found[i], allowed);
-            mend_cell(crops[i], allowed, ch, &conf);
+            mend_zero(crops[i], allowed, ch, &conf);
         } else if (crops[i]) {
             rc = read_lone_cell(api, crops[i], allowed, ch, &conf, err);
-            if (rc == FO_OK && ch[0] == '\0' && (!*allowed || strchr(allowed, '0')) &&
+            if (rc == FO_OK && ch[0] == '\0' && zero_allowed(allowed) &&
                 fo_glyph_zero_shape(crops[i], INK_LEVEL) == FO_ZERO_MARKED) {
                 /* Tesseract can see nothing in a dotted zero alone */
                 strcpy(ch, "0");
@@ -1012,7 +1012,7 @@ static int read_cells(TessBaseAPI *api, const fo_zone_page *zp, const fo_field *
                 out->unread = true;
                 conf = 0;
             } else if (rc == FO_OK) {
-                mend_cell(crops[i], allowed, ch, &conf);
+                mend_zero(crops[i], allowed, ch, &conf);
             }
         }
         if (rc == FO_OK && append(&out->raw, &len, ch) != FO_OK)
