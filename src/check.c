@@ -70,20 +70,6 @@ static const char MARK_ON[] = "1", MARK_OFF[] = "0";
 
 static const char REASON_EMPTY[] = "required field is empty";
 
-static const char *const STATUS_NAMES[] = {
-    [FO_STATUS_OK] = "ok",
-    [FO_STATUS_LOW_CONFIDENCE] = "low_confidence",
-    [FO_STATUS_INVALID] = "invalid",
-    [FO_STATUS_MISSING] = "missing",
-};
-
-enum { NSTATUSES = sizeof STATUS_NAMES / sizeof *STATUS_NAMES };
-
-const char *fo_field_status_name(fo_field_status s)
-{
-    return (unsigned)s < NSTATUSES ? STATUS_NAMES[s] : "unknown";
-}
-
 /*
  * A reason is static (check.h), so the messages on choice bounds are
  * spelled out at compile time for the counts real forms have, indexed by

@@ -60,14 +60,14 @@ static void ascii_label(const char *name, const char *value, char *out, size_t s
     out[n < size ? n : size - 1] = '\0';
 }
 
-void fo_debug_overlay(const char *dir, const fo_document *d, int pageno,
-                      const fo_zone_page *zp, const fo_match *m)
+void fo_debug_overlay(const char *dir, const fo_document *d, int pageno, PIX *scan)
 {
+    const fo_page_result *m = &d->page_results[pageno - 1];
     const fo_template_page *tp = &d->tpl->pages[m->template_page];
     const double k = (double)OVERLAY_DPI / d->tpl->dpi;
     int w = (int)(tp->width * k), h = (int)(tp->height * k);
     fo_affine to_tpl = {1 / k, 0, 0.5 / k - 0.5, 0, 1 / k, 0.5 / k - 0.5};
-    PIX *grey = fo_prep_warp_grey(zp->grey, fo_affine_compose(m->transform, to_tpl), w, h,
+    PIX *grey = fo_prep_warp_grey(scan, fo_affine_compose(m->transform, to_tpl), w, h,
                                   255);
     PIX *rgb = grey ? pixConvertTo32(grey) : NULL;
     L_BMF *font = bmfCreate(NULL, FONT_SIZE);

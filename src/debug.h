@@ -10,10 +10,13 @@
 #ifndef FORMOCR_DEBUG_H
 #define FORMOCR_DEBUG_H
 
-#include "formocr/document.h"
-#include "formocr/zone.h"
+#include "formocr/result.h"
 
+struct Pix;
+
+/* The overlay of page pageno (1-based) of d, matched as its page result
+ * says, drawn on grey (the scan page, 8 bpp, as decoded). */
 void fo_debug_overlay(const char *dir, const fo_document *d, int pageno,
-                      const fo_zone_page *zp, const fo_match *m);
+                      struct Pix *grey);
 
 #endif

@@ -198,41 +198,6 @@ static int write_error(const char *path, fo_error *err)
 
 /* ---- JSON Lines ---------------------------------------------------------- */
 
-/* A confidence or a score means nothing beyond four decimals. */
-static json_t *rounded(double v)
-{
-    return json_real(round(v * 10000.0) / 10000.0);
-}
-
-char *fo_document_to_json(const fo_document *d)
-{
-    json_t *fields = json_object(), *doc;
-    char *text;
-
-    if (!fields)
-        return NULL;
-    for (int i = 0; i < d->nfields; i++) {
-        const fo_field_result *r = &d->fields[i];
-        json_t *f = json_pack("{s:s, s:s, s:o, s:s, s:s?}", "value", r->value, "raw",
-                              r->raw, "confidence", rounded(r->confidence), "status",
-                              fo_field_status_name(r->status), "reason", r->reason);
-        if (!f || json_object_set_new(fields, r->field->name, f) != 0) {
-            json_decref(fields);
-            return NULL;
-        }
-    }
-    doc = json_pack("{s:s, s:s?, s:s?, s:s, s:o, s:i, s:o, s:s?}", "file", d->path,
-                    "sha256", d->sha256[0] ? d->sha256 : NULL, "template",
-                    d->tpl ? d->tpl->name : NULL, "status", fo_doc_status_name(d->status),
-                    "score", rounded(d->score), "pages", d->pages, "fields", fields,
-                    "error", d->error);
-    if (!doc)
-        return NULL;
-    text = json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10));
-    json_decref(doc);
-    return text;
-}
-
 static int jsonl_write(fo_sink *s, const fo_document *d, fo_error *err)
 {
     char *text = fo_document_to_json(d);

@@ -16,7 +16,7 @@
 #include <signal.h>
 #include <stdbool.h>
 
-#include "formocr/document.h"
+#include "formocr/pipeline.h"
 #include "formocr/error.h"
 #include "formocr/sink.h"
 #include "formocr/source.h"

@@ -10,21 +10,12 @@
 
 #include <stdbool.h>
 
+#include "formocr/result.h"
 #include "formocr/template.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
-
-typedef enum fo_field_status {
-    FO_STATUS_OK,
-    FO_STATUS_LOW_CONFIDENCE, /* below the field's min_confidence */
-    FO_STATUS_INVALID,        /* type, pattern, check or choice bounds failed */
-    FO_STATUS_MISSING         /* required and empty */
-} fo_field_status;
-
-/* "ok", "low_confidence", "invalid", "missing" (static). */
-const char *fo_field_status_name(fo_field_status s);
 
 typedef struct fo_value {
     char *value;             /* normalised (DESIGN §4), malloc'd; "" if empty */

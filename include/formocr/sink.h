@@ -20,7 +20,7 @@
 
 #include <stdbool.h>
 
-#include "formocr/document.h"
+#include "formocr/result.h"
 #include "formocr/error.h"
 #include "formocr/template.h"
 
@@ -98,10 +98,6 @@ int fo_sink_known(fo_sink *s, fo_known **known, int *n, fo_error *err);
  * schema version is refused (FO_ERR_IO).
  */
 int fo_sink_merge(fo_sink *s, const char *part, fo_error *err);
-
-/* The JSON object of a document, as the JSON Lines sink writes it (one
- * line); the caller frees it. */
-char *fo_document_to_json(const fo_document *d);
 
 #ifdef __cplusplus
 }

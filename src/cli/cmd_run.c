@@ -12,7 +12,7 @@
 
 #include "cli.h"
 #include "formocr/batch.h"
-#include "formocr/document.h"
+#include "formocr/pipeline.h"
 #include "formocr/match.h"
 #include "formocr/sink.h"
 #include "formocr/source.h"

@@ -1,5 +1,5 @@
-/* document.c - one file through every stage (see document.h). */
-#include "formocr/document.h"
+/* pipeline.c - one file through every stage (see pipeline.h). */
+#include "formocr/pipeline.h"
 
 #include <leptonica/allheaders.h>
 #include <math.h>
@@ -8,18 +8,9 @@
 #include <time.h>
 
 #include "debug.h"
+#include "formocr/check.h"
 #include "formocr/zone.h"
 #include "util.h"
-
-const char *fo_doc_status_name(fo_doc_status s)
-{
-    switch (s) {
-    case FO_DOC_OK: return "ok";
-    case FO_DOC_REVIEW: return "review";
-    case FO_DOC_UNMATCHED: return "unmatched";
-    default: return "error";
-    }
-}
 
 /* Bounding box, in scan px, of the field's zones mapped through t. */
 static void field_extent(const fo_field *f, fo_affine t, fo_field_result *r)
@@ -55,8 +46,9 @@ static int set_error(fo_document *d, const char *message)
 /* Reads and checks the fields of template page tpage from a matched scan
  * page (pageno, 1-based). */
 static int read_page(const fo_pipeline *p, fo_reader *reader, fo_document *d,
-                     PIX *pix, int pageno, const fo_match *m, fo_error *err)
+                     PIX *pix, int pageno, fo_error *err)
 {
+    const fo_page_result *m = &d->page_results[pageno - 1];
     const fo_template_page *tp = &d->tpl->pages[m->template_page];
     fo_zone_page zp;
     int first = (int)(tp->fields - d->tpl->fields), rc;
@@ -100,7 +92,7 @@ static int read_page(const fo_pipeline *p, fo_reader *reader, fo_document *d,
         d->seconds[FO_STAGE_CHECK] += fo_now() - t2;
     }
     if (rc == FO_OK && p->debug_dir)
-        fo_debug_overlay(p->debug_dir, d, pageno, &zp, m);
+        fo_debug_overlay(p->debug_dir, d, pageno, zp.grey);
     fo_zone_page_free(&zp);
     return rc;
 }
@@ -189,7 +181,8 @@ int fo_document_process(const fo_pipeline *p, fo_reader *reader, const char *pat
     d->seconds[FO_STAGE_DECODE] += fo_now() - t0;
 
     for (int pg = 0; pg < d->pages && rc == FO_OK; pg++) {
-        fo_match *m = &d->page_results[pg].match;
+        fo_page_result *pr = &d->page_results[pg];
+        fo_match match, *m = &match;
         fo_page_info info;
         PIX *pix = NULL;
         double t1 = fo_now(), t2;
@@ -210,8 +203,11 @@ int fo_document_process(const fo_pipeline *p, fo_reader *reader, const char *pat
         rc = fo_match_page(p->matcher, pix, info.xdpi, info.dpi_from_file, m, err);
         d->seconds[FO_STAGE_PREP] += m->prep_seconds;
         d->seconds[FO_STAGE_MATCH] += fo_now() - t2 - m->prep_seconds;
-        if (rc == FO_OK)
+        if (rc == FO_OK) {
             d->score = fmax(d->score, m->score);
+            *pr = (fo_page_result){m->template, m->template_page, m->score, m->turn,
+                                   m->transform};
+        }
         if (rc == FO_OK && m->template && !d->tpl) {
             d->tpl = m->template;
             rc = start_fields(d, err);
@@ -225,7 +221,7 @@ int fo_document_process(const fo_pipeline *p, fo_reader *reader, const char *pat
         if (rc == FO_OK && m->template && m->template == d->tpl &&
             !page_done[m->template_page]) {
             page_done[m->template_page] = true;
-            rc = read_page(p, reader, d, pix, pg + 1, m, err);
+            rc = read_page(p, reader, d, pix, pg + 1, err);
         }
         pixDestroy(&pix);
     }
@@ -235,19 +231,4 @@ out:
     free(page_done);
     fo_image_destroy(&img);
     return rc;
-}
-
-void fo_document_free(fo_document *d)
-{
-    if (!d)
-        return;
-    for (int i = 0; i < d->nfields; i++) {
-        free(d->fields[i].value);
-        free(d->fields[i].raw);
-    }
-    free(d->fields);
-    free(d->page_results);
-    free(d->path);
-    free(d->error);
-    memset(d, 0, sizeof *d);
 }

@@ -1,0 +1,104 @@
+/*
+ * result.h - what formocr found in one scan file: the result record that
+ * every output writes, the evaluation reads and the overlays draw.
+ *
+ * The pipeline (pipeline.h) fills an fo_document; sinks (sink.h), the
+ * debug overlays and anything else downstream of the stages depend on this
+ * header alone, never on the OCR engine's or the matcher's types.
+ *
+ * Ownership: an fo_document owns its strings and arrays (fo_document_free
+ * releases them); the template and field pointers in it are borrowed from
+ * the run's template set, which outlives every document.
+ */
+#ifndef FORMOCR_RESULT_H
+#define FORMOCR_RESULT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "formocr/geometry.h"
+#include "formocr/template.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* A field's status (DESIGN §4).  Fixed numbers: statuses are stored. */
+typedef enum fo_field_status {
+    FO_STATUS_OK,
+    FO_STATUS_LOW_CONFIDENCE, /* below the field's min_confidence, or doubtful */
+    FO_STATUS_INVALID,        /* type, pattern, check or choice bounds failed */
+    FO_STATUS_MISSING         /* required and empty */
+} fo_field_status;
+
+/* "ok", "low_confidence", "invalid", "missing"; "unknown" for anything
+ * else (static). */
+const char *fo_field_status_name(fo_field_status s);
+
+typedef enum fo_doc_status {
+    FO_DOC_OK,         /* every field ok */
+    FO_DOC_REVIEW,     /* some field not ok */
+    FO_DOC_UNMATCHED,  /* no template scored above the threshold */
+    FO_DOC_ERROR       /* unreadable */
+} fo_doc_status;
+
+/* "ok", "review", "unmatched", "error" (static). */
+const char *fo_doc_status_name(fo_doc_status s);
+
+typedef struct fo_field_result {
+    const fo_field *field;   /* borrowed from the document's template */
+    char *value;             /* normalised; "" when empty */
+    char *raw;               /* as read; "" when nothing was read */
+    double confidence;       /* 0..100 */
+    fo_field_status status;
+    const char *reason;      /* static; NULL when ok */
+    int page;                /* 1-based scan page it was read on, 0: none */
+    int x, y, w, h;          /* where, in scan px of that page */
+} fo_field_result;
+
+/* How one page of the file matched (template NULL: it matched none). */
+typedef struct fo_page_result {
+    const fo_template *template; /* borrowed; NULL when unmatched */
+    int template_page;           /* 0-based page of the template */
+    double score;                /* 0..1, the best found even when unmatched */
+    int turn;                    /* clockwise quarter turn that stands it up */
+    fo_affine transform;         /* template px -> scan px (when matched) */
+} fo_page_result;
+
+/* Seconds spent per stage (for --timings): prep is the scan's preparation
+ * for matching (grey, binarized, deskewed, profiles); output is the batch
+ * writer's, not a document's. */
+typedef enum fo_stage {
+    FO_STAGE_DECODE, FO_STAGE_PREP, FO_STAGE_MATCH, FO_STAGE_ZONES, FO_STAGE_OCR,
+    FO_STAGE_CHECK, FO_STAGE_OUTPUT, FO_STAGE_COUNT
+} fo_stage;
+
+typedef struct fo_document {
+    char *path;              /* as reached from the command line */
+    char sha256[65];         /* of the file's bytes; "" when unread */
+    uint64_t bytes;
+    int pages;
+    const fo_template *tpl;  /* NULL: unmatched or error */
+    fo_doc_status status;
+    double score;            /* the best page's match score */
+    char *error;             /* why, for status error; NULL otherwise */
+    fo_field_result *fields; /* tpl's fields, in template order */
+    int nfields;
+    fo_page_result *page_results; /* one per page examined */
+    int npage_results;
+    double seconds[FO_STAGE_COUNT];
+    bool skipped;            /* already in the output: nothing else is set */
+} fo_document;
+
+/* Frees what d holds and zeroes it; accepts NULL and a zeroed document. */
+void fo_document_free(fo_document *d);
+
+/* The JSON object of a document, as the JSON Lines output writes it (one
+ * line, no newline; DESIGN §5); the caller frees it.  NULL when out of
+ * memory. */
+char *fo_document_to_json(const fo_document *d);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,81 @@
+/* result.c - the result record: status names, freeing, JSON (result.h). */
+#include "formocr/result.h"
+
+#include <jansson.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const FIELD_STATUS_NAMES[] = {
+    [FO_STATUS_OK] = "ok",
+    [FO_STATUS_LOW_CONFIDENCE] = "low_confidence",
+    [FO_STATUS_INVALID] = "invalid",
+    [FO_STATUS_MISSING] = "missing",
+};
+
+enum { NFIELD_STATUSES = sizeof FIELD_STATUS_NAMES / sizeof *FIELD_STATUS_NAMES };
+
+const char *fo_field_status_name(fo_field_status s)
+{
+    return (unsigned)s < NFIELD_STATUSES ? FIELD_STATUS_NAMES[s] : "unknown";
+}
+
+const char *fo_doc_status_name(fo_doc_status s)
+{
+    switch (s) {
+    case FO_DOC_OK: return "ok";
+    case FO_DOC_REVIEW: return "review";
+    case FO_DOC_UNMATCHED: return "unmatched";
+    default: return "error";
+    }
+}
+
+void fo_document_free(fo_document *d)
+{
+    if (!d)
+        return;
+    for (int i = 0; i < d->nfields; i++) {
+        free(d->fields[i].value);
+        free(d->fields[i].raw);
+    }
+    free(d->fields);
+    free(d->page_results);
+    free(d->path);
+    free(d->error);
+    memset(d, 0, sizeof *d);
+}
+
+/* A confidence or a score means nothing beyond four decimals. */
+static json_t *rounded(double v)
+{
+    return json_real(round(v * 10000.0) / 10000.0);
+}
+
+char *fo_document_to_json(const fo_document *d)
+{
+    json_t *fields = json_object(), *doc;
+    char *text;
+
+    if (!fields)
+        return NULL;
+    for (int i = 0; i < d->nfields; i++) {
+        const fo_field_result *r = &d->fields[i];
+        json_t *f = json_pack("{s:s, s:s, s:o, s:s, s:s?}", "value", r->value, "raw",
+                              r->raw, "confidence", rounded(r->confidence), "status",
+                              fo_field_status_name(r->status), "reason", r->reason);
+        if (!f || json_object_set_new(fields, r->field->name, f) != 0) {
+            json_decref(fields);
+            return NULL;
+        }
+    }
+    doc = json_pack("{s:s, s:s?, s:s?, s:s, s:o, s:i, s:o, s:s?}", "file", d->path,
+                    "sha256", d->sha256[0] ? d->sha256 : NULL, "template",
+                    d->tpl ? d->tpl->name : NULL, "status", fo_doc_status_name(d->status),
+                    "score", rounded(d->score), "pages", d->pages, "fields", fields,
+                    "error", d->error);
+    if (!doc)
+        return NULL;
+    text = json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10));
+    json_decref(doc);
+    return text;
+}
