@@ -54,12 +54,9 @@ static bool stopping(const batch *b)
 static void *worker(void *arg)
 {
     batch *b = arg;
-    fo_pipeline p = *b->p;
     fo_reader *reader = NULL;
     fo_error err;
 
-    p.skip = already_done;
-    p.skip_ctx = (void *)b->o;
     if (fo_reader_create(b->o->tessdata, &reader, &err) != FO_OK) {
         pthread_mutex_lock(&b->lock);
         if (!b->fatal) {
@@ -80,7 +77,8 @@ static void *worker(void *arg)
         pthread_mutex_unlock(&b->lock);
 
         d = calloc(1, sizeof *d);
-        rc = d ? fo_document_process(&p, reader, b->in->paths[idx], d, &err)
+        rc = d ? fo_pipeline_process(b->p, reader, b->in->paths[idx], already_done,
+                                     (void *)b->o, d, &err)
                : fo_error_set(&err, FO_ERR_NOMEM, "out of memory");
         pthread_mutex_lock(&b->lock);
         if (rc != FO_OK) {

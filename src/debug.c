@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "formocr/prep.h"
+#include "raster.h"
 #include "util.h"
 
 enum { OVERLAY_DPI = 150, FONT_SIZE = 4, LINE_WIDTH = 2, MAX_LABEL = 120 };
@@ -67,7 +67,7 @@ void fo_debug_overlay(const char *dir, const fo_document *d, int pageno, PIX *sc
     const double k = (double)OVERLAY_DPI / d->tpl->dpi;
     int w = (int)(tp->width * k), h = (int)(tp->height * k);
     fo_affine to_tpl = {1 / k, 0, 0.5 / k - 0.5, 0, 1 / k, 0.5 / k - 0.5};
-    PIX *grey = fo_prep_warp_grey(scan, fo_affine_compose(m->transform, to_tpl), w, h,
+    PIX *grey = fo_raster_warp_grey(scan, fo_affine_compose(m->transform, to_tpl), w, h,
                                   255);
     PIX *rgb = grey ? pixConvertTo32(grey) : NULL;
     L_BMF *font = bmfCreate(NULL, FONT_SIZE);

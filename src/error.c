@@ -20,6 +20,7 @@ const char *fo_strerror(int code)
     case FO_ERR_OUTPUT: return "output error";
     case FO_ERR_LOCKED: return "output locked by another process";
     case FO_ERR_EXISTS: return "already exists";
+    case FO_ERR_CONFIG: return "configuration error";
     default: return "unknown error";
     }
 }

@@ -59,18 +59,18 @@
  */
 #include "formocr/match.h"
 
+#include <jansson.h>
 #include <leptonica/allheaders.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "formocr/prep.h"
+#include "raster.h"
 #include "util.h"
 
 enum {
-    WORK_DPI = 150,
-    PROFILE_BIN = 4,         /* px at WORK_DPI per profile bin */
+    WORK_DPI = FO_MATCH_DPI,
     PATCH = 40,              /* patch side, px at WORK_DPI (6.8 mm) */
     GRID_X = 6, GRID_Y = 8,  /* patch cells over the page */
     CANDIDATE_STRIDE = 4,    /* px between patch candidates in a cell */
@@ -78,7 +78,6 @@ enum {
     SEARCH = 16,             /* px at WORK_DPI searched around a patch */
     REFINE_SEARCH = 2,       /* px, second round, through the first fit */
     FIELD_MARGIN = 6,        /* px at WORK_DPI kept clear around field zones */
-    INK_BLUR = 1,            /* box blur radius of ink maps, px */
     TOP_TEMPLATES = 8,       /* templates taken to the precise stage */
     LAYOUT_INK = 64,         /* ink map level (of 255) that counts as ink */
     LAYOUT_REF_INK = 110,    /* reference grey below this is the form's ink */
@@ -122,7 +121,7 @@ static int ink_map(PIX *bin, fimg *out)
     l_uint32 *data = pixGetData(bin);
     float *raw = malloc((size_t)w * h * sizeof *raw);
     float *tmp = malloc((size_t)w * h * sizeof *tmp);
-    const float norm = 1.0f / ((2 * INK_BLUR + 1) * (2 * INK_BLUR + 1));
+    const float norm = 1.0f / ((2 * FO_INK_BLUR + 1) * (2 * FO_INK_BLUR + 1));
 
     out->w = w;
     out->h = h;
@@ -142,7 +141,7 @@ static int ink_map(PIX *bin, fimg *out)
     for (int y = 0; y < h; y++)
         for (int x = 0; x < w; x++) {
             float s = 0;
-            for (int k = -INK_BLUR; k <= INK_BLUR; k++) {
+            for (int k = -FO_INK_BLUR; k <= FO_INK_BLUR; k++) {
                 int xx = x + k < 0 ? 0 : x + k >= w ? w - 1 : x + k;
                 s += raw[(size_t)y * w + xx];
             }
@@ -151,7 +150,7 @@ static int ink_map(PIX *bin, fimg *out)
     for (int y = 0; y < h; y++)
         for (int x = 0; x < w; x++) {
             float s = 0;
-            for (int k = -INK_BLUR; k <= INK_BLUR; k++) {
+            for (int k = -FO_INK_BLUR; k <= FO_INK_BLUR; k++) {
                 int yy = y + k < 0 ? 0 : y + k >= h ? h - 1 : y + k;
                 s += tmp[(size_t)yy * w + x];
             }
@@ -162,79 +161,9 @@ static int ink_map(PIX *bin, fimg *out)
     return FO_OK;
 }
 
-/* The same ink map as an 8 bpp image (255 = ink), for warping: made with
- * Leptonica's block convolution, which is several times faster. */
-static PIX *ink_pix(PIX *bin)
-{
-    PIX *ink8 = pixConvert1To8(NULL, bin, 0, 255), *blurred;
-    if (!ink8)
-        return NULL;
-    blurred = pixBlockconvGray(ink8, NULL, INK_BLUR, INK_BLUR);
-    pixDestroy(&ink8);
-    return blurred;
-}
-
 /* ---- profiles ------------------------------------------------------------ */
 
-typedef struct profile {
-    float *v;
-    int n;
-} profile;
-
-/*
- * Ink per PROFILE_BIN rows and per PROFILE_BIN columns of a binary page seen
- * through t (page px -> frame px, the frame being the page's size): each
- * ink pixel is counted where t puts it, so a skewed page gives its level
- * profiles without being resampled.  Smoothed by [1 2 1] / 4, a little
- * tolerance to what is left of rotation and scale.
- */
-static int make_profiles(PIX *bin, fo_affine t, profile *rows, profile *cols)
-{
-    const int w = pixGetWidth(bin), h = pixGetHeight(bin), wpl = pixGetWpl(bin);
-    const l_uint32 *data = pixGetData(bin);
-    profile *p[2] = {rows, cols};
-    float *raw[2];
-    int rc = FO_OK;
-
-    rows->n = (h + PROFILE_BIN - 1) / PROFILE_BIN;
-    cols->n = (w + PROFILE_BIN - 1) / PROFILE_BIN;
-    for (int k = 0; k < 2; k++) {
-        p[k]->v = calloc((size_t)p[k]->n, sizeof(float));
-        raw[k] = calloc((size_t)p[k]->n, sizeof(float));
-        if (!p[k]->v || !raw[k])
-            rc = FO_ERR_NOMEM;
-    }
-    for (int y = 0; rc == FO_OK && y < h; y++) {
-        const l_uint32 *row = data + (size_t)y * wpl;
-        for (int x = 0; x < w; x++) {
-            int bx, by;
-            if (!GET_DATA_BIT(row, x))
-                continue;
-            bx = (int)floor((t.a * x + t.b * y + t.c) / PROFILE_BIN);
-            by = (int)floor((t.d * x + t.e * y + t.f) / PROFILE_BIN);
-            if (by >= 0 && by < rows->n)
-                raw[0][by] += 1.0f;
-            if (bx >= 0 && bx < cols->n)
-                raw[1][bx] += 1.0f;
-        }
-    }
-    for (int k = 0; rc == FO_OK && k < 2; k++)
-        for (int i = 0; i < p[k]->n; i++) {
-            float l = raw[k][i > 0 ? i - 1 : i];
-            float r = raw[k][i + 1 < p[k]->n ? i + 1 : i];
-            p[k]->v[i] = 0.25f * l + 0.5f * raw[k][i] + 0.25f * r;
-        }
-    free(raw[0]);
-    free(raw[1]);
-    if (rc != FO_OK) {
-        free(rows->v);
-        free(cols->v);
-        rows->v = cols->v = NULL;
-    }
-    return rc;
-}
-
-static void reverse_into(const profile *p, profile *out)
+static void reverse_into(const fo_profile *p, fo_profile *out)
 {
     for (int i = 0; i < p->n; i++)
         out->v[i] = p->v[p->n - 1 - i];
@@ -244,15 +173,15 @@ static void reverse_into(const profile *p, profile *out)
 /* Normalised correlation of template profile t with scan profile s under
  * s_pos = scale * (t_pos - tc) + sc + shift (positions in px at WORK_DPI);
  * -2 when they overlap too little. */
-static double profile_ncc(const profile *t, const profile *s, double scale,
+static double profile_ncc(const fo_profile *t, const fo_profile *s, double scale,
                           double shift)
 {
-    const double tc = t->n * PROFILE_BIN / 2.0, sc = s->n * PROFILE_BIN / 2.0;
+    const double tc = t->n * FO_PROFILE_BIN / 2.0, sc = s->n * FO_PROFILE_BIN / 2.0;
     double sa = 0, sb = 0, saa = 0, sbb = 0, sab = 0, va, vb;
     int n = 0;
     for (int i = 0; i < t->n; i++) {
-        double pos = scale * ((i + 0.5) * PROFILE_BIN - tc) + sc + shift;
-        double j = pos / PROFILE_BIN - 0.5, f;
+        double pos = scale * ((i + 0.5) * FO_PROFILE_BIN - tc) + sc + shift;
+        double j = pos / FO_PROFILE_BIN - 0.5, f;
         int j0 = (int)floor(j);
         double a, b;
         if (j0 < 0 || j0 + 1 >= s->n)
@@ -281,7 +210,7 @@ static double profile_ncc(const profile *t, const profile *s, double scale,
  * shifts searched: a grid four times coarser than the final steps first,
  * then the final steps around its best.
  */
-static double fit_profile_within(const profile *t, const profile *s, double scale0,
+static double fit_profile_within(const fo_profile *t, const fo_profile *s, double scale0,
                                  double range, double *best_scale, double *best_shift)
 {
     double best = -2, k0 = 0, sh0 = 0;
@@ -306,7 +235,7 @@ static double fit_profile_within(const profile *t, const profile *s, double scal
     return best;
 }
 
-static double fit_profile(const profile *t, const profile *s, double scale0,
+static double fit_profile(const fo_profile *t, const fo_profile *s, double scale0,
                           double *best_scale, double *best_shift)
 {
     return fit_profile_within(t, s, scale0, COARSE_SCALE_RANGE, best_scale, best_shift);
@@ -593,7 +522,7 @@ typedef struct page_model {
     int page;
     double scale;        /* reference px -> WORK_DPI px */
     int w, h;            /* reference at WORK_DPI */
-    profile rows, cols;
+    fo_profile rows, cols;
     patch *patches;
     int npatches;
     PIX *layout;         /* the form's ink at VERIFY_DPI, outside field zones */
@@ -612,8 +541,6 @@ static fo_affine centred_scaling(double s)
 {
     return (fo_affine){s, 0, 0.5 * s - 0.5, 0, s, 0.5 * s - 0.5};
 }
-
-/* Reduces a page to WORK_DPI and binarizes it. */
 
 /* The layout used to tell near-miss forms apart (see verify_layout): the
  * reference's dark ink at VERIFY_DPI (a 2x2 block with any is ink), and its
@@ -658,15 +585,15 @@ static int build_model(const fo_template *t, int pageno, page_model *m)
     m->t = t;
     m->page = pageno;
     m->scale = (double)WORK_DPI / t->dpi;
-    grey = fo_prep_grey_scaled(page->image, m->scale);
-    bin = grey ? fo_prep_binarize(grey) : NULL;
+    grey = fo_raster_grey_scaled(page->image, m->scale);
+    bin = grey ? fo_raster_binarize(grey) : NULL;
     if (!bin) {
         pixDestroy(&grey);
         return FO_ERR_NOMEM;
     }
     m->w = pixGetWidth(bin);
     m->h = pixGetHeight(bin);
-    rc = make_profiles(bin, fo_affine_identity(), &m->rows, &m->cols);
+    rc = fo_raster_profiles(bin, fo_affine_identity(), &m->rows, &m->cols);
     if (rc == FO_OK)
         rc = ink_map(bin, &ink);
     mask = rc == FO_OK ? calloc((size_t)m->w * m->h, 1) : NULL;
@@ -740,7 +667,8 @@ void fo_matcher_destroy(fo_matcher **mp)
 
 /* ---- matching a page ------------------------------------------------------ */
 
-/* The scan at WORK_DPI: binary, its ink map, skew and profiles. */
+/* The scan at WORK_DPI, as the prep stage made it: binary, its ink map,
+ * skew and profiles (borrowed), and the profiles' reversed copies. */
 typedef struct scan_work {
     PIX *bin;            /* as scanned (not deskewed) */
     PIX *ink;            /* ink map of bin, 8 bpp: 255 is ink */
@@ -748,29 +676,24 @@ typedef struct scan_work {
     double factor;       /* scan px -> WORK_DPI px */
     double skew;
     fo_affine deskew;    /* work px -> deskewed work px (about the centre) */
-    profile rows, cols;  /* of the deskewed page, not turned */
-    profile rev_rows, rev_cols; /* the same, reversed (for the turns) */
+    fo_profile rows, cols;  /* of the deskewed page, not turned: the prep's,
+                               or own_rows and own_cols */
+    fo_profile rev_rows, rev_cols; /* the same, reversed (for the turns) */
+    fo_profile own_rows, own_cols; /* made here (without edge bands) */
 } scan_work;
 
 static void scan_work_free(scan_work *s)
 {
-    pixDestroy(&s->bin);
-    pixDestroy(&s->ink);
-    free(s->rows.v);
-    free(s->cols.v);
-    free(s->rev_rows.v);
-    free(s->rev_cols.v);
+    fo_profile_free(&s->rev_rows);
+    fo_profile_free(&s->rev_cols);
+    fo_profile_free(&s->own_rows);
+    fo_profile_free(&s->own_cols);
 }
 
-/* The scan's profiles, and their reversed copies, from bin (the scan's
- * binary page, or a cleaned copy of it: same size), replacing any before. */
-static int scan_profiles(scan_work *s, PIX *bin)
+/* Takes rows and cols as the scan's profiles, and makes their reversed
+ * copies. */
+static int use_profiles(scan_work *s, fo_profile rows, fo_profile cols)
 {
-    profile rows, cols;
-    if (make_profiles(bin, s->deskew, &rows, &cols) != FO_OK)
-        return FO_ERR_NOMEM;
-    free(s->rows.v);
-    free(s->cols.v);
     s->rows = rows;
     s->cols = cols;
     if (!s->rev_rows.v)
@@ -784,31 +707,17 @@ static int scan_profiles(scan_work *s, PIX *bin)
     return FO_OK;
 }
 
-static int prepare_scan(PIX *page, double factor, scan_work *s)
+static int scan_work_init(const fo_prep_result *prep, scan_work *s)
 {
-    double conf;
-    PIX *grey;
-
     memset(s, 0, sizeof *s);
-    s->factor = factor;
-    grey = fo_prep_grey_scaled(page, factor);
-    if (!grey)
-        return FO_ERR_NOMEM;
-    s->bin = fo_prep_binarize(grey);
-    pixDestroy(&grey);
-    if (!s->bin)
-        return FO_ERR_NOMEM;
-    s->w = pixGetWidth(s->bin);
-    s->h = pixGetHeight(s->bin);
-    fo_prep_find_skew(s->bin, &s->skew, &conf);
-    s->deskew = fo_affine_compose(
-        fo_affine_translation(s->w / 2.0, s->h / 2.0),
-        fo_affine_compose(fo_affine_rotation(-s->skew),
-                          fo_affine_translation(-s->w / 2.0, -s->h / 2.0)));
-    if (scan_profiles(s, s->bin) != FO_OK)
-        return FO_ERR_NOMEM;
-    s->ink = ink_pix(s->bin);
-    return s->ink ? FO_OK : FO_ERR_NOMEM;
+    s->bin = prep->binary;
+    s->ink = prep->ink;
+    s->w = pixGetWidth(prep->binary);
+    s->h = pixGetHeight(prep->binary);
+    s->factor = prep->factor;
+    s->skew = prep->skew;
+    s->deskew = prep->deskew;
+    return use_profiles(s, prep->rows, prep->cols);
 }
 
 typedef struct coarse {
@@ -832,8 +741,8 @@ static fo_affine turn_back(int w, int h, int turn, int *uw, int *uh)
 /* The upright page's rows and columns for a turn, from the deskewed page's:
  * turning it clockwise by 90 makes its columns, left to right, the rows,
  * and its rows, bottom to top, the columns; 270 the reverse. */
-static void upright_profiles(const scan_work *s, int turn, const profile **ur,
-                             const profile **uc)
+static void upright_profiles(const scan_work *s, int turn, const fo_profile **ur,
+                             const fo_profile **uc)
 {
     *ur = turn == 0 ? &s->rows : turn == 90 ? &s->cols : turn == 180 ? &s->rev_rows
                                                                       : &s->rev_cols;
@@ -854,7 +763,7 @@ static void upright_profiles(const scan_work *s, int turn, const profile **ur,
 static bool isotropic_refit(const page_model *m, const scan_work *s, const coarse *c,
                             coarse out[2])
 {
-    const profile *ur, *uc;
+    const fo_profile *ur, *uc;
 
     if (fabs(c->sx / c->sy - 1) <= ISOTROPY_TOLERANCE)
         return false;
@@ -870,7 +779,7 @@ static void coarse_fit(const page_model *m, const scan_work *s, double scale0,
 {
     best->score = -2;
     for (int turn = 0; turn < 360; turn += 90) {
-        const profile *ur, *uc;
+        const fo_profile *ur, *uc;
         double sy, shy, sx, shx;
         upright_profiles(s, turn, &ur, &uc);
         double r = fit_profile(&m->rows, ur, scale0, &sy, &shy);
@@ -891,10 +800,10 @@ static fo_affine coarse_transform(const page_model *m, const scan_work *s,
               to_scan;
     /* profile positions are measured from the profiles' centres, which are
      * whole bins: use the same centres here */
-    double tcx = m->cols.n * PROFILE_BIN / 2.0, tcy = m->rows.n * PROFILE_BIN / 2.0;
+    double tcx = m->cols.n * FO_PROFILE_BIN / 2.0, tcy = m->rows.n * FO_PROFILE_BIN / 2.0;
     int ucols = c->turn == 90 || c->turn == 270 ? s->rows.n : s->cols.n;
     int urows = c->turn == 90 || c->turn == 270 ? s->cols.n : s->rows.n;
-    double ucx = ucols * PROFILE_BIN / 2.0, ucy = urows * PROFILE_BIN / 2.0;
+    double ucx = ucols * FO_PROFILE_BIN / 2.0, ucy = urows * FO_PROFILE_BIN / 2.0;
     fo_affine t = fo_affine_translation(-tcx, -tcy);
     t = fo_affine_compose(fo_affine_scaling(c->sx, c->sy), t);
     t = fo_affine_compose(fo_affine_translation(ucx + c->shx, ucy + c->shy), t);
@@ -1322,7 +1231,11 @@ static int profiles_without_bands(scan_work *s, bool *found)
         int mx = (int)(EDGE_STRIP * s->w), my = (int)(EDGE_STRIP * s->h);
         pixRasterop(bands, mx, my, s->w - 2 * mx, s->h - 2 * my, PIX_CLR, NULL, 0, 0);
         pixSubtract(inner, s->bin, bands);
-        rc = scan_profiles(s, inner);
+        fo_profile_free(&s->own_rows);
+        fo_profile_free(&s->own_cols);
+        rc = fo_raster_profiles(inner, s->deskew, &s->own_rows, &s->own_cols);
+        if (rc == FO_OK)
+            rc = use_profiles(s, s->own_rows, s->own_cols);
     }
 out:
     boxaDestroy(&boxes);
@@ -1333,8 +1246,17 @@ out:
     return rc;
 }
 
-int fo_match_page(const fo_matcher *m, PIX *page, int dpi, bool from_file,
-                  fo_match *out, fo_error *err)
+void fo_match_prep_options(fo_prep_options *o)
+{
+    fo_prep_options_default(o);
+    o->dpi = FO_MATCH_DPI;
+    o->orient = false;   /* the templates decide the turn */
+    o->upright = false;  /* profiles are turned, never the page */
+    o->profiles = true;
+}
+
+int fo_match_page(const fo_matcher *m, const fo_prep_result *scan, fo_match *out,
+                  fo_error *err)
 {
     scan_work s;
     coarse *cands = NULL;
@@ -1345,11 +1267,10 @@ int fo_match_page(const fo_matcher *m, PIX *page, int dpi, bool from_file,
 
     memset(out, 0, sizeof *out);
     out->transform = fo_affine_identity();
-    out->scan_dpi = fo_prep_scan_dpi(pixGetWidth(page), pixGetHeight(page), dpi,
-                                     from_file, &out->dpi_estimated);
-    out->prep_seconds = fo_now();
-    rc = prepare_scan(page, (double)WORK_DPI / out->scan_dpi, &s);
-    out->prep_seconds = fo_now() - out->prep_seconds;
+    if (scan->dpi != FO_MATCH_DPI || !scan->binary || !scan->ink || !scan->rows.v ||
+        !scan->cols.v)
+        return fo_error_set(err, FO_ERR_USAGE, "the page was not prepared for matching");
+    rc = scan_work_init(scan, &s);
     if (rc != FO_OK)
         goto out;
     out->skew = s.skew;
@@ -1397,4 +1318,20 @@ out:
     scan_work_free(&s);
     return rc == FO_OK ? FO_OK
                        : fo_error_set(err, FO_ERR_NOMEM, "out of memory matching the page");
+}
+
+char *fo_match_to_json(const char *path, int page, const fo_match *m)
+{
+    const fo_affine *t = &m->transform;
+    json_t *line = json_pack(
+        "{s:s, s:i, s:s?, s:o, s:f, s:i, s:f, s:o, s:o}", "file", path, "page", page,
+        "template", m->template ? m->template->name : NULL, "template_page",
+        m->template ? json_integer(m->template_page + 1) : json_null(), "score", m->score,
+        "orientation", m->turn, "skew", m->skew, "transform",
+        m->template ? json_pack("[f, f, f, f, f, f]", t->a, t->b, t->c, t->d, t->e, t->f)
+                    : json_null(),
+        "residual_px", m->template ? json_real(m->residual_px) : json_null());
+    char *text = line ? json_dumps(line, JSON_COMPACT | JSON_REAL_PRECISION(6)) : NULL;
+    json_decref(line);
+    return text;
 }

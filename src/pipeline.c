@@ -12,6 +12,88 @@
 #include "formocr/zone.h"
 #include "util.h"
 
+struct fo_pipeline {
+    fo_template_set *templates;
+    fo_matcher *matcher;
+    fo_zone_forms *forms;       /* NULL when match_only */
+    fo_image_limits limits;
+    char *debug_dir;            /* NULL: no overlays */
+};
+
+void fo_pipeline_options_default(fo_pipeline_options *o)
+{
+    memset(o, 0, sizeof *o);
+    fo_image_limits_default(&o->limits);
+}
+
+int fo_pipeline_create(const fo_pipeline_options *o, fo_pipeline **out,
+                       fo_error *err)
+{
+    fo_pipeline *p = calloc(1, sizeof *p);
+    int rc;
+
+    *out = NULL;
+    if (!p || (o->debug_dir && !(p->debug_dir = fo_strdup(o->debug_dir)))) {
+        free(p);
+        return fo_error_set(err, FO_ERR_NOMEM, "out of memory");
+    }
+    p->limits = o->limits;
+    rc = fo_template_set_load(o->templates, o->ntemplates, &p->templates, err);
+    if (rc == FO_OK)
+        rc = fo_matcher_create(p->templates, &p->matcher, err);
+    if (rc == FO_OK && !o->match_only)
+        rc = fo_zone_forms_create(p->templates, &p->forms, err);
+    if (rc != FO_OK) {
+        fo_pipeline_destroy(&p);
+        return rc;
+    }
+    /* the references served the matcher's models and the zone forms */
+    fo_template_set_release_images(p->templates);
+    *out = p;
+    return FO_OK;
+}
+
+void fo_pipeline_destroy(fo_pipeline **pp)
+{
+    fo_pipeline *p = pp ? *pp : NULL;
+    if (!p)
+        return;
+    fo_zone_forms_destroy(&p->forms);
+    fo_matcher_destroy(&p->matcher);
+    fo_template_set_destroy(&p->templates);
+    free(p->debug_dir);
+    free(p);
+    *pp = NULL;
+}
+
+const fo_template_set *fo_pipeline_templates(const fo_pipeline *p)
+{
+    return p->templates;
+}
+
+int fo_pipeline_match_page(const fo_pipeline *p, PIX *page, int dpi, bool from_file,
+                           fo_match *out, double seconds[2], fo_error *err)
+{
+    fo_prep_options po;
+    fo_prep_result prep;
+    double t0 = fo_now(), t1;
+    int rc;
+
+    fo_match_prep_options(&po);
+    rc = fo_prep_page(page, dpi, from_file, &po, &prep, err);
+    t1 = fo_now();
+    if (rc == FO_OK)
+        rc = fo_match_page(p->matcher, &prep, out, err);
+    else
+        memset(out, 0, sizeof *out);
+    if (seconds) {
+        seconds[0] = t1 - t0;
+        seconds[1] = fo_now() - t1;
+    }
+    fo_prep_result_free(&prep);
+    return rc;
+}
+
 /* Bounding box, in scan px, of the field's zones mapped through t. */
 static void field_extent(const fo_field *f, fo_affine t, fo_field_result *r)
 {
@@ -131,8 +213,9 @@ static void finish_status(fo_document *d)
             d->status = FO_DOC_REVIEW;
 }
 
-int fo_document_process(const fo_pipeline *p, fo_reader *reader, const char *path,
-                        fo_document *d, fo_error *err)
+int fo_pipeline_process(const fo_pipeline *p, fo_reader *reader, const char *path,
+                        fo_skip_test skip, void *skip_ctx, fo_document *d,
+                        fo_error *err)
 {
     fo_image *img = NULL;
     fo_error ferr;
@@ -144,6 +227,8 @@ int fo_document_process(const fo_pipeline *p, fo_reader *reader, const char *pat
     int rc = FO_OK;
 
     memset(d, 0, sizeof *d);
+    if (!p->forms)
+        return fo_error_set(err, FO_ERR_USAGE, "a match-only pipeline reads no fields");
     d->path = fo_strdup(path);
     if (!d->path)
         return fo_error_set(err, FO_ERR_NOMEM, "out of memory");
@@ -160,7 +245,7 @@ int fo_document_process(const fo_pipeline *p, fo_reader *reader, const char *pat
     fo_sha256(data, size, sum);
     fo_hex(sum, FO_SHA256_LEN, d->sha256);
     d->bytes = size;
-    if (p->skip && p->skip(p->skip_ctx, d->sha256)) {
+    if (skip && skip(skip_ctx, d->sha256)) {
         free(data);
         d->skipped = true;
         return FO_OK;
@@ -185,7 +270,7 @@ int fo_document_process(const fo_pipeline *p, fo_reader *reader, const char *pat
         fo_match match, *m = &match;
         fo_page_info info;
         PIX *pix = NULL;
-        double t1 = fo_now(), t2;
+        double t1 = fo_now(), seconds[2];
         d->npage_results = pg + 1;
         if (fo_image_decode(img, pg, &pix, &info, &ferr) != FO_OK) {
             if (ferr.code == FO_ERR_NOMEM) {
@@ -198,11 +283,11 @@ int fo_document_process(const fo_pipeline *p, fo_reader *reader, const char *pat
                 rc = fo_error_set(err, FO_ERR_NOMEM, "out of memory");
             break;
         }
-        t2 = fo_now();
-        d->seconds[FO_STAGE_DECODE] += t2 - t1;
-        rc = fo_match_page(p->matcher, pix, info.xdpi, info.dpi_from_file, m, err);
-        d->seconds[FO_STAGE_PREP] += m->prep_seconds;
-        d->seconds[FO_STAGE_MATCH] += fo_now() - t2 - m->prep_seconds;
+        d->seconds[FO_STAGE_DECODE] += fo_now() - t1;
+        rc = fo_pipeline_match_page(p, pix, info.xdpi, info.dpi_from_file, m, seconds,
+                                    err);
+        d->seconds[FO_STAGE_PREP] += seconds[0];
+        d->seconds[FO_STAGE_MATCH] += seconds[1];
         if (rc == FO_OK) {
             d->score = fmax(d->score, m->score);
             *pr = (fo_page_result){m->template, m->template_page, m->score, m->turn,

@@ -258,3 +258,57 @@ int fo_source_shard(const char *path, int n)
     }
     return n > 0 ? (int)(h % (uint64_t)n) : 0;
 }
+
+int fo_shard_parse(const char *spec, fo_shard *out, fo_error *err)
+{
+    const char *slash = strchr(spec, '/'), *env;
+    char kbuf[32];
+    long long kv, nv;
+
+    memset(out, 0, sizeof *out);
+    if (!slash || (size_t)(slash - spec) >= sizeof kbuf || !fo_parse_int(slash + 1, 1, 1000000, &nv))
+        return fo_error_set(err, FO_ERR_USAGE, "not a shard (K/N or auto/N)");
+    memcpy(kbuf, spec, (size_t)(slash - spec));
+    kbuf[slash - spec] = '\0';
+    if (strcmp(kbuf, "auto") != 0) {
+        if (!fo_parse_int(kbuf, 0, nv - 1, &kv))
+            return fo_error_set(err, FO_ERR_USAGE, "not a shard (K/N or auto/N)");
+    } else {
+        env = getenv("SLURM_ARRAY_TASK_ID");
+        if (!env || !*env)
+            env = getenv("JOB_COMPLETION_INDEX");
+        if (!env || !*env)
+            return fo_error_set(err, FO_ERR_CONFIG,
+                                "--shard auto/N needs SLURM_ARRAY_TASK_ID (Slurm) or "
+                                "JOB_COMPLETION_INDEX (Kubernetes) in the environment");
+        if (!fo_parse_int(env, 0, nv - 1, &kv))
+            return fo_error_set(err, FO_ERR_CONFIG,
+                                "the scheduler's task index is not between 0 and N-1");
+    }
+    out->k = (int)kv;
+    out->n = (int)nv;
+    return FO_OK;
+}
+
+char *fo_shard_path(const char *path, fo_shard shard)
+{
+    static const char TOKEN[] = "{shard}";
+    const char *at = strstr(path, TOKEN);
+    if (!at)
+        return fo_strdup(path);
+    return fo_asprintf("%.*s%d%s", (int)(at - path), path, shard.k, at + strlen(TOKEN));
+}
+
+void fo_inputs_keep_shard(fo_inputs *in, fo_shard shard)
+{
+    int kept = 0;
+    if (shard.n <= 0)
+        return;
+    for (int i = 0; i < in->count; i++) {
+        if (fo_source_shard(in->paths[i], shard.n) == shard.k)
+            in->paths[kept++] = in->paths[i];
+        else
+            free(in->paths[i]);
+    }
+    in->count = kept;
+}

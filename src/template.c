@@ -18,10 +18,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "formocr/image.h"
 #include "jsonpos.h"
 #include "util.h"
+
+/* Templates taken when none are named, relative to the working folder. */
+static const char DEFAULT_TEMPLATES[] = "templates";
 
 /* Bounds on what one template may hold: far above any real form, low
  * enough that a hostile template cannot make us allocate much. */
@@ -1075,4 +1079,31 @@ void fo_template_set_release_images(fo_template_set *set)
     for (int i = 0; i < set->count; i++)
         for (int p = 0; p < set->items[i]->npages; p++)
             pixDestroy(&set->items[i]->pages[p].image);
+}
+
+char *fo_template_default_path(void)
+{
+    const char *env = getenv("FORMOCR_TEMPLATES");
+    char exe[4096], *dir, *installed;
+    ssize_t n;
+
+    if (env && *env)
+        return fo_strdup(env);
+    if (fo_is_dir(DEFAULT_TEMPLATES))
+        return fo_strdup(DEFAULT_TEMPLATES);
+    /* PREFIX/bin/formocr -> PREFIX/share/formocr/templates, wherever the
+     * installation was moved to */
+    n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n > 0) {
+        exe[n] = '\0';
+        dir = fo_path_dirname(exe);
+        installed = dir ? fo_asprintf("%s/../share/formocr/templates", dir) : NULL;
+        free(dir);
+        if (installed && fo_is_dir(installed))
+            return installed;
+        free(installed);
+    }
+    if (fo_is_dir(FORMOCR_DATADIR "/templates"))
+        return fo_strdup(FORMOCR_DATADIR "/templates");
+    return fo_strdup(DEFAULT_TEMPLATES);
 }

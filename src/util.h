@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "formocr/common.h"
 #include "formocr/error.h"
 
 enum { FO_SHA256_LEN = 32, FO_SHA256_HEX_LEN = 64 };

@@ -23,7 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "formocr/prep.h"
+#include "raster.h"
 
 enum {
     ZONE_MARGIN = 10,   /* px at ZONE_DPI kept around a box */
@@ -73,7 +73,7 @@ static PIX *form_mask(const fo_template *t, int page)
     const double k = (double)t->dpi / FO_ZONE_DPI;
     const fo_template_page *tp = &t->pages[page];
     int w = (int)lround(tp->width / k), h = (int)lround(tp->height / k);
-    PIX *ref = fo_prep_warp_grey(tp->image, zone_to_template(k, 0, 0, 0), w, h, 255);
+    PIX *ref = fo_raster_warp_grey(tp->image, zone_to_template(k, 0, 0, 0), w, h, 255);
     PIX *form = ref ? ink_of(ref, FORM_INK_RATIO) : NULL;
     PIX *grown = form ? pixDilateBrick(NULL, form, 2 * FORM_GROW + 1, 2 * FORM_GROW + 1)
                       : NULL;
@@ -256,7 +256,7 @@ int fo_zone_extract(const fo_zone_page *zp, fo_box box, fo_zone *out, fo_error *
     out->box_h = (int)lround(box.h / k);
     w = out->box_w + 2 * ZONE_MARGIN;
     h = out->box_h + 2 * ZONE_MARGIN;
-    out->grey = fo_prep_warp_grey(
+    out->grey = fo_raster_warp_grey(
         zp->grey, fo_affine_compose(zp->to_scan, zone_to_template(k, box.x, box.y, ZONE_MARGIN)),
         w, h, 255);
     scan_ink = out->grey ? ink_of(out->grey, SCAN_INK_RATIO) : NULL;

@@ -12,6 +12,8 @@
 
 #include <stddef.h>
 
+#include "formocr/common.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -29,7 +31,8 @@ typedef enum fo_err {
     FO_ERR_OCR = -8,         /* the OCR engine failed */
     FO_ERR_OUTPUT = -9,      /* an output could not be written */
     FO_ERR_LOCKED = -10,     /* another process holds the output */
-    FO_ERR_EXISTS = -11      /* refusing to overwrite something */
+    FO_ERR_EXISTS = -11,     /* refusing to overwrite something */
+    FO_ERR_CONFIG = -12      /* the environment or configuration is wrong */
 } fo_err;
 
 enum { FO_ERROR_MESSAGE_MAX = 1024 };

@@ -18,6 +18,7 @@
 
 #include "formocr/error.h"
 #include "formocr/geometry.h"
+#include "formocr/prep.h"
 #include "formocr/template.h"
 
 #ifdef __cplusplus
@@ -33,6 +34,13 @@ typedef struct fo_matcher fo_matcher;
 int fo_matcher_create(const fo_template_set *set, fo_matcher **out, fo_error *err);
 void fo_matcher_destroy(fo_matcher **m);
 
+/* The working resolution of matching, dpi: pages are prepared at it. */
+enum { FO_MATCH_DPI = 150 };
+
+/* The prep options a page to match is prepared with (fo_prep_page): at
+ * FO_MATCH_DPI, deskew measured, ink map and profiles made, not turned. */
+void fo_match_prep_options(fo_prep_options *o);
+
 /* Below this score a page matches no template. */
 #define FO_MATCH_THRESHOLD 0.35
 
@@ -45,18 +53,26 @@ typedef struct fo_match {
     fo_affine transform;         /* template pixels -> scan pixels */
     double residual_px;          /* RMS alignment error, scan pixels */
     int inliers, patches;        /* patches that agreed / patches tried */
-    int scan_dpi;                /* resolution used for the scan */
-    bool dpi_estimated;          /* from the page's size, not the file */
-    double prep_seconds;         /* of the matching, spent preparing the scan */
 } fo_match;
 
 /*
- * Matches one decoded page (1 or 8 bpp) whose file stated dpi (from_file)
- * or not.  Fills *out; out->template is NULL when no template scores at
- * least FO_MATCH_THRESHOLD.  Fails only on out-of-memory.
+ * Matches one page, prepared by fo_prep_page with fo_match_prep_options
+ * (scan is only read).  Fills *out; out->template is NULL when no template
+ * scores at least FO_MATCH_THRESHOLD.  Fails on out-of-memory, or
+ * FO_ERR_USAGE for a page prepared otherwise.
  */
-int fo_match_page(const fo_matcher *m, struct Pix *page, int dpi, bool from_file,
-                  fo_match *out, fo_error *err);
+int fo_match_page(const fo_matcher *m, const fo_prep_result *scan, fo_match *out,
+                  fo_error *err);
+
+/*
+ * The JSON object `formocr match` prints for page (1-based) of the file at
+ * path: {"file", "page", "template", "template_page", "score",
+ * "orientation", "skew", "transform": [a, b, c, d, e, f], "residual_px"};
+ * template, template_page, transform and residual_px are null for a page
+ * that matched none.  One line; the caller frees it; NULL when out of
+ * memory.
+ */
+char *fo_match_to_json(const char *path, int page, const fo_match *m);
 
 #ifdef __cplusplus
 }

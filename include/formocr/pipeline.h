@@ -1,19 +1,23 @@
 /*
  * pipeline.h - the driver: one scan file through every stage (image, prep,
  * match, zone, read, check) into a result record (result.h).  The batch
- * runs this for many files on its workers; the tests call it directly.
+ * (batch.h) runs it for many files on its workers; `formocr match` runs its
+ * first stages on pages; the tests call it directly.
  *
- * A document is a file; each of its pages is matched on its own.  The
- * first page that matches a template decides the document's template; the
- * scan page matched to each template page gives that page's fields.  A bad
- * file does not make this fail: it gives a document with status "error"
- * and a message, so that a batch goes on.
+ * A pipeline is what every document of a run shares, built once: the
+ * templates, the matcher's models of them and the blank forms' ink for the
+ * zones.  It is immutable once made and may be used by several threads.
+ *
+ * A document is a file; each of its pages is prepared (prep.h) and matched
+ * (match.h) on its own.  The first page that matches a template decides the
+ * document's template; the scan page matched to each template page gives
+ * that page's fields.  A bad file does not make processing fail: it gives a
+ * document with status "error" and a message, so that a batch goes on.
  */
 #ifndef FORMOCR_PIPELINE_H
 #define FORMOCR_PIPELINE_H
 
 #include <stdbool.h>
-#include <stdint.h>
 
 #include "formocr/error.h"
 #include "formocr/image.h"
@@ -21,33 +25,68 @@
 #include "formocr/read.h"
 #include "formocr/result.h"
 #include "formocr/template.h"
-#include "formocr/zone.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
 
-/* What every document of a run shares, read-only. */
-typedef struct fo_pipeline {
-    const fo_template_set *templates;
-    const fo_matcher *matcher;
-    const fo_zone_forms *forms;
-    fo_image_limits limits;
-    const char *debug_dir;   /* NULL: no overlay images */
-    /* when skip(skip_ctx, sha256) is true once the file is read, the
-     * document is only marked skipped (it is already in the output) */
-    bool (*skip)(void *ctx, const char *sha256);
-    void *skip_ctx;
-} fo_pipeline;
+struct Pix;
+
+typedef struct fo_pipeline_options {
+    const char *const *templates; /* template files, or folders of */
+    int ntemplates;               /* * / template.json (at least one) */
+    bool match_only;              /* classify and align only (no zone forms:
+                                     fo_pipeline_process is refused) */
+    fo_image_limits limits;       /* for every scan */
+    const char *debug_dir;        /* an existing folder for overlay PNGs;
+                                     NULL: none */
+} fo_pipeline_options;
+
+/* No templates, read fields, the default image limits, no overlays. */
+void fo_pipeline_options_default(fo_pipeline_options *o);
+
+typedef struct fo_pipeline fo_pipeline;
 
 /*
- * Processes the file at path.  Fills *out (free with fo_document_free):
- * any problem with the file itself is in out->status and out->error.
- * Fails only when the run cannot go on: out of memory, or Tesseract unable
- * to start (FO_ERR_OCR).
+ * Loads the templates and builds what matching and reading need of them;
+ * the reference images are released once used.  Fails with the template
+ * set's errors (FO_ERR_TEMPLATE, FO_ERR_IO, ...: the message names the
+ * file) or FO_ERR_NOMEM.  The caller owns *out (fo_pipeline_destroy); the
+ * option strings are copied.
  */
-int fo_document_process(const fo_pipeline *p, fo_reader *reader, const char *path,
-                        fo_document *out, fo_error *err);
+int fo_pipeline_create(const fo_pipeline_options *o, fo_pipeline **out,
+                       fo_error *err);
+/* Accepts NULL and *p == NULL; sets *p to NULL. */
+void fo_pipeline_destroy(fo_pipeline **p);
+
+/* The pipeline's templates (borrowed: valid until it is destroyed). */
+const fo_template_set *fo_pipeline_templates(const fo_pipeline *p);
+
+/*
+ * One decoded page (1 or 8 bpp) whose file stated dpi (from_file) or not,
+ * through prep and match.  seconds, when not NULL, receives the time spent
+ * in each: seconds[0] preparing, seconds[1] matching.  Fails only on
+ * out-of-memory.
+ */
+int fo_pipeline_match_page(const fo_pipeline *p, struct Pix *page, int dpi,
+                           bool from_file, fo_match *out, double seconds[2],
+                           fo_error *err);
+
+/* Whether a file whose bytes hash to sha256 (64 hex digits) is to be left
+ * alone (already in the output). */
+typedef bool (*fo_skip_test)(void *ctx, const char *sha256);
+
+/*
+ * Processes the file at path with reader (one per thread).  Fills *out
+ * (free with fo_document_free): any problem with the file itself is in
+ * out->status and out->error.  When skip (may be NULL) says so once the
+ * file is read and hashed, out is only marked skipped.  Fails only when the
+ * run cannot go on: out of memory, or Tesseract unable to start
+ * (FO_ERR_OCR); FO_ERR_USAGE on a match_only pipeline.
+ */
+int fo_pipeline_process(const fo_pipeline *p, fo_reader *reader, const char *path,
+                        fo_skip_test skip, void *skip_ctx, fo_document *out,
+                        fo_error *err);
 
 #ifdef __cplusplus
 }

@@ -1,14 +1,15 @@
 /*
  * prep.h - the prep stage: from a decoded scan to a clean page.
  *
- * Turns the page upright (0/90/180/270), removes its skew, normalises the
- * background (uneven lighting, grey or cream paper, JPEG noise) and
- * binarizes it, at a chosen resolution.  Every geometric step is recorded
- * as one affine transform from scan pixels to result pixels, so that later
- * stages can map positions back to the scan as it was read.
- *
- * The building blocks are public: the match stage uses them on reduced
- * images, and does its own orientation from the templates.
+ * Every page a run reads goes through fo_prep_page before it is matched:
+ * its resolution settled (from the file, or estimated from its size), the
+ * page reduced to a working resolution, its background normalised (uneven
+ * lighting, grey or cream paper, JPEG noise) and binarized, its skew
+ * measured; for matching, its ink map and its deskewed ink profiles.  On
+ * request (`formocr prep`), the page is also turned upright (0/90/180/270,
+ * from the text) and resampled deskewed.  Every geometric step is an affine
+ * transform from scan pixels, so later stages map positions back to the
+ * scan as it was read.  The methods are described at the top of prep.c.
  */
 #ifndef FORMOCR_PREP_H
 #define FORMOCR_PREP_H
@@ -25,22 +26,46 @@ extern "C" {
 struct Pix;
 
 typedef struct fo_prep_options {
-    int dpi;           /* resolution of the result; default 300 */
-    bool orient;       /* find and undo 90/180/270 turns from the text */
-    bool deskew;       /* find and undo the skew */
+    int dpi;           /* working resolution of the results; default 300 */
+    bool orient;       /* find the 90/180/270 turn from the text (default on) */
+    bool deskew;       /* find the skew (default on) */
+    bool upright;      /* make `upright`: the page turned and deskewed (default on) */
+    bool profiles;     /* make `ink` and the deskewed profiles, for matching
+                          (default off) */
 } fo_prep_options;
 
+/* The defaults: 300 dpi, orient, deskew, upright; no profiles. */
 void fo_prep_options_default(fo_prep_options *o);
 
+/* Ink per bin of rows or columns of a page (what matching compares). */
+typedef struct fo_profile {
+    float *v;          /* n values; owned */
+    int n;
+} fo_profile;
+
+/* Frees p->v and zeroes *p; accepts a zeroed profile. */
+void fo_profile_free(fo_profile *p);
+
 typedef struct fo_prep_result {
-    struct Pix *binary;   /* 1 bpp, upright, deskewed, at options.dpi; owned */
-    int turn;             /* clockwise turn that stood the page up: 0/90/180/270 */
-    double skew;          /* degrees of skew found and undone */
-    double skew_confidence;
-    double turn_confidence; /* Leptonica's orientation confidence */
+    int dpi;              /* the working resolution (options.dpi) */
     int scan_dpi;         /* resolution the scan was taken to have */
     bool dpi_estimated;   /* true when that came from the page size */
-    fo_affine to_result;  /* scan pixels -> result pixels */
+    double factor;        /* scan px -> working px (dpi / scan_dpi) */
+    struct Pix *binary;   /* 1 bpp at dpi, as scanned: neither turned nor
+                             deskewed; owned */
+    double skew;          /* degrees the content is turned (0 when none is
+                             found or options.deskew is off) */
+    double skew_confidence;
+    fo_affine deskew;     /* binary px -> deskewed px, about the centre */
+    /* options.profiles: */
+    struct Pix *ink;      /* ink map of binary, 8 bpp, 255 is ink, lightly
+                             blurred; owned */
+    fo_profile rows, cols; /* ink profiles of the deskewed page */
+    /* options.upright: */
+    struct Pix *upright;  /* 1 bpp at dpi, turned upright and deskewed; owned */
+    int turn;             /* clockwise turn that stood the page up: 0/90/180/270 */
+    double turn_confidence; /* Leptonica's orientation confidence */
+    fo_affine to_result;  /* scan px -> upright px */
 } fo_prep_result;
 
 /*
@@ -53,13 +78,6 @@ typedef struct fo_prep_result {
 int fo_prep_scan_dpi(int width, int height, int dpi, bool from_file,
                      bool *estimated);
 
-/* 1 or 8 bpp page -> 8-bit grey scaled by factor (area-averaged, so that a
- * binary page becomes a smooth grey one). NULL on failure. */
-struct Pix *fo_prep_grey_scaled(struct Pix *page, double factor);
-
-/* Background normalisation then Otsu threshold: 8 bpp -> 1 bpp. */
-struct Pix *fo_prep_binarize(struct Pix *grey);
-
 /* Skew of a binary page in degrees (positive: the content is turned
  * clockwise) and Leptonica's confidence; 0 when none is found. */
 int fo_prep_find_skew(struct Pix *binary, double *degrees, double *confidence);
@@ -69,20 +87,15 @@ int fo_prep_find_skew(struct Pix *binary, double *degrees, double *confidence);
 int fo_prep_find_turn(struct Pix *binary, int *turn, double *confidence);
 
 /*
- * Bilinear warp of an 8 bpp image: the result is width x height, and its
- * pixel (x, y) is taken from src at to_src(x, y); outside src is fill.
- */
-struct Pix *fo_prep_warp_grey(struct Pix *src, fo_affine to_src, int width,
-                              int height, int fill);
-
-/*
- * The whole prep of a decoded page (1 or 8 bpp, as fo_image_decode gives)
- * whose file stated dpi (from_file) or not.  Fills *out; the caller frees it
- * with fo_prep_result_free.
+ * The prep of a decoded page (1 or 8 bpp, as fo_image_decode gives) whose
+ * file stated dpi (from_file) or not; options NULL: the defaults.  Fills
+ * *out; the caller frees it with fo_prep_result_free (also after a
+ * failure).  Fails only when out of memory.
  */
 int fo_prep_page(struct Pix *page, int dpi, bool from_file,
                  const fo_prep_options *options, fo_prep_result *out,
                  fo_error *err);
+/* Frees what r holds and zeroes it; accepts NULL. */
 void fo_prep_result_free(fo_prep_result *r);
 
 #ifdef __cplusplus

@@ -49,6 +49,28 @@ void fo_inputs_free(fo_inputs *in);
  */
 int fo_source_shard(const char *path, int n);
 
+/* Shard k of n (0 <= k < n) of a run's inputs; n == 0: all of them. */
+typedef struct fo_shard {
+    int k, n;
+} fo_shard;
+
+/*
+ * Parses "K/N" (0 <= K < N <= 1000000) or "auto/N", where K is the array
+ * task's index from the scheduler: SLURM_ARRAY_TASK_ID (Slurm) or
+ * JOB_COMPLETION_INDEX (Kubernetes indexed Jobs).  FO_ERR_USAGE when spec
+ * is not of that form; FO_ERR_CONFIG when auto/N finds no index, or one out
+ * of range, in the environment.
+ */
+int fo_shard_parse(const char *spec, fo_shard *out, fo_error *err);
+
+/* path with "{shard}" replaced by the shard's index (malloc'd; NULL when
+ * out of memory). */
+char *fo_shard_path(const char *path, fo_shard shard);
+
+/* Keeps, in order, only the inputs of in that fall in the shard (the
+ * others are freed); every input when shard.n is 0. */
+void fo_inputs_keep_shard(fo_inputs *in, fo_shard shard);
+
 #ifdef __cplusplus
 }
 #endif

@@ -160,6 +160,16 @@ void fo_template_set_destroy(fo_template_set **set);
  * pages keep their width and height; image becomes NULL. */
 void fo_template_set_release_images(fo_template_set *set);
 
+/*
+ * Where templates are taken from when none are named (the caller frees
+ * it): $FORMOCR_TEMPLATES; else ./templates, when it is a folder; else the
+ * installed ones, PREFIX/share/formocr/templates, found beside the running
+ * program (PREFIX/bin/formocr) or where the build was configured to
+ * install them; else "templates" (which then fails to load, naming it).
+ * NULL when out of memory.
+ */
+char *fo_template_default_path(void);
+
 #ifdef __cplusplus
 }
 #endif

@@ -20,9 +20,6 @@ int cmd_run(int argc, char **argv);
 int cmd_eval(int argc, char **argv);
 int cmd_merge(int argc, char **argv);
 
-/* -t's default: $FORMOCR_TEMPLATES, else ./templates. */
-const char *cli_default_templates(void);
-
 
 /* Prints "formocr: " and the formatted message on stderr, one line. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -30,8 +27,5 @@ void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Usage error: prints the message and a pointer to --help; returns EXIT_USAGE. */
 int cli_usage_error(const char *command, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
-
-/* Parses a whole decimal integer within [lo, hi]; false on anything else. */
-bool cli_parse_int(const char *s, long long lo, long long hi, long long *out);
 
 #endif

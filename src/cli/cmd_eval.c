@@ -50,13 +50,14 @@ int cmd_eval(int argc, char **argv)
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
     const char *truth = NULL, *tpath = NULL;
+    char *default_templates = NULL;
     double min_acc = 0, max_silent = 100, min_class = 0;
     bool list = false;
     fo_template_set *set = NULL;
     fo_eval *e = NULL;
     fo_eval_summary s;
     fo_error err;
-    int c, status = EXIT_OK;
+    int c, rc, status = EXIT_OK;
 
     opterr = 0;
     while ((c = getopt_long(argc, argv, ":t:h", longopts, NULL)) != -1) {
@@ -84,9 +85,13 @@ int cmd_eval(int argc, char **argv)
         return cli_usage_error("eval", "--truth is required");
     if (optind >= argc)
         return cli_usage_error("eval", "no results given");
-    if (!tpath)
-        tpath = cli_default_templates();
-    if (fo_template_set_load(&tpath, 1, &set, &err) != FO_OK) {
+    if (!tpath && !(tpath = default_templates = fo_template_default_path())) {
+        cli_error("out of memory");
+        return EXIT_USAGE;
+    }
+    rc = fo_template_set_load(&tpath, 1, &set, &err);
+    free(default_templates);
+    if (rc != FO_OK) {
         cli_error("%s", err.message);
         return EXIT_USAGE;
     }

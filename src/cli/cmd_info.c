@@ -71,13 +71,13 @@ int cmd_info(int argc, char **argv)
             fputs(USAGE, stdout);
             return EXIT_OK;
         case OPT_DPI:
-            if (!cli_parse_int(optarg, 10, 10000, &v))
+            if (!fo_parse_int(optarg, 10, 10000, &v))
                 return cli_usage_error("info", "--dpi wants a resolution from 10 to "
                                        "10000, not \"%s\"", optarg);
             limits.default_dpi = (int)v;
             break;
         case OPT_MAX_PIXELS:
-            if (!cli_parse_int(optarg, 1, 4000000000LL, &v))
+            if (!fo_parse_int(optarg, 1, 4000000000LL, &v))
                 return cli_usage_error("info", "--max-pixels wants a pixel count from "
                                        "1 to 4000000000, not \"%s\"", optarg);
             limits.max_pixels = (uint64_t)v;

@@ -1,17 +1,13 @@
 /* cmd_match.c - `formocr match`: classify and align, one JSON line a page. */
 #include <getopt.h>
-#include <jansson.h>
 #include <leptonica/allheaders.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
-#include "formocr/image.h"
-#include "formocr/match.h"
+#include "formocr/pipeline.h"
 #include "formocr/source.h"
-#include "formocr/template.h"
-#include "util.h"
 
 static const char USAGE[] =
     "usage: formocr match [options] PATH...\n"
@@ -38,12 +34,7 @@ static const char USAGE[] =
 
 enum { OPT_DPI = 256, MAX_TEMPLATE_ARGS = 64 };
 
-static json_t *transform_json(fo_affine t)
-{
-    return json_pack("[f, f, f, f, f, f]", t.a, t.b, t.c, t.d, t.e, t.f);
-}
-
-static int match_file(const fo_matcher *matcher, const char *path, int dpi)
+static int match_file(const fo_pipeline *p, const char *path, int dpi)
 {
     fo_image *img = NULL;
     fo_error err;
@@ -53,33 +44,24 @@ static int match_file(const fo_matcher *matcher, const char *path, int dpi)
         cli_error("%s: %s", path, err.message);
         return 1;
     }
-    for (int p = 0; p < fo_image_page_count(img); p++) {
+    for (int page = 0; page < fo_image_page_count(img); page++) {
         fo_page_info info;
         fo_match m;
         PIX *pix = NULL;
-        json_t *line;
         char *text;
-        if (fo_image_decode(img, p, &pix, &info, &err) != FO_OK ||
-            fo_match_page(matcher, pix, dpi > 0 && !info.dpi_from_file ? dpi : info.xdpi,
-                          info.dpi_from_file || dpi > 0, &m, &err) != FO_OK) {
+        if (fo_image_decode(img, page, &pix, &info, &err) != FO_OK ||
+            fo_pipeline_match_page(p, pix, dpi > 0 && !info.dpi_from_file ? dpi : info.xdpi,
+                                   info.dpi_from_file || dpi > 0, &m, NULL, &err) != FO_OK) {
             cli_error("%s: %s", path, err.message);
             pixDestroy(&pix);
             failed = 1;
             continue;
         }
         pixDestroy(&pix);
-        line = json_pack("{s:s, s:i, s:s?, s:o, s:f, s:i, s:f, s:o, s:o}", "file", path,
-                         "page", p + 1, "template", m.template ? m.template->name : NULL,
-                         "template_page",
-                         m.template ? json_integer(m.template_page + 1) : json_null(),
-                         "score", m.score, "orientation", m.turn, "skew", m.skew,
-                         "transform", m.template ? transform_json(m.transform) : json_null(),
-                         "residual_px", m.template ? json_real(m.residual_px) : json_null());
-        text = line ? json_dumps(line, JSON_COMPACT | JSON_REAL_PRECISION(6)) : NULL;
+        text = fo_match_to_json(path, page + 1, &m);
         if (text)
             puts(text);
         free(text);
-        json_decref(line);
         if (!m.template)
             failed = 1;
     }
@@ -102,23 +84,27 @@ int cmd_match(int argc, char **argv)
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
     const char *tpaths[MAX_TEMPLATE_ARGS];
-    int ntpaths = 0, dpi = 0, c, failed = 0;
-    fo_template_set *set = NULL;
-    fo_matcher *matcher = NULL;
+    char *default_templates = NULL;
+    int dpi = 0, c, failed = 0;
+    fo_pipeline_options po;
+    fo_pipeline *pipeline = NULL;
     fo_inputs in;
     fo_error err;
     long long v;
 
+    fo_pipeline_options_default(&po);
+    po.match_only = true;
+    po.templates = tpaths;
     opterr = 0;
     while ((c = getopt_long(argc, argv, ":t:h", longopts, NULL)) != -1) {
         switch (c) {
         case 't':
-            if (ntpaths == MAX_TEMPLATE_ARGS)
+            if (po.ntemplates == MAX_TEMPLATE_ARGS)
                 return cli_usage_error("match", "too many -t options");
-            tpaths[ntpaths++] = optarg;
+            tpaths[po.ntemplates++] = optarg;
             break;
         case OPT_DPI:
-            if (!cli_parse_int(optarg, 10, 10000, &v))
+            if (!fo_parse_int(optarg, 10, 10000, &v))
                 return cli_usage_error("match", "--dpi wants a resolution from 10 to "
                                        "10000, not \"%s\"", optarg);
             dpi = (int)v;
@@ -133,30 +119,30 @@ int cmd_match(int argc, char **argv)
     }
     if (optind >= argc)
         return cli_usage_error("match", "no scan given");
-    if (ntpaths == 0)
-        tpaths[ntpaths++] = cli_default_templates();
-    if (fo_template_set_load(tpaths, ntpaths, &set, &err) != FO_OK) {
+    if (po.ntemplates == 0) {
+        if (!(default_templates = fo_template_default_path())) {
+            cli_error("out of memory");
+            return EXIT_USAGE;
+        }
+        tpaths[po.ntemplates++] = default_templates;
+    }
+    if (fo_pipeline_create(&po, &pipeline, &err) != FO_OK) {
         cli_error("%s", err.message);
+        free(default_templates);
         return EXIT_USAGE;
     }
-    if (fo_matcher_create(set, &matcher, &err) != FO_OK) {
-        cli_error("%s", err.message);
-        fo_template_set_destroy(&set);
-        return EXIT_USAGE;
-    }
+    free(default_templates);
     /* the files a run would read (folders give their scans) */
     if (fo_source_list((const char *const *)argv + optind, argc - optind, NULL,
                        report_problem, NULL, &in, &err) != FO_OK) {
         cli_error("%s", err.message);
-        fo_matcher_destroy(&matcher);
-        fo_template_set_destroy(&set);
+        fo_pipeline_destroy(&pipeline);
         return EXIT_SOME_FAILED;
     }
     failed = in.problems > 0;
     for (int i = 0; i < in.count; i++)
-        failed |= match_file(matcher, in.paths[i], dpi);
+        failed |= match_file(pipeline, in.paths[i], dpi);
     fo_inputs_free(&in);
-    fo_matcher_destroy(&matcher);
-    fo_template_set_destroy(&set);
+    fo_pipeline_destroy(&pipeline);
     return failed ? EXIT_SOME_FAILED : EXIT_OK;
 }

@@ -48,7 +48,7 @@ int cmd_merge(int argc, char **argv)
         switch (c) {
         case 'o': output = optarg; break;
         case OPT_LOCK_TIMEOUT:
-            if (!cli_parse_int(optarg, 0, 86400, &v))
+            if (!fo_parse_int(optarg, 0, 86400, &v))
                 return cli_usage_error("merge", "--lock-timeout wants seconds from 0 to "
                                        "86400, not \"%s\"", optarg);
             so.lock_timeout = (double)v;

@@ -64,13 +64,13 @@ int cmd_prep(int argc, char **argv)
     while ((c = getopt_long(argc, argv, ":vh", longopts, NULL)) != -1) {
         switch (c) {
         case OPT_DPI:
-            if (!cli_parse_int(optarg, 50, 1200, &v))
+            if (!fo_parse_int(optarg, 50, 1200, &v))
                 return cli_usage_error("prep", "--dpi wants a resolution from 50 to "
                                        "1200, not \"%s\"", optarg);
             opts.dpi = (int)v;
             break;
         case OPT_PAGE:
-            if (!cli_parse_int(optarg, 1, 100000, &v))
+            if (!fo_parse_int(optarg, 1, 100000, &v))
                 return cli_usage_error("prep", "--page wants a page number, not \"%s\"",
                                        optarg);
             page = (int)v - 1;
@@ -109,7 +109,7 @@ int cmd_prep(int argc, char **argv)
                 "%d dpi%s -> %d dpi\n",
                 argv[optind], res.turn, res.skew, res.skew_confidence, res.scan_dpi,
                 res.dpi_estimated ? " (estimated from the page size)" : "", opts.dpi);
-    if (pixWrite(argv[optind + 1], res.binary, format) != 0) {
+    if (pixWrite(argv[optind + 1], res.upright, format) != 0) {
         cli_error("%s: cannot write", argv[optind + 1]);
         status = EXIT_OUTPUT;
     }

@@ -1,22 +1,15 @@
-/* cmd_run.c - `formocr run`: scans in, values out, for nights on end. */
-#include <errno.h>
-#include <fcntl.h>
+/* cmd_run.c - `formocr run`: scans in, values out, for nights on end.
+ * Parses the options and prints; the run itself is the library's (run.h). */
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "cli.h"
-#include "formocr/batch.h"
-#include "formocr/pipeline.h"
-#include "formocr/match.h"
-#include "formocr/sink.h"
-#include "formocr/source.h"
-#include "util.h"
+#include "formocr/run.h"
 
 static const char USAGE[] =
     "usage: formocr run [options] PATH...\n"
@@ -82,160 +75,69 @@ static void on_signal(int sig)
     signal(sig, SIG_DFL);
 }
 
-typedef struct run_ctx {
-    fo_sink *sinks[MAX_ARGS];
-    int nsinks;
-    const char *quarantine;
-    bool progress, quiet, progress_shown;
-    int failed_quarantine;
-} run_ctx;
+/* What the command line asked for, beyond the run's own options. */
+typedef struct run_args {
+    fo_run_options run;
+    const char *tpaths[MAX_ARGS], *outputs[MAX_ARGS], *includes[MAX_ARGS];
+    const char *progress, *shard;
+    bool timings, quiet;
+} run_args;
 
-static void clear_progress(run_ctx *c)
+typedef struct display {
+    bool progress, shown;
+} display;
+
+static void clear_progress(display *d)
 {
-    if (c->progress_shown) {
+    if (d->shown) {
         fputs("\r\033[K", stderr);
-        c->progress_shown = false;
+        d->shown = false;
     }
 }
 
-/* Copies path into dir under a name not yet there, synced, then removes
- * the original: a failed input is never lost. */
-static int quarantine(const char *path, const char *dir)
+static void notice(void *ctx, const char *path, const char *message)
 {
-    char *base = fo_path_basename(path), *target = NULL;
-    uint8_t *data = NULL;
-    size_t size = 0;
-    fo_error err;
-    int rc = -1, fd;
-
-    for (int n = 0; base && n < 1000 && !target; n++) {
-        char *t = n ? fo_asprintf("%s/%s.%d", dir, base, n) : fo_path_join(dir, base);
-        if (t && access(t, F_OK) != 0)
-            target = t;
-        else
-            free(t);
-    }
-    if (!target || fo_read_file(path, (size_t)1 << 34, &data, &size, &err) != FO_OK ||
-        fo_write_file_atomic(target, data, size, &err) != FO_OK)
-        goto out;
-    /* the folder entry too must reach the disk before the original goes */
-    fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd >= 0) {
-        fsync(fd);
-        close(fd);
-    }
-    rc = unlink(path);
-out:
-    free(base);
-    free(target);
-    free(data);
-    return rc;
-}
-
-static int write_document(void *ctx, const fo_document *d)
-{
-    run_ctx *c = ctx;
-    fo_error err;
-    if (d->status == FO_DOC_ERROR) {
-        clear_progress(c);
-        cli_error("%s: %s", d->path, d->error);
-    }
-    for (int i = 0; i < c->nsinks; i++) {
-        if (fo_sink_write(c->sinks[i], d, &err) != FO_OK) {
-            clear_progress(c);
-            cli_error("%s", err.message);
-            return -1;
-        }
-    }
-    if (c->quarantine && d->status == FO_DOC_ERROR && quarantine(d->path, c->quarantine)) {
-        clear_progress(c);
-        cli_error("%s: cannot move it to %s", d->path, c->quarantine);
-        c->failed_quarantine++;
-    }
-    return 0;
+    clear_progress(ctx);
+    if (path)
+        cli_error("%s: %s", path, message);
+    else
+        cli_error("%s", message);
 }
 
 static void show_progress(void *ctx, const fo_batch_stats *s, int total, double secs,
                           bool last)
 {
-    run_ctx *c = ctx;
+    display *d = ctx;
     int done = s->documents + s->skipped;
     double rate = secs > 0 ? s->pages / secs : 0;
     double docs_rate = secs > 0 ? done / secs : 0;
     int eta = docs_rate > 0 ? (int)((total - done) / docs_rate) : 0;
-    if (!c->progress)
+    if (!d->progress)
         return;
     if (last) {
-        clear_progress(c);
+        clear_progress(d);
         return;
     }
     fprintf(stderr, "\r\033[Kformocr: %d/%d documents (%d skipped), %.1f pages/s, "
             "ETA %dm%02ds", done, total, s->skipped, rate, eta / 60, eta % 60);
-    c->progress_shown = true;
+    d->shown = true;
 }
 
-static void report_input(void *ctx, const char *path, const char *message)
-{
-    (void)ctx;
-    cli_error("%s: %s", path, message);
-}
-
-static void print_timings(const fo_batch_stats *s, double setup, double total)
+static void print_timings(const fo_run_summary *r)
 {
     static const char *const names[FO_STAGE_COUNT] = {"decode", "prep", "match", "zones",
                                                       "ocr", "checks", "output"};
+    const fo_batch_stats *s = &r->stats;
     fprintf(stderr, "formocr: timings (seconds summed over workers, ms per page):\n");
-    fprintf(stderr, "  %-8s %8.3f\n", "setup", setup);
+    fprintf(stderr, "  %-8s %8.3f\n", "setup", r->setup_seconds);
     for (int i = 0; i < FO_STAGE_COUNT; i++)
         fprintf(stderr, "  %-8s %8.3f  %7.1f\n", names[i], s->seconds[i],
                 s->pages ? 1000 * s->seconds[i] / s->pages : 0);
-    fprintf(stderr, "  %-8s %8.3f   (wall, pages: %d)\n", "total", total, s->pages);
+    fprintf(stderr, "  %-8s %8.3f   (wall, pages: %d)\n", "total", r->seconds, s->pages);
 }
 
-/* "K/N" or "auto/N": the shard this task takes; false on nonsense. */
-static bool parse_shard(const char *s, int *k, int *n, const char **why)
-{
-    const char *slash = strchr(s, '/');
-    char kbuf[32];
-    long long kv, nv;
-    *why = NULL;
-    if (!slash || (size_t)(slash - s) >= sizeof kbuf)
-        return false;
-    memcpy(kbuf, s, (size_t)(slash - s));
-    kbuf[slash - s] = '\0';
-    if (!cli_parse_int(slash + 1, 1, 1000000, &nv))
-        return false;
-    if (strcmp(kbuf, "auto") == 0) {
-        const char *env = getenv("SLURM_ARRAY_TASK_ID");
-        if (!env || !*env)
-            env = getenv("JOB_COMPLETION_INDEX");
-        if (!env || !*env) {
-            *why = "--shard auto/N needs SLURM_ARRAY_TASK_ID (Slurm) or "
-                   "JOB_COMPLETION_INDEX (Kubernetes) in the environment";
-            return false;
-        }
-        if (!cli_parse_int(env, 0, nv - 1, &kv)) {
-            *why = "the scheduler's task index is not between 0 and N-1";
-            return false;
-        }
-    } else if (!cli_parse_int(kbuf, 0, nv - 1, &kv)) {
-        return false;
-    }
-    *k = (int)kv;
-    *n = (int)nv;
-    return true;
-}
-
-/* path with {shard} replaced by k (malloc'd). */
-static char *with_shard(const char *path, int k)
-{
-    const char *at = strstr(path, "{shard}");
-    if (!at)
-        return fo_strdup(path);
-    return fo_asprintf("%.*s%d%s", (int)(at - path), path, k, at + strlen("{shard}"));
-}
-
-int cmd_run(int argc, char **argv)
+/* Parses argv into *a; EXIT_OK to run, anything else to exit with. */
+static int parse_args(int argc, char **argv, run_args *a)
 {
     static const struct option longopts[] = {
         {"templates", required_argument, NULL, 't'},
@@ -261,65 +163,45 @@ int cmd_run(int argc, char **argv)
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
-    const char *tpaths[MAX_ARGS], *outputs[MAX_ARGS], *includes[MAX_ARGS];
-    char *shard_outputs[MAX_ARGS] = {NULL};
-    int ntpaths = 0, noutputs = 0, nincludes = 0, c, timings = 0, status = EXIT_OK;
-    int shard_k = 0, shard_n = 0;
-    const char *progress = "auto", *shard_arg = NULL;
+    fo_run_options *o = &a->run;
+    fo_sink_options *so = &o->sink;
     long long v;
-    fo_sink_options so;
-    fo_source_options src = {0};
-    fo_batch_options bo = {0};
-    fo_batch_stats stats;
-    fo_pipeline p = {0};
-    fo_template_set *set = NULL;
-    fo_matcher *matcher = NULL;
-    fo_zone_forms *forms = NULL;
-    fo_inputs in = {0};
-    fo_known *known = NULL;
-    run_ctx ctx = {0};
-    fo_error err;
-    double setup_start = fo_now(), start;
-    char shard_label[64] = "", *command = NULL;
+    int c;
 
-    fo_sink_options_default(&so);
-    fo_image_limits_default(&p.limits);
-    bo.jobs = (int)sysconf(_SC_NPROCESSORS_ONLN);
-    if (bo.jobs < 1)
-        bo.jobs = 1;
+    a->progress = "auto";
     opterr = 0;
     while ((c = getopt_long(argc, argv, ":t:o:j:rqh", longopts, NULL)) != -1) {
         switch (c) {
         case 't':
-            if (ntpaths == MAX_ARGS)
+            if (o->ntemplates == MAX_ARGS)
                 return cli_usage_error("run", "too many -t options");
-            tpaths[ntpaths++] = optarg;
+            a->tpaths[o->ntemplates++] = optarg;
             break;
         case 'o':
-            if (noutputs == MAX_ARGS)
+            if (o->noutputs == MAX_ARGS)
                 return cli_usage_error("run", "too many -o options");
-            outputs[noutputs++] = optarg;
+            a->outputs[o->noutputs++] = optarg;
             break;
         case 'j':
-            if (!cli_parse_int(optarg, 1, 256, &v))
+            if (!fo_parse_int(optarg, 1, 256, &v))
                 return cli_usage_error("run", "-j wants a number of workers from 1 to 256, "
                                        "not \"%s\"", optarg);
-            bo.jobs = (int)v;
+            o->jobs = (int)v;
             break;
-        case 'r': src.recursive = true; break;
+        case 'r': o->source.recursive = true; break;
         case OPT_FORMAT:
             if (strcmp(optarg, "csv") == 0)
-                so.stdout_format = FO_SINK_CSV;
+                so->stdout_format = FO_SINK_CSV;
             else if (strcmp(optarg, "jsonl") == 0)
-                so.stdout_format = FO_SINK_JSONL;
+                so->stdout_format = FO_SINK_JSONL;
             else
                 return cli_usage_error("run", "--format is csv or jsonl, not \"%s\"", optarg);
             break;
         case OPT_CSV_LAYOUT:
             if (strcmp(optarg, "wide") == 0)
-                so.csv_layout = FO_CSV_WIDE;
+                so->csv_layout = FO_CSV_WIDE;
             else if (strcmp(optarg, "long") == 0)
-                so.csv_layout = FO_CSV_LONG;
+                so->csv_layout = FO_CSV_LONG;
             else
                 return cli_usage_error("run", "--csv-layout is wide or long, not \"%s\"",
                                        optarg);
@@ -328,41 +210,41 @@ int cmd_run(int argc, char **argv)
             if (strlen(optarg) != 1 || strchr("\"\r\n", optarg[0]))
                 return cli_usage_error("run", "--csv-sep wants one character (not a quote "
                                        "or line break), not \"%s\"", optarg);
-            so.csv_sep = optarg[0];
+            so->csv_sep = optarg[0];
             break;
-        case OPT_DECIMAL_COMMA: so.decimal_comma = true; break;
-        case OPT_BOM: so.bom = true; break;
-        case OPT_FORCE: bo.force = true; break;
-        case OPT_RETRY: bo.retry_errors = true; break;
+        case OPT_DECIMAL_COMMA: so->decimal_comma = true; break;
+        case OPT_BOM: so->bom = true; break;
+        case OPT_FORCE: o->force = true; break;
+        case OPT_RETRY: o->retry_errors = true; break;
         case OPT_LOCK_TIMEOUT:
-            if (!cli_parse_int(optarg, 0, 86400, &v))
+            if (!fo_parse_int(optarg, 0, 86400, &v))
                 return cli_usage_error("run", "--lock-timeout wants seconds from 0 to "
                                        "86400, not \"%s\"", optarg);
-            so.lock_timeout = (double)v;
+            so->lock_timeout = (double)v;
             break;
-        case OPT_QUARANTINE: ctx.quarantine = optarg; break;
+        case OPT_QUARANTINE: o->quarantine = optarg; break;
         case OPT_PROGRESS:
             if (strcmp(optarg, "auto") && strcmp(optarg, "always") && strcmp(optarg, "never"))
                 return cli_usage_error("run", "--progress is auto, always or never, not "
                                        "\"%s\"", optarg);
-            progress = optarg;
+            a->progress = optarg;
             break;
         case OPT_INCLUDE:
-            if (nincludes == MAX_ARGS)
+            if (o->source.ninclude == MAX_ARGS)
                 return cli_usage_error("run", "too many --include options");
-            includes[nincludes++] = optarg;
+            a->includes[o->source.ninclude++] = optarg;
             break;
-        case OPT_SHARD: shard_arg = optarg; break;
+        case OPT_SHARD: a->shard = optarg; break;
         case OPT_MAX_PIXELS:
-            if (!cli_parse_int(optarg, 1, 4000000000LL, &v))
+            if (!fo_parse_int(optarg, 1, 4000000000LL, &v))
                 return cli_usage_error("run", "--max-pixels wants a pixel count from 1 to "
                                        "4000000000, not \"%s\"", optarg);
-            p.limits.max_pixels = (uint64_t)v;
+            o->limits.max_pixels = (uint64_t)v;
             break;
-        case OPT_DEBUG_DIR: p.debug_dir = optarg; break;
-        case OPT_TESSDATA: bo.tessdata = optarg; break;
-        case OPT_TIMINGS: timings = 1; break;
-        case 'q': ctx.quiet = true; break;
+        case OPT_DEBUG_DIR: o->debug_dir = optarg; break;
+        case OPT_TESSDATA: o->tessdata = optarg; break;
+        case OPT_TIMINGS: a->timings = true; break;
+        case 'q': a->quiet = true; break;
         case 'h': fputs(USAGE, stdout); return EXIT_OK;
         case ':':
             return cli_usage_error("run", "option \"%s\" needs a value", argv[optind - 1]);
@@ -372,165 +254,119 @@ int cmd_run(int argc, char **argv)
     }
     if (optind >= argc)
         return cli_usage_error("run", "no scan given");
+    o->inputs = (const char *const *)argv + optind;
+    o->ninputs = argc - optind;
+    o->templates = a->tpaths;
+    o->source.include = a->includes;
+    return -1;
+}
+
+/* The shard and the outputs it names, checked before any work. */
+static int check_outputs(run_args *a, char **shard_outputs)
+{
+    fo_run_options *o = &a->run;
+    fo_error err;
+
+    if (a->shard && fo_shard_parse(a->shard, &o->shard, &err) != FO_OK) {
+        if (err.code == FO_ERR_USAGE)
+            return cli_usage_error("run", "--shard wants K/N with 0 <= K < N, or auto/N, "
+                                   "not \"%s\"", a->shard);
+        cli_error("--shard %s: %s", a->shard, err.message);
+        return EXIT_USAGE;
+    }
+    if (o->noutputs == 0)
+        a->outputs[o->noutputs++] = "-";
+    for (int i = 0; i < o->noutputs; i++) {
+        fo_sink_format fmt;
+        shard_outputs[i] = fo_shard_path(a->outputs[i], o->shard);
+        if (!shard_outputs[i]) {
+            cli_error("out of memory");
+            return EXIT_USAGE;
+        }
+        if (fo_sink_format_of(shard_outputs[i], &o->sink, &fmt, &err) != FO_OK)
+            return cli_usage_error("run", "%s", err.message);
+        for (int k = 0; k < i; k++)
+            if (strcmp(shard_outputs[i], shard_outputs[k]) == 0)
+                return cli_usage_error("run", "\"%s\" is given twice as -o",
+                                       shard_outputs[i]);
+    }
+    o->outputs = (const char *const *)shard_outputs;
+    return -1;
+}
+
+/* The command line, recorded with the run in an SQLite output. */
+static char *command_line(int argc, char **argv)
+{
+    size_t n = 0;
+    char *s, *p;
+    for (int i = 0; i < argc; i++)
+        n += strlen(argv[i]) + 1;
+    s = malloc(n + 1);
+    if (!s)
+        return NULL;
+    p = s;
+    for (int i = 0; i < argc; i++)
+        p += sprintf(p, i ? " %s" : "%s", argv[i]);
+    *p = '\0';
+    return s;
+}
+
+static int exit_status_of(int code)
+{
+    return code == FO_ERR_OUTPUT || code == FO_ERR_LOCKED ? EXIT_OUTPUT : EXIT_USAGE;
+}
+
+int cmd_run(int argc, char **argv)
+{
+    run_args a = {0};
+    char *shard_outputs[MAX_ARGS] = {NULL}, *command = NULL;
+    display d = {0};
+    fo_run_events ev = {.ctx = &d, .notice = notice, .progress = show_progress};
+    fo_run_summary sum;
+    fo_error err;
+    int status, rc;
+
+    fo_run_options_default(&a.run);
+    if ((status = parse_args(argc, argv, &a)) >= 0)
+        return status;
     /* from here on SIGINT and SIGTERM stop the run cleanly: during set-up
      * (templates, outputs) nothing is started and the outputs are closed
      * complete; later the documents in flight are finished first */
     signal(SIGINT, on_signal);
     signal(SIGTERM, on_signal);
-    if (shard_arg) {
-        const char *why;
-        if (!parse_shard(shard_arg, &shard_k, &shard_n, &why)) {
-            if (why) {
-                cli_error("--shard %s: %s", shard_arg, why);
-                return EXIT_USAGE;
-            }
-            return cli_usage_error("run", "--shard wants K/N with 0 <= K < N, or auto/N, "
-                                   "not \"%s\"", shard_arg);
-        }
-        snprintf(shard_label, sizeof shard_label, "%d/%d", shard_k, shard_n);
-        so.shard = shard_label;
-    }
-    if (noutputs == 0)
-        outputs[noutputs++] = "-";
-    for (int i = 0; i < noutputs; i++) {
-        fo_sink_format fmt;
-        shard_outputs[i] = with_shard(outputs[i], shard_k);
-        if (!shard_outputs[i]) {
-            cli_error("out of memory");
-            status = EXIT_USAGE;
-            goto out;
-        }
-        if (fo_sink_format_of(shard_outputs[i], &so, &fmt, &err) != FO_OK) {
-            status = cli_usage_error("run", "%s", err.message);
-            goto out;
-        }
-        for (int k = 0; k < i; k++)
-            if (strcmp(shard_outputs[i], shard_outputs[k]) == 0) {
-                status = cli_usage_error("run", "\"%s\" is given twice as -o",
-                                         shard_outputs[i]);
-                goto out;
-            }
-    }
-    ctx.progress = strcmp(progress, "always") == 0 ||
-                   (strcmp(progress, "auto") == 0 && !ctx.quiet && isatty(STDERR_FILENO));
-    if (p.debug_dir && !fo_is_dir(p.debug_dir) && mkdir(p.debug_dir, 0755) != 0) {
-        cli_error("%s: cannot create folder", p.debug_dir);
-        status = EXIT_OUTPUT;
+    a.run.stop = &interrupted;
+    if ((status = check_outputs(&a, shard_outputs)) >= 0)
         goto out;
-    }
-    if (ctx.quarantine && !fo_is_dir(ctx.quarantine) && mkdir(ctx.quarantine, 0755) != 0) {
-        cli_error("%s: cannot create folder", ctx.quarantine);
-        status = EXIT_OUTPUT;
-        goto out;
-    }
-    if (ntpaths == 0)
-        tpaths[ntpaths++] = cli_default_templates();
-    if (fo_template_set_load(tpaths, ntpaths, &set, &err) != FO_OK) {
+    d.progress = strcmp(a.progress, "always") == 0 ||
+                 (strcmp(a.progress, "auto") == 0 && !a.quiet && isatty(STDERR_FILENO));
+    a.run.sink.command = command = command_line(argc, argv);
+    rc = fo_run(&a.run, &ev, &sum, &err);
+    if (rc != FO_OK) {
+        clear_progress(&d);
         cli_error("%s", err.message);
-        status = EXIT_USAGE;
+        status = exit_status_of(rc);
         goto out;
     }
-    if (fo_matcher_create(set, &matcher, &err) != FO_OK ||
-        fo_zone_forms_create(set, &forms, &err) != FO_OK) {
-        cli_error("%s", err.message);
-        status = EXIT_USAGE;
-        goto out;
-    }
-    p.templates = set;
-    p.matcher = matcher;
-    p.forms = forms;
-    fo_template_set_release_images(set);
-
-    /* the outputs, each locked, before any work */
-    command = fo_strdup(argv[0]);
-    for (int i = 1; command && i < argc; i++) {
-        char *joined = fo_asprintf("%s %s", command, argv[i]);
-        free(command);
-        command = joined;
-    }
-    so.templates = set;
-    so.command = command;
-    for (int i = 0; i < noutputs; i++) {
-        if (fo_sink_open(shard_outputs[i], &so, &ctx.sinks[ctx.nsinks], &err) != FO_OK) {
-            cli_error("%s", err.message);
-            status = err.code == FO_ERR_USAGE ? EXIT_USAGE : EXIT_OUTPUT;
-            goto out;
-        }
-        ctx.nsinks++;
-    }
-    for (int i = 0; i < ctx.nsinks && !known; i++)
-        if (fo_sink_known(ctx.sinks[i], &known, &bo.nknown, &err) != FO_OK) {
-            cli_error("%s", err.message);
-            status = EXIT_OUTPUT;
-            goto out;
-        }
-    bo.known = known;
-
-    src.include = includes;
-    src.ninclude = nincludes;
-    if (fo_source_list((const char *const *)argv + optind, argc - optind, &src,
-                       report_input, NULL, &in, &err) != FO_OK) {
-        cli_error("%s", err.message);
-        status = EXIT_USAGE;
-        goto out;
-    }
-    if (shard_n > 0) {
-        int kept = 0;
-        for (int i = 0; i < in.count; i++) {
-            if (fo_source_shard(in.paths[i], shard_n) == shard_k)
-                in.paths[kept++] = in.paths[i];
-            else
-                free(in.paths[i]);
-        }
-        in.count = kept;
-    }
-
-    bo.stop = &interrupted;
-    start = fo_now();
-    if (fo_batch_run(&p, &in, &bo, write_document, show_progress, &ctx, &stats, &err) !=
-        FO_OK) {
-        clear_progress(&ctx);
-        cli_error("%s", err.message);
-        status = err.code == FO_ERR_OUTPUT ? EXIT_OUTPUT : EXIT_USAGE;
-        goto out;
-    }
-    for (int i = 0; i < ctx.nsinks; i++) {
-        int rc = fo_sink_close(&ctx.sinks[i], &err);
-        if (rc != FO_OK) {
-            cli_error("%s", err.message);
-            status = EXIT_OUTPUT;
-        }
-    }
-    if (status != EXIT_OK)
-        goto out;
-    if (timings)
-        print_timings(&stats, start - setup_start, fo_now() - start);
-    if (!ctx.quiet) {
-        double secs = fo_now() - start;
+    status = EXIT_OK;
+    if (a.timings)
+        print_timings(&sum);
+    if (!a.quiet)
         fprintf(stderr,
                 "formocr: %d documents, %d pages: %d ok, %d review, %d unmatched, "
                 "%d error; %d already done; %.1f pages/s\n",
-                stats.documents, stats.pages, stats.by_status[FO_DOC_OK],
-                stats.by_status[FO_DOC_REVIEW], stats.by_status[FO_DOC_UNMATCHED],
-                stats.by_status[FO_DOC_ERROR], stats.skipped,
-                secs > 0 ? stats.pages / secs : 0.0);
-    }
-    if (stats.not_started > 0)
+                sum.stats.documents, sum.stats.pages, sum.stats.by_status[FO_DOC_OK],
+                sum.stats.by_status[FO_DOC_REVIEW], sum.stats.by_status[FO_DOC_UNMATCHED],
+                sum.stats.by_status[FO_DOC_ERROR], sum.stats.skipped,
+                sum.seconds > 0 ? sum.stats.pages / sum.seconds : 0.0);
+    if (sum.stats.not_started > 0)
         cli_error("interrupted: %d inputs not started (the next run will do them)",
-                  stats.not_started);
-    if (stats.by_status[FO_DOC_UNMATCHED] + stats.by_status[FO_DOC_ERROR] > 0 ||
-        stats.not_started > 0 || in.problems > 0 || ctx.failed_quarantine > 0)
+                  sum.stats.not_started);
+    if (sum.stats.by_status[FO_DOC_UNMATCHED] + sum.stats.by_status[FO_DOC_ERROR] > 0 ||
+        sum.stats.not_started > 0 || sum.input_problems > 0 || sum.quarantine_failures > 0)
         status = EXIT_SOME_FAILED;
 out:
-    for (int i = 0; i < ctx.nsinks; i++)
-        fo_sink_abort(&ctx.sinks[i]);
-    for (int i = 0; i < noutputs; i++)
+    for (int i = 0; i < MAX_ARGS; i++)
         free(shard_outputs[i]);
     free(command);
-    free(known);
-    fo_inputs_free(&in);
-    fo_zone_forms_destroy(&forms);
-    fo_matcher_destroy(&matcher);
-    fo_template_set_destroy(&set);
     return status;
 }

@@ -1,7 +1,6 @@
 /* main.c - formocr's entry point: dispatches to the subcommands. */
 #include <jansson.h>
 #include <leptonica/allheaders.h>
-#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,6 +8,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "formocr/common.h"
 
 static const char USAGE[] =
     "usage: formocr COMMAND [options] ...\n"
@@ -63,26 +63,6 @@ int cli_usage_error(const char *command, const char *fmt, ...)
     return EXIT_USAGE;
 }
 
-const char *cli_default_templates(void)
-{
-    const char *env = getenv("FORMOCR_TEMPLATES");
-    return env && *env ? env : "templates";
-}
-
-bool cli_parse_int(const char *s, long long lo, long long hi, long long *out)
-{
-    char *end;
-    long long v;
-    if (!s || !*s)
-        return false;
-    errno = 0;
-    v = strtoll(s, &end, 10);
-    if (errno != 0 || *end != '\0' || v < lo || v > hi)
-        return false;
-    *out = v;
-    return true;
-}
-
 /*
  * Tesseract's OpenMP reads OMP_THREAD_LIMIT once, when the process starts:
  * setting it later has no effect.  Unless the user chose a value, formocr
@@ -102,7 +82,7 @@ static void ensure_single_openmp_thread(char **argv)
 static void print_version(void)
 {
     char *libs = getImagelibVersions();
-    printf("formocr %s\n", FORMOCR_VERSION);
+    printf("formocr %s\n", fo_version());
     printf("leptonica %d.%d.%d (%s), jansson %s\n", LIBLEPT_MAJOR_VERSION,
            LIBLEPT_MINOR_VERSION, LIBLEPT_PATCH_VERSION, libs ? libs : "",
            jansson_version_str());

@@ -4,6 +4,7 @@
 
 #include "formocr/match.h"
 #include "formocr/prep.h"
+#include "raster.h"
 #include "harness.h"
 #include "util.h"
 
@@ -24,7 +25,22 @@ static PIX *scan_of(const fo_template *t, fo_affine truth, int w, int h)
 {
     fo_affine inv;
     fo_affine_invert(truth, &inv);
-    return fo_prep_warp_grey(t->pages[0].image, inv, w, h, 255);
+    return fo_raster_warp_grey(t->pages[0].image, inv, w, h, 255);
+}
+
+/* A decoded page through the prep stage and the matcher, as the pipeline
+ * takes it. */
+static int match_scan(PIX *page, int dpi, bool from_file, fo_match *m, fo_error *err)
+{
+    fo_prep_options o;
+    fo_prep_result prep;
+    int rc;
+    fo_match_prep_options(&o);
+    rc = fo_prep_page(page, dpi, from_file, &o, &prep, err);
+    if (rc == FO_OK)
+        rc = fo_match_page(matcher, &prep, m, err);
+    fo_prep_result_free(&prep);
+    return rc;
 }
 
 /* Largest distance, over all field box corners, between where truth and
@@ -64,7 +80,7 @@ static void check_match(const char *name, PIX *scan, int dpi, fo_affine truth,
     const fo_template *t = shipped(name);
     fo_match m;
     fo_error err;
-    INT_EQ(fo_match_page(matcher, scan, dpi, dpi > 0, &m, &err), FO_OK);
+    INT_EQ(match_scan(scan, dpi, dpi > 0, &m, &err), FO_OK);
     OK(m.template == t);
     if (m.template != t)
         return;
@@ -111,7 +127,7 @@ static void test_blank_page_is_unmatched(void)
     /* a little speckle, as on any scanned sheet */
     for (int i = 0; i < 400; i++)
         pixSetPixel(blank, (i * 7919) % 2480, (i * 104729) % 3508, 0);
-    INT_EQ(fo_match_page(matcher, blank, 300, true, &m, &err), FO_OK);
+    INT_EQ(match_scan(blank, 300, true, &m, &err), FO_OK);
     OK(m.template == NULL);
     OK(m.score < FO_MATCH_THRESHOLD);
     pixDestroy(&blank);
@@ -129,10 +145,24 @@ static void test_shuffled_form_is_unmatched(void)
     fo_error err;
     for (int i = 0; i < 8; i++)
         pixRasterop(page, 0, i * band, w, band, PIX_SRC, ref, 0, order[i] * band);
-    INT_EQ(fo_match_page(matcher, page, 300, true, &m, &err), FO_OK);
+    INT_EQ(match_scan(page, 300, true, &m, &err), FO_OK);
     OK(m.template == NULL);
     OK(m.score < FO_MATCH_THRESHOLD);
     pixDestroy(&page);
+}
+
+/* A page prepared for something else (the defaults: 300 dpi, upright, no
+ * profiles) is refused, not matched on what it lacks. */
+static void test_page_not_prepared_for_matching_is_refused(void)
+{
+    const fo_template *t = shipped("cerfa_14011_03");
+    fo_prep_result prep;
+    fo_match m;
+    fo_error err;
+    INT_EQ(fo_prep_page(t->pages[0].image, 300, true, NULL, &prep, &err), FO_OK);
+    INT_EQ(fo_match_page(matcher, &prep, &m, &err), FO_ERR_USAGE);
+    STR_EQ(err.message, "the page was not prepared for matching");
+    fo_prep_result_free(&prep);
 }
 
 int main(void)
@@ -150,6 +180,7 @@ int main(void)
     RUN(test_other_dpi_turned_binary_without_tag);
     RUN(test_blank_page_is_unmatched);
     RUN(test_shuffled_form_is_unmatched);
+    RUN(test_page_not_prepared_for_matching_is_refused);
     fo_matcher_destroy(&matcher);
     fo_template_set_destroy(&set);
     return harness_done();

@@ -2,6 +2,7 @@
 #include <leptonica/allheaders.h>
 
 #include "formocr/prep.h"
+#include "raster.h"
 #include "formocr/template.h"
 #include "harness.h"
 #include "util.h"
@@ -23,7 +24,7 @@ static PIX *tilted(PIX *src, double deg)
         fo_affine_translation(w / 2.0, h / 2.0),
         fo_affine_compose(fo_affine_rotation(deg), fo_affine_translation(-w / 2.0, -h / 2.0)));
     fo_affine_invert(t, &to_src);
-    return fo_prep_warp_grey(src, to_src, w, h, 255);
+    return fo_raster_warp_grey(src, to_src, w, h, 255);
 }
 
 static void test_scan_dpi(void)
@@ -56,8 +57,8 @@ static void test_binarize_copes_with_uneven_light(void)
             pixGetPixel(dark, x, y, &v);
             pixSetPixel(dark, x, y, (l_uint32)(v * (1.0 - 0.65 * x / w)));
         }
-    bin = fo_prep_binarize(dark);
-    clean = fo_prep_binarize(page);
+    bin = fo_raster_binarize(dark);
+    clean = fo_raster_binarize(page);
     OK(bin && clean && pixGetDepth(bin) == 1);
     if (bin && clean) {
         /* the dark side is not turned to ink: the two differ on < 1 % */
@@ -85,7 +86,7 @@ static void test_skew(void)
     static const double angles[] = {-4.0, -1.3, 0.0, 2.5, 4.8};
     PIX *page = reference();
     for (size_t i = 0; i < sizeof angles / sizeof *angles; i++) {
-        PIX *t = tilted(page, angles[i]), *bin = fo_prep_binarize(t), *turned;
+        PIX *t = tilted(page, angles[i]), *bin = fo_raster_binarize(t), *turned;
         double deg, conf;
         fo_prep_find_skew(bin, &deg, &conf);
         NUM_NEAR(deg, angles[i], 0.1);
@@ -102,7 +103,7 @@ static void test_skew(void)
 
 static void test_turn(void)
 {
-    PIX *page = reference(), *bin = fo_prep_binarize(page);
+    PIX *page = reference(), *bin = fo_raster_binarize(page);
     /* pixRotateOrth turns clockwise by quads quarters: standing it up takes
      * the rest of the full turn */
     for (int quads = 0; quads < 4; quads++) {
@@ -130,18 +131,61 @@ static void test_prep_page_records_its_geometry(void)
     INT_EQ(r.turn, 180);
     NUM_NEAR(r.skew, 2.0, 0.15); /* a half turn keeps the tilt's sense */
     INT_EQ(r.scan_dpi, 200);
-    OK(r.binary && pixGetDepth(r.binary) == 1);
-    NUM_NEAR(pixGetWidth(r.binary), 2480, 2);
+    OK(r.upright && pixGetDepth(r.upright) == 1);
+    NUM_NEAR(pixGetWidth(r.upright), 2480, 2);
     /* the scan's centre stays the result's centre */
     p = fo_affine_apply(r.to_result, (fo_point){pixGetWidth(upside) / 2.0,
                                                 pixGetHeight(upside) / 2.0});
-    NUM_NEAR(p.x, pixGetWidth(r.binary) / 2.0, 2);
-    NUM_NEAR(p.y, pixGetHeight(r.binary) / 2.0, 2);
+    NUM_NEAR(p.x, pixGetWidth(r.upright) / 2.0, 2);
+    NUM_NEAR(p.y, pixGetHeight(r.upright) / 2.0, 2);
+    /* the page as scanned is kept too, neither turned nor deskewed */
+    OK(r.binary && pixGetWidth(r.binary) == pixGetWidth(r.upright));
+    OK(!r.ink && !r.rows.v);
     fo_prep_result_free(&r);
     pixDestroy(&page);
     pixDestroy(&small);
     pixDestroy(&tilt);
     pixDestroy(&upside);
+}
+
+/* What matching is handed: the page at the working resolution as scanned,
+ * its ink map, and the profiles of the page deskewed (counted through the
+ * deskew transform, not resampled); nothing turned. */
+static void test_prep_for_matching(void)
+{
+    PIX *page = reference(), *tilt = tilted(page, 3.0);
+    fo_prep_options o;
+    fo_prep_result r, level;
+    fo_error err;
+    int peak_tilted = 0, peak_level = 0;
+
+    fo_prep_options_default(&o);
+    o.dpi = 150;
+    o.orient = false;
+    o.upright = false;
+    o.profiles = true;
+    INT_EQ(fo_prep_page(tilt, 300, true, &o, &r, &err), FO_OK);
+    INT_EQ(fo_prep_page(page, 300, true, &o, &level, &err), FO_OK);
+    OK(!r.upright);
+    INT_EQ(r.dpi, 150);
+    NUM_NEAR(r.factor, 0.5, 1e-9);
+    NUM_NEAR(r.skew, 3.0, 0.1);
+    OK(r.binary && pixGetWidth(r.binary) == 1240);
+    OK(r.ink && pixGetDepth(r.ink) == 8 && pixGetWidth(r.ink) == 1240);
+    INT_EQ(r.rows.n, (pixGetHeight(r.binary) + 3) / 4);
+    INT_EQ(r.cols.n, 1240 / 4);
+    /* deskewed through the transform, the tilted page's text lines give
+     * row peaks as sharp as the level page's */
+    for (int i = 0; i < r.rows.n && i < level.rows.n; i++) {
+        peak_tilted = r.rows.v[i] > peak_tilted ? (int)r.rows.v[i] : peak_tilted;
+        peak_level = level.rows.v[i] > peak_level ? (int)level.rows.v[i] : peak_level;
+    }
+    OK(peak_level > 0 && peak_tilted > 0.8 * peak_level);
+    fo_prep_result_free(&r);
+    fo_prep_result_free(&level);
+    OK(!r.binary && !r.ink && !r.rows.v); /* freeing zeroes */
+    pixDestroy(&tilt);
+    pixDestroy(&page);
 }
 
 int main(void)
@@ -159,6 +203,7 @@ int main(void)
     RUN(test_skew);
     RUN(test_turn);
     RUN(test_prep_page_records_its_geometry);
+    RUN(test_prep_for_matching);
     fo_template_destroy(&tpl);
     return harness_done();
 }

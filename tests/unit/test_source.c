@@ -143,6 +143,69 @@ static void test_shards_partition_and_balance(void)
         OK(per[k] > FILES / SHARDS * 0.9 && per[k] < FILES / SHARDS * 1.1);
 }
 
+static void test_shard_specs(void)
+{
+    fo_shard sh;
+    fo_error err;
+    char *path;
+
+    INT_EQ(fo_shard_parse("2/4", &sh, &err), FO_OK);
+    OK(sh.k == 2 && sh.n == 4);
+    static const char *const bad[] = {"4/4", "-1/4", "1/0", "1", "a/4", "1/4x", "/4", ""};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        INT_EQ(fo_shard_parse(bad[i], &sh, &err), FO_ERR_USAGE);
+        OK(sh.n == 0);
+    }
+    /* auto/N: the scheduler's index, Slurm's first */
+    unsetenv("SLURM_ARRAY_TASK_ID");
+    unsetenv("JOB_COMPLETION_INDEX");
+    INT_EQ(fo_shard_parse("auto/4", &sh, &err), FO_ERR_CONFIG);
+    STR_EQ(err.message, "--shard auto/N needs SLURM_ARRAY_TASK_ID (Slurm) or "
+                        "JOB_COMPLETION_INDEX (Kubernetes) in the environment");
+    setenv("JOB_COMPLETION_INDEX", "1", 1);
+    INT_EQ(fo_shard_parse("auto/4", &sh, &err), FO_OK);
+    INT_EQ(sh.k, 1);
+    setenv("SLURM_ARRAY_TASK_ID", "3", 1);
+    INT_EQ(fo_shard_parse("auto/4", &sh, &err), FO_OK);
+    INT_EQ(sh.k, 3);
+    INT_EQ(fo_shard_parse("auto/3", &sh, &err), FO_ERR_CONFIG);
+    STR_EQ(err.message, "the scheduler's task index is not between 0 and N-1");
+    unsetenv("SLURM_ARRAY_TASK_ID");
+    unsetenv("JOB_COMPLETION_INDEX");
+
+    path = fo_shard_path("out-{shard}.sqlite", (fo_shard){3, 4});
+    STR_EQ(path, "out-3.sqlite");
+    free(path);
+    path = fo_shard_path("out.sqlite", (fo_shard){3, 4});
+    STR_EQ(path, "out.sqlite");
+    free(path);
+}
+
+/* The shards of a list are a partition of it, each in the list's order. */
+static void test_inputs_keep_shard(void)
+{
+    enum { N = 50, SHARDS = 3 };
+    int seen = 0;
+    for (int k = 0; k < SHARDS; k++) {
+        fo_inputs in = {0};
+        int last = -1;
+        in.paths = calloc(N, sizeof *in.paths);
+        for (int i = 0; i < N; i++)
+            in.paths[i] = fo_asprintf("scans/%02d.tif", i);
+        in.count = N;
+        fo_inputs_keep_shard(&in, (fo_shard){k, SHARDS});
+        for (int i = 0; i < in.count; i++) {
+            int num = atoi(in.paths[i] + strlen("scans/"));
+            OK(fo_source_shard(in.paths[i], SHARDS) == k);
+            OK(num > last);
+            last = num;
+        }
+        seen += in.count;
+        fo_inputs_free(&in);
+    }
+    INT_EQ(seen, N);
+}
+
 int main(void)
 {
     int status;
@@ -151,6 +214,8 @@ int main(void)
     RUN(test_named_files_are_always_taken);
     RUN(test_odd_entries);
     RUN(test_shards_partition_and_balance);
+    RUN(test_shard_specs);
+    RUN(test_inputs_keep_shard);
     status = harness_done();
     {
         char *cmd = fo_asprintf("rm -rf '%s'", dir);

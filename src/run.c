@@ -1,0 +1,195 @@
+/* run.c - a run: set-up, batch, outputs, quarantine (see run.h). */
+#include "formocr/run.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "formocr/pipeline.h"
+#include "quarantine.h"
+#include "util.h"
+
+enum { MAX_OUTPUTS = 64 };
+
+typedef struct run {
+    const fo_run_options *o;
+    const fo_run_events *ev;
+    fo_sink *sinks[MAX_OUTPUTS];
+    int nsinks;
+    fo_run_summary *summary;
+} run;
+
+void fo_run_options_default(fo_run_options *o)
+{
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    memset(o, 0, sizeof *o);
+    fo_sink_options_default(&o->sink);
+    fo_image_limits_default(&o->limits);
+    o->jobs = cores < 1 ? 1 : (int)cores;
+}
+
+static void notice(const run *r, const char *path, const char *message)
+{
+    if (r->ev && r->ev->notice)
+        r->ev->notice(r->ev->ctx, path, message);
+}
+
+static void input_problem(void *ctx, const char *path, const char *message)
+{
+    notice(ctx, path, message);
+}
+
+/* A folder that exists, or is made now. */
+static int ensure_folder(const char *dir, fo_error *err)
+{
+    if (fo_is_dir(dir) || mkdir(dir, 0755) == 0)
+        return FO_OK;
+    return fo_error_set(err, FO_ERR_OUTPUT, "%s: cannot create folder", dir);
+}
+
+/* The batch's writer: every output, then the quarantine. */
+static int write_document(void *ctx, const fo_document *d)
+{
+    run *r = ctx;
+    fo_error err;
+    if (d->status == FO_DOC_ERROR)
+        notice(r, d->path, d->error);
+    for (int i = 0; i < r->nsinks; i++) {
+        if (fo_sink_write(r->sinks[i], d, &err) != FO_OK) {
+            notice(r, NULL, err.message);
+            return -1;
+        }
+    }
+    if (r->o->quarantine && d->status == FO_DOC_ERROR &&
+        fo_quarantine(d->path, r->o->quarantine) != 0) {
+        char *message = fo_asprintf("cannot move it to %s", r->o->quarantine);
+        notice(r, d->path, message ? message : "cannot move it to quarantine");
+        free(message);
+        r->summary->quarantine_failures++;
+    }
+    return 0;
+}
+
+static void progress(void *ctx, const fo_batch_stats *s, int total, double seconds,
+                     bool last)
+{
+    run *r = ctx;
+    if (r->ev && r->ev->progress)
+        r->ev->progress(r->ev->ctx, s, total, seconds, last);
+}
+
+/* The outputs, each opened and locked; an error opening one is the
+ * output's (FO_ERR_OUTPUT), unless the outputs cannot go together
+ * (FO_ERR_USAGE) or another run holds it (FO_ERR_LOCKED). */
+static int open_outputs(run *r, const fo_template_set *templates, fo_error *err)
+{
+    fo_sink_options so = r->o->sink;
+    char shard[64] = "";
+    int rc;
+
+    if (r->o->noutputs > MAX_OUTPUTS)
+        return fo_error_set(err, FO_ERR_USAGE, "too many outputs (%d at most)",
+                            MAX_OUTPUTS);
+    so.templates = templates;
+    if (r->o->shard.n > 0) {
+        snprintf(shard, sizeof shard, "%d/%d", r->o->shard.k, r->o->shard.n);
+        so.shard = shard;
+    }
+    for (int i = 0; i < r->o->noutputs; i++) {
+        rc = fo_sink_open(r->o->outputs[i], &so, &r->sinks[r->nsinks], err);
+        if (rc != FO_OK) {
+            if (rc != FO_ERR_USAGE && rc != FO_ERR_LOCKED && err)
+                err->code = FO_ERR_OUTPUT;
+            return rc == FO_ERR_USAGE || rc == FO_ERR_LOCKED ? rc : FO_ERR_OUTPUT;
+        }
+        r->nsinks++;
+    }
+    return FO_OK;
+}
+
+/* Completes every output; the last failure is err's, those before it are
+ * told. */
+static int close_outputs(run *r, fo_error *err)
+{
+    int rc = FO_OK;
+    for (int i = 0; i < r->nsinks; i++) {
+        fo_error e;
+        if (fo_sink_close(&r->sinks[i], &e) == FO_OK)
+            continue;
+        if (rc != FO_OK)
+            notice(r, NULL, err->message);
+        *err = e;
+        rc = err->code = FO_ERR_OUTPUT;
+    }
+    return rc;
+}
+
+int fo_run(const fo_run_options *o, const fo_run_events *events, fo_run_summary *out,
+           fo_error *err)
+{
+    const char *default_templates[1];
+    fo_pipeline_options po;
+    fo_pipeline *pipeline = NULL;
+    fo_batch_options bo = {0};
+    fo_known *known = NULL;
+    fo_inputs in = {0};
+    fo_error local;
+    run r = {.o = o, .ev = events, .summary = out};
+    double start = fo_now(), batch_start;
+    int rc;
+
+    memset(out, 0, sizeof *out);
+    if (!err)
+        err = &local;
+    if ((o->debug_dir && (rc = ensure_folder(o->debug_dir, err)) != FO_OK) ||
+        (o->quarantine && (rc = ensure_folder(o->quarantine, err)) != FO_OK))
+        goto out;
+
+    fo_pipeline_options_default(&po);
+    po.templates = o->templates;
+    po.ntemplates = o->ntemplates;
+    if (po.ntemplates == 0) {
+        default_templates[0] = fo_template_default_path();
+        po.templates = default_templates;
+        po.ntemplates = 1;
+    }
+    po.limits = o->limits;
+    po.debug_dir = o->debug_dir;
+    if ((rc = fo_pipeline_create(&po, &pipeline, err)) != FO_OK ||
+        (rc = open_outputs(&r, fo_pipeline_templates(pipeline), err)) != FO_OK)
+        goto out;
+    /* what an output already holds is not done again */
+    for (int i = 0; i < r.nsinks && !known; i++)
+        if ((rc = fo_sink_known(r.sinks[i], &known, &bo.nknown, err)) != FO_OK) {
+            rc = err->code = FO_ERR_OUTPUT;
+            goto out;
+        }
+    if ((rc = fo_source_list(o->inputs, o->ninputs, &o->source, input_problem, &r, &in,
+                             err)) != FO_OK)
+        goto out;
+    fo_inputs_keep_shard(&in, o->shard);
+    out->inputs = in.count;
+    out->input_problems = in.problems;
+
+    bo.jobs = o->jobs;
+    bo.tessdata = o->tessdata;
+    bo.known = known;
+    bo.force = o->force;
+    bo.retry_errors = o->retry_errors;
+    bo.stop = o->stop;
+    batch_start = fo_now();
+    out->setup_seconds = batch_start - start;
+    rc = fo_batch_run(pipeline, &in, &bo, write_document, progress, &r, &out->stats, err);
+    if (rc == FO_OK)
+        rc = close_outputs(&r, err);
+    out->seconds = fo_now() - batch_start;
+out:
+    fo_inputs_free(&in);
+    free(known);
+    for (int i = 0; i < r.nsinks; i++)
+        fo_sink_abort(&r.sinks[i]);
+    fo_pipeline_destroy(&pipeline);
+    return rc;
+}
