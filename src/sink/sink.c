@@ -1,0 +1,240 @@
+/* sink.c - outputs: choosing the format, locking, temporary files, and
+ * handing each document to the format's class (see sink.h). */
+#include "formocr/sink.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "sink_internal.h"
+#include "util.h"
+
+static const double LOCK_POLL_SECONDS = 0.1;
+
+void fo_sink_options_default(fo_sink_options *o)
+{
+    memset(o, 0, sizeof *o);
+    o->stdout_format = FO_SINK_CSV;
+    o->csv_layout = FO_CSV_WIDE;
+    o->csv_sep = ',';
+}
+
+static bool ends_with(const char *s, const char *suffix)
+{
+    size_t n = strlen(s), m = strlen(suffix);
+    return n >= m && strcmp(s + n - m, suffix) == 0;
+}
+
+int fo_sink_format_of(const char *path, const fo_sink_options *o, fo_sink_format *fmt,
+                      fo_error *err)
+{
+    if (strcmp(path, "-") == 0)
+        *fmt = o->stdout_format;
+    else if (ends_with(path, ".jsonl"))
+        *fmt = FO_SINK_JSONL;
+    else if (ends_with(path, ".csv"))
+        *fmt = FO_SINK_CSV;
+    else if (ends_with(path, ".sqlite") || ends_with(path, ".db"))
+        *fmt = FO_SINK_SQLITE;
+    else
+        return fo_error_set(err, FO_ERR_USAGE, "cannot tell the format of \"%s\" (use "
+                            ".sqlite, .db, .csv or .jsonl)", path);
+    return FO_OK;
+}
+
+/* ---- locking ------------------------------------------------------------- */
+
+/*
+ * Takes PATH.lock (an fcntl lock, released by the kernel whatever way the
+ * process ends, SIGKILL included) and writes our process id in it.
+ */
+static int take_lock(fo_sink *s, double timeout, fo_error *err)
+{
+    char *lock_path = fo_asprintf("%s.lock", s->path);
+    struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET};
+    char ebuf[128], pid[32];
+    double deadline = fo_now() + timeout;
+    int fd, n;
+
+    if (!lock_path)
+        return fo_error_set(err, FO_ERR_NOMEM, "out of memory");
+    fd = open(lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0) {
+        int rc = fo_error_set(err, FO_ERR_OUTPUT, "%s: cannot create (%s)", lock_path,
+                              fo_syserr(errno, ebuf, sizeof ebuf));
+        free(lock_path);
+        return rc;
+    }
+    while (fcntl(fd, F_SETLK, &fl) != 0) {
+        if ((errno != EACCES && errno != EAGAIN) || fo_now() >= deadline) {
+            char holder[32] = "";
+            ssize_t r = pread(fd, holder, sizeof holder - 1, 0);
+            int rc;
+            holder[r > 0 ? r : 0] = '\0';
+            holder[strcspn(holder, "\n")] = '\0';
+            if (errno == EACCES || errno == EAGAIN)
+                rc = fo_error_set(err, FO_ERR_LOCKED, "%s: another run (process %s) is "
+                                  "writing it", s->path, *holder ? holder : "unknown");
+            else
+                rc = fo_error_set(err, FO_ERR_OUTPUT, "%s: cannot lock (%s)", lock_path,
+                                  fo_syserr(errno, ebuf, sizeof ebuf));
+            close(fd);
+            free(lock_path);
+            return rc;
+        }
+        struct timespec pause = {0, (long)(LOCK_POLL_SECONDS * 1e9)};
+        nanosleep(&pause, NULL);
+    }
+    n = snprintf(pid, sizeof pid, "%ld\n", (long)getpid());
+    if (ftruncate(fd, 0) != 0 || pwrite(fd, pid, (size_t)n, 0) != n) {
+        /* the lock holds; only the holder's name in it is missing */
+    }
+    free(lock_path);
+    s->lock_fd = fd;
+    return FO_OK;
+}
+
+static void release_lock(fo_sink *s)
+{
+    if (s->lock_fd >= 0)
+        close(s->lock_fd); /* the lock file stays: removing it would race */
+    s->lock_fd = -1;
+}
+
+/* ---- files written under a temporary name --------------------------------- */
+
+FILE *fo_sink_open_tmp(const char *path, char **tmp, fo_error *err)
+{
+    char ebuf[128];
+    int fd;
+    FILE *fp;
+    if (fo_is_dir(path)) {
+        fo_error_set(err, FO_ERR_OUTPUT, "%s: is a folder, not a file", path);
+        return NULL;
+    }
+    *tmp = fo_asprintf("%s.tmp.%ld", path, (long)getpid());
+    if (!*tmp) {
+        fo_error_set(err, FO_ERR_NOMEM, "out of memory");
+        return NULL;
+    }
+    fd = open(*tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    fp = fd >= 0 ? fdopen(fd, "w") : NULL;
+    if (!fp) {
+        fo_error_set(err, FO_ERR_OUTPUT, "%s: cannot write (%s)", path,
+                     fo_syserr(errno, ebuf, sizeof ebuf));
+        if (fd >= 0)
+            close(fd);
+        free(*tmp);
+        *tmp = NULL;
+    }
+    return fp;
+}
+
+int fo_sink_commit_tmp(FILE *fp, const char *tmp, const char *path, fo_error *err)
+{
+    char ebuf[128];
+    int ok = fflush(fp) == 0 && fsync(fileno(fp)) == 0;
+    int saved = errno;
+    ok = fclose(fp) == 0 && ok;
+    if (!ok || rename(tmp, path) != 0) {
+        if (ok)
+            saved = errno;
+        unlink(tmp);
+        return fo_error_set(err, FO_ERR_OUTPUT, "%s: cannot write (%s)", path,
+                            fo_syserr(saved, ebuf, sizeof ebuf));
+    }
+    return FO_OK;
+}
+
+void fo_sink_drop_tmp(FILE *fp, const char *tmp)
+{
+    fclose(fp);
+    unlink(tmp);
+}
+
+int fo_sink_write_error(const char *path, fo_error *err)
+{
+    char ebuf[128];
+    return fo_error_set(err, FO_ERR_OUTPUT, "%s: cannot write (%s)",
+                        path ? path : "standard output", fo_syserr(errno, ebuf, sizeof ebuf));
+}
+
+/* ---- the sink ------------------------------------------------------------ */
+
+static void free_sink(fo_sink *s)
+{
+    free(s->path);
+    release_lock(s);
+    free(s);
+}
+
+int fo_sink_open(const char *path, const fo_sink_options *o, fo_sink **out,
+                 fo_error *err)
+{
+    fo_sink *s = calloc(1, sizeof *s);
+    int rc;
+
+    *out = NULL;
+    if (!s)
+        return fo_error_set(err, FO_ERR_NOMEM, "out of memory");
+    s->o = *o;
+    s->lock_fd = -1;
+    if ((rc = fo_sink_format_of(path, o, &s->format, err)) != FO_OK) {
+        free_sink(s);
+        return rc;
+    }
+    if (strcmp(path, "-") != 0) {
+        s->path = fo_strdup(path);
+        if (!s->path) {
+            free_sink(s);
+            return fo_error_set(err, FO_ERR_NOMEM, "out of memory");
+        }
+        if ((rc = take_lock(s, o->lock_timeout, err)) != FO_OK) {
+            free_sink(s);
+            return rc;
+        }
+    } else if (s->format == FO_SINK_SQLITE) {
+        free_sink(s);
+        return fo_error_set(err, FO_ERR_USAGE, "SQLite cannot go to standard output");
+    }
+    s->cls = s->format == FO_SINK_JSONL ? &fo_sink_jsonl_class
+             : s->format == FO_SINK_CSV ? &fo_sink_csv_class
+                                        : &fo_sink_sqlite_class;
+    if ((rc = s->cls->open(s, err)) != FO_OK) {
+        fo_sink_abort(&s);
+        return rc;
+    }
+    *out = s;
+    return FO_OK;
+}
+
+int fo_sink_write(fo_sink *s, const fo_document *d, fo_error *err)
+{
+    return s->cls->write(s, d, err);
+}
+
+int fo_sink_close(fo_sink **sp, fo_error *err)
+{
+    fo_sink *s = *sp;
+    int rc;
+    if (!s)
+        return FO_OK;
+    *sp = NULL;
+    rc = s->cls->close(s, true, err);
+    free_sink(s);
+    return rc;
+}
+
+void fo_sink_abort(fo_sink **sp)
+{
+    fo_sink *s = sp ? *sp : NULL;
+    if (!s)
+        return;
+    *sp = NULL;
+    s->cls->close(s, false, NULL);
+    free_sink(s);
+}

@@ -1,0 +1,82 @@
+/*
+ * sink_internal.h - what the output formats share (internal to src/sink/).
+ *
+ * Every format is a class of four operations behind the fo_sink of
+ * sink.h: sink.c opens the output (its lock, its path) and hands it to the
+ * class; jsonl.c, csv.c and sqlite.c write their format; merge.c merges
+ * SQLite files.  A file output is written under a temporary name and
+ * renamed into place when complete (the helpers below).
+ */
+#ifndef FORMOCR_SINK_INTERNAL_H
+#define FORMOCR_SINK_INTERNAL_H
+
+#include <sqlite3.h>
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "formocr/sink.h"
+
+typedef struct csv_file {
+    char *key;              /* template name, "none", or "" (one file) */
+    const fo_template *tpl; /* its columns; NULL: none */
+    char *path, *tmp;       /* NULL path: standard output */
+    FILE *fp;
+    bool header_done;
+} csv_file;
+
+typedef struct fo_sink_class fo_sink_class;
+
+struct fo_sink {
+    const fo_sink_class *cls;
+    fo_sink_format format;
+    fo_sink_options o;
+    char *path;             /* as given; NULL for standard output */
+    int lock_fd;
+    /* JSON Lines */
+    FILE *fp;
+    char *tmp;
+    /* CSV */
+    csv_file *files;
+    int nfiles;
+    bool per_template;
+    /* SQLite */
+    sqlite3 *db;
+    sqlite3_stmt *del_doc, *del_unread, *ins_doc, *ins_field;
+    sqlite3_int64 run_id;
+};
+
+/* A format: open (s->path and s->o are set, the lock taken), write one
+ * document, close (complete: make the output whole and durable; or not:
+ * abandon it, leaving the target as it was; err may then be NULL).  close
+ * is called once whatever happened, even after a failed open, and frees
+ * what the format holds. */
+struct fo_sink_class {
+    int (*open)(fo_sink *s, fo_error *err);
+    int (*write)(fo_sink *s, const fo_document *d, fo_error *err);
+    int (*close)(fo_sink *s, bool complete, fo_error *err);
+};
+
+extern const fo_sink_class fo_sink_jsonl_class;
+extern const fo_sink_class fo_sink_csv_class;
+extern const fo_sink_class fo_sink_sqlite_class;
+
+/* A temporary file beside path (path.tmp.PID), for writing. */
+FILE *fo_sink_open_tmp(const char *path, char **tmp, fo_error *err);
+/* Flushes, syncs and closes fp, and renames tmp into path. */
+int fo_sink_commit_tmp(FILE *fp, const char *tmp, const char *path, fo_error *err);
+/* Closes fp and removes tmp, leaving path as it was. */
+void fo_sink_drop_tmp(FILE *fp, const char *tmp);
+/* FO_ERR_OUTPUT "PATH: cannot write (why)" from errno; NULL path: standard
+ * output. */
+int fo_sink_write_error(const char *path, fo_error *err);
+
+/* SQLite helpers shared by sqlite.c and merge.c: an error naming s's file
+ * and what SQLite (and the system) said; a statement run; a prepared
+ * statement stepped once and reset; a view per template. */
+int fo_sql_error(fo_sink *s, const char *what, fo_error *err);
+int fo_sql_exec(fo_sink *s, const char *sql, fo_error *err);
+int fo_sql_step_done(sqlite3_stmt *st);
+int fo_sql_make_view(fo_sink *s, const char *name, const char *const *fields, int n,
+                     fo_error *err);
+
+#endif

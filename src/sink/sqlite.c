@@ -1,0 +1,380 @@
+/* sqlite.c - SQLite: runs, documents, fields and a view per template, a
+ * document a transaction (sink.h). */
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "sink_internal.h"
+#include "util.h"
+
+static const char *const SCHEMA[] = {
+    "CREATE TABLE IF NOT EXISTS runs(id INTEGER PRIMARY KEY, started_at TEXT, "
+    "finished_at TEXT, version TEXT, command TEXT, host TEXT, shard TEXT)",
+    "CREATE TABLE IF NOT EXISTS documents(id INTEGER PRIMARY KEY, "
+    "run_id INTEGER REFERENCES runs(id), path TEXT, sha256 TEXT UNIQUE, bytes INTEGER, "
+    "pages INTEGER, template TEXT, template_sha256 TEXT, status TEXT, score REAL, "
+    "error TEXT, processed_at TEXT)",
+    "CREATE TABLE IF NOT EXISTS fields(document_id INTEGER NOT NULL "
+    "REFERENCES documents(id) ON DELETE CASCADE, page INTEGER, name TEXT NOT NULL, "
+    "value TEXT, raw TEXT, confidence REAL, status TEXT, x INTEGER, y INTEGER, "
+    "w INTEGER, h INTEGER, reason TEXT, PRIMARY KEY(document_id, name))",
+    "CREATE INDEX IF NOT EXISTS documents_template ON documents(template)",
+    "CREATE INDEX IF NOT EXISTS documents_path ON documents(path)",
+};
+static const char *const TABLES[] = {"runs", "documents", "fields", NULL};
+
+/* What the system said, when SQLite failed on the disk ("disk I/O error"
+ * alone does not tell a full disk from a failing one). */
+static const char *os_reason(fo_sink *s, char *buf, size_t n)
+{
+    char ebuf[128];
+    int code = s->db ? sqlite3_extended_errcode(s->db) & 0xff : 0;
+    int e = s->db ? sqlite3_system_errno(s->db) : 0;
+    buf[0] = '\0';
+    if (e && (code == SQLITE_IOERR || code == SQLITE_FULL || code == SQLITE_CANTOPEN))
+        snprintf(buf, n, ": %s", fo_syserr(e, ebuf, sizeof ebuf));
+    return buf;
+}
+
+int fo_sql_error(fo_sink *s, const char *what, fo_error *err)
+{
+    char why[160];
+    return fo_error_set(err, FO_ERR_OUTPUT, "%s: %s (%s%s)", s->path, what,
+                        s->db ? sqlite3_errmsg(s->db) : "cannot open",
+                        os_reason(s, why, sizeof why));
+}
+
+int fo_sql_exec(fo_sink *s, const char *sql, fo_error *err)
+{
+    char *msg = NULL, why[160];
+    if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+        int rc = fo_error_set(err, FO_ERR_OUTPUT, "%s: %s%s", s->path,
+                              msg ? msg : "sqlite error", os_reason(s, why, sizeof why));
+        sqlite3_free(msg);
+        return rc;
+    }
+    return FO_OK;
+}
+
+/* Refuses a file of a newer schema, or a database that is not formocr's. */
+static int check_schema(fo_sink *s, fo_error *err)
+{
+    sqlite3_stmt *st;
+    int version = 0, others = 0;
+    if (sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &st, NULL) != SQLITE_OK)
+        return fo_sql_error(s, "not an SQLite database", err);
+    if (sqlite3_step(st) == SQLITE_ROW)
+        version = sqlite3_column_int(st, 0);
+    sqlite3_finalize(st);
+    if (version > FO_SQLITE_SCHEMA_VERSION)
+        return fo_error_set(err, FO_ERR_OUTPUT, "%s: made by a newer formocr (schema %d, "
+                            "this one knows %d): use that version or another output",
+                            s->path, version, FO_SQLITE_SCHEMA_VERSION);
+    if (version == 0) {
+        if (sqlite3_prepare_v2(s->db, "SELECT count(*) FROM sqlite_master WHERE type = "
+                               "'table' AND name NOT IN ('runs', 'documents', 'fields')",
+                               -1, &st, NULL) != SQLITE_OK)
+            return fo_sql_error(s, "cannot read", err);
+        if (sqlite3_step(st) == SQLITE_ROW)
+            others = sqlite3_column_int(st, 0);
+        sqlite3_finalize(st);
+        if (others > 0)
+            return fo_error_set(err, FO_ERR_OUTPUT, "%s: an SQLite database that is not "
+                                "formocr's (it has other tables): refusing to write in it",
+                                s->path);
+    }
+    return FO_OK;
+}
+
+/* One view per template, named after it: a row per document, a column per
+ * field, so that `select * from cerfa_14011_03` is a spreadsheet.  name and
+ * fields are identifiers ([a-z][a-z0-9_]*, checked when templates load, and
+ * when read back from a database): safe to write into SQL. */
+int fo_sql_make_view(fo_sink *s, const char *name, const char *const *fields, int n,
+                     fo_error *err)
+{
+    size_t cap = 1024, len = 0;
+    char *sql = malloc(cap);
+    int rc;
+
+    for (const char *const *table = TABLES; *table; table++)
+        if (strcmp(name, *table) == 0) {
+            free(sql);
+            return fo_error_set(err, FO_ERR_USAGE, "%s: template \"%s\" has the name of one "
+                                "of the output's tables: rename it", s->path, name);
+        }
+    for (int i = -1; sql && i <= n; i++) {
+        char piece[512];
+        int k;
+        if (i == -1)
+            k = snprintf(piece, sizeof piece,
+                         "DROP VIEW IF EXISTS \"%s\"; CREATE VIEW \"%s\" AS SELECT "
+                         "d.path AS file, d.status AS status, d.processed_at AS "
+                         "processed_at", name, name);
+        else if (i < n)
+            /* a field named like a fixed column gets a prefix */
+            k = snprintf(piece, sizeof piece,
+                         ", max(CASE WHEN f.name = '%s' THEN f.value END) AS \"%s%s\"",
+                         fields[i],
+                         strcmp(fields[i], "file") == 0 || strcmp(fields[i], "status") == 0 ||
+                                 strcmp(fields[i], "processed_at") == 0
+                             ? "field_" : "",
+                         fields[i]);
+        else
+            k = snprintf(piece, sizeof piece,
+                         " FROM documents d LEFT JOIN fields f ON f.document_id = d.id "
+                         "WHERE d.template = '%s' GROUP BY d.id ORDER BY d.id", name);
+        while (len + (size_t)k + 1 > cap) {
+            char *grown = realloc(sql, cap *= 2);
+            if (!grown) {
+                free(sql);
+                sql = NULL;
+                break;
+            }
+            sql = grown;
+        }
+        if (sql) {
+            memcpy(sql + len, piece, (size_t)k + 1);
+            len += (size_t)k;
+        }
+    }
+    if (!sql)
+        return fo_error_set(err, FO_ERR_NOMEM, "out of memory");
+    rc = fo_sql_exec(s, sql, err);
+    free(sql);
+    return rc;
+}
+
+static int template_view(fo_sink *s, const fo_template *t, fo_error *err)
+{
+    const char **names = malloc(sizeof *names * (size_t)(t->nfields ? t->nfields : 1));
+    int rc;
+    if (!names)
+        return fo_error_set(err, FO_ERR_NOMEM, "out of memory");
+    for (int i = 0; i < t->nfields; i++)
+        names[i] = t->fields[i].name;
+    rc = fo_sql_make_view(s, t->name, names, t->nfields, err);
+    free(names);
+    return rc;
+}
+
+static int sqlite_open(fo_sink *s, fo_error *err)
+{
+    char host[256] = "";
+    sqlite3_stmt *st = NULL;
+    int rc;
+
+    if (fo_is_dir(s->path))
+        return fo_error_set(err, FO_ERR_OUTPUT, "%s: is a folder, not a file", s->path);
+    if (sqlite3_open_v2(s->path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
+        SQLITE_OK)
+        return fo_sql_error(s, "cannot open", err);
+    sqlite3_busy_timeout(s->db, 10000);
+    if ((rc = check_schema(s, err)) != FO_OK)
+        return rc;
+    /* WAL: readers (a spreadsheet, sqlite3) are never blocked by the run;
+     * NORMAL sync: a power cut may lose the last commits, never corrupt,
+     * and the next run redoes what was lost. */
+    if ((rc = fo_sql_exec(s, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
+                      "PRAGMA foreign_keys=ON", err)) != FO_OK)
+        return rc;
+    if ((rc = fo_sql_exec(s, "BEGIN IMMEDIATE", err)) != FO_OK)
+        return rc;
+    for (size_t i = 0; i < sizeof SCHEMA / sizeof *SCHEMA && rc == FO_OK; i++)
+        rc = fo_sql_exec(s, SCHEMA[i], err);
+    if (rc == FO_OK) {
+        char pragma[64];
+        snprintf(pragma, sizeof pragma, "PRAGMA user_version = %d", FO_SQLITE_SCHEMA_VERSION);
+        rc = fo_sql_exec(s, pragma, err);
+    }
+    for (int i = 0; rc == FO_OK && s->o.templates && i < s->o.templates->count; i++)
+        rc = template_view(s, s->o.templates->items[i], err);
+    gethostname(host, sizeof host - 1);
+    if (rc == FO_OK && !s->o.command) {
+        /* no run of our own */
+    } else if (rc == FO_OK &&
+        sqlite3_prepare_v2(s->db, "INSERT INTO runs(started_at, version, command, host, "
+                           "shard) VALUES (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'), ?, ?, ?, ?)",
+                           -1, &st, NULL) == SQLITE_OK) {
+        sqlite3_bind_text(st, 1, FORMOCR_VERSION, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, s->o.command, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(st, 3, host, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(st, 4, s->o.shard, -1, SQLITE_TRANSIENT);
+        if (sqlite3_step(st) != SQLITE_DONE)
+            rc = fo_sql_error(s, "cannot record the run", err);
+        s->run_id = sqlite3_last_insert_rowid(s->db);
+    } else if (rc == FO_OK) {
+        rc = fo_sql_error(s, "cannot record the run", err);
+    }
+    sqlite3_finalize(st);
+    if (rc != FO_OK) {
+        fo_sql_exec(s, "ROLLBACK", NULL);
+        return rc;
+    }
+    if ((rc = fo_sql_exec(s, "COMMIT", err)) != FO_OK)
+        return rc;
+    if (sqlite3_prepare_v2(s->db, "DELETE FROM documents WHERE sha256 = ?", -1,
+                           &s->del_doc, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(s->db, "DELETE FROM documents WHERE sha256 IS NULL AND path = ?",
+                           -1, &s->del_unread, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(s->db,
+                           "INSERT INTO documents(run_id, path, sha256, bytes, pages, "
+                           "template, template_sha256, status, score, error, processed_at) "
+                           "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+                           "strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))",
+                           -1, &s->ins_doc, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(s->db,
+                           "INSERT INTO fields(document_id, page, name, value, raw, "
+                           "confidence, status, x, y, w, h, reason) "
+                           "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                           -1, &s->ins_field, NULL) != SQLITE_OK)
+        return fo_sql_error(s, "cannot prepare", err);
+    return FO_OK;
+}
+
+int fo_sql_step_done(sqlite3_stmt *st)
+{
+    int rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    return rc == SQLITE_DONE ? 0 : -1;
+}
+
+/* A document and its fields, in one transaction: all or nothing. */
+static int sqlite_write(fo_sink *s, const fo_document *d, fo_error *err)
+{
+    sqlite3_int64 id;
+    int rc = fo_sql_exec(s, "BEGIN IMMEDIATE", err);
+    if (rc != FO_OK)
+        return rc;
+    /* the same file redone (--force, --retry-errors, or unreadable again):
+     * its previous row and fields go */
+    if (d->sha256[0]) {
+        sqlite3_bind_text(s->del_doc, 1, d->sha256, -1, SQLITE_STATIC);
+        rc = fo_sql_step_done(s->del_doc);
+    } else {
+        sqlite3_bind_text(s->del_unread, 1, d->path, -1, SQLITE_STATIC);
+        rc = fo_sql_step_done(s->del_unread);
+    }
+    if (s->run_id)
+        sqlite3_bind_int64(s->ins_doc, 1, s->run_id);
+    else
+        sqlite3_bind_null(s->ins_doc, 1);
+    sqlite3_bind_text(s->ins_doc, 2, d->path, -1, SQLITE_STATIC);
+    if (d->sha256[0])
+        sqlite3_bind_text(s->ins_doc, 3, d->sha256, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s->ins_doc, 4, (sqlite3_int64)d->bytes);
+    sqlite3_bind_int(s->ins_doc, 5, d->pages);
+    if (d->tpl) {
+        sqlite3_bind_text(s->ins_doc, 6, d->tpl->name, -1, SQLITE_STATIC);
+        sqlite3_bind_text(s->ins_doc, 7, d->tpl->sha256, -1, SQLITE_STATIC);
+    }
+    sqlite3_bind_text(s->ins_doc, 8, fo_doc_status_name(d->status), -1, SQLITE_STATIC);
+    sqlite3_bind_double(s->ins_doc, 9, d->score);
+    if (d->error)
+        sqlite3_bind_text(s->ins_doc, 10, d->error, -1, SQLITE_STATIC);
+    rc = rc || fo_sql_step_done(s->ins_doc);
+    id = sqlite3_last_insert_rowid(s->db);
+    for (int i = 0; i < d->nfields && rc == 0; i++) {
+        const fo_field_result *r = &d->fields[i];
+        sqlite3_bind_int64(s->ins_field, 1, id);
+        sqlite3_bind_int(s->ins_field, 2, r->page);
+        sqlite3_bind_text(s->ins_field, 3, r->field->name, -1, SQLITE_STATIC);
+        sqlite3_bind_text(s->ins_field, 4, r->value, -1, SQLITE_STATIC);
+        sqlite3_bind_text(s->ins_field, 5, r->raw, -1, SQLITE_STATIC);
+        sqlite3_bind_double(s->ins_field, 6, r->confidence);
+        sqlite3_bind_text(s->ins_field, 7, fo_field_status_name(r->status), -1,
+                          SQLITE_STATIC);
+        if (r->page > 0) {
+            sqlite3_bind_int(s->ins_field, 8, r->x);
+            sqlite3_bind_int(s->ins_field, 9, r->y);
+            sqlite3_bind_int(s->ins_field, 10, r->w);
+            sqlite3_bind_int(s->ins_field, 11, r->h);
+        }
+        if (r->reason)
+            sqlite3_bind_text(s->ins_field, 12, r->reason, -1, SQLITE_STATIC);
+        rc = fo_sql_step_done(s->ins_field);
+    }
+    if (rc != 0) {
+        rc = fo_sql_error(s, "cannot write a document", err);
+        fo_sql_exec(s, "ROLLBACK", NULL);
+        return rc;
+    }
+    return fo_sql_exec(s, "COMMIT", err);
+}
+
+static int by_hash(const void *a, const void *b)
+{
+    return strcmp(((const fo_known *)a)->sha256, ((const fo_known *)b)->sha256);
+}
+
+int fo_sink_known(fo_sink *s, fo_known **known, int *n, fo_error *err)
+{
+    sqlite3_stmt *st;
+    int cap = 0, rc;
+
+    *known = NULL;
+    *n = 0;
+    if (s->format != FO_SINK_SQLITE)
+        return FO_OK;
+    if (sqlite3_prepare_v2(s->db, "SELECT sha256, status FROM documents WHERE sha256 IS "
+                           "NOT NULL", -1, &st, NULL) != SQLITE_OK)
+        return fo_sql_error(s, "cannot read", err);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        const char *h = (const char *)sqlite3_column_text(st, 0);
+        const char *status = (const char *)sqlite3_column_text(st, 1);
+        if (!h || strlen(h) != 64)
+            continue;
+        if (*n == cap) {
+            fo_known *grown = realloc(*known, sizeof *grown * (size_t)(cap = cap ? 2 * cap : 1024));
+            if (!grown) {
+                sqlite3_finalize(st);
+                free(*known);
+                *known = NULL;
+                *n = 0;
+                return fo_error_set(err, FO_ERR_NOMEM, "out of memory");
+            }
+            *known = grown;
+        }
+        memcpy((*known)[*n].sha256, h, 65);
+        (*known)[*n].status = FO_DOC_OK;
+        for (int k = FO_DOC_OK; status && k <= FO_DOC_ERROR; k++)
+            if (strcmp(status, fo_doc_status_name((fo_doc_status)k)) == 0)
+                (*known)[*n].status = (fo_doc_status)k;
+        (*n)++;
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE) {
+        free(*known);
+        *known = NULL;
+        *n = 0;
+        return fo_sql_error(s, "cannot read", err);
+    }
+    if (*n > 1)
+        qsort(*known, (size_t)*n, sizeof **known, by_hash);
+    return FO_OK;
+}
+
+static int sqlite_close(fo_sink *s, bool finished, fo_error *err)
+{
+    int rc = FO_OK;
+    sqlite3_finalize(s->del_doc);
+    sqlite3_finalize(s->del_unread);
+    sqlite3_finalize(s->ins_doc);
+    sqlite3_finalize(s->ins_field);
+    s->del_doc = s->del_unread = s->ins_doc = s->ins_field = NULL;
+    if (finished && s->db && s->run_id) {
+        char sql[160];
+        snprintf(sql, sizeof sql, "UPDATE runs SET finished_at = strftime('%%Y-%%m-%%dT%%H:"
+                 "%%M:%%SZ', 'now') WHERE id = %lld", (long long)s->run_id);
+        rc = fo_sql_exec(s, sql, err);
+    }
+    if (s->db && sqlite3_close(s->db) != SQLITE_OK && rc == FO_OK)
+        rc = fo_sql_error(s, "cannot close", err);
+    s->db = NULL;
+    return rc;
+}
+
+const fo_sink_class fo_sink_sqlite_class = {sqlite_open, sqlite_write, sqlite_close};
