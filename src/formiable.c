@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 
 #include "formocr/image.h"
+#include "strbuf.h"
 #include "util.h"
 
 enum {
@@ -341,57 +342,28 @@ static int make_dir(const char *dir, fo_error *err)
     return FO_OK;
 }
 
-/* Writes the template text: one field per line, as in the design document. */
+/* Writes the template text: one field per line, as in the design document.
+ * NULL when out of memory. */
 static char *render(const char *name, int dpi, const char *reference, import *im)
 {
-    size_t cap = 4096, len = 0;
-    char *out = malloc(cap);
-    char *head = fo_asprintf("{\n  \"format\": \"%s\",\n  \"name\": \"%s\",\n"
-                             "  \"lang\": \"fra\",\n  \"dpi\": %d,\n  \"pages\": [\n"
-                             "    {\n      \"reference\": \"%s\",\n"
-                             "      \"fields\": [\n",
-                             FO_TEMPLATE_FORMAT, name, dpi, reference);
-    const char *tail = "      ]\n    }\n  ]\n}\n";
-
-    for (int i = -1; out && head && i <= im->nfields; i++) {
-        char *piece;
-        size_t plen;
-        if (i == -1)
-            piece = fo_strdup(head);
-        else if (i == im->nfields)
-            piece = fo_strdup(tail);
-        else {
-            char *obj = json_dumps(im->fields[i].obj, JSON_PRESERVE_ORDER);
-            piece = obj ? fo_asprintf("        %s%s\n", obj,
-                                      i + 1 < im->nfields ? "," : "")
-                        : NULL;
-            free(obj);
+    fo_strbuf out = FO_STRBUF_INIT;
+    fo_strbuf_addf(&out,
+                   "{\n  \"format\": \"%s\",\n  \"name\": \"%s\",\n"
+                   "  \"lang\": \"fra\",\n  \"dpi\": %d,\n  \"pages\": [\n"
+                   "    {\n      \"reference\": \"%s\",\n"
+                   "      \"fields\": [\n",
+                   FO_TEMPLATE_FORMAT, name, dpi, reference);
+    for (int i = 0; i < im->nfields; i++) {
+        char *obj = json_dumps(im->fields[i].obj, JSON_PRESERVE_ORDER);
+        if (!obj) {
+            fo_strbuf_free(&out);
+            return NULL;
         }
-        if (!piece) {
-            free(out);
-            out = NULL;
-            break;
-        }
-        plen = strlen(piece);
-        if (len + plen + 1 > cap) {
-            char *grown;
-            while (len + plen + 1 > cap)
-                cap *= 2;
-            grown = realloc(out, cap);
-            if (!grown) {
-                free(piece);
-                free(out);
-                out = NULL;
-                break;
-            }
-            out = grown;
-        }
-        memcpy(out + len, piece, plen + 1);
-        len += plen;
-        free(piece);
+        fo_strbuf_addf(&out, "        %s%s\n", obj, i + 1 < im->nfields ? "," : "");
+        free(obj);
     }
-    free(head);
-    return out;
+    fo_strbuf_add(&out, "      ]\n    }\n  ]\n}\n");
+    return fo_strbuf_detach(&out);
 }
 
 int fo_formiable_import(const char *map_path, const char *reference_path,

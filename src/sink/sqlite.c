@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "sink_internal.h"
+#include "strbuf.h"
 #include "util.h"
 
 static const char *const SCHEMA[] = {
@@ -95,55 +96,33 @@ static int check_schema(fo_sink *s, fo_error *err)
 int fo_sql_make_view(fo_sink *s, const char *name, const char *const *fields, int n,
                      fo_error *err)
 {
-    size_t cap = 1024, len = 0;
-    char *sql = malloc(cap);
+    fo_strbuf sql = FO_STRBUF_INIT;
+    char *text;
     int rc;
 
     for (const char *const *table = TABLES; *table; table++)
-        if (strcmp(name, *table) == 0) {
-            free(sql);
+        if (strcmp(name, *table) == 0)
             return fo_error_set(err, FO_ERR_USAGE, "%s: template \"%s\" has the name of one "
                                 "of the output's tables: rename it", s->path, name);
-        }
-    for (int i = -1; sql && i <= n; i++) {
-        char piece[512];
-        int k;
-        if (i == -1)
-            k = snprintf(piece, sizeof piece,
-                         "DROP VIEW IF EXISTS \"%s\"; CREATE VIEW \"%s\" AS SELECT "
-                         "d.path AS file, d.status AS status, d.processed_at AS "
-                         "processed_at", name, name);
-        else if (i < n)
-            /* a field named like a fixed column gets a prefix */
-            k = snprintf(piece, sizeof piece,
-                         ", max(CASE WHEN f.name = '%s' THEN f.value END) AS \"%s%s\"",
-                         fields[i],
-                         strcmp(fields[i], "file") == 0 || strcmp(fields[i], "status") == 0 ||
-                                 strcmp(fields[i], "processed_at") == 0
-                             ? "field_" : "",
-                         fields[i]);
-        else
-            k = snprintf(piece, sizeof piece,
-                         " FROM documents d LEFT JOIN fields f ON f.document_id = d.id "
-                         "WHERE d.template = '%s' GROUP BY d.id ORDER BY d.id", name);
-        while (len + (size_t)k + 1 > cap) {
-            char *grown = realloc(sql, cap *= 2);
-            if (!grown) {
-                free(sql);
-                sql = NULL;
-                break;
-            }
-            sql = grown;
-        }
-        if (sql) {
-            memcpy(sql + len, piece, (size_t)k + 1);
-            len += (size_t)k;
-        }
-    }
-    if (!sql)
+    fo_strbuf_addf(&sql,
+                   "DROP VIEW IF EXISTS \"%s\"; CREATE VIEW \"%s\" AS SELECT "
+                   "d.path AS file, d.status AS status, d.processed_at AS "
+                   "processed_at", name, name);
+    for (int i = 0; i < n; i++)
+        /* a field named like a fixed column gets a prefix */
+        fo_strbuf_addf(&sql, ", max(CASE WHEN f.name = '%s' THEN f.value END) AS \"%s%s\"",
+                       fields[i],
+                       strcmp(fields[i], "file") == 0 || strcmp(fields[i], "status") == 0 ||
+                               strcmp(fields[i], "processed_at") == 0
+                           ? "field_" : "",
+                       fields[i]);
+    fo_strbuf_addf(&sql,
+                   " FROM documents d LEFT JOIN fields f ON f.document_id = d.id "
+                   "WHERE d.template = '%s' GROUP BY d.id ORDER BY d.id", name);
+    if (!(text = fo_strbuf_detach(&sql)))
         return fo_error_set(err, FO_ERR_NOMEM, "out of memory");
-    rc = fo_sql_exec(s, sql, err);
-    free(sql);
+    rc = fo_sql_exec(s, text, err);
+    free(text);
     return rc;
 }
 

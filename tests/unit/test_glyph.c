@@ -2,7 +2,7 @@
 #include <leptonica/allheaders.h>
 #include <math.h>
 
-#include "glyph.h"
+#include "read/glyph.h"
 #include "harness.h"
 
 enum { W = 60, H = 90, CX = 30, CY = 45, INK = 128 };

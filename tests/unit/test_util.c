@@ -1,9 +1,11 @@
 /* test_util.c - helpers: JSON positions, hashing, paths, files. */
+#include <stdint.h>
 #include <stdio.h>
 #include <unistd.h>
 
 #include "harness.h"
 #include "jsonpos.h"
+#include "strbuf.h"
 #include "util.h"
 
 static void at(const char *text, const char *path, int line, int col)
@@ -101,6 +103,55 @@ static void test_files(void)
     free(path);
 }
 
+static void test_strbuf(void)
+{
+    fo_strbuf b = FO_STRBUF_INIT;
+    char *text, big[300];
+
+    /* nothing added: "" (not NULL) */
+    text = fo_strbuf_detach(&b);
+    STR_EQ(text, "");
+    free(text);
+    STR_EQ(fo_strbuf_str(&b), "");
+    /* grows past its first allocation, keeps every byte */
+    memset(big, 'x', sizeof big - 1);
+    big[sizeof big - 1] = '\0';
+    fo_strbuf_add(&b, "a");
+    fo_strbuf_addc(&b, ',');
+    fo_strbuf_addf(&b, "%d-%s", 42, "b");
+    fo_strbuf_addn(&b, "cdef", 2);
+    fo_strbuf_add(&b, big);
+    INT_EQ((long long)b.len, (long long)(8 + sizeof big - 1));
+    OK(strncmp(fo_strbuf_str(&b), "a,42-bcd", 8) == 0);
+    text = fo_strbuf_detach(&b);
+    OK(text && strlen(text) == 8 + sizeof big - 1 && text[8] == 'x');
+    free(text);
+    OK(b.s == NULL && b.len == 0); /* detaching resets */
+    /* a failure is sticky: later text is ignored and detach gives NULL */
+    fo_strbuf_add(&b, "kept?");
+    fo_strbuf_addn(&b, "x", SIZE_MAX);
+    OK(b.failed);
+    fo_strbuf_add(&b, "more");
+    STR_EQ(fo_strbuf_str(&b), "");
+    OK(fo_strbuf_detach(&b) == NULL);
+    OK(!b.failed);
+    fo_strbuf_free(&b);
+}
+
+static void test_parse_int(void)
+{
+    long long v = 7;
+    OK(fo_parse_int("42", 0, 100, &v) && v == 42);
+    OK(fo_parse_int("-3", -5, 5, &v) && v == -3);
+    v = 7;
+    OK(!fo_parse_int("101", 0, 100, &v));
+    OK(!fo_parse_int("", 0, 100, &v));
+    OK(!fo_parse_int("4x", 0, 100, &v));
+    OK(!fo_parse_int(NULL, 0, 100, &v));
+    OK(!fo_parse_int("99999999999999999999", 0, 100, &v));
+    INT_EQ(v, 7); /* untouched by failures */
+}
+
 int main(void)
 {
     RUN(test_json_locate);
@@ -108,5 +159,7 @@ int main(void)
     RUN(test_paths);
     RUN(test_identifier);
     RUN(test_files);
+    RUN(test_strbuf);
+    RUN(test_parse_int);
     return harness_done();
 }

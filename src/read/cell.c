@@ -1,0 +1,289 @@
+/* cell.c - combs and cells: one character a cell, read side by side on
+ * one line, and checked against the field's pattern (see read_internal.h). */
+#include <math.h>
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "glyph.h"
+#include "read_internal.h"
+#include "strbuf.h"
+#include "util.h"
+
+/* Confidence given at most to a cell where several characters were seen. */
+static const double AMBIGUOUS_CELL_CONF = 50.0;
+
+/* No byte of s is beyond ASCII. */
+static bool ascii_only(const char *s)
+{
+    for (; *s; s++)
+        if ((unsigned char)*s >= 0x80)
+            return false;
+    return true;
+}
+
+/* The box of cell i of a cells or comb field, template px. */
+static fo_box cell_box(const fo_field *f, int i, int ncells)
+{
+    fo_box cell = f->boxes[f->geometry == FO_GEOM_CELLS ? i : 0];
+    if (f->geometry != FO_GEOM_CELLS) {
+        /* comb: N equal cells across the box */
+        int x0 = cell.x + (int)lround((double)cell.w * i / ncells);
+        int x1 = cell.x + (int)lround((double)cell.w * (i + 1) / ncells);
+        cell.x = x0;
+        cell.w = x1 - x0;
+    }
+    return cell;
+}
+
+/* The written character of a cell: the clean grey of the cell's rows, cut
+ * to the ink's columns (rows are kept whole so that characters keep their
+ * height on the line they are put on). */
+static PIX *cell_crop(const fo_zone *z)
+{
+    BOX *inner = boxCreate(z->margin, z->margin, z->box_w, z->box_h), *bb = NULL;
+    PIX *ink = inner ? pixClipRectangle(z->ink, inner, NULL) : NULL, *crop = NULL;
+    l_int32 x, w;
+    if (ink && pixClipToForeground(ink, NULL, &bb) == 0 && bb) {
+        boxGetGeometry(bb, &x, NULL, &w, NULL);
+        boxSetGeometry(bb, z->margin + x, z->margin, w, z->box_h);
+        crop = pixClipRectangle(z->clean, bb, NULL);
+    }
+    boxDestroy(&inner);
+    boxDestroy(&bb);
+    pixDestroy(&ink);
+    return crop;
+}
+
+/* The one character Tesseract sees in a lone cell, PSM_SINGLE_CHAR: the
+ * fallback when the cell's character was not found on the assembled line. */
+static int read_lone_cell(TessBaseAPI *api, PIX *crop, const char *allowed, char *ch,
+                          double *conf, fo_error *err)
+{
+    PIX *padded = fo_ocr_pad(crop);
+    fo_symbol *syms = NULL;
+    int n = 0, rc;
+    ch[0] = '\0';
+    *conf = 0;
+    if (!padded)
+        return fo_error_set(err, FO_ERR_NOMEM, "out of memory");
+    rc = fo_ocr_recognise(api, padded, PSM_SINGLE_CHAR, allowed, &syms, &n, err);
+    pixDestroy(&padded);
+    if (rc == FO_OK && n >= 1) {
+        int best = 0;
+        for (int k = 1; k < n; k++)
+            if (syms[k].conf > syms[best].conf)
+                best = k;
+        strcpy(ch, syms[best].text);
+        /* several characters where one is written: not to be trusted */
+        *conf = fo_ocr_confidence(&syms[best], allowed);
+        if (n > 1)
+            *conf = fmin(*conf, AMBIGUOUS_CELL_CONF);
+    }
+    free(syms);
+    return rc;
+}
+
+/* Gives each symbol read on the line to the cell its centre lies in:
+ * hits[i] counts them, found[i] is the first. */
+static void assign_to_cells(const fo_symbol *syms, int nsyms, PIX **crops, const int *x0,
+                            const int *x1, int ncells, int *hits, fo_symbol *found)
+{
+    for (int k = 0; k < nsyms; k++) {
+        int centre = (syms[k].x0 + syms[k].x1) / 2;
+        for (int i = 0; i < ncells; i++)
+            if (crops[i] && centre >= x0[i] - CELL_GAP / 2 && centre < x1[i] + CELL_GAP / 2) {
+                if (hits[i]++ == 0)
+                    found[i] = syms[k];
+                break;
+            }
+    }
+}
+
+/* Whether the field's pattern can still match a value that begins with
+ * s[0..n) (PCRE2's partial matching).  Not PCRE2_ENDANCHORED: with it,
+ * PCRE2 10.42 reported no partial match for such prefixes, and no cell was
+ * repaired (measured); the whole value meets the pattern, end anchored,
+ * in resolve_lookalikes and the check stage. */
+static bool pattern_viable(const fo_field *f, const char *s, size_t n, pcre2_match_data *md)
+{
+    int rc = pcre2_match((const pcre2_code *)f->pattern_code, (PCRE2_SPTR)s, n, 0,
+                         PCRE2_ANCHORED | PCRE2_PARTIAL_HARD, md, NULL);
+    return rc >= 0 || rc == PCRE2_ERROR_PARTIAL;
+}
+
+/*
+ * The cells of a field with a pattern, checked one by one against it from
+ * the left: the characters the pattern allows at a place, after what is
+ * before it, are found by partial matching (a passport number's third
+ * character must be a letter).  A cell whose character is not one of them
+ * is read again alone, allowed only those; a cell whose character has a
+ * look-alike that the pattern allows there as well (2A or 24 in a Corsican
+ * identity card number) is read again alone, allowed only the two.  A
+ * character changed so is flagged (it is a repair), unless it is the close
+ * look-alike of the one read (0 read where the pattern wants a letter and
+ * O read alone: as resolve_lookalikes, the pattern settles that).
+ */
+static int recheck_cells(TessBaseAPI *api, const fo_field *f, const char *allowed,
+                         PIX **crops, fo_reading *out, fo_error *err)
+{
+    size_t ncells = strlen(out->raw), nallowed = strlen(allowed), n = 0;
+    char *s = malloc(ncells + 1), *set = malloc(nallowed + 1);
+    int *cell = malloc(sizeof *cell * (ncells + 1)), rc = FO_OK;
+    pcre2_match_data *md =
+        pcre2_match_data_create_from_pattern((const pcre2_code *)f->pattern_code, NULL);
+
+    if (!s || !set || !cell || !md) {
+        rc = fo_error_set(err, FO_ERR_NOMEM, "out of memory");
+        goto out;
+    }
+    for (size_t i = 0; i < ncells; i++)
+        if (out->raw[i] != ' ') {
+            s[n] = out->raw[i];
+            cell[n++] = (int)i;
+        }
+    for (size_t k = 0; k < n && rc == FO_OK; k++) {
+        char read = s[k], want[3] = "", ch[8];
+        const char *ask = want;
+        size_t m = 0;
+        double conf;
+        for (size_t j = 0; j < nallowed; j++) {
+            s[k] = allowed[j];
+            if (pattern_viable(f, s, k + 1, md))
+                set[m++] = allowed[j];
+        }
+        set[m] = '\0';
+        s[k] = read;
+        if (m == 0 || !crops[cell[k]])
+            break;
+        if (!strchr(set, read)) {
+            ask = set;
+        } else {
+            char other = fo_lookalike_of(read, allowed, true);
+            if (other && strchr(set, other)) {
+                want[0] = read;
+                want[1] = other;
+            }
+        }
+        if (!*ask)
+            continue;
+        rc = read_lone_cell(api, crops[cell[k]], ask, ch, &conf, err);
+        if (rc == FO_OK && ch[0] && !ch[1] && strchr(ask, ch[0]) && ch[0] != read) {
+            s[k] = out->raw[cell[k]] = ch[0];
+            /* 0 for O where a letter must be: the pattern settles it */
+            if (ch[0] != fo_lookalike_of(read, allowed, false))
+                out->confidence = fmin(out->confidence, DOUBTFUL_CONF);
+        } else if (!strchr(set, read)) {
+            break; /* nothing after it can be judged */
+        }
+    }
+out:
+    free(s);
+    free(set);
+    free(cell);
+    pcre2_match_data_free(md);
+    return rc;
+}
+
+/*
+ * A cells or comb field, one character per cell.  Tesseract's LSTM reads a
+ * lone character poorly and each call has a fixed cost, so the written
+ * cells are put side by side, evenly spaced, on one line that is read at
+ * once; each character found is given back to the cell it lies in.  A cell
+ * that gets no character, or several, is read again on its own.
+ */
+int fo_read_cells(TessBaseAPI *api, const fo_zone_page *zp, const fo_field *f,
+                  const char *allowed, fo_reading *out, fo_error *err)
+{
+    const int ncells = f->geometry == FO_GEOM_CELLS ? f->nboxes : f->comb;
+    PIX **crops = calloc((size_t)ncells, sizeof *crops), *line = NULL;
+    int *x0 = calloc((size_t)ncells, sizeof *x0), *x1 = calloc((size_t)ncells, sizeof *x1);
+    int *hits = calloc((size_t)ncells, sizeof *hits);
+    fo_symbol *syms = NULL, *found = calloc((size_t)ncells, sizeof *found);
+    int nsyms = 0, width = CELL_GAP, height = 0, rc = FO_OK;
+    fo_strbuf raw = FO_STRBUF_INIT;
+
+    out->confidence = 100;
+    if (!crops || !x0 || !x1 || !hits || !found) {
+        rc = fo_error_set(err, FO_ERR_NOMEM, "out of memory");
+        goto out;
+    }
+    for (int i = 0; i < ncells; i++) {
+        fo_zone z;
+        rc = fo_zone_extract(zp, cell_box(f, i, ncells), &z, err);
+        if (rc != FO_OK)
+            goto out;
+        if (z.ink_pixels >= EMPTY_CELL_INK)
+            crops[i] = cell_crop(&z);
+        fo_zone_free(&z);
+        if (crops[i]) {
+            x0[i] = width;
+            x1[i] = width + pixGetWidth(crops[i]);
+            width = x1[i] + CELL_GAP;
+            height = (int)fmax(height, pixGetHeight(crops[i]));
+        }
+    }
+    if (height > 0) {
+        line = pixCreate(width, height + 2 * OCR_PAD, 8);
+        if (!line) {
+            rc = fo_error_set(err, FO_ERR_NOMEM, "out of memory");
+            goto out;
+        }
+        pixSetAll(line);
+        for (int i = 0; i < ncells; i++)
+            if (crops[i])
+                pixRasterop(line, x0[i], OCR_PAD, x1[i] - x0[i], pixGetHeight(crops[i]),
+                            PIX_SRC, crops[i], 0, 0);
+        rc = fo_ocr_recognise(api, line, PSM_RAW_LINE, allowed, &syms, &nsyms, err);
+        if (rc != FO_OK)
+            goto out;
+        assign_to_cells(syms, nsyms, crops, x0, x1, ncells, hits, found);
+    }
+    for (int i = 0; i < ncells && rc == FO_OK; i++) {
+        char ch[8] = " ";
+        double conf = 100;
+        if (crops[i] && hits[i] == 1) {
+            strcpy(ch, found[i].text);
+            conf = fo_ocr_confidence(&found[i], allowed);
+            fo_zero_mend(crops[i], allowed, ch, &conf);
+        } else if (crops[i]) {
+            rc = read_lone_cell(api, crops[i], allowed, ch, &conf, err);
+            if (rc == FO_OK && ch[0] == '\0' && fo_zero_allowed(allowed) &&
+                fo_glyph_zero_shape(crops[i], INK_LEVEL) == FO_ZERO_MARKED) {
+                /* Tesseract can see nothing in a dotted zero alone */
+                strcpy(ch, "0");
+                conf = DOUBTFUL_CONF;
+            } else if (rc == FO_OK && ch[0] == '\0') {
+                /* ink, but no character: say so rather than guess */
+                strcpy(ch, "?");
+                out->unread = true;
+                conf = 0;
+            } else if (rc == FO_OK) {
+                fo_zero_mend(crops[i], allowed, ch, &conf);
+            }
+        }
+        if (rc == FO_OK)
+            fo_strbuf_add(&raw, ch);
+        if (crops[i])
+            out->confidence = fmin(out->confidence, conf);
+    }
+    if (rc == FO_OK && !(out->raw = fo_strbuf_detach(&raw)))
+        rc = fo_error_set(err, FO_ERR_NOMEM, "out of memory");
+    if (rc == FO_OK && f->pattern_code && *allowed && strlen(out->raw) == (size_t)ncells &&
+        ascii_only(allowed))
+        rc = recheck_cells(api, f, allowed, crops, out, err);
+out:
+    fo_strbuf_free(&raw);
+    for (int i = 0; crops && i < ncells; i++)
+        pixDestroy(&crops[i]);
+    free(crops);
+    free(x0);
+    free(x1);
+    free(hits);
+    free(found);
+    free(syms);
+    pixDestroy(&line);
+    return rc;
+}
+

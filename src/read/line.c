@@ -1,0 +1,356 @@
+/* line.c - lines and blocks of text, and the second reading of doubtful
+ * words (see read_internal.h).  The second reading is a PSM_SINGLE_LINE
+ * one: another segmentation as well as another size. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "read_internal.h"
+#include "strbuf.h"
+#include "util.h"
+
+/* The second reading's enlargement, below which confidence a word is
+ * read again, and what a disagreement leaves. */
+static const float SECOND_SCALE = 0.75f;
+static const double SECOND_READ_BELOW = 97.0;
+static const double DISAGREE_CONF = 50.0;
+
+/* The zone's clean grey image cut to the written ink of `mask` (NULL: all
+ * the zone's ink), everything else white, with some air: Tesseract reads a
+ * line best when given just the line.  NULL when there is no ink. */
+static PIX *ink_crop(const fo_zone *z, PIX *mask)
+{
+    BOX *bb = NULL;
+    PIX *only = NULL, *crop = NULL, *padded = NULL;
+    if (!mask)
+        mask = z->ink;
+    if (pixClipToForeground(mask, NULL, &bb) == 0 && bb) {
+        if (mask != z->ink) {
+            /* another line's accents may reach into this one's box */
+            PIX *keep = pixDilateBrick(NULL, mask, 3, 3);
+            only = keep ? pixCopy(NULL, z->clean) : NULL;
+            if (only) {
+                pixInvert(keep, keep);
+                pixSetMasked(only, keep, 255);
+            }
+            pixDestroy(&keep);
+        }
+        crop = pixClipRectangle(only ? only : z->clean, bb, NULL);
+        padded = crop ? fo_ocr_pad(crop) : NULL;
+    }
+    boxDestroy(&bb);
+    pixDestroy(&only);
+    pixDestroy(&crop);
+    return padded;
+}
+
+/* The letters and digits of syms[a..b), punctuation and spaces left out
+ * (a word read alone loses the punctuation at its edges). */
+static void alnum_only(const fo_symbol *syms, int a, int b, char *out, size_t size)
+{
+    size_t len = 0;
+    out[0] = '\0';
+    for (int i = a; i < b; i++) {
+        size_t l = strlen(syms[i].text);
+        if (fo_ocr_is_alnum(syms[i].text) && len + l < size) {
+            memcpy(out + len, syms[i].text, l + 1);
+            len += l;
+        }
+    }
+}
+
+/* Whether a word of the first reading is to be checked by a second one:
+ * it has a letter outside ASCII (accents are the model's commonest
+ * confusion: É, Ë, È) or a confidence that is not the highest. */
+static bool word_needs_second_reading(const fo_symbol *syms, int a, int b, const char *allowed)
+{
+    for (int i = a; i < b; i++) {
+        if (fo_ocr_confidence(&syms[i], allowed) < SECOND_READ_BELOW)
+            return true;
+        for (const char *p = syms[i].text; *p; p++)
+            if ((unsigned char)*p >= 0x80)
+                return true;
+    }
+    return false;
+}
+
+/* Dark pixels in each column of a line image (malloc'd, NULL if no memory). */
+static int *column_ink(PIX *img)
+{
+    int w = pixGetWidth(img), h = pixGetHeight(img), wpl = pixGetWpl(img);
+    const l_uint32 *data = pixGetData(img);
+    int *cols = calloc((size_t)w, sizeof *cols);
+    if (!cols)
+        return NULL;
+    for (int y = 0; y < h; y++) {
+        const l_uint32 *row = data + (size_t)y * wpl;
+        for (int x = 0; x < w; x++)
+            cols[x] += GET_DATA_BYTE(row, x) < INK_LEVEL;
+    }
+    return cols;
+}
+
+/*
+ * Where to cut a line between the word ending with `last` and the one
+ * beginning with `first`: the middle of the widest run of blank columns
+ * from the start of `last` to (a little after) the start of `first`.
+ * Tesseract's boxes give the place only roughly (read as a raw line, a
+ * word's last letter may be said to reach the end of the line, the next
+ * one's start be some pixels off); the ink gives it exactly.  With no
+ * blank column there (touching letters), the middle of the boxes' gap.
+ */
+static int word_cut(const int *cols, int w, const fo_symbol *last, const fo_symbol *first)
+{
+    int lo = last->x0 < first->x0 ? last->x0 : first->x0;
+    int hi = first->x0 + CUT_SLACK;
+    int best = -1, best_len = 0;
+    lo = lo < 0 ? 0 : lo;
+    hi = hi > w ? w : hi;
+    for (int x = lo; x < hi;) {
+        int run = x;
+        while (run < hi && cols[run] == 0)
+            run++;
+        if (run - x > best_len) {
+            best_len = run - x;
+            best = (x + run) / 2;
+        }
+        x = run > x ? run : x + 1;
+    }
+    if (best < 0)
+        best = (last->x1 + first->x0) / 2;
+    return best < 0 ? 0 : best > w ? w : best;
+}
+
+/*
+ * Tesseract's confidence does not tell its mistakes from its right
+ * readings; two readings of the same ink at two sizes disagree where the
+ * model hesitates.  The words of a line that need it (see above) are read
+ * again, alone, at SECOND_SCALE, a run of such words at once: *disagree
+ * when a second reading's letters differ from the first's.
+ */
+static int second_reading(TessBaseAPI *api, PIX *img, const fo_symbol *syms, int n,
+                          const char *allowed, bool *disagree, fo_error *err)
+{
+    int w = pixGetWidth(img), h = pixGetHeight(img), rc = FO_OK;
+    int *cols = NULL;
+
+    *disagree = false;
+    for (int a = 0; a < n && rc == FO_OK && !*disagree;) {
+        int b = a + 1, end;
+        while (b < n && !syms[b].word_start)
+            b++;
+        if (!word_needs_second_reading(syms, a, b, allowed)) {
+            a = b;
+            continue;
+        }
+        /* take the following words that need it too */
+        for (end = b; end < n;) {
+            int next = end + 1;
+            while (next < n && !syms[next].word_start)
+                next++;
+            if (!word_needs_second_reading(syms, end, next, allowed))
+                break;
+            end = next;
+        }
+        /* from the middle of the gap before to the middle of the gap after */
+        if (!cols && !(cols = column_ink(img))) {
+            rc = fo_error_set(err, FO_ERR_NOMEM, "out of memory");
+            break;
+        }
+        int x0 = a > 0 ? word_cut(cols, w, &syms[a - 1], &syms[a]) : 0;
+        int x1 = end < n ? word_cut(cols, w, &syms[end - 1], &syms[end]) : w;
+        if (x1 - x0 >= 4) {
+            BOX *box = boxCreate(x0, 0, x1 - x0, h);
+            PIX *crop = box ? pixClipRectangle(img, box, NULL) : NULL;
+            PIX *small = crop ? pixScaleGrayLI(crop, SECOND_SCALE, SECOND_SCALE) : NULL;
+            PIX *padded = small ? fo_ocr_pad(small) : NULL;
+            fo_symbol *again = NULL;
+            int nagain = 0;
+            char *text = NULL, first[256], second[256];
+            double conf;
+            if (!padded)
+                rc = fo_error_set(err, FO_ERR_NOMEM, "out of memory");
+            else
+                rc = fo_ocr_image(api, padded, PSM_SINGLE_LINE, allowed, &text, &conf, &again,
+                               &nagain, err);
+            if (rc == FO_OK) {
+                alnum_only(syms, a, end, first, sizeof first);
+                alnum_only(again, 0, nagain, second, sizeof second);
+                *disagree = strcmp(first, second) != 0;
+            }
+            free(again);
+            free(text);
+            pixDestroy(&padded);
+            pixDestroy(&small);
+            pixDestroy(&crop);
+            boxDestroy(&box);
+        }
+        a = end;
+    }
+    free(cols);
+    return rc;
+}
+
+static int ocr_zone(TessBaseAPI *api, const fo_zone *z, PIX *mask, TessPageSegMode psm,
+                    const char *allowed, char **text, double *confidence, fo_error *err)
+{
+    PIX *img = ink_crop(z, mask);
+    fo_symbol *syms = NULL;
+    int nsyms = 0, rc;
+    bool disagree = false;
+
+    *text = NULL;
+    *confidence = 0;
+    if (!img) {
+        *text = fo_strdup("");
+        return *text ? FO_OK : fo_error_set(err, FO_ERR_NOMEM, "out of memory");
+    }
+    rc = fo_ocr_image(api, img, psm, allowed, text, confidence, &syms, &nsyms, err);
+    if (rc == FO_OK && **text)
+        rc = second_reading(api, img, syms, nsyms, allowed, &disagree, err);
+    if (rc == FO_OK && disagree)
+        *confidence = fmin(*confidence, DISAGREE_CONF);
+    free(syms);
+    pixDestroy(&img);
+    return rc;
+}
+
+/*
+ * The lines of text in a tall box, top to bottom, each as a mask of its ink.
+ * Lines are found from the ink's connected components: those tall enough
+ * to be letters make the lines (a component whose middle falls within a
+ * line joins it); smaller ones (accents, apostrophes, full stops) go to the
+ * nearest line, the one below when above it: an accent sits over its
+ * letter, and with tight spacing it may touch the line above.  Fills
+ * masks[] (caller destroys) and returns how many, at most max.
+ */
+static int split_lines(const fo_zone *z, PIX **masks, int max)
+{
+    PIXA *comps = NULL;
+    BOXA *boxes = pixConnComp(z->ink, &comps, 8);
+    int n = boxes ? boxaGetCount(boxes) : 0, nlines = 0;
+    int top[MAX_BAND_LINES], bottom[MAX_BAND_LINES];
+    int *line_of = n ? calloc((size_t)n, sizeof *line_of) : NULL;
+
+    if (!boxes || !comps || (n && !line_of))
+        goto out;
+    for (int pass = 0; pass < 2; pass++) {
+        for (int i = 0; i < n; i++) {
+            l_int32 x, y, w, h;
+            boxaGetBoxGeometry(boxes, i, &x, &y, &w, &h);
+            int mid = y + h / 2, best = -1, dist = 1 << 30;
+            if (pass == 0) {
+                if (h < LINE_MIN_HEIGHT)
+                    continue;
+                for (int l = 0; l < nlines && best < 0; l++)
+                    if (mid >= top[l] && mid < bottom[l])
+                        best = l;
+                if (best < 0) {
+                    if (nlines == max || nlines == MAX_BAND_LINES)
+                        continue;
+                    best = nlines++;
+                    top[best] = y;
+                    bottom[best] = y + h;
+                }
+                top[best] = y < top[best] ? y : top[best];
+                bottom[best] = y + h > bottom[best] ? y + h : bottom[best];
+                line_of[i] = best + 1;
+                continue;
+            }
+            if (h >= LINE_MIN_HEIGHT)
+                continue;
+            for (int l = 0; l < nlines; l++) {
+                /* distance to the line; a mark above a line is nearer to it */
+                int d = mid < top[l] ? (top[l] - mid) / 2
+                        : mid >= bottom[l] ? mid - bottom[l] + 1 : 0;
+                if (d < dist) {
+                    dist = d;
+                    best = l;
+                }
+            }
+            if (best >= 0 && dist <= ACCENT_GAP)
+                line_of[i] = best + 1;
+        }
+    }
+    for (int l = 0; l < nlines; l++)
+        masks[l] = pixCreate(pixGetWidth(z->ink), pixGetHeight(z->ink), 1);
+    for (int i = 0; i < n; i++) {
+        l_int32 x, y, w, h;
+        PIX *c;
+        if (!line_of[i] || !masks[line_of[i] - 1])
+            continue;
+        boxaGetBoxGeometry(boxes, i, &x, &y, &w, &h);
+        c = pixaGetPix(comps, i, L_CLONE);
+        pixRasterop(masks[line_of[i] - 1], x, y, w, h, PIX_SRC | PIX_DST, c, 0, 0);
+        pixDestroy(&c);
+    }
+    /* top to bottom */
+    for (int a = 0; a < nlines; a++)
+        for (int b = a + 1; b < nlines; b++)
+            if (top[b] < top[a]) {
+                int t = top[a];
+                PIX *m = masks[a];
+                top[a] = top[b];
+                top[b] = t;
+                masks[a] = masks[b];
+                masks[b] = m;
+            }
+out:
+    free(line_of);
+    boxaDestroy(&boxes);
+    pixaDestroy(&comps);
+    return nlines;
+}
+
+/* One zone of text: empty, or read as a line or a block. */
+int fo_read_text_zone(TessBaseAPI *api, const fo_zone_page *zp, fo_box box,
+                          TessPageSegMode psm, const char *allowed, char **text,
+                          double *confidence, bool *unread, fo_error *err)
+{
+    fo_zone z;
+    int rc = fo_zone_extract(zp, box, &z, err);
+    *text = NULL;
+    *confidence = 100;
+    if (rc != FO_OK)
+        return rc;
+    if (z.ink_pixels < EMPTY_INK) {
+        fo_zone_free(&z);
+        *text = fo_strdup("");
+        return *text ? FO_OK : fo_error_set(err, FO_ERR_NOMEM, "out of memory");
+    }
+    if (psm == PSM_RAW_LINE && z.box_h >= BLOCK_MIN_HEIGHT) {
+        /* a box that holds several lines: each is read as a line, which
+         * Tesseract does better than a block */
+        PIX *masks[MAX_BAND_LINES] = {NULL};
+        int n = split_lines(&z, masks, MAX_BAND_LINES);
+        fo_strbuf lines = FO_STRBUF_INIT;
+        for (int i = 0; i < n && rc == FO_OK; i++) {
+            char *line = NULL;
+            double conf;
+            if (!masks[i]) {
+                rc = fo_error_set(err, FO_ERR_NOMEM, "out of memory");
+                break;
+            }
+            rc = ocr_zone(api, &z, masks[i], PSM_RAW_LINE, allowed, &line, &conf, err);
+            if (rc == FO_OK && *line) {
+                if (lines.len > 0)
+                    fo_strbuf_addc(&lines, '\n');
+                fo_strbuf_add(&lines, line);
+                *confidence = fmin(*confidence, conf);
+            }
+            free(line);
+        }
+        for (int i = 0; i < n; i++)
+            pixDestroy(&masks[i]);
+        if (rc == FO_OK && !(*text = fo_strbuf_detach(&lines)))
+            rc = fo_error_set(err, FO_ERR_NOMEM, "out of memory");
+        fo_strbuf_free(&lines);
+    } else {
+        rc = ocr_zone(api, &z, NULL, psm, allowed, text, confidence, err);
+    }
+    fo_zone_free(&z);
+    if (rc == FO_OK && **text == '\0')
+        *unread = true;
+    return rc;
+}
+

@@ -1,0 +1,185 @@
+/* lookalike.c - characters one typeface draws alike: settled by the
+ * field's pattern, or flagged; zeros with a dot or a bar read as 6, 8 or 9
+ * (see read_internal.h). */
+#include <ctype.h>
+#include <math.h>
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "glyph.h"
+#include "read_internal.h"
+
+/* Characters that one typeface draws alike: when the whitelist allows both
+ * of a pair, the reading of either is a coin toss for the OCR (the word
+ * around it does not help in a serial number).  See resolve_lookalikes. */
+static const char *const LOOKALIKES[] = {"0O", "1I", NULL};
+/* Pairs one OCR model confuses in poor scans: used only where the field's
+ * pattern can settle them (a 2A département read 24). */
+static const char *const PATTERN_LOOKALIKES[] = {"4A", "8B", "5S", "2Z", "6G", NULL};
+enum { MAX_LOOKALIKES = 12 }; /* 2^12 pattern tries at most */
+/* Whether the field may hold a 0 ("": any character). */
+bool fo_zero_allowed(const char *allowed)
+{
+    return !*allowed || strchr(allowed, '0');
+}
+
+/* A character read 6, 8 or 9 that the ink of its glyph says is a zero
+ * drawn with a dot or a bar inside (see glyph.h) becomes 0, flagged when
+ * only likely. */
+void fo_zero_mend(PIX *glyph, const char *allowed, char *ch, double *conf)
+{
+    if (ch[0] && ch[1] == '\0' && strchr("689", ch[0]) && fo_zero_allowed(allowed)) {
+        fo_zero_shape shape = fo_glyph_zero_shape(glyph, INK_LEVEL);
+        if (shape != FO_NOT_ZERO)
+            ch[0] = '0';
+        if (shape == FO_ZERO_OVAL)
+            *conf = fmin(*conf, DOUBTFUL_CONF);
+    }
+}
+
+/*
+ * The zeros of a line (see mend_zero) in a number: a digit next to another
+ * digit, its glyph cut from the line at the symbol's columns.  On 500
+ * generated pages, 2 such zeros in lines and none of 580 other 6, 8 and 9
+ * in numbers were taken for one.
+ */
+void fo_zero_mend_line(PIX *img, fo_symbol *syms, int n, const char *allowed)
+{
+    for (int k = 0; k < n; k++) {
+        bool after = k > 0 && !syms[k].word_start && isdigit((unsigned char)syms[k - 1].text[0]);
+        bool before = k + 1 < n && !syms[k + 1].word_start &&
+                      isdigit((unsigned char)syms[k + 1].text[0]);
+        BOX *b;
+        PIX *glyph;
+        if (!strchr("689", syms[k].text[0]) || !syms[k].text[0] || !(after || before) ||
+            syms[k].x1 <= syms[k].x0)
+            continue;
+        b = boxCreate(syms[k].x0, 0, syms[k].x1 - syms[k].x0, pixGetHeight(img));
+        glyph = b ? pixClipRectangle(img, b, NULL) : NULL;
+        if (glyph)
+            fo_zero_mend(glyph, allowed, syms[k].text, &syms[k].conf);
+        pixDestroy(&glyph);
+        boxDestroy(&b);
+    }
+}
+
+/* The other member of c's look-alike pair when allowed allows both, else 0;
+ * with_pattern adds the pairs only a pattern can settle. */
+char fo_lookalike_of(char c, const char *allowed, bool with_pattern)
+{
+    for (int list = 0; list < (with_pattern ? 2 : 1); list++)
+        for (const char *const *pair = list ? PATTERN_LOOKALIKES : LOOKALIKES; *pair;
+             pair++) {
+            const char *at = c ? strchr(*pair, c) : NULL;
+            if (at && strchr(allowed, (*pair)[0]) && strchr(allowed, (*pair)[1]))
+                return (*pair)[at == *pair ? 1 : 0];
+        }
+    return 0;
+}
+
+/* value with its blanks removed, as the check stage will see a comb's. */
+static bool pattern_matches(const fo_field *f, const char *raw, char *buf,
+                            pcre2_match_data *md)
+{
+    size_t n = 0;
+    for (const char *p = raw; *p; p++)
+        if (*p != ' ')
+            buf[n++] = *p;
+    buf[n] = '\0';
+    return pcre2_match((const pcre2_code *)f->pattern_code, (PCRE2_SPTR)buf, n, 0,
+                       PCRE2_ANCHORED | PCRE2_ENDANCHORED, md, NULL) >= 0;
+}
+
+typedef struct lookalike_trial {
+    const fo_field *f;
+    const char *allowed;
+    char *trial, *buf, *best;
+    pcre2_match_data *md;
+} lookalike_trial;
+
+/* How many ways of reading the look-alikes at pos[0..k) (the other member
+ * of each pair, or as read) fit the pattern, up to 2; the first is left in
+ * t->best. */
+static int count_fits(lookalike_trial *t, const char *raw, const int *pos, int k)
+{
+    size_t len = strlen(raw);
+    int fits = 0;
+    memcpy(t->trial, raw, len + 1);
+    for (unsigned mask = 0; mask < 1u << k && fits < 2; mask++) {
+        for (int j = 0; j < k; j++) {
+            char c = raw[pos[j]];
+            t->trial[pos[j]] = mask & (1u << j) ? fo_lookalike_of(c, t->allowed, true) : c;
+        }
+        if (pattern_matches(t->f, t->trial, t->buf, t->md) && fits++ == 0)
+            memcpy(t->best, t->trial, len + 1);
+    }
+    return fits;
+}
+
+/*
+ * A look-alike (0 or O, 1 or I, where the field allows both) makes the
+ * reading doubtful, unless the field's pattern says which it must be: a
+ * passport number is two digits, two letters, five digits.  Every way of
+ * reading the look-alikes is tried against the pattern; when exactly one
+ * fits, it is the reading and stays as confident as the OCR was (the model
+ * cannot tell these apart, the pattern can); otherwise (no pattern, none or
+ * several fit) the confidence is capped so that the field is flagged.
+ * A reading that does not fit its pattern at all may also have misread a
+ * character of a looser pair (4 and A, 8 and B...): if exactly one way of
+ * reading those makes it fit, that is the reading, flagged: it is a repair.
+ */
+int fo_lookalikes_resolve(const fo_field *f, const char *allowed, fo_reading *out)
+{
+    int close[MAX_LOOKALIKES], loose[MAX_LOOKALIKES], nclose = 0, nloose = 0, fits;
+    size_t len = strlen(out->raw);
+    lookalike_trial t = {f, allowed, NULL, NULL, NULL, NULL};
+
+    if (!*allowed || !*out->raw)
+        return FO_OK;
+    for (size_t i = 0; i < len; i++) {
+        if (fo_lookalike_of(out->raw[i], allowed, false)) {
+            if (nclose == MAX_LOOKALIKES || !f->pattern_code) {
+                out->confidence = fmin(out->confidence, DOUBTFUL_CONF);
+                return FO_OK;
+            }
+            close[nclose++] = (int)i;
+        } else if (f->pattern_code && nloose < MAX_LOOKALIKES &&
+                   fo_lookalike_of(out->raw[i], allowed, true)) {
+            loose[nloose++] = (int)i;
+        }
+    }
+    if (!f->pattern_code || (nclose == 0 && nloose == 0))
+        return FO_OK;
+    t.trial = malloc(len + 1);
+    t.buf = malloc(len + 1);
+    t.best = malloc(len + 1);
+    t.md = pcre2_match_data_create_from_pattern((const pcre2_code *)f->pattern_code, NULL);
+    if (!t.trial || !t.buf || !t.best || !t.md) {
+        free(t.trial);
+        free(t.buf);
+        free(t.best);
+        pcre2_match_data_free(t.md);
+        return FO_ERR_NOMEM;
+    }
+    fits = count_fits(&t, out->raw, close, nclose);
+    if (fits == 1) {
+        memcpy(out->raw, t.best, len + 1);
+    } else if (fits == 0 && nclose + nloose <= MAX_LOOKALIKES) {
+        int all[2 * MAX_LOOKALIKES];
+        memcpy(all, close, sizeof *close * (size_t)nclose);
+        memcpy(all + nclose, loose, sizeof *loose * (size_t)nloose);
+        if (count_fits(&t, out->raw, all, nclose + nloose) == 1)
+            memcpy(out->raw, t.best, len + 1);
+        out->confidence = fmin(out->confidence, DOUBTFUL_CONF);
+    } else {
+        out->confidence = fmin(out->confidence, DOUBTFUL_CONF);
+    }
+    free(t.trial);
+    free(t.buf);
+    free(t.best);
+    pcre2_match_data_free(t.md);
+    return FO_OK;
+}
+

@@ -1,0 +1,178 @@
+/*
+ * read.c - the read stage: the reader's engines, and each field sent to its
+ * reading (see read.h; the parts are described in read_internal.h).
+ */
+#include "formocr/read.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "read_internal.h"
+#include "strbuf.h"
+#include "util.h"
+
+enum { MAX_ENGINES = 8 }; /* languages one reader keeps ready */
+
+static const char DIGITS[] = "0123456789";
+static const char INTEGER_CHARS[] = "0123456789-";
+static const char DECIMAL_CHARS[] = "0123456789,.- ";
+static const char DATE_CHARS[] = "0123456789/.-";
+
+typedef struct engine {
+    char lang[64];
+    TessBaseAPI *api;
+} engine;
+
+struct fo_reader {
+    char *tessdata;
+    engine engines[MAX_ENGINES];
+    int nengines;
+};
+
+int fo_reader_create(const char *tessdata, fo_reader **out, fo_error *err)
+{
+    fo_reader *r = calloc(1, sizeof *r);
+    *out = NULL;
+    if (!r || (tessdata && !(r->tessdata = fo_strdup(tessdata)))) {
+        free(r);
+        return fo_error_set(err, FO_ERR_NOMEM, "out of memory");
+    }
+    *out = r;
+    return FO_OK;
+}
+
+void fo_reader_destroy(fo_reader **rp)
+{
+    if (!rp || !*rp)
+        return;
+    for (int i = 0; i < (*rp)->nengines; i++) {
+        TessBaseAPIEnd((*rp)->engines[i].api);
+        TessBaseAPIDelete((*rp)->engines[i].api);
+    }
+    free((*rp)->tessdata);
+    free(*rp);
+    *rp = NULL;
+}
+
+/* The engine for lang, started on first use. */
+static TessBaseAPI *engine_for(fo_reader *r, const char *lang, fo_error *err)
+{
+    TessBaseAPI *api;
+    for (int i = 0; i < r->nengines; i++)
+        if (strcmp(r->engines[i].lang, lang) == 0)
+            return r->engines[i].api;
+    if (r->nengines == MAX_ENGINES) {
+        /* reuse the oldest slot: more languages than this is unusual */
+        TessBaseAPIEnd(r->engines[0].api);
+        TessBaseAPIDelete(r->engines[0].api);
+        memmove(r->engines, r->engines + 1, sizeof r->engines[0] * (MAX_ENGINES - 1));
+        r->nengines--;
+    }
+    api = TessBaseAPICreate();
+    if (!api) {
+        fo_error_set(err, FO_ERR_NOMEM, "out of memory starting tesseract");
+        return NULL;
+    }
+    if (TessBaseAPIInit2(api, r->tessdata, lang, OEM_LSTM_ONLY) != 0) {
+        TessBaseAPIDelete(api);
+        fo_error_set(err, FO_ERR_OCR, "tesseract cannot load language \"%s\" (is "
+                     "tesseract-ocr-%s installed, or --tessdata right?)", lang, lang);
+        return NULL;
+    }
+    /* Tesseract's own chatter ("Empty page!!") would reach our stderr. */
+    TessBaseAPISetVariable(api, "debug_file", "/dev/null");
+    snprintf(r->engines[r->nengines].lang, sizeof r->engines[0].lang, "%s", lang);
+    r->engines[r->nengines].api = api;
+    r->nengines++;
+    return api;
+}
+
+static const char *whitelist(const fo_field *f)
+{
+    if (f->charset)
+        return f->charset;
+    switch (f->type) {
+    case FO_FIELD_INTEGER: return INTEGER_CHARS;
+    case FO_FIELD_DECIMAL: return DECIMAL_CHARS;
+    case FO_FIELD_DATE:
+        return f->geometry == FO_GEOM_CELLS || f->comb ? DIGITS : DATE_CHARS;
+    default: return "";
+    }
+}
+
+/* A text field: its cells, or its boxes read as lines (joined by '\n'). */
+static int read_text_raw(fo_reader *r, const fo_zone_page *zp, const fo_field *f,
+                         fo_reading *out, fo_error *err)
+{
+    TessBaseAPI *api = engine_for(r, f->lang ? f->lang : zp->tpl->lang, err);
+    fo_strbuf raw = FO_STRBUF_INIT;
+    int rc = FO_OK;
+
+    if (!api)
+        return err ? err->code : FO_ERR_OCR;
+    if (f->geometry == FO_GEOM_CELLS || f->comb > 0)
+        return fo_read_cells(api, zp, f, whitelist(f), out, err);
+    out->confidence = 100;
+    for (int i = 0; i < f->nboxes && rc == FO_OK; i++) {
+        char *text = NULL;
+        double conf;
+        rc = fo_read_text_zone(api, zp, f->boxes[i], PSM_RAW_LINE, whitelist(f), &text,
+                               &conf, &out->unread, err);
+        if (rc != FO_OK)
+            break;
+        if (i > 0)
+            fo_strbuf_addc(&raw, '\n');
+        fo_strbuf_add(&raw, text);
+        if (*text)
+            out->confidence = fmin(out->confidence, conf);
+        free(text);
+    }
+    if (rc != FO_OK) {
+        fo_strbuf_free(&raw);
+        return rc;
+    }
+    out->raw = fo_strbuf_detach(&raw);
+    return out->raw ? FO_OK : fo_error_set(err, FO_ERR_NOMEM, "out of memory");
+}
+
+static int read_text(fo_reader *r, const fo_zone_page *zp, const fo_field *f,
+                     fo_reading *out, fo_error *err)
+{
+    int rc = read_text_raw(r, zp, f, out, err);
+    if (rc == FO_OK && fo_lookalikes_resolve(f, whitelist(f), out) != FO_OK)
+        rc = fo_error_set(err, FO_ERR_NOMEM, "out of memory");
+    return rc;
+}
+
+int fo_read_field(fo_reader *r, const fo_zone_page *zp, const fo_field *f,
+                  fo_reading *out, fo_error *err)
+{
+    int rc;
+
+    memset(out, 0, sizeof *out);
+    switch (f->type) {
+    case FO_FIELD_CHECKBOX:
+    case FO_FIELD_SIGNATURE:
+        rc = fo_read_mark_field(zp, f, out, err);
+        break;
+    case FO_FIELD_CHOICE:
+        rc = fo_read_choice(zp, f, out, err);
+        break;
+    default:
+        rc = read_text(r, zp, f, out, err);
+        break;
+    }
+    if (rc != FO_OK)
+        fo_reading_free(out);
+    return rc;
+}
+
+void fo_reading_free(fo_reading *r)
+{
+    if (r) {
+        free(r->raw);
+        r->raw = NULL;
+    }
+}

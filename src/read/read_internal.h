@@ -1,0 +1,118 @@
+/*
+ * read_internal.h - what the parts of the read stage share (internal to
+ * src/read/).
+ *
+ * read.c keeps the reader (one Tesseract engine per language) and sends
+ * each field to its reading: ocr.c runs Tesseract on an image and turns its
+ * symbols into text; line.c reads lines and blocks of text, with a second
+ * reading of doubtful words; cell.c reads combs and cells; marks.c decides
+ * checkboxes, choices and signatures on their ink; lookalike.c holds the
+ * repairs of characters one typeface draws alike (0/O, 1/I, a zero with a
+ * dot or a bar read 6, 8 or 9), each either certain or flagged.
+ */
+#ifndef FORMOCR_READ_INTERNAL_H
+#define FORMOCR_READ_INTERNAL_H
+
+#include <leptonica/allheaders.h>
+#include <stdbool.h>
+#include <tesseract/capi.h>
+
+#include "formocr/read.h"
+
+enum {
+    EMPTY_INK = 30,         /* px at ZONE_DPI: less written ink is an empty zone */
+    EMPTY_CELL_INK = 20,    /* the same for one cell of a comb */
+    CELL_GAP = 16,          /* px between cells put side by side on one line */
+    OCR_PAD = 12,           /* px of white around what Tesseract is given */
+    BLOCK_MIN_HEIGHT = 150, /* px at ZONE_DPI (12.7 mm): taller boxes hold lines */
+    MAX_BAND_LINES = 32,
+    LINE_MIN_HEIGHT = 14,   /* px: a band thinner than this is not a line */
+    ACCENT_GAP = 8,         /* px: at most this above its letters */
+    INK_LEVEL = 128,        /* grey below this is ink, in a clean zone image */
+    CUT_SLACK = 8           /* px a word's start may be placed too far left */
+};
+/* Confidence given at most to a look-alike or a suspect punctuation mark:
+ * below the default min_confidence, so that it is flagged. */
+enum { DOUBTFUL_CONF = 60 };
+
+/* One recognised character. */
+typedef struct fo_symbol {
+    char text[8];        /* UTF-8 */
+    double conf;
+    int x0, x1;          /* horizontal extent in the image given */
+    bool word_start, line_start;
+} fo_symbol;
+
+/* ---- ocr.c --------------------------------------------------------------- */
+
+/* Letters (with French accents and ligatures) and digits, as opposed to
+ * punctuation and symbols. */
+bool fo_ocr_is_alnum(const char *s);
+
+/* Runs Tesseract on img with page segmentation psm, allowed only `allowed`
+ * ("": anything), and collects its symbols (*syms malloc'd, *nsyms). */
+int fo_ocr_recognise(TessBaseAPI *api, PIX *img, TessPageSegMode psm,
+                     const char *allowed, fo_symbol **syms, int *nsyms, fo_error *err);
+
+/* The confidence a symbol keeps, given what the field allows: suspect
+ * punctuation the field does not allow is doubtful. */
+double fo_ocr_confidence(const fo_symbol *sy, const char *allowed);
+
+/* An image as Tesseract reads it best: with some white around it (new). */
+PIX *fo_ocr_pad(PIX *crop);
+
+/* Reads the text of an image: *text malloc'd ("" when nothing is read),
+ * edge noise dropped and marked zeros mended; its symbols too when syms_out
+ * is not NULL (the caller frees them).  The confidence is the weakest
+ * symbol's. */
+int fo_ocr_image(TessBaseAPI *api, PIX *img, TessPageSegMode psm, const char *allowed,
+                 char **text, double *confidence, fo_symbol **syms_out, int *nsyms_out,
+                 fo_error *err);
+
+/* ---- line.c -------------------------------------------------------------- */
+
+/* One zone of text (template px): empty, or read as a line (psm), or,
+ * when the box is tall enough to hold several, line by line.  *text
+ * malloc'd; *unread set when there was ink but nothing was read. */
+int fo_read_text_zone(TessBaseAPI *api, const fo_zone_page *zp, fo_box box,
+                      TessPageSegMode psm, const char *allowed, char **text,
+                      double *confidence, bool *unread, fo_error *err);
+
+/* ---- cell.c -------------------------------------------------------------- */
+
+/* A cells or comb field, one character per cell (out->raw: one character
+ * per cell, ' ' for an empty one). */
+int fo_read_cells(TessBaseAPI *api, const fo_zone_page *zp, const fo_field *f,
+                  const char *allowed, fo_reading *out, fo_error *err);
+
+/* ---- marks.c ------------------------------------------------------------- */
+
+/* A checkbox or signature: "1" or "0" in out->raw. */
+int fo_read_mark_field(const fo_zone_page *zp, const fo_field *f, fo_reading *out,
+                       fo_error *err);
+/* A choice: the ticked options' names, comma-joined. */
+int fo_read_choice(const fo_zone_page *zp, const fo_field *f, fo_reading *out,
+                   fo_error *err);
+
+/* ---- lookalike.c --------------------------------------------------------- */
+
+/* The other member of c's look-alike pair when allowed allows both, else 0;
+ * with_pattern adds the pairs only a pattern can settle. */
+char fo_lookalike_of(char c, const char *allowed, bool with_pattern);
+
+/* Settles the look-alikes of a reading by the field's pattern, or caps its
+ * confidence so that it is flagged (see lookalike.c).  FO_ERR_NOMEM. */
+int fo_lookalikes_resolve(const fo_field *f, const char *allowed, fo_reading *out);
+
+/* Whether the field may hold a 0 ("": any character). */
+bool fo_zero_allowed(const char *allowed);
+
+/* A character read 6, 8 or 9 (ch, one character) that the ink of its glyph
+ * says is a zero with a dot or a bar inside becomes 0; *conf capped when
+ * only likely. */
+void fo_zero_mend(PIX *glyph, const char *allowed, char *ch, double *conf);
+
+/* The same for the digits of a line read from img (syms, n of them). */
+void fo_zero_mend_line(PIX *img, fo_symbol *syms, int n, const char *allowed);
+
+#endif
