@@ -56,7 +56,7 @@ typedef void (*fo_batch_progress)(void *ctx, const fo_batch_stats *s, int total,
  * cannot go on; a failing write stops it with FO_ERR_OUTPUT.  Bad inputs are
  * documents with status error, written like the others.
  */
-int fo_batch_run(const fo_pipeline *p, const fo_inputs *in, const fo_batch_options *o,
+FO_API int fo_batch_run(const fo_pipeline *p, const fo_inputs *in, const fo_batch_options *o,
                  fo_batch_write write, fo_batch_progress progress, void *ctx,
                  fo_batch_stats *stats, fo_error *err);
 

@@ -36,19 +36,19 @@ typedef struct fo_value {
  * failure *out is zeroed and holds nothing to free.  Free out with
  * fo_value_free.  Thread-safe: f is only read.
  */
-int fo_check_field(const fo_field *f, const char *raw, double confidence,
+FO_API int fo_check_field(const fo_field *f, const char *raw, double confidence,
                    fo_value *out);
 /* Frees v->value and zeroes *v; accepts NULL and a zeroed fo_value. */
-void fo_value_free(fo_value *v);
+FO_API void fo_value_free(fo_value *v);
 
 /* The checks on their own, on normalised values (true = valid): no
  * blanks or separators are tolerated, and NULL is not valid. */
-bool fo_check_nir(const char *s);
-bool fo_check_luhn(const char *s);
-bool fo_check_siren(const char *s);
-bool fo_check_siret(const char *s);
-bool fo_check_iban(const char *s);
-bool fo_check_code_postal(const char *s);
+FO_API bool fo_check_nir(const char *s);
+FO_API bool fo_check_luhn(const char *s);
+FO_API bool fo_check_siren(const char *s);
+FO_API bool fo_check_siret(const char *s);
+FO_API bool fo_check_iban(const char *s);
+FO_API bool fo_check_code_postal(const char *s);
 
 #ifdef __cplusplus
 }

@@ -43,21 +43,21 @@ typedef struct fo_error {
 } fo_error;
 
 /* Short generic text for a code ("out of memory"); never NULL. */
-const char *fo_strerror(int code);
+FO_API const char *fo_strerror(int code);
 
 /*
  * Records code and a printf-style message in err (which may be NULL) and
  * returns code, so that a failing path can `return fo_error_set(...)`.
  */
-int fo_error_set(fo_error *err, int code, const char *fmt, ...)
+FO_API int fo_error_set(fo_error *err, int code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
 /* Prepends "prefix: " to err's message (used to add context on the way up). */
-void fo_error_prefix(fo_error *err, const char *fmt, ...)
+FO_API void fo_error_prefix(fo_error *err, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
 /* Resets err to FO_OK with an empty message; accepts NULL. */
-void fo_error_clear(fo_error *err);
+FO_API void fo_error_clear(fo_error *err);
 
 #ifdef __cplusplus
 }

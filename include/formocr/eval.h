@@ -25,16 +25,16 @@ typedef struct fo_eval fo_eval;
 
 /* Reads and checks a truth file; templates (may be NULL) give field types
  * for the per-type breakdown.  The caller owns *out. */
-int fo_eval_create(const char *truth_path, const fo_template_set *templates,
+FO_API int fo_eval_create(const char *truth_path, const fo_template_set *templates,
                    fo_eval **out, fo_error *err);
 /* The same from the truth file's text, as if read from truth_path. */
-int fo_eval_create_text(const char *truth_path, const char *text, size_t len,
+FO_API int fo_eval_create_text(const char *truth_path, const char *text, size_t len,
                         const fo_template_set *templates, fo_eval **out, fo_error *err);
-void fo_eval_destroy(fo_eval **e);
+FO_API void fo_eval_destroy(fo_eval **e);
 
 /* Adds the results in a JSON Lines file; a malformed line is an error
  * naming the file and line. */
-int fo_eval_add_results(fo_eval *e, const char *results_path, fo_error *err);
+FO_API int fo_eval_add_results(fo_eval *e, const char *results_path, fo_error *err);
 
 typedef struct fo_eval_summary {
     int documents;          /* results that have a truth */
@@ -45,10 +45,10 @@ typedef struct fo_eval_summary {
     int straight_through, form_documents;
 } fo_eval_summary;
 
-void fo_eval_summarise(const fo_eval *e, fo_eval_summary *s);
+FO_API void fo_eval_summarise(const fo_eval *e, fo_eval_summary *s);
 
 /* Prints the report; with list_errors, every wrong field too. */
-void fo_eval_print(const fo_eval *e, FILE *out, bool list_errors);
+FO_API void fo_eval_print(const fo_eval *e, FILE *out, bool list_errors);
 
 #ifdef __cplusplus
 }

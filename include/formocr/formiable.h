@@ -36,7 +36,7 @@ extern "C" {
  * The written template is then loaded back and validated; on success the
  * caller owns *out (fo_template_destroy).
  */
-int fo_formiable_import(const char *map_path, const char *reference_path,
+FO_API int fo_formiable_import(const char *map_path, const char *reference_path,
                         const char *out_dir, bool force, fo_template **out,
                         fo_error *err);
 

@@ -10,6 +10,8 @@
 
 #include <stdbool.h>
 
+#include "formocr/common.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -23,28 +25,28 @@ typedef struct fo_point {
     double x, y;
 } fo_point;
 
-fo_affine fo_affine_identity(void);
-fo_affine fo_affine_translation(double tx, double ty);
-fo_affine fo_affine_scaling(double sx, double sy);
+FO_API fo_affine fo_affine_identity(void);
+FO_API fo_affine fo_affine_translation(double tx, double ty);
+FO_API fo_affine fo_affine_scaling(double sx, double sy);
 /* Rotation by deg degrees about the origin, clockwise on the page (y down). */
-fo_affine fo_affine_rotation(double deg);
+FO_API fo_affine fo_affine_rotation(double deg);
 /* "first, then second". */
-fo_affine fo_affine_compose(fo_affine second, fo_affine first);
+FO_API fo_affine fo_affine_compose(fo_affine second, fo_affine first);
 /* false when t is singular (|det| below 1e-12). */
-bool fo_affine_invert(fo_affine t, fo_affine *inverse);
-fo_point fo_affine_apply(fo_affine t, fo_point p);
+FO_API bool fo_affine_invert(fo_affine t, fo_affine *inverse);
+FO_API fo_point fo_affine_apply(fo_affine t, fo_point p);
 
 /*
  * Least-squares affine mapping from[i] to to[i] over the n pairs whose
  * weight (may be NULL: all 1) is positive.  false when the points are too
  * few or collinear.
  */
-bool fo_affine_fit(const fo_point *from, const fo_point *to, const double *weight,
+FO_API bool fo_affine_fit(const fo_point *from, const fo_point *to, const double *weight,
                    int n, fo_affine *out);
 
 /* Rotation angle (degrees) and mean scale of t's linear part. */
-double fo_affine_angle(fo_affine t);
-double fo_affine_scale(fo_affine t);
+FO_API double fo_affine_angle(fo_affine t);
+FO_API double fo_affine_scale(fo_affine t);
 
 #ifdef __cplusplus
 }

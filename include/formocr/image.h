@@ -41,7 +41,7 @@ typedef struct fo_image_limits {
 } fo_image_limits;
 
 /* Fills l with the defaults above. */
-void fo_image_limits_default(fo_image_limits *l);
+FO_API void fo_image_limits_default(fo_image_limits *l);
 
 typedef struct fo_page_info {
     const char *format;      /* "tiff", "png", "jpeg", "pnm", "webp" (static) */
@@ -60,26 +60,26 @@ typedef struct fo_image fo_image;
  * image, or a format formocr does not read) or FO_ERR_CORRUPT.  limits may be
  * NULL for the defaults.  The caller owns *out (fo_image_destroy).
  */
-int fo_image_open(const char *path, const fo_image_limits *limits,
+FO_API int fo_image_open(const char *path, const fo_image_limits *limits,
                   fo_image **out, fo_error *err);
 
 /* The same from bytes already read (data as from malloc, of size bytes):
  * the image takes them over and frees them, even when it fails. */
-int fo_image_adopt(uint8_t *data, size_t size, const fo_image_limits *limits,
+FO_API int fo_image_adopt(uint8_t *data, size_t size, const fo_image_limits *limits,
                    fo_image **out, fo_error *err);
 
 /* The same from bytes in memory; they are copied. */
-int fo_image_open_memory(const uint8_t *data, size_t size,
+FO_API int fo_image_open_memory(const uint8_t *data, size_t size,
                          const fo_image_limits *limits, fo_image **out,
                          fo_error *err);
 
 /* Accepts NULL and *img == NULL; sets *img to NULL. */
-void fo_image_destroy(fo_image **img);
+FO_API void fo_image_destroy(fo_image **img);
 
-int fo_image_page_count(const fo_image *img);
+FO_API int fo_image_page_count(const fo_image *img);
 
 /* The file's bytes, as read (for hashing); valid until destroy. */
-const uint8_t *fo_image_bytes(const fo_image *img, size_t *size);
+FO_API const uint8_t *fo_image_bytes(const fo_image *img, size_t *size);
 
 /*
  * Reads page (0-based) header only: dimensions, depth, compression.  The
@@ -87,7 +87,7 @@ const uint8_t *fo_image_bytes(const fo_image *img, size_t *size);
  * fo_image_decode for the final word on resolution.  Fails with
  * FO_ERR_LIMIT when the page exceeds limits.max_pixels.
  */
-int fo_image_page_info(const fo_image *img, int page, fo_page_info *info,
+FO_API int fo_image_page_info(const fo_image *img, int page, fo_page_info *info,
                        fo_error *err);
 
 /*
@@ -97,15 +97,15 @@ int fo_image_page_info(const fo_image *img, int page, fo_page_info *info,
  * carries the resolution in its x/y res, the default when the file has none;
  * *info (may be NULL) describes the page as stored.
  */
-int fo_image_decode(const fo_image *img, int page, struct Pix **pix,
+FO_API int fo_image_decode(const fo_image *img, int page, struct Pix **pix,
                     fo_page_info *info, fo_error *err);
 
 /* Silences the image libraries' own messages; called by the functions above
  * and safe to call again from any thread. */
-void fo_image_init(void);
+FO_API void fo_image_init(void);
 
 /* The last message Leptonica wrote in this thread (for -v), or "". */
-const char *fo_image_last_library_message(void);
+FO_API const char *fo_image_last_library_message(void);
 
 #ifdef __cplusplus
 }

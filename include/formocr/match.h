@@ -31,15 +31,15 @@ typedef struct fo_matcher fo_matcher;
 
 /* Builds the per-template data for every page of every template in set,
  * which must outlive the matcher.  The caller owns *out. */
-int fo_matcher_create(const fo_template_set *set, fo_matcher **out, fo_error *err);
-void fo_matcher_destroy(fo_matcher **m);
+FO_API int fo_matcher_create(const fo_template_set *set, fo_matcher **out, fo_error *err);
+FO_API void fo_matcher_destroy(fo_matcher **m);
 
 /* The working resolution of matching, dpi: pages are prepared at it. */
 enum { FO_MATCH_DPI = 150 };
 
 /* The prep options a page to match is prepared with (fo_prep_page): at
  * FO_MATCH_DPI, deskew measured, ink map and profiles made, not turned. */
-void fo_match_prep_options(fo_prep_options *o);
+FO_API void fo_match_prep_options(fo_prep_options *o);
 
 /* Below this score a page matches no template. */
 #define FO_MATCH_THRESHOLD 0.35
@@ -61,7 +61,7 @@ typedef struct fo_match {
  * scores at least FO_MATCH_THRESHOLD.  Fails on out-of-memory, or
  * FO_ERR_USAGE for a page prepared otherwise.
  */
-int fo_match_page(const fo_matcher *m, const fo_prep_result *scan, fo_match *out,
+FO_API int fo_match_page(const fo_matcher *m, const fo_prep_result *scan, fo_match *out,
                   fo_error *err);
 
 /*
@@ -72,7 +72,7 @@ int fo_match_page(const fo_matcher *m, const fo_prep_result *scan, fo_match *out
  * that matched none.  One line; the caller frees it; NULL when out of
  * memory.
  */
-char *fo_match_to_json(const char *path, int page, const fo_match *m);
+FO_API char *fo_match_to_json(const char *path, int page, const fo_match *m);
 
 #ifdef __cplusplus
 }

@@ -43,7 +43,7 @@ typedef struct fo_pipeline_options {
 } fo_pipeline_options;
 
 /* No templates, read fields, the default image limits, no overlays. */
-void fo_pipeline_options_default(fo_pipeline_options *o);
+FO_API void fo_pipeline_options_default(fo_pipeline_options *o);
 
 typedef struct fo_pipeline fo_pipeline;
 
@@ -54,13 +54,13 @@ typedef struct fo_pipeline fo_pipeline;
  * file) or FO_ERR_NOMEM.  The caller owns *out (fo_pipeline_destroy); the
  * option strings are copied.
  */
-int fo_pipeline_create(const fo_pipeline_options *o, fo_pipeline **out,
+FO_API int fo_pipeline_create(const fo_pipeline_options *o, fo_pipeline **out,
                        fo_error *err);
 /* Accepts NULL and *p == NULL; sets *p to NULL. */
-void fo_pipeline_destroy(fo_pipeline **p);
+FO_API void fo_pipeline_destroy(fo_pipeline **p);
 
 /* The pipeline's templates (borrowed: valid until it is destroyed). */
-const fo_template_set *fo_pipeline_templates(const fo_pipeline *p);
+FO_API const fo_template_set *fo_pipeline_templates(const fo_pipeline *p);
 
 /*
  * One decoded page (1 or 8 bpp) whose file stated dpi (from_file) or not,
@@ -68,7 +68,7 @@ const fo_template_set *fo_pipeline_templates(const fo_pipeline *p);
  * in each: seconds[0] preparing, seconds[1] matching.  Fails only on
  * out-of-memory.
  */
-int fo_pipeline_match_page(const fo_pipeline *p, struct Pix *page, int dpi,
+FO_API int fo_pipeline_match_page(const fo_pipeline *p, struct Pix *page, int dpi,
                            bool from_file, fo_match *out, double seconds[2],
                            fo_error *err);
 
@@ -84,7 +84,7 @@ typedef bool (*fo_skip_test)(void *ctx, const char *sha256);
  * run cannot go on: out of memory, or Tesseract unable to start
  * (FO_ERR_OCR); FO_ERR_USAGE on a match_only pipeline.
  */
-int fo_pipeline_process(const fo_pipeline *p, fo_reader *reader, const char *path,
+FO_API int fo_pipeline_process(const fo_pipeline *p, fo_reader *reader, const char *path,
                         fo_skip_test skip, void *skip_ctx, fo_document *out,
                         fo_error *err);
 

@@ -35,7 +35,7 @@ typedef struct fo_prep_options {
 } fo_prep_options;
 
 /* The defaults: 300 dpi, orient, deskew, upright; no profiles. */
-void fo_prep_options_default(fo_prep_options *o);
+FO_API void fo_prep_options_default(fo_prep_options *o);
 
 /* Ink per bin of rows or columns of a page (what matching compares). */
 typedef struct fo_profile {
@@ -44,7 +44,7 @@ typedef struct fo_profile {
 } fo_profile;
 
 /* Frees p->v and zeroes *p; accepts a zeroed profile. */
-void fo_profile_free(fo_profile *p);
+FO_API void fo_profile_free(fo_profile *p);
 
 typedef struct fo_prep_result {
     int dpi;              /* the working resolution (options.dpi) */
@@ -75,16 +75,16 @@ typedef struct fo_prep_result {
  * estimated from the page's short side taken as an A4 page, snapped to a
  * usual scanner resolution.
  */
-int fo_prep_scan_dpi(int width, int height, int dpi, bool from_file,
+FO_API int fo_prep_scan_dpi(int width, int height, int dpi, bool from_file,
                      bool *estimated);
 
 /* Skew of a binary page in degrees (positive: the content is turned
  * clockwise) and Leptonica's confidence; 0 when none is found. */
-int fo_prep_find_skew(struct Pix *binary, double *degrees, double *confidence);
+FO_API int fo_prep_find_skew(struct Pix *binary, double *degrees, double *confidence);
 
 /* Clockwise quarter turn (0/90/180/270) that stands a binary text page up,
  * from Leptonica's ascender/descender statistics. */
-int fo_prep_find_turn(struct Pix *binary, int *turn, double *confidence);
+FO_API int fo_prep_find_turn(struct Pix *binary, int *turn, double *confidence);
 
 /*
  * The prep of a decoded page (1 or 8 bpp, as fo_image_decode gives) whose
@@ -92,11 +92,11 @@ int fo_prep_find_turn(struct Pix *binary, int *turn, double *confidence);
  * *out; the caller frees it with fo_prep_result_free (also after a
  * failure).  Fails only when out of memory.
  */
-int fo_prep_page(struct Pix *page, int dpi, bool from_file,
+FO_API int fo_prep_page(struct Pix *page, int dpi, bool from_file,
                  const fo_prep_options *options, fo_prep_result *out,
                  fo_error *err);
 /* Frees what r holds and zeroes it; accepts NULL. */
-void fo_prep_result_free(fo_prep_result *r);
+FO_API void fo_prep_result_free(fo_prep_result *r);
 
 #ifdef __cplusplus
 }

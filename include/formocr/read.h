@@ -33,8 +33,8 @@ typedef struct fo_reader fo_reader;
 
 /* tessdata: folder of *.traineddata, or NULL for $TESSDATA_PREFIX or
  * Tesseract's default.  The caller owns *out. */
-int fo_reader_create(const char *tessdata, fo_reader **out, fo_error *err);
-void fo_reader_destroy(fo_reader **r);
+FO_API int fo_reader_create(const char *tessdata, fo_reader **out, fo_error *err);
+FO_API void fo_reader_destroy(fo_reader **r);
 
 typedef struct fo_reading {
     char *raw;          /* what was read (malloc'd): text with lines joined by
@@ -46,9 +46,9 @@ typedef struct fo_reading {
 
 /* Reads field f of a matched page.  Fails on out-of-memory or when
  * Tesseract cannot start (its language data missing: FO_ERR_OCR). */
-int fo_read_field(fo_reader *r, const fo_zone_page *zp, const fo_field *f,
+FO_API int fo_read_field(fo_reader *r, const fo_zone_page *zp, const fo_field *f,
                   fo_reading *out, fo_error *err);
-void fo_reading_free(fo_reading *r);
+FO_API void fo_reading_free(fo_reading *r);
 
 #ifdef __cplusplus
 }

@@ -16,6 +16,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "formocr/common.h"
 #include "formocr/geometry.h"
 #include "formocr/template.h"
 
@@ -33,7 +34,7 @@ typedef enum fo_field_status {
 
 /* "ok", "low_confidence", "invalid", "missing"; "unknown" for anything
  * else (static). */
-const char *fo_field_status_name(fo_field_status s);
+FO_API const char *fo_field_status_name(fo_field_status s);
 
 typedef enum fo_doc_status {
     FO_DOC_OK,         /* every field ok */
@@ -43,7 +44,7 @@ typedef enum fo_doc_status {
 } fo_doc_status;
 
 /* "ok", "review", "unmatched", "error" (static). */
-const char *fo_doc_status_name(fo_doc_status s);
+FO_API const char *fo_doc_status_name(fo_doc_status s);
 
 typedef struct fo_field_result {
     const fo_field *field;   /* borrowed from the document's template */
@@ -91,12 +92,12 @@ typedef struct fo_document {
 } fo_document;
 
 /* Frees what d holds and zeroes it; accepts NULL and a zeroed document. */
-void fo_document_free(fo_document *d);
+FO_API void fo_document_free(fo_document *d);
 
 /* The JSON object of a document, as the JSON Lines output writes it (one
  * line, no newline; DESIGN §5); the caller frees it.  NULL when out of
  * memory. */
-char *fo_document_to_json(const fo_document *d);
+FO_API char *fo_document_to_json(const fo_document *d);
 
 #ifdef __cplusplus
 }

@@ -47,11 +47,11 @@ typedef struct fo_sink_options {
     const char *shard;             /* "K/N" or NULL */
 } fo_sink_options;
 
-void fo_sink_options_default(fo_sink_options *o);
+FO_API void fo_sink_options_default(fo_sink_options *o);
 
 /* The format path designates: by extension (.jsonl, .csv, .sqlite, .db);
  * "-" is o->stdout_format.  FO_ERR_USAGE when it cannot tell. */
-int fo_sink_format_of(const char *path, const fo_sink_options *o, fo_sink_format *fmt,
+FO_API int fo_sink_format_of(const char *path, const fo_sink_options *o, fo_sink_format *fmt,
                       fo_error *err);
 
 typedef struct fo_sink fo_sink;
@@ -63,19 +63,19 @@ typedef struct fo_sink fo_sink;
  * FO_ERR_LOCKED, or FO_ERR_OUTPUT (cannot write, an SQLite file of a newer
  * schema or not formocr's).
  */
-int fo_sink_open(const char *path, const fo_sink_options *o, fo_sink **out,
+FO_API int fo_sink_open(const char *path, const fo_sink_options *o, fo_sink **out,
                  fo_error *err);
 
 /* Writes one document; FO_ERR_OUTPUT when it cannot. */
-int fo_sink_write(fo_sink *s, const fo_document *d, fo_error *err);
+FO_API int fo_sink_write(fo_sink *s, const fo_document *d, fo_error *err);
 
 /* Completes the output (renames files into place, records the run's end);
  * the sink is freed whatever happens.  FO_ERR_OUTPUT when it cannot. */
-int fo_sink_close(fo_sink **s, fo_error *err);
+FO_API int fo_sink_close(fo_sink **s, fo_error *err);
 
 /* Abandons the output: temporary files go, what was at the targets stays
  * (an SQLite output keeps the documents already committed). */
-void fo_sink_abort(fo_sink **s);
+FO_API void fo_sink_abort(fo_sink **s);
 
 /* A document an output already holds. */
 typedef struct fo_known {
@@ -87,7 +87,7 @@ typedef struct fo_known {
  * For an SQLite sink: the documents it already holds (those with a hash),
  * sorted by hash; *n of them (caller frees *known).  Other sinks hold none.
  */
-int fo_sink_known(fo_sink *s, fo_known **known, int *n, fo_error *err);
+FO_API int fo_sink_known(fo_sink *s, fo_known **known, int *n, fo_error *err);
 
 /*
  * Merges the SQLite file part (made by `formocr run`, e.g. one shard of an
@@ -97,7 +97,7 @@ int fo_sink_known(fo_sink *s, fo_known **known, int *n, fo_error *err);
  * again, or after a crash, gives the same database.  A part of another
  * schema version is refused (FO_ERR_IO).
  */
-int fo_sink_merge(fo_sink *s, const char *part, fo_error *err);
+FO_API int fo_sink_merge(fo_sink *s, const char *part, fo_error *err);
 
 #ifdef __cplusplus
 }

@@ -39,15 +39,15 @@ typedef struct fo_inputs {
     int problems;    /* reported through the callback */
 } fo_inputs;
 
-int fo_source_list(const char *const *paths, int npaths, const fo_source_options *o,
+FO_API int fo_source_list(const char *const *paths, int npaths, const fo_source_options *o,
                    fo_source_report report, void *ctx, fo_inputs *out, fo_error *err);
-void fo_inputs_free(fo_inputs *in);
+FO_API void fo_inputs_free(fo_inputs *in);
 
 /*
  * Which of n shards path falls in (0..n-1): a stable hash of the path as
  * given (FNV-1a, 64 bits), so that a shard never reads another's files.
  */
-int fo_source_shard(const char *path, int n);
+FO_API int fo_source_shard(const char *path, int n);
 
 /* Shard k of n (0 <= k < n) of a run's inputs; n == 0: all of them. */
 typedef struct fo_shard {
@@ -61,15 +61,15 @@ typedef struct fo_shard {
  * is not of that form; FO_ERR_CONFIG when auto/N finds no index, or one out
  * of range, in the environment.
  */
-int fo_shard_parse(const char *spec, fo_shard *out, fo_error *err);
+FO_API int fo_shard_parse(const char *spec, fo_shard *out, fo_error *err);
 
 /* path with "{shard}" replaced by the shard's index (malloc'd; NULL when
  * out of memory). */
-char *fo_shard_path(const char *path, fo_shard shard);
+FO_API char *fo_shard_path(const char *path, fo_shard shard);
 
 /* Keeps, in order, only the inputs of in that fall in the shard (the
  * others are freed); every input when shard.n is 0. */
-void fo_inputs_keep_shard(fo_inputs *in, fo_shard shard);
+FO_API void fo_inputs_keep_shard(fo_inputs *in, fo_shard shard);
 
 #ifdef __cplusplus
 }

@@ -115,21 +115,21 @@ typedef struct fo_template {
  * "path:line:col: what" and FO_ERR_TEMPLATE (or FO_ERR_IO, FO_ERR_NOMEM) is
  * returned.  The caller owns *out (fo_template_destroy).
  */
-int fo_template_load(const char *path, fo_template **out, fo_error *err);
+FO_API int fo_template_load(const char *path, fo_template **out, fo_error *err);
 
 /* The same from the template's text, as if read from path (its folder is
  * where the references are looked for). */
-int fo_template_load_text(const char *path, const char *text, size_t len,
+FO_API int fo_template_load_text(const char *path, const char *text, size_t len,
                           fo_template **out, fo_error *err);
 
 /* Accepts NULL and *t == NULL; sets *t to NULL. */
-void fo_template_destroy(fo_template **t);
+FO_API void fo_template_destroy(fo_template **t);
 
 /* The field named name, or NULL. */
-const fo_field *fo_template_field(const fo_template *t, const char *name);
+FO_API const fo_field *fo_template_field(const fo_template *t, const char *name);
 
-const char *fo_field_type_name(fo_field_type type);
-const char *fo_check_name(fo_check check);
+FO_API const char *fo_field_type_name(fo_field_type type);
+FO_API const char *fo_check_name(fo_check check);
 
 /* A set of templates, as given with -t: files, or folders of <name>/template.json. */
 typedef struct fo_template_set {
@@ -143,22 +143,22 @@ typedef struct fo_template_set {
  * in name order.  *files is a NULL-terminated array the caller frees with
  * fo_template_paths_free.  A folder holding no template is an error.
  */
-int fo_template_paths(const char *path, char ***files, fo_error *err);
-void fo_template_paths_free(char ***files);
+FO_API int fo_template_paths(const char *path, char ***files, fo_error *err);
+FO_API void fo_template_paths_free(char ***files);
 
 /*
  * Loads every template designated by paths (see fo_template_paths) into
  * *out.  Fails on the first invalid template, and when two templates share
  * a name.  The caller owns *out (fo_template_set_destroy).
  */
-int fo_template_set_load(const char *const *paths, int npaths,
+FO_API int fo_template_set_load(const char *const *paths, int npaths,
                          fo_template_set **out, fo_error *err);
-void fo_template_set_destroy(fo_template_set **set);
+FO_API void fo_template_set_destroy(fo_template_set **set);
 
 /* Frees the reference images (8-bit grey, ~10 MB a page): once the matcher
  * and the zone forms are made from them, a run needs them no more.  The
  * pages keep their width and height; image becomes NULL. */
-void fo_template_set_release_images(fo_template_set *set);
+FO_API void fo_template_set_release_images(fo_template_set *set);
 
 /*
  * Where templates are taken from when none are named (the caller frees
@@ -168,7 +168,7 @@ void fo_template_set_release_images(fo_template_set *set);
  * install them; else "templates" (which then fails to load, naming it).
  * NULL when out of memory.
  */
-char *fo_template_default_path(void);
+FO_API char *fo_template_default_path(void);
 
 #ifdef __cplusplus
 }

@@ -35,9 +35,9 @@ enum { FO_ZONE_DPI = 300 };
  */
 typedef struct fo_zone_forms fo_zone_forms;
 
-int fo_zone_forms_create(const fo_template_set *set, fo_zone_forms **out,
+FO_API int fo_zone_forms_create(const fo_template_set *set, fo_zone_forms **out,
                          fo_error *err);
-void fo_zone_forms_destroy(fo_zone_forms **forms);
+FO_API void fo_zone_forms_destroy(fo_zone_forms **forms);
 
 /* A scanned page matched to a template page: what every zone of it needs,
  * built once per page. */
@@ -52,10 +52,10 @@ typedef struct fo_zone_page {
 /* Prepares a page (1 or 8 bpp, as decoded) for zone extraction; tpl must
  * be one of the set forms was made from.  The caller frees it with
  * fo_zone_page_free. */
-int fo_zone_page_init(fo_zone_page *zp, struct Pix *page, fo_affine to_scan,
+FO_API int fo_zone_page_init(fo_zone_page *zp, struct Pix *page, fo_affine to_scan,
                       const fo_zone_forms *forms, const fo_template *tpl, int tpage,
                       fo_error *err);
-void fo_zone_page_free(fo_zone_page *zp);
+FO_API void fo_zone_page_free(fo_zone_page *zp);
 
 typedef struct fo_zone {
     struct Pix *grey;    /* the scan's zone, 8 bpp, template frame at ZONE_DPI */
@@ -71,13 +71,13 @@ typedef struct fo_zone {
  * Extracts the zone of box (template px) with a margin, and the written ink
  * in it.  Free with fo_zone_free.
  */
-int fo_zone_extract(const fo_zone_page *zp, fo_box box, fo_zone *out, fo_error *err);
-void fo_zone_free(fo_zone *z);
+FO_API int fo_zone_extract(const fo_zone_page *zp, fo_box box, fo_zone *out, fo_error *err);
+FO_API void fo_zone_free(fo_zone *z);
 
 /* Fraction (0..1) of the box's inner part, inset by `inset` of its size on
  * each side, covered by written ink (the scan's beyond the blank form's):
  * what checkboxes and signatures are decided on. */
-double fo_zone_written_fill(const fo_zone *z, double inset);
+FO_API double fo_zone_written_fill(const fo_zone *z, double inset);
 
 #ifdef __cplusplus
 }
