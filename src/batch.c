@@ -22,11 +22,11 @@ typedef struct batch {
     const fo_batch_options *o;
     pthread_mutex_t lock;
     pthread_cond_t not_empty, not_full;
-    int next;               /* next input to take */
-    fo_document **queue;    /* ring of finished documents */
+    int next;            /* next input to take */
+    fo_document **queue; /* ring of finished documents */
     int cap, head, count;
-    int running;            /* workers not yet finished */
-    int fatal;              /* an fo_err that stops the run */
+    int running; /* workers not yet finished */
+    int fatal;   /* an fo_err that stops the run */
     fo_error fatal_err;
 } batch;
 

@@ -809,20 +809,13 @@ static const char *code_postal_problem(const char *s)
 static const char *check_problem(fo_check check, const char *s)
 {
     switch (check) {
-    case FO_CHECK_NONE:
-        return NULL;
-    case FO_CHECK_NIR:
-        return nir_problem(s);
-    case FO_CHECK_SIREN:
-        return siren_problem(s);
-    case FO_CHECK_SIRET:
-        return siret_problem(s);
-    case FO_CHECK_IBAN:
-        return iban_problem(s);
-    case FO_CHECK_LUHN:
-        return luhn_problem(s);
-    case FO_CHECK_CODE_POSTAL:
-        return code_postal_problem(s);
+    case FO_CHECK_NONE: return NULL;
+    case FO_CHECK_NIR: return nir_problem(s);
+    case FO_CHECK_SIREN: return siren_problem(s);
+    case FO_CHECK_SIRET: return siret_problem(s);
+    case FO_CHECK_IBAN: return iban_problem(s);
+    case FO_CHECK_LUHN: return luhn_problem(s);
+    case FO_CHECK_CODE_POSTAL: return code_postal_problem(s);
     }
     return "unknown check";
 }
@@ -879,28 +872,14 @@ int fo_check_field(const fo_field *f, const char *raw, double confidence, fo_val
         raw = "";
 
     switch (f->type) {
-    case FO_FIELD_TEXT:
-        rc = normalise_text(f, raw, out);
-        break;
-    case FO_FIELD_INTEGER:
-        rc = normalise_integer(raw, out);
-        break;
-    case FO_FIELD_DECIMAL:
-        rc = normalise_decimal(raw, out);
-        break;
-    case FO_FIELD_DATE:
-        rc = normalise_date(f, raw, out);
-        break;
+    case FO_FIELD_TEXT: rc = normalise_text(f, raw, out); break;
+    case FO_FIELD_INTEGER: rc = normalise_integer(raw, out); break;
+    case FO_FIELD_DECIMAL: rc = normalise_decimal(raw, out); break;
+    case FO_FIELD_DATE: rc = normalise_date(f, raw, out); break;
     case FO_FIELD_CHECKBOX:
-    case FO_FIELD_SIGNATURE:
-        rc = normalise_mark(raw, out);
-        break;
-    case FO_FIELD_CHOICE:
-        rc = normalise_choice(f, raw, out);
-        break;
-    default:
-        rc = FO_ERR_USAGE;
-        break;
+    case FO_FIELD_SIGNATURE: rc = normalise_mark(raw, out); break;
+    case FO_FIELD_CHOICE: rc = normalise_choice(f, raw, out); break;
+    default: rc = FO_ERR_USAGE; break;
     }
     if (rc != FO_OK || out->status != FO_STATUS_OK)
         goto out;

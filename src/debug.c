@@ -13,10 +13,26 @@ enum { OVERLAY_DPI = 150, FONT_SIZE = 4, LINE_WIDTH = 2, MAX_LABEL = 120 };
 static void status_colour(fo_field_status s, l_uint8 *r, l_uint8 *g, l_uint8 *b)
 {
     switch (s) {
-    case FO_STATUS_OK: *r = 0; *g = 160; *b = 0; break;
-    case FO_STATUS_LOW_CONFIDENCE: *r = 240; *g = 140; *b = 0; break;
-    case FO_STATUS_INVALID: *r = 220; *g = 0; *b = 0; break;
-    default: *r = 200; *g = 0; *b = 200; break;
+    case FO_STATUS_OK:
+        *r = 0;
+        *g = 160;
+        *b = 0;
+        break;
+    case FO_STATUS_LOW_CONFIDENCE:
+        *r = 240;
+        *g = 140;
+        *b = 0;
+        break;
+    case FO_STATUS_INVALID:
+        *r = 220;
+        *g = 0;
+        *b = 0;
+        break;
+    default:
+        *r = 200;
+        *g = 0;
+        *b = 200;
+        break;
     }
 }
 
@@ -24,14 +40,14 @@ static void status_colour(fo_field_status s, l_uint8 *r, l_uint8 *g, l_uint8 *b)
  * anything else becomes '?', and lines are joined with " / ". */
 static void ascii_label(const char *name, const char *value, char *out, size_t size)
 {
-    static const char *const from[] = {"À", "Â", "Ä", "Ç", "É", "È", "Ê", "Ë", "Î", "Ï",
-                                       "Ô", "Ö", "Ù", "Û", "Ü", "Ÿ", "Œ", "à", "â", "ä",
-                                       "ç", "é", "è", "ê", "ë", "î", "ï", "ô", "ö", "ù",
-                                       "û", "ü", "ÿ", "œ", NULL};
-    static const char *const to[] = {"A", "A", "A", "C", "E", "E", "E", "E", "I", "I",
-                                     "O", "O", "U", "U", "U", "Y", "OE", "a", "a", "a",
-                                     "c", "e", "e", "e", "e", "i", "i", "o", "o", "u",
-                                     "u", "u", "y", "oe"};
+    static const char *const from[] = {"À", "Â", "Ä", "Ç", "É", "È", "Ê", "Ë", "Î",
+                                       "Ï", "Ô", "Ö", "Ù", "Û", "Ü", "Ÿ", "Œ", "à",
+                                       "â", "ä", "ç", "é", "è", "ê", "ë", "î", "ï",
+                                       "ô", "ö", "ù", "û", "ü", "ÿ", "œ", NULL};
+    static const char *const to[] = {"A", "A", "A", "C", "E", "E", "E", "E",  "I",
+                                     "I", "O", "O", "U", "U", "U", "Y", "OE", "a",
+                                     "a", "a", "c", "e", "e", "e", "e", "i",  "i",
+                                     "o", "o", "u", "u", "u", "y", "oe"};
     size_t n = (size_t)snprintf(out, size, "%s: ", name);
     for (const char *p = value; *p && n + 3 < size;) {
         int k = 0;
@@ -67,8 +83,8 @@ void fo_debug_overlay(const char *dir, const fo_document *d, int pageno, PIX *sc
     const double k = (double)OVERLAY_DPI / d->tpl->dpi;
     int w = (int)(tp->width * k), h = (int)(tp->height * k);
     fo_affine to_tpl = {1 / k, 0, 0.5 / k - 0.5, 0, 1 / k, 0.5 / k - 0.5};
-    PIX *grey = fo_raster_warp_grey(scan, fo_affine_compose(m->transform, to_tpl), w, h,
-                                  255);
+    PIX *grey =
+        fo_raster_warp_grey(scan, fo_affine_compose(m->transform, to_tpl), w, h, 255);
     PIX *rgb = grey ? pixConvertTo32(grey) : NULL;
     L_BMF *font = bmfCreate(NULL, FONT_SIZE);
     char *base = fo_path_basename(d->path), *file = NULL, *path = NULL;
@@ -93,7 +109,8 @@ void fo_debug_overlay(const char *dir, const fo_document *d, int pageno, PIX *sc
             left = (int)(b.x * k) < left ? (int)(b.x * k) : left;
         }
         ascii_label(f->name, r->value, label, sizeof label);
-        pixSetTextline(rgb, font, label, (l_uint32)cr << 24 | (l_uint32)cg << 16 | (l_uint32)cb << 8,
+        pixSetTextline(rgb, font, label,
+                       (l_uint32)cr << 24 | (l_uint32)cg << 16 | (l_uint32)cb << 8,
                        left, top > 4 ? top - 3 : 1, NULL, NULL);
     }
     file = fo_asprintf("%s_p%d.png", base, pageno);

@@ -91,8 +91,7 @@ int fo_jpeg_read_header(const uint8_t *data, size_t size, fo_jpeg_header *h,
     return FO_OK;
 }
 
-int fo_jpeg_decode_grey(const uint8_t *data, size_t size, PIX **out,
-                        fo_error *err)
+int fo_jpeg_decode_grey(const uint8_t *data, size_t size, PIX **out, fo_error *err)
 {
     struct jpeg_decompress_struct cinfo;
     jpeg_catch c;
@@ -182,8 +181,8 @@ static int png_dpi(const uint8_t *data, size_t size)
     src.data = data;
     src.size = size;
     src.pos = 0;
-    png_structp png = png_create_read_struct(PNG_LIBPNG_VER_STRING, &src,
-                                             png_on_error, png_on_warning);
+    png_structp png = png_create_read_struct(PNG_LIBPNG_VER_STRING, &src, png_on_error,
+                                             png_on_warning);
     png_infop info = png ? png_create_info_struct(png) : NULL;
     volatile int dpi = 0;
     png_uint_32 xres = 0, yres = 0;
@@ -196,15 +195,15 @@ static int png_dpi(const uint8_t *data, size_t size)
     if (setjmp(src.jump) == 0) {
         png_set_read_fn(png, &src, png_read_memory);
         png_read_info(png, info);
-        if (png_get_pHYs(png, info, &xres, &yres, &unit) && unit == PNG_RESOLUTION_METER)
+        if (png_get_pHYs(png, info, &xres, &yres, &unit) &&
+            unit == PNG_RESOLUTION_METER)
             dpi = (int)(xres * METERS_PER_INCH + 0.5);
     }
     png_destroy_read_struct(&png, &info, NULL);
     return dpi;
 }
 
-int fo_png_decode_grey(const uint8_t *data, size_t size, PIX **out,
-                       fo_error *err)
+int fo_png_decode_grey(const uint8_t *data, size_t size, PIX **out, fo_error *err)
 {
     png_image image;
     png_color white = {255, 255, 255};

@@ -22,8 +22,8 @@ struct Pix;
 
 typedef struct fo_jpeg_header {
     int width, height, components;
-    int xdpi, ydpi;          /* 0 when the file has no resolution */
-    int cmyk;                /* CMYK or YCCK: grey conversion not built in */
+    int xdpi, ydpi; /* 0 when the file has no resolution */
+    int cmyk;       /* CMYK or YCCK: grey conversion not built in */
 } fo_jpeg_header;
 
 int fo_jpeg_read_header(const uint8_t *data, size_t size, fo_jpeg_header *h,

@@ -8,7 +8,11 @@
 
 #include "util.h"
 
-enum { MAX_TRUTH_BYTES = 256 * 1024 * 1024, MAX_LINE = 16 * 1024 * 1024, MAX_TYPES = 16 };
+enum {
+    MAX_TRUTH_BYTES = 256 * 1024 * 1024,
+    MAX_LINE = 16 * 1024 * 1024,
+    MAX_TYPES = 16
+};
 
 typedef struct type_stats {
     char name[24];
@@ -20,10 +24,10 @@ typedef struct wrong {
 } wrong;
 
 struct fo_eval {
-    json_t *truth;          /* object: file -> {template, fields} */
-    char *base;             /* truth file's folder, for relative names */
+    json_t *truth; /* object: file -> {template, fields} */
+    char *base;    /* truth file's folder, for relative names */
     const fo_template_set *templates;
-    json_t *seen;           /* truth keys that got a result */
+    json_t *seen; /* truth keys that got a result */
     fo_eval_summary s;
     type_stats types[MAX_TYPES];
     int ntypes;
@@ -36,23 +40,33 @@ static int check_truth(const char *path, json_t *truth, fo_error *err)
     const char *key;
     json_t *entry;
     if (!json_is_object(truth))
-        return fo_error_set(err, FO_ERR_USAGE, "%s: a truth file is a JSON object of "
-                            "file names", path);
-    json_object_foreach(truth, key, entry) {
+        return fo_error_set(err, FO_ERR_USAGE,
+                            "%s: a truth file is a JSON object of "
+                            "file names",
+                            path);
+    json_object_foreach(truth, key, entry)
+    {
         json_t *t = json_object_get(entry, "template"), *fields;
         const char *name;
         json_t *v;
         if (!json_is_object(entry) || !(json_is_string(t) || json_is_null(t)))
-            return fo_error_set(err, FO_ERR_USAGE, "%s: \"%.200s\": needs \"template\" "
-                                "(a name or null)", path, key);
+            return fo_error_set(err, FO_ERR_USAGE,
+                                "%s: \"%.200s\": needs \"template\" "
+                                "(a name or null)",
+                                path, key);
         fields = json_object_get(entry, "fields");
         if (fields && !json_is_object(fields))
-            return fo_error_set(err, FO_ERR_USAGE, "%s: \"%.200s\": \"fields\" must be "
-                                "an object", path, key);
-        json_object_foreach(fields, name, v) {
+            return fo_error_set(err, FO_ERR_USAGE,
+                                "%s: \"%.200s\": \"fields\" must be "
+                                "an object",
+                                path, key);
+        json_object_foreach(fields, name, v)
+        {
             if (!json_is_string(v))
-                return fo_error_set(err, FO_ERR_USAGE, "%s: \"%.200s\": field \"%.64s\" "
-                                    "must be a string", path, key, name);
+                return fo_error_set(err, FO_ERR_USAGE,
+                                    "%s: \"%.200s\": field \"%.64s\" "
+                                    "must be a string",
+                                    path, key, name);
         }
     }
     return FO_OK;
@@ -209,8 +223,10 @@ static int note_wrong(fo_eval *e, const char *file, const char *field, const cha
 /* Scores one result document against its truth entry. */
 static int score(fo_eval *e, const char *key, json_t *want, json_t *got)
 {
-    json_t *wt = json_object_get(want, "template"), *gt = json_object_get(got, "template");
-    json_t *wfields = json_object_get(want, "fields"), *gfields = json_object_get(got, "fields");
+    json_t *wt = json_object_get(want, "template"),
+           *gt = json_object_get(got, "template");
+    json_t *wfields = json_object_get(want, "fields"),
+           *gfields = json_object_get(got, "fields");
     const char *name;
     json_t *wv;
     bool straight = true;
@@ -224,9 +240,11 @@ static int score(fo_eval *e, const char *key, json_t *want, json_t *got)
         return FO_OK;
     }
     e->s.form_documents++;
-    if (!json_is_string(gt) || strcmp(json_string_value(gt), json_string_value(wt)) != 0) {
+    if (!json_is_string(gt) ||
+        strcmp(json_string_value(gt), json_string_value(wt)) != 0) {
         /* a wrong template: its fields are all wrong, and count as such */
-        json_object_foreach(wfields, name, wv) {
+        json_object_foreach(wfields, name, wv)
+        {
             type_stats *row = type_row(e, field_type(e, json_string_value(wt), name));
             e->s.fields++;
             row->fields++;
@@ -236,7 +254,8 @@ static int score(fo_eval *e, const char *key, json_t *want, json_t *got)
         return FO_OK;
     }
     e->s.templates_right++;
-    json_object_foreach(wfields, name, wv) {
+    json_object_foreach(wfields, name, wv)
+    {
         json_t *g = json_object_get(gfields, name);
         const char *value = json_string_value(json_object_get(g, "value"));
         const char *status = json_string_value(json_object_get(g, "status"));
@@ -262,8 +281,8 @@ static int score(fo_eval *e, const char *key, json_t *want, json_t *got)
         }
         if (!ok || !exact)
             straight = false;
-        if (!exact && note_wrong(e, key, name, json_string_value(wv), value ? value : "",
-                                 status ? status : "none") != FO_OK)
+        if (!exact && note_wrong(e, key, name, json_string_value(wv),
+                                 value ? value : "", status ? status : "none") != FO_OK)
             return FO_ERR_NOMEM;
     }
     e->s.straight_through += straight;
@@ -326,21 +345,26 @@ void fo_eval_print(const fo_eval *e, FILE *out, bool list_errors)
 {
     fo_eval_summary s;
     fo_eval_summarise(e, &s);
-    fprintf(out, "documents: %d with a truth (%d in the truth file not in the results)\n",
+    fprintf(out,
+            "documents: %d with a truth (%d in the truth file not in the results)\n",
             s.documents, s.missing);
-    fprintf(out, "classification: %d/%d right (%.2f %%); foreign pages unmatched: %d/%d\n",
+    fprintf(out,
+            "classification: %d/%d right (%.2f %%); foreign pages unmatched: %d/%d\n",
             s.templates_right, s.documents, pct(s.templates_right, s.documents),
             s.foreign_unmatched, s.foreign);
     fprintf(out, "fields: %d\n", s.fields);
     fprintf(out, "  exact match     %6d  %6.2f %%\n", s.exact, pct(s.exact, s.fields));
-    fprintf(out, "  silent errors   %6d  %6.2f %%   (status ok, value wrong)\n", s.silent,
-            pct(s.silent, s.fields));
+    fprintf(out, "  silent errors   %6d  %6.2f %%   (status ok, value wrong)\n",
+            s.silent, pct(s.silent, s.fields));
     fprintf(out, "  flagged, right  %6d  %6.2f %%\n", s.flagged_right,
             pct(s.flagged_right, s.fields));
     fprintf(out, "  flagged, wrong  %6d  %6.2f %%   (caught)\n", s.flagged_wrong,
             pct(s.flagged_wrong, s.fields));
-    fprintf(out, "straight-through documents: %d/%d (%.1f %%)   (every field ok and right)\n",
-            s.straight_through, s.form_documents, pct(s.straight_through, s.form_documents));
+    fprintf(
+        out,
+        "straight-through documents: %d/%d (%.1f %%)   (every field ok and right)\n",
+        s.straight_through, s.form_documents,
+        pct(s.straight_through, s.form_documents));
     fprintf(out, "per type:        fields    exact   silent  flagged\n");
     for (int i = 0; i < e->ntypes; i++) {
         const type_stats *t = &e->types[i];

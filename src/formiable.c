@@ -14,11 +14,7 @@
 #include "strbuf.h"
 #include "util.h"
 
-enum {
-    MAX_MAP_BYTES = 4 * 1024 * 1024,
-    MAX_MAP_FIELDS = 2000,
-    NAME_MAX_LEN = 63
-};
+enum { MAX_MAP_BYTES = 4 * 1024 * 1024, MAX_MAP_FIELDS = 2000, NAME_MAX_LEN = 63 };
 static const double A4_WIDTH_INCHES = 210.0 / 25.4;
 /* Scanners and renderers use round resolutions: a width within this
  * fraction of a multiple of 50 dpi is taken to be that resolution. */
@@ -26,9 +22,9 @@ static const double DPI_SNAP_TOLERANCE = 0.01;
 static const char DIGITS[] = "0123456789";
 
 typedef struct out_field {
-    json_t *obj;      /* the field as it will be written */
-    int x, y;         /* its first box, for reading order */
-    int order;        /* position in the map, to keep the sort stable */
+    json_t *obj; /* the field as it will be written */
+    int x, y;    /* its first box, for reading order */
+    int order;   /* position in the map, to keep the sort stable */
 } out_field;
 
 typedef struct import {
@@ -59,7 +55,8 @@ static bool has_hint(json_t *entry, const char *hint)
     json_t *v;
     if (json_is_string(t))
         return strcmp(json_string_value(t), hint) == 0;
-    json_array_foreach(t, i, v) {
+    json_array_foreach(t, i, v)
+    {
         if (json_is_string(v) && strcmp(json_string_value(v), hint) == 0)
             return true;
     }
@@ -82,7 +79,8 @@ static bool is_box_list(json_t *v)
     json_t *b;
     if (!json_is_array(v) || json_array_size(v) == 0)
         return false;
-    json_array_foreach(v, i, b) {
+    json_array_foreach(v, i, b)
+    {
         if (!is_box(b))
             return false;
     }
@@ -156,8 +154,8 @@ static int add_field(import *im, const char *key, json_t *obj, json_t *first_box
     }
     im->fields = grown;
     /* "name" and "type" first: the written line reads like the design. */
-    json_t *ordered = json_pack("{s:s, s:O}", "name", name, "type",
-                                json_object_get(obj, "type"));
+    json_t *ordered =
+        json_pack("{s:s, s:O}", "name", name, "type", json_object_get(obj, "type"));
     free(name);
     if (!ordered) {
         json_decref(obj);
@@ -178,21 +176,22 @@ static int free_text(import *im, const char *key, json_t *entry)
 {
     json_t *pos = json_object_get(entry, "pos");
     const char *type = has_hint(entry, "nombre") ? "integer"
-                       : has_hint(entry, "date") ? "date" : "text";
+                       : has_hint(entry, "date") ? "date"
+                                                 : "text";
     if (is_box(pos))
         return add_field(im, key, json_pack("{s:s, s:O}", "type", type, "box", pos),
                          pos);
     if (is_box_list(pos)) {
         if (json_array_size(pos) == 1)
-            return add_field(im, key, json_pack("{s:s, s:O}", "type", type, "box",
-                                                json_array_get(pos, 0)),
-                             json_array_get(pos, 0));
+            return add_field(
+                im, key,
+                json_pack("{s:s, s:O}", "type", type, "box", json_array_get(pos, 0)),
+                json_array_get(pos, 0));
         /* Several lines are text whatever the hint: lines are joined. */
         return add_field(im, key, json_pack("{s:s, s:O}", "type", "text", "lines", pos),
                          json_array_get(pos, 0));
     }
-    return map_error(im, "field \"%s\": \"pos\" must be a box or a list of boxes",
-                     key);
+    return map_error(im, "field \"%s\": \"pos\" must be a box or a list of boxes", key);
 }
 
 static int comb(import *im, const char *key, json_t *entry)
@@ -204,8 +203,8 @@ static int comb(import *im, const char *key, json_t *entry)
     if (has_hint(entry, "date"))
         obj = json_pack("{s:s, s:O}", "type", "date", "cells", pos);
     else if (has_hint(entry, "code_postal"))
-        obj = json_pack("{s:s, s:O, s:s, s:s}", "type", "text", "cells", pos,
-                        "charset", DIGITS, "check", "code_postal");
+        obj = json_pack("{s:s, s:O, s:s, s:s}", "type", "text", "cells", pos, "charset",
+                        DIGITS, "check", "code_postal");
     else if (has_hint(entry, "chiffre"))
         obj = json_pack("{s:s, s:O, s:s}", "type", "text", "cells", pos, "charset",
                         DIGITS);
@@ -223,31 +222,33 @@ static int checkboxes(import *im, const char *key, json_t *entry)
     long long n, lo, hi;
 
     if (is_box(pos))
-        return add_field(im, key, json_pack("{s:s, s:O}", "type", "checkbox", "box",
-                                            pos), pos);
+        return add_field(im, key,
+                         json_pack("{s:s, s:O}", "type", "checkbox", "box", pos), pos);
     if (!is_box_list(pos))
         return map_error(im, "field \"%s\": \"pos\" must be a list of boxes", key);
     n = (long long)json_array_size(pos);
     if (n == 1)
-        return add_field(im, key, json_pack("{s:s, s:O}", "type", "checkbox", "box",
-                                            json_array_get(pos, 0)),
-                         json_array_get(pos, 0));
+        return add_field(
+            im, key,
+            json_pack("{s:s, s:O}", "type", "checkbox", "box", json_array_get(pos, 0)),
+            json_array_get(pos, 0));
     if ((min && !json_is_integer(min)) || (max && !json_is_integer(max)))
-        return map_error(im, "field \"%s\": min_cochees and max_cochees must be "
-                         "integers", key);
+        return map_error(im,
+                         "field \"%s\": min_cochees and max_cochees must be "
+                         "integers",
+                         key);
     lo = min ? json_integer_value(min) : 0;
     hi = max ? json_integer_value(max) : 1;
     if (lo < 0 || hi < 1 || lo > hi || hi > n)
-        return map_error(im, "field \"%s\": min_cochees/max_cochees out of range",
-                         key);
+        return map_error(im, "field \"%s\": min_cochees/max_cochees out of range", key);
     options = json_object();
     for (long long i = 0; options && i < n; i++) {
         char oname[24];
         snprintf(oname, sizeof oname, "%lld", i + 1);
         json_object_set(options, oname, json_array_get(pos, (size_t)i));
     }
-    obj = json_pack("{s:s, s:o, s:I, s:I}", "type", "choice", "options", options,
-                    "min", lo, "max", hi);
+    obj = json_pack("{s:s, s:o, s:I, s:I}", "type", "choice", "options", options, "min",
+                    lo, "max", hi);
     return add_field(im, key, obj, json_array_get(pos, 0));
 }
 
@@ -286,7 +287,8 @@ static int convert(import *im, json_t *map)
 
     if (!json_is_object(map))
         return map_error(im, "a FormIAble map must be a JSON object");
-    json_object_foreach(map, key, value) {
+    json_object_foreach(map, key, value)
+    {
         size_t s = 0;
         while (s < sizeof sections / sizeof *sections &&
                strcmp(sections[s].section, key) != 0)
@@ -297,7 +299,8 @@ static int convert(import *im, json_t *map)
             return map_error(im, "section \"%s\" must be an object", key);
         const char *fkey;
         json_t *entry;
-        json_object_foreach(value, fkey, entry) {
+        json_object_foreach(value, fkey, entry)
+        {
             int rc;
             if (!json_is_object(entry))
                 return map_error(im, "field \"%.64s\" must be an object", fkey);
@@ -370,7 +373,7 @@ int fo_formiable_import(const char *map_path, const char *reference_path,
                         const char *out_dir, bool force, fo_template **out,
                         fo_error *err)
 {
-    import im = {map_path, err, NULL, 0};
+import im = {map_path, err, NULL, 0 };
     fo_image *img = NULL;
     fo_page_info info;
     json_error_t jerr;
@@ -388,8 +391,10 @@ int fo_formiable_import(const char *map_path, const char *reference_path,
     if (!name)
         return fo_error_set(err, FO_ERR_NOMEM, "out of memory");
     if (!fo_is_identifier(name)) {
-        rc = fo_error_set(err, FO_ERR_USAGE, "%s: the folder's name \"%s\" names the "
-                          "template and must match [a-z][a-z0-9_]*", out_dir, name);
+        rc = fo_error_set(err, FO_ERR_USAGE,
+                          "%s: the folder's name \"%s\" names the "
+                          "template and must match [a-z][a-z0-9_]*",
+                          out_dir, name);
         goto out;
     }
     rc = fo_read_file(map_path, MAX_MAP_BYTES, &text, &len, err);
@@ -416,14 +421,17 @@ int fo_formiable_import(const char *map_path, const char *reference_path,
     tpath = fo_path_join(out_dir, "template.json");
     ref_name = fo_asprintf("page1.%s", extension(info.format));
     ref_out = ref_name ? fo_path_join(out_dir, ref_name) : NULL;
-    rendered = ref_name ? render(name, dpi_from_width(info.width), ref_name, &im) : NULL;
+    rendered =
+        ref_name ? render(name, dpi_from_width(info.width), ref_name, &im) : NULL;
     if (!tpath || !ref_out || !rendered) {
         rc = fo_error_set(err, FO_ERR_NOMEM, "out of memory");
         goto out;
     }
     if (!force && fo_is_regular_file(tpath)) {
-        rc = fo_error_set(err, FO_ERR_EXISTS, "%s: already exists (--force replaces "
-                          "it)", tpath);
+        rc = fo_error_set(err, FO_ERR_EXISTS,
+                          "%s: already exists (--force replaces "
+                          "it)",
+                          tpath);
         goto out;
     }
     if ((rc = make_dir(out_dir, err)) != FO_OK)

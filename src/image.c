@@ -28,7 +28,7 @@ enum { FORMAT_SNIFF_BYTES = 12 };
 struct fo_image {
     uint8_t *data;
     size_t size;
-    int format;            /* Leptonica IFF_* of the container */
+    int format; /* Leptonica IFF_* of the container */
     int npages;
     fo_image_limits limits;
 };
@@ -180,8 +180,8 @@ static int open_owned(uint8_t *data, size_t size, const fo_image_limits *limits,
     return FO_OK;
 }
 
-int fo_image_open(const char *path, const fo_image_limits *limits,
-                  fo_image **out, fo_error *err)
+int fo_image_open(const char *path, const fo_image_limits *limits, fo_image **out,
+                  fo_error *err)
 {
     fo_image_limits defaults;
     uint8_t *data;
@@ -209,8 +209,7 @@ int fo_image_adopt(uint8_t *data, size_t size, const fo_image_limits *limits,
 }
 
 int fo_image_open_memory(const uint8_t *data, size_t size,
-                         const fo_image_limits *limits, fo_image **out,
-                         fo_error *err)
+                         const fo_image_limits *limits, fo_image **out, fo_error *err)
 {
     uint8_t *copy;
 
@@ -248,8 +247,7 @@ const uint8_t *fo_image_bytes(const fo_image *img, size_t *size)
     return img->data;
 }
 
-int fo_image_page_info(const fo_image *img, int page, fo_page_info *info,
-                       fo_error *err)
+int fo_image_page_info(const fo_image *img, int page, fo_page_info *info, fo_error *err)
 {
     l_int32 w = 0, h = 0, bps = 0, spp = 0, cmap = 0, res = 0;
     l_int32 format = img->format;
@@ -257,11 +255,11 @@ int fo_image_page_info(const fo_image *img, int page, fo_page_info *info,
 
     memset(info, 0, sizeof *info);
     if (page < 0 || page >= img->npages)
-        return fo_error_set(err, FO_ERR_USAGE, "no page %d (the file has %d)",
-                            page + 1, img->npages);
+        return fo_error_set(err, FO_ERR_USAGE, "no page %d (the file has %d)", page + 1,
+                            img->npages);
     if (L_FORMAT_IS_TIFF(img->format)) {
-        rc = readHeaderMemTiff(img->data, img->size, page, &w, &h, &bps, &spp,
-                               &res, &cmap, &format);
+        rc = readHeaderMemTiff(img->data, img->size, page, &w, &h, &bps, &spp, &res,
+                               &cmap, &format);
     } else if (img->format == IFF_JFIF_JPEG) {
         fo_jpeg_header jh;
         rc = fo_jpeg_read_header(img->data, img->size, &jh, err);
@@ -273,8 +271,7 @@ int fo_image_page_info(const fo_image *img, int page, fo_page_info *info,
         spp = jh.components;
         res = jh.xdpi;
     } else {
-        rc = pixReadHeaderMem(img->data, img->size, &format, &w, &h, &bps, &spp,
-                              &cmap);
+        rc = pixReadHeaderMem(img->data, img->size, &format, &w, &h, &bps, &spp, &cmap);
     }
     if (rc != 0 || w <= 0 || h <= 0 || bps <= 0 || spp <= 0)
         return fo_error_set(err, FO_ERR_CORRUPT, "damaged %s header (page %d)",
@@ -291,10 +288,11 @@ int fo_image_page_info(const fo_image *img, int page, fo_page_info *info,
         info->xdpi = info->ydpi = img->limits.default_dpi;
     }
     if ((uint64_t)w * (uint64_t)h > img->limits.max_pixels)
-        return fo_error_set(err, FO_ERR_LIMIT,
-                            "too large (%dx%d = %llu pixels, limit %llu: see --max-pixels)",
-                            w, h, (unsigned long long)w * (unsigned long long)h,
-                            (unsigned long long)img->limits.max_pixels);
+        return fo_error_set(
+            err, FO_ERR_LIMIT,
+            "too large (%dx%d = %llu pixels, limit %llu: see --max-pixels)", w, h,
+            (unsigned long long)w * (unsigned long long)h,
+            (unsigned long long)img->limits.max_pixels);
     return FO_OK;
 }
 
@@ -334,8 +332,8 @@ static int decode_page(const fo_image *img, int page, PIX **pix, fo_error *err)
     return to_grey(pix, err);
 }
 
-int fo_image_decode(const fo_image *img, int page, PIX **pix,
-                    fo_page_info *info, fo_error *err)
+int fo_image_decode(const fo_image *img, int page, PIX **pix, fo_page_info *info,
+                    fo_error *err)
 {
     fo_page_info local;
     l_int32 xres, yres;

@@ -87,8 +87,8 @@ static bool skip_value(cursor *c, int depth)
 /* Compares the raw key at the cursor (just past its quote is not assumed)
  * with want; escapes are compared raw, which only ever makes a path with
  * escaped keys stop one level early. */
-static bool key_equals(const cursor *c, size_t start, size_t end,
-                       const char *want, size_t wlen)
+static bool key_equals(const cursor *c, size_t start, size_t end, const char *want,
+                       size_t wlen)
 {
     return end - start == wlen && memcmp(c->s + start, want, wlen) == 0;
 }

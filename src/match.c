@@ -71,23 +71,24 @@
 
 enum {
     WORK_DPI = FO_MATCH_DPI,
-    PATCH = 40,              /* patch side, px at WORK_DPI (6.8 mm) */
-    GRID_X = 6, GRID_Y = 8,  /* patch cells over the page */
-    CANDIDATE_STRIDE = 4,    /* px between patch candidates in a cell */
-    CANDIDATES_TRIED = 6,    /* per cell, for uniqueness */
-    SEARCH = 16,             /* px at WORK_DPI searched around a patch */
-    REFINE_SEARCH = 2,       /* px, second round, through the first fit */
-    FIELD_MARGIN = 6,        /* px at WORK_DPI kept clear around field zones */
-    TOP_TEMPLATES = 8,       /* templates taken to the precise stage */
-    LAYOUT_INK = 64,         /* ink map level (of 255) that counts as ink */
-    LAYOUT_REF_INK = 110,    /* reference grey below this is the form's ink */
+    PATCH = 40, /* patch side, px at WORK_DPI (6.8 mm) */
+    GRID_X = 6,
+    GRID_Y = 8,           /* patch cells over the page */
+    CANDIDATE_STRIDE = 4, /* px between patch candidates in a cell */
+    CANDIDATES_TRIED = 6, /* per cell, for uniqueness */
+    SEARCH = 16,          /* px at WORK_DPI searched around a patch */
+    REFINE_SEARCH = 2,    /* px, second round, through the first fit */
+    FIELD_MARGIN = 6,     /* px at WORK_DPI kept clear around field zones */
+    TOP_TEMPLATES = 8,    /* templates taken to the precise stage */
+    LAYOUT_INK = 64,      /* ink map level (of 255) that counts as ink */
+    LAYOUT_REF_INK = 110, /* reference grey below this is the form's ink */
     RANSAC_ROUNDS = 400,
     MIN_INLIERS = 6
 };
 
-static const double COARSE_SCALE_RANGE = 0.08;  /* +-8 % */
+static const double COARSE_SCALE_RANGE = 0.08; /* +-8 % */
 static const double COARSE_SCALE_STEP = 0.005;
-static const double COARSE_SHIFT_RANGE = 64.0;   /* px at WORK_DPI */
+static const double COARSE_SHIFT_RANGE = 64.0; /* px at WORK_DPI */
 static const double COARSE_SHIFT_STEP = 2.0;
 static const double COARSE_MIN_OVERLAP = 0.6;    /* of the template profile */
 static const double COARSE_KEEP_MARGIN = 0.15;   /* registered if this close */
@@ -210,8 +211,9 @@ static double profile_ncc(const fo_profile *t, const fo_profile *s, double scale
  * shifts searched: a grid four times coarser than the final steps first,
  * then the final steps around its best.
  */
-static double fit_profile_within(const fo_profile *t, const fo_profile *s, double scale0,
-                                 double range, double *best_scale, double *best_shift)
+static double fit_profile_within(const fo_profile *t, const fo_profile *s,
+                                 double scale0, double range, double *best_scale,
+                                 double *best_shift)
 {
     double best = -2, k0 = 0, sh0 = 0;
     for (int pass = 0; pass < 2; pass++) {
@@ -244,8 +246,8 @@ static double fit_profile(const fo_profile *t, const fo_profile *s, double scale
 /* ---- patches ------------------------------------------------------------- */
 
 typedef struct patch {
-    int x, y;      /* top-left corner in the template's WORK_DPI frame */
-    float *data;   /* PATCH x PATCH, zero mean, unit norm */
+    int x, y;    /* top-left corner in the template's WORK_DPI frame */
+    float *data; /* PATCH x PATCH, zero mean, unit norm */
 } patch;
 
 /* Zero-mean, unit-norm copy of img's PATCH x PATCH window at (x, y); false
@@ -404,8 +406,8 @@ static void mask_fields(const fo_template_page *page, double scale, uint8_t *mas
  * pass without images of the terms: this runs once per template, and the
  * memory it takes is the matcher's peak.
  */
-static int tensor_tables(const fimg *ink, const uint8_t *mask, integral *sxx, integral *syy,
-                         integral *sxy, integral *blocked)
+static int tensor_tables(const fimg *ink, const uint8_t *mask, integral *sxx,
+                         integral *syy, integral *sxy, integral *blocked)
 {
     const int w = ink->w, h = ink->h;
     const size_t W = (size_t)w + 1, n = W * ((size_t)h + 1);
@@ -520,14 +522,14 @@ out:
 typedef struct page_model {
     const fo_template *t;
     int page;
-    double scale;        /* reference px -> WORK_DPI px */
-    int w, h;            /* reference at WORK_DPI */
+    double scale; /* reference px -> WORK_DPI px */
+    int w, h;     /* reference at WORK_DPI */
     fo_profile rows, cols;
     patch *patches;
     int npatches;
-    PIX *layout;         /* the form's ink at VERIFY_DPI, outside field zones */
-    PIX *layout_grown;   /* the same, grown by a pixel */
-    PIX *fields;         /* field zones at VERIFY_DPI: not the form's */
+    PIX *layout;       /* the form's ink at VERIFY_DPI, outside field zones */
+    PIX *layout_grown; /* the same, grown by a pixel */
+    PIX *fields;       /* field zones at VERIFY_DPI: not the form's */
 } page_model;
 
 struct fo_matcher {
@@ -670,14 +672,14 @@ void fo_matcher_destroy(fo_matcher **mp)
 /* The scan at WORK_DPI, as the prep stage made it: binary, its ink map,
  * skew and profiles (borrowed), and the profiles' reversed copies. */
 typedef struct scan_work {
-    PIX *bin;            /* as scanned (not deskewed) */
-    PIX *ink;            /* ink map of bin, 8 bpp: 255 is ink */
+    PIX *bin; /* as scanned (not deskewed) */
+    PIX *ink; /* ink map of bin, 8 bpp: 255 is ink */
     int w, h;
-    double factor;       /* scan px -> WORK_DPI px */
+    double factor; /* scan px -> WORK_DPI px */
     double skew;
-    fo_affine deskew;    /* work px -> deskewed work px (about the centre) */
-    fo_profile rows, cols;  /* of the deskewed page, not turned: the prep's,
-                               or own_rows and own_cols */
+    fo_affine deskew;              /* work px -> deskewed work px (about the centre) */
+    fo_profile rows, cols;         /* of the deskewed page, not turned: the prep's,
+                                      or own_rows and own_cols */
     fo_profile rev_rows, rev_cols; /* the same, reversed (for the turns) */
     fo_profile own_rows, own_cols; /* made here (without edge bands) */
 } scan_work;
@@ -724,7 +726,7 @@ typedef struct coarse {
     int model;
     int turn;
     double score;
-    double sx, sy, shx, shy;  /* template work px -> upright scan work px */
+    double sx, sy, shx, shy; /* template work px -> upright scan work px */
 } coarse;
 
 /* Upright scan frame for a turn: the deskewed frame turned clockwise by
@@ -744,10 +746,14 @@ static fo_affine turn_back(int w, int h, int turn, int *uw, int *uh)
 static void upright_profiles(const scan_work *s, int turn, const fo_profile **ur,
                              const fo_profile **uc)
 {
-    *ur = turn == 0 ? &s->rows : turn == 90 ? &s->cols : turn == 180 ? &s->rev_rows
-                                                                      : &s->rev_cols;
-    *uc = turn == 0 ? &s->cols : turn == 90 ? &s->rev_rows : turn == 180 ? &s->rev_cols
-                                                                          : &s->rows;
+    *ur = turn == 0     ? &s->rows
+          : turn == 90  ? &s->cols
+          : turn == 180 ? &s->rev_rows
+                        : &s->rev_cols;
+    *uc = turn == 0     ? &s->cols
+          : turn == 90  ? &s->rev_rows
+          : turn == 180 ? &s->rev_cols
+                        : &s->rows;
 }
 
 /*
@@ -769,8 +775,10 @@ static bool isotropic_refit(const page_model *m, const scan_work *s, const coars
         return false;
     upright_profiles(s, c->turn, &ur, &uc);
     out[0] = out[1] = *c;
-    fit_profile_within(&m->cols, uc, c->sy, ISOTROPY_TOLERANCE, &out[0].sx, &out[0].shx);
-    fit_profile_within(&m->rows, ur, c->sx, ISOTROPY_TOLERANCE, &out[1].sy, &out[1].shy);
+    fit_profile_within(&m->cols, uc, c->sy, ISOTROPY_TOLERANCE, &out[0].sx,
+                       &out[0].shx);
+    fit_profile_within(&m->rows, ur, c->sx, ISOTROPY_TOLERANCE, &out[1].sy,
+                       &out[1].shy);
     return true;
 }
 
@@ -796,11 +804,11 @@ static fo_affine coarse_transform(const page_model *m, const scan_work *s,
                                   const coarse *c)
 {
     int uw, uh;
-    fo_affine back = turn_back(s->w, s->h, c->turn, &uw, &uh), up_to_deskewed,
-              to_scan;
+    fo_affine back = turn_back(s->w, s->h, c->turn, &uw, &uh), up_to_deskewed, to_scan;
     /* profile positions are measured from the profiles' centres, which are
      * whole bins: use the same centres here */
-    double tcx = m->cols.n * FO_PROFILE_BIN / 2.0, tcy = m->rows.n * FO_PROFILE_BIN / 2.0;
+    double tcx = m->cols.n * FO_PROFILE_BIN / 2.0,
+           tcy = m->rows.n * FO_PROFILE_BIN / 2.0;
     int ucols = c->turn == 90 || c->turn == 270 ? s->rows.n : s->cols.n;
     int urows = c->turn == 90 || c->turn == 270 ? s->cols.n : s->rows.n;
     double ucx = ucols * FO_PROFILE_BIN / 2.0, ucy = urows * FO_PROFILE_BIN / 2.0;
@@ -816,8 +824,8 @@ static fo_affine coarse_transform(const page_model *m, const scan_work *s,
 
 /* A patch found in the scan. */
 typedef struct hit {
-    fo_point from;  /* patch centre, template work px */
-    fo_point to;    /* where it is, scan work px */
+    fo_point from; /* patch centre, template work px */
+    fo_point to;   /* where it is, scan work px */
     double ncc;
 } hit;
 
@@ -834,8 +842,7 @@ static double subpixel(double a, double b, double c)
 /* Samples the 8 bpp ink map through t into a w x h float window whose
  * top-left is (ox, oy) in the template frame: out(x, y) = ink(t(ox+x, oy+y))
  * bilinearly, 0 (paper) outside the scan. */
-static void warp_window(PIX *ink, fo_affine t, int ox, int oy, int w, int h,
-                        float *out)
+static void warp_window(PIX *ink, fo_affine t, int ox, int oy, int w, int h, float *out)
 {
     const l_uint32 *data = pixGetData(ink);
     const int iw = pixGetWidth(ink), ih = pixGetHeight(ink), wpl = pixGetWpl(ink);
@@ -848,8 +855,10 @@ static void warp_window(PIX *ink, fo_affine t, int ox, int oy, int w, int h,
             if (x0 >= 0 && y0 >= 0 && x0 + 1 < iw && y0 + 1 < ih) {
                 const l_uint32 *r0 = data + (size_t)y0 * wpl, *r1 = r0 + wpl;
                 float fx = (float)(sx - x0), fy = (float)(sy - y0);
-                float top = GET_DATA_BYTE(r0, x0) * (1 - fx) + GET_DATA_BYTE(r0, x0 + 1) * fx;
-                float bot = GET_DATA_BYTE(r1, x0) * (1 - fx) + GET_DATA_BYTE(r1, x0 + 1) * fx;
+                float top =
+                    GET_DATA_BYTE(r0, x0) * (1 - fx) + GET_DATA_BYTE(r0, x0 + 1) * fx;
+                float bot =
+                    GET_DATA_BYTE(r1, x0) * (1 - fx) + GET_DATA_BYTE(r1, x0 + 1) * fx;
                 v = (top * (1 - fy) + bot * fy) * (1.0f / 255);
             }
             out[(size_t)y * w + x] = v;
@@ -908,11 +917,12 @@ static int search_patches(const page_model *m, PIX *ink, fo_affine t, int search
             continue;
         for (int j = -1; j <= 1; j++)
             for (int k = -1; k <= 1; k++)
-                grid[j + 1][k + 1] = ncc_at(p->data, &win, &in, margin + bx + k,
-                                            margin + by + j);
+                grid[j + 1][k + 1] =
+                    ncc_at(p->data, &win, &in, margin + bx + k, margin + by + j);
         hits[n].from = (fo_point){p->x + PATCH / 2.0 - 0.5, p->y + PATCH / 2.0 - 0.5};
-        at = (fo_point){hits[n].from.x + bx + subpixel(grid[1][0], grid[1][1], grid[1][2]),
-                        hits[n].from.y + by + subpixel(grid[0][1], grid[1][1], grid[2][1])};
+        at = (fo_point){
+            hits[n].from.x + bx + subpixel(grid[1][0], grid[1][1], grid[1][2]),
+            hits[n].from.y + by + subpixel(grid[0][1], grid[1][1], grid[2][1])};
         hits[n].to = fo_affine_apply(t, at);
         hits[n].ncc = best;
         n++;
@@ -1005,9 +1015,9 @@ static bool robust_fit(const hit *hits, int n, double tol, fo_affine *out, doubl
 
 typedef struct precise {
     double score;
-    double layout;     /* verify_layout's, 0 when not registered */
-    fo_affine t;       /* template work px -> scan work px */
-    double rms;        /* scan work px */
+    double layout; /* verify_layout's, 0 when not registered */
+    fo_affine t;   /* template work px -> scan work px */
+    double rms;    /* scan work px */
     int inliers, patches;
 } precise;
 
@@ -1090,7 +1100,8 @@ static double verify_layout(const page_model *m, const scan_work *s, fo_affine t
 {
     const int w = pixGetWidth(m->layout), h = pixGetHeight(m->layout);
     const l_uint32 *ink = pixGetData(s->ink);
-    const int iw = pixGetWidth(s->ink), ih = pixGetHeight(s->ink), iwpl = pixGetWpl(s->ink);
+    const int iw = pixGetWidth(s->ink), ih = pixGetHeight(s->ink),
+              iwpl = pixGetWpl(s->ink);
     PIX *scan = pixCreate(w, h, 1), *seen = pixCreate(w, h, 1);
     PIX *form = NULL, *grown = NULL, *both = NULL;
     int nform = 0, nscan = 0, found = 0, explained = 0;
@@ -1250,8 +1261,8 @@ void fo_match_prep_options(fo_prep_options *o)
 {
     fo_prep_options_default(o);
     o->dpi = FO_MATCH_DPI;
-    o->orient = false;   /* the templates decide the turn */
-    o->upright = false;  /* profiles are turned, never the page */
+    o->orient = false;  /* the templates decide the turn */
+    o->upright = false; /* profiles are turned, never the page */
     o->profiles = true;
 }
 
@@ -1269,7 +1280,8 @@ int fo_match_page(const fo_matcher *m, const fo_prep_result *scan, fo_match *out
     out->transform = fo_affine_identity();
     if (scan->dpi != FO_MATCH_DPI || !scan->binary || !scan->ink || !scan->rows.v ||
         !scan->cols.v)
-        return fo_error_set(err, FO_ERR_USAGE, "the page was not prepared for matching");
+        return fo_error_set(err, FO_ERR_USAGE,
+                            "the page was not prepared for matching");
     rc = scan_work_init(scan, &s);
     if (rc != FO_OK)
         goto out;
@@ -1316,8 +1328,9 @@ int fo_match_page(const fo_matcher *m, const fo_prep_result *scan, fo_match *out
 out:
     free(cands);
     scan_work_free(&s);
-    return rc == FO_OK ? FO_OK
-                       : fo_error_set(err, FO_ERR_NOMEM, "out of memory matching the page");
+    return rc == FO_OK
+               ? FO_OK
+               : fo_error_set(err, FO_ERR_NOMEM, "out of memory matching the page");
 }
 
 char *fo_match_to_json(const char *path, int page, const fo_match *m)
@@ -1326,10 +1339,11 @@ char *fo_match_to_json(const char *path, int page, const fo_match *m)
     json_t *line = json_pack(
         "{s:s, s:i, s:s?, s:o, s:f, s:i, s:f, s:o, s:o}", "file", path, "page", page,
         "template", m->template ? m->template->name : NULL, "template_page",
-        m->template ? json_integer(m->template_page + 1) : json_null(), "score", m->score,
-        "orientation", m->turn, "skew", m->skew, "transform",
-        m->template ? json_pack("[f, f, f, f, f, f]", t->a, t->b, t->c, t->d, t->e, t->f)
-                    : json_null(),
+        m->template ? json_integer(m->template_page + 1) : json_null(), "score",
+        m->score, "orientation", m->turn, "skew", m->skew, "transform",
+        m->template
+            ? json_pack("[f, f, f, f, f, f]", t->a, t->b, t->c, t->d, t->e, t->f)
+            : json_null(),
         "residual_px", m->template ? json_real(m->residual_px) : json_null());
     char *text = line ? json_dumps(line, JSON_COMPACT | JSON_REAL_PRECISION(6)) : NULL;
     json_decref(line);

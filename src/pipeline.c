@@ -15,9 +15,9 @@
 struct fo_pipeline {
     fo_template_set *templates;
     fo_matcher *matcher;
-    fo_zone_forms *forms;       /* NULL when match_only */
+    fo_zone_forms *forms; /* NULL when match_only */
     fo_image_limits limits;
-    char *debug_dir;            /* NULL: no overlays */
+    char *debug_dir; /* NULL: no overlays */
 };
 
 void fo_pipeline_options_default(fo_pipeline_options *o)
@@ -26,8 +26,7 @@ void fo_pipeline_options_default(fo_pipeline_options *o)
     fo_image_limits_default(&o->limits);
 }
 
-int fo_pipeline_create(const fo_pipeline_options *o, fo_pipeline **out,
-                       fo_error *err)
+int fo_pipeline_create(const fo_pipeline_options *o, fo_pipeline **out, fo_error *err)
 {
     fo_pipeline *p = calloc(1, sizeof *p);
     int rc;
@@ -101,8 +100,8 @@ static void field_extent(const fo_field *f, fo_affine t, fo_field_result *r)
     int n = f->geometry == FO_GEOM_OPTIONS ? f->noptions : f->nboxes;
     for (int k = 0; k < n; k++) {
         fo_box b = f->geometry == FO_GEOM_OPTIONS ? f->options[k].box : f->boxes[k];
-        fo_point c[4] = {{b.x, b.y}, {b.x + b.w, b.y}, {b.x, b.y + b.h},
-                         {b.x + b.w, b.y + b.h}};
+        fo_point c[4] = {
+            {b.x, b.y}, {b.x + b.w, b.y}, {b.x, b.y + b.h}, {b.x + b.w, b.y + b.h}};
         for (int j = 0; j < 4; j++) {
             fo_point p = fo_affine_apply(t, c[j]);
             x0 = fmin(x0, p.x);
@@ -127,8 +126,8 @@ static int set_error(fo_document *d, const char *message)
 
 /* Reads and checks the fields of template page tpage from a matched scan
  * page (pageno, 1-based). */
-static int read_page(const fo_pipeline *p, fo_reader *reader, fo_document *d,
-                     PIX *pix, int pageno, fo_error *err)
+static int read_page(const fo_pipeline *p, fo_reader *reader, fo_document *d, PIX *pix,
+                     int pageno, fo_error *err)
 {
     const fo_page_result *m = &d->page_results[pageno - 1];
     const fo_template_page *tp = &d->tpl->pages[m->template_page];
@@ -296,8 +295,8 @@ int fo_pipeline_process(const fo_pipeline *p, fo_reader *reader, const char *pat
         if (rc == FO_OK && m->template && !d->tpl) {
             d->tpl = m->template;
             rc = start_fields(d, err);
-            page_done = rc == FO_OK ? calloc((size_t)d->tpl->npages, sizeof *page_done)
-                                    : NULL;
+            page_done =
+                rc == FO_OK ? calloc((size_t)d->tpl->npages, sizeof *page_done) : NULL;
             if (rc == FO_OK && !page_done)
                 rc = fo_error_set(err, FO_ERR_NOMEM, "out of memory");
         }

@@ -38,8 +38,8 @@ static const double MIN_PAGE_INCHES = 3.0;
 static const double MAX_PAGE_INCHES = 14.0;
 /* An estimate within this fraction of a usual resolution is snapped to it. */
 static const double DPI_SNAP = 0.05;
-static const int USUAL_DPI[] = {72, 75, 100, 120, 150, 200, 240, 250, 300, 350, 400,
-                                600, 1200};
+static const int USUAL_DPI[] = {72,  75,  100, 120, 150, 200, 240,
+                                250, 300, 350, 400, 600, 1200};
 
 /* pixDeskew's own rules: below 0.1 degree or a confidence of 3 nothing is
  * done (a blank page has no skew to find). */
@@ -49,7 +49,6 @@ static const double MIN_SKEW_CONFIDENCE = 3.0;
 static const float MIN_UP_CONFIDENCE = 8.0f;
 static const float MIN_ORIENT_RATIO = 2.5f;
 enum { ORIENT_MIN_COUNT = 0 }; /* 0: Leptonica's default */
-
 
 void fo_prep_options_default(fo_prep_options *o)
 {
@@ -67,8 +66,7 @@ void fo_profile_free(fo_profile *p)
     p->n = 0;
 }
 
-int fo_prep_scan_dpi(int width, int height, int dpi, bool from_file,
-                     bool *estimated)
+int fo_prep_scan_dpi(int width, int height, int dpi, bool from_file, bool *estimated)
 {
     int shorter = width < height ? width : height;
     double est;
@@ -123,7 +121,7 @@ int fo_prep_find_turn(PIX *binary, int *turn, double *confidence)
     makeOrientDecision(up, left, MIN_UP_CONFIDENCE, MIN_ORIENT_RATIO, &orient, 0);
     *confidence = fabs(up) > fabs(left) ? fabs(up) : fabs(left);
     switch (orient) {
-    case L_TEXT_ORIENT_LEFT: *turn = 90; break;   /* text up to the left */
+    case L_TEXT_ORIENT_LEFT: *turn = 90; break; /* text up to the left */
     case L_TEXT_ORIENT_DOWN: *turn = 180; break;
     case L_TEXT_ORIENT_RIGHT: *turn = 270; break; /* text up to the right */
     default: *turn = 0; break;
@@ -155,8 +153,8 @@ static int make_upright(PIX *grey, const fo_prep_options *options, fo_prep_resul
 
     if (options->orient) {
         /* Orientation statistics want level text lines. */
-        t = upright_transform(pixGetWidth(grey), pixGetHeight(grey), out->skew, 0,
-                              &rw, &rh);
+        t = upright_transform(pixGetWidth(grey), pixGetHeight(grey), out->skew, 0, &rw,
+                              &rh);
         fo_affine_invert(t, &inv);
         upright = fo_raster_warp_grey(grey, inv, rw, rh, 255);
         check = upright ? fo_raster_binarize(upright) : NULL;
@@ -204,10 +202,10 @@ int fo_prep_page(PIX *page, int dpi, bool from_file, const fo_prep_options *opti
     h = pixGetHeight(out->binary);
     if (options->deskew)
         fo_prep_find_skew(out->binary, &out->skew, &out->skew_confidence);
-    out->deskew = fo_affine_compose(
-        fo_affine_translation(w / 2.0, h / 2.0),
-        fo_affine_compose(fo_affine_rotation(-out->skew),
-                          fo_affine_translation(-w / 2.0, -h / 2.0)));
+    out->deskew =
+        fo_affine_compose(fo_affine_translation(w / 2.0, h / 2.0),
+                          fo_affine_compose(fo_affine_rotation(-out->skew),
+                                            fo_affine_translation(-w / 2.0, -h / 2.0)));
     if (options->profiles) {
         rc = fo_raster_profiles(out->binary, out->deskew, &out->rows, &out->cols);
         if (rc == FO_OK && !(out->ink = fo_raster_ink_map(out->binary)))

@@ -27,7 +27,8 @@ int fo_quarantine(const char *path, const char *dir)
         else
             free(t);
     }
-    if (!target || fo_read_file(path, MAX_QUARANTINE_BYTES, &data, &size, &err) != FO_OK ||
+    if (!target ||
+        fo_read_file(path, MAX_QUARANTINE_BYTES, &data, &size, &err) != FO_OK ||
         fo_write_file_atomic(target, data, size, &err) != FO_OK)
         goto out;
     /* the folder entry too must reach the disk before the original goes */

@@ -28,8 +28,14 @@
  * is estimated: forms have large areas of dark print (a red warning banner
  * is ~100 in grey, title bars ~90) that would otherwise be taken for a dark
  * background and washed out to white. */
-enum { BG_TILE_X = 10, BG_TILE_Y = 15, BG_FG_THRESH = 150, BG_MIN_COUNT = 50,
-       BG_VALUE = 255, BG_SMOOTH = 2 };
+enum {
+    BG_TILE_X = 10,
+    BG_TILE_Y = 15,
+    BG_FG_THRESH = 150,
+    BG_MIN_COUNT = 50,
+    BG_VALUE = 255,
+    BG_SMOOTH = 2
+};
 static const float OTSU_SCORE_FRACTION = 0.1f;
 /* Fallback global threshold on 8-bit grey (pages too small to tile). */
 enum { FALLBACK_THRESHOLD = 128 };
@@ -60,10 +66,9 @@ PIX *fo_raster_binarize(PIX *grey)
     l_int32 thresh = 0;
     PIX *bin = NULL;
     if (pixGetWidth(grey) >= 4 * BG_TILE_X && pixGetHeight(grey) >= 4 * BG_TILE_Y)
-        bin = pixOtsuThreshOnBackgroundNorm(grey, NULL, BG_TILE_X, BG_TILE_Y,
-                                            BG_FG_THRESH, BG_MIN_COUNT, BG_VALUE,
-                                            BG_SMOOTH, BG_SMOOTH,
-                                            OTSU_SCORE_FRACTION, &thresh);
+        bin = pixOtsuThreshOnBackgroundNorm(
+            grey, NULL, BG_TILE_X, BG_TILE_Y, BG_FG_THRESH, BG_MIN_COUNT, BG_VALUE,
+            BG_SMOOTH, BG_SMOOTH, OTSU_SCORE_FRACTION, &thresh);
     if (!bin)
         bin = pixThresholdToBinary(grey, FALLBACK_THRESHOLD);
     return bin;
@@ -108,7 +113,8 @@ PIX *fo_raster_warp_grey(PIX *src, fo_affine to_src, int width, int height, int 
         double sx0 = to_src.b * y + to_src.c, sy0 = to_src.e * y + to_src.f;
         int64_t sx = to_fixed(sx0), sy = to_fixed(sy0);
         if (fabs(sx0) > limit || fabs(sy0) > limit ||
-            fabs(sx0 + to_src.a * width) > limit || fabs(sy0 + to_src.d * width) > limit) {
+            fabs(sx0 + to_src.a * width) > limit ||
+            fabs(sy0 + to_src.d * width) > limit) {
             for (int x = 0; x < width; x++)
                 SET_DATA_BYTE(drow, x, fill);
             continue;
@@ -128,8 +134,10 @@ PIX *fo_raster_warp_grey(PIX *src, fo_affine to_src, int width, int height, int 
                 const l_uint32 *r0 = sdata + (size_t)y0 * swpl, *r1 = r0 + swpl;
                 int fx = (int)((sx & (one - 1)) >> (WARP_FRAC - WARP_WEIGHT));
                 int fy = (int)((sy & (one - 1)) >> (WARP_FRAC - WARP_WEIGHT));
-                int top = GET_DATA_BYTE(r0, x0) * (wmax - fx) + GET_DATA_BYTE(r0, x0 + 1) * fx;
-                int bot = GET_DATA_BYTE(r1, x0) * (wmax - fx) + GET_DATA_BYTE(r1, x0 + 1) * fx;
+                int top = GET_DATA_BYTE(r0, x0) * (wmax - fx) +
+                          GET_DATA_BYTE(r0, x0 + 1) * fx;
+                int bot = GET_DATA_BYTE(r1, x0) * (wmax - fx) +
+                          GET_DATA_BYTE(r1, x0 + 1) * fx;
                 v = (top * (wmax - fy) + bot * fy + (1 << (2 * WARP_WEIGHT - 1))) >>
                     (2 * WARP_WEIGHT);
             }

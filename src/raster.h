@@ -49,6 +49,7 @@ struct Pix *fo_raster_ink_map(struct Pix *bin);
  * little tolerance to what is left of rotation and scale.  Fills rows and
  * cols (free with fo_profile_free); FO_ERR_NOMEM leaves them empty.
  */
-int fo_raster_profiles(struct Pix *bin, fo_affine t, fo_profile *rows, fo_profile *cols);
+int fo_raster_profiles(struct Pix *bin, fo_affine t, fo_profile *rows,
+                       fo_profile *cols);
 
 #endif

@@ -70,12 +70,13 @@ char *fo_document_to_json(const fo_document *d)
     }
     doc = json_pack("{s:s, s:s?, s:s?, s:s, s:o, s:i, s:o, s:s?}", "file", d->path,
                     "sha256", d->sha256[0] ? d->sha256 : NULL, "template",
-                    d->tpl ? d->tpl->name : NULL, "status", fo_doc_status_name(d->status),
-                    "score", rounded(d->score), "pages", d->pages, "fields", fields,
-                    "error", d->error);
+                    d->tpl ? d->tpl->name : NULL, "status",
+                    fo_doc_status_name(d->status), "score", rounded(d->score), "pages",
+                    d->pages, "fields", fields, "error", d->error);
     if (!doc)
         return NULL;
-    text = json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10));
+    text =
+        json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10));
     json_decref(doc);
     return text;
 }

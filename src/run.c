@@ -181,7 +181,8 @@ int fo_run(const fo_run_options *o, const fo_run_events *events, fo_run_summary 
     bo.stop = o->stop;
     batch_start = fo_now();
     out->setup_seconds = batch_start - start;
-    rc = fo_batch_run(pipeline, &in, &bo, write_document, progress, &r, &out->stats, err);
+    rc = fo_batch_run(pipeline, &in, &bo, write_document, progress, &r, &out->stats,
+                      err);
     if (rc == FO_OK)
         rc = close_outputs(&r, err);
     out->seconds = fo_now() - batch_start;

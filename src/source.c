@@ -13,8 +13,8 @@
 
 #include "util.h"
 
-static const char *const SCAN_EXTENSIONS[] = {"tif", "tiff", "png", "jpg", "jpeg", "pbm",
-                                              "pgm", "ppm", "pnm", "webp", NULL};
+static const char *const SCAN_EXTENSIONS[] = {
+    "tif", "tiff", "png", "jpg", "jpeg", "pbm", "pgm", "ppm", "pnm", "webp", NULL};
 
 typedef struct dir_id {
     dev_t dev;
@@ -27,9 +27,9 @@ typedef struct walker {
     void *ctx;
     fo_inputs *out;
     int cap;
-    dir_id *seen;       /* every folder walked */
+    dir_id *seen; /* every folder walked */
     int nseen, capseen;
-    dir_id *stack;      /* the folders being walked, outermost first */
+    dir_id *stack; /* the folders being walked, outermost first */
     int depth, capstack;
 } walker;
 
@@ -266,7 +266,8 @@ int fo_shard_parse(const char *spec, fo_shard *out, fo_error *err)
     long long kv, nv;
 
     memset(out, 0, sizeof *out);
-    if (!slash || (size_t)(slash - spec) >= sizeof kbuf || !fo_parse_int(slash + 1, 1, 1000000, &nv))
+    if (!slash || (size_t)(slash - spec) >= sizeof kbuf ||
+        !fo_parse_int(slash + 1, 1, 1000000, &nv))
         return fo_error_set(err, FO_ERR_USAGE, "not a shard (K/N or auto/N)");
     memcpy(kbuf, spec, (size_t)(slash - spec));
     kbuf[slash - spec] = '\0';

@@ -14,13 +14,16 @@
 #include <stddef.h>
 
 typedef struct fo_strbuf {
-    char *s;        /* NUL-terminated once anything was added; owned */
-    size_t len;     /* bytes before the NUL */
-    size_t cap;     /* bytes allocated */
-    bool failed;    /* an allocation failed: the text is incomplete */
+    char *s;     /* NUL-terminated once anything was added; owned */
+    size_t len;  /* bytes before the NUL */
+    size_t cap;  /* bytes allocated */
+    bool failed; /* an allocation failed: the text is incomplete */
 } fo_strbuf;
 
-#define FO_STRBUF_INIT {NULL, 0, 0, false}
+#define FO_STRBUF_INIT                                                                 \
+    {                                                                                  \
+        NULL, 0, 0, false                                                              \
+    }
 
 /* Appends n bytes of s / the string s / one byte / printf-style text. */
 void fo_strbuf_addn(fo_strbuf *b, const char *s, size_t n);

@@ -32,11 +32,11 @@ static const char DEFAULT_TEMPLATES[] = "templates";
 enum {
     MAX_TEMPLATE_BYTES = 4 * 1024 * 1024,
     MAX_PAGES = 100,
-    MAX_FIELDS = 2000,      /* per template */
-    MAX_BOXES = 500,        /* lines or cells of one field */
+    MAX_FIELDS = 2000, /* per template */
+    MAX_BOXES = 500,   /* lines or cells of one field */
     MAX_OPTIONS = 100,
     MAX_COMB = 500,
-    MAX_TEXT = 4096,        /* bytes of any string value */
+    MAX_TEXT = 4096, /* bytes of any string value */
     MIN_DPI = 50,
     MAX_DPI = 2400,
     MAX_REFERENCE_PIXELS = 100000000 /* a reference is one page, A3 at 600 dpi fits */
@@ -46,9 +46,9 @@ static const char DEFAULT_LANG[] = "fra";
 static const char DEFAULT_DATE_FORMAT[] = "DD/MM/YYYY";
 
 typedef struct loader {
-    const char *path;       /* template file, for messages */
-    char *dir;              /* its folder */
-    char *dir_real;         /* realpath of the folder */
+    const char *path; /* template file, for messages */
+    char *dir;        /* its folder */
+    char *dir_real;   /* realpath of the folder */
     const char *text;
     size_t len;
     fo_error *err;
@@ -57,21 +57,26 @@ typedef struct loader {
 } loader;
 
 static const char *const TYPE_NAMES[] = {
-    [FO_FIELD_TEXT] = "text",         [FO_FIELD_INTEGER] = "integer",
-    [FO_FIELD_DECIMAL] = "decimal",   [FO_FIELD_DATE] = "date",
-    [FO_FIELD_CHECKBOX] = "checkbox", [FO_FIELD_CHOICE] = "choice",
+    [FO_FIELD_TEXT] = "text",           [FO_FIELD_INTEGER] = "integer",
+    [FO_FIELD_DECIMAL] = "decimal",     [FO_FIELD_DATE] = "date",
+    [FO_FIELD_CHECKBOX] = "checkbox",   [FO_FIELD_CHOICE] = "choice",
     [FO_FIELD_SIGNATURE] = "signature",
 };
 
 static const char *const CHECK_NAMES[] = {
-    [FO_CHECK_NONE] = "none",   [FO_CHECK_NIR] = "nir",
-    [FO_CHECK_SIREN] = "siren", [FO_CHECK_SIRET] = "siret",
-    [FO_CHECK_IBAN] = "iban",   [FO_CHECK_LUHN] = "luhn",
+    [FO_CHECK_NONE] = "none",
+    [FO_CHECK_NIR] = "nir",
+    [FO_CHECK_SIREN] = "siren",
+    [FO_CHECK_SIRET] = "siret",
+    [FO_CHECK_IBAN] = "iban",
+    [FO_CHECK_LUHN] = "luhn",
     [FO_CHECK_CODE_POSTAL] = "code_postal",
 };
 
-enum { NTYPES = sizeof TYPE_NAMES / sizeof *TYPE_NAMES,
-       NCHECKS = sizeof CHECK_NAMES / sizeof *CHECK_NAMES };
+enum {
+    NTYPES = sizeof TYPE_NAMES / sizeof *TYPE_NAMES,
+    NCHECKS = sizeof CHECK_NAMES / sizeof *CHECK_NAMES
+};
 
 const char *fo_field_type_name(fo_field_type type)
 {
@@ -97,8 +102,8 @@ static int fail(loader *L, const char *jpath, const char *fmt, ...)
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
     fo_json_locate(L->text, L->len, jpath, &line, &col);
-    return fo_error_set(L->err, FO_ERR_TEMPLATE, "%s:%d:%d: %s", L->path, line,
-                        col, msg);
+    return fo_error_set(L->err, FO_ERR_TEMPLATE, "%s:%d:%d: %s", L->path, line, col,
+                        msg);
 }
 
 static int nomem(loader *L)
@@ -112,7 +117,8 @@ static int check_keys(loader *L, json_t *obj, const char *jpath, const char *wha
 {
     const char *key;
     json_t *value;
-    json_object_foreach(obj, key, value) {
+    json_object_foreach(obj, key, value)
+    {
         const char *const *a = allowed;
         while (*a && strcmp(*a, key) != 0)
             a++;
@@ -145,8 +151,8 @@ static int get_string(loader *L, json_t *obj, const char *key, const char *jpath
     if (json_string_length(v) == 0)
         return fail(L, kpath, "%s: \"%s\" is empty", what, key);
     if (json_string_length(v) > MAX_TEXT)
-        return fail(L, kpath, "%s: \"%s\" is too long (%zu bytes, limit %d)", what,
-                    key, json_string_length(v), MAX_TEXT);
+        return fail(L, kpath, "%s: \"%s\" is too long (%zu bytes, limit %d)", what, key,
+                    json_string_length(v), MAX_TEXT);
     if (strlen(json_string_value(v)) != json_string_length(v))
         return fail(L, kpath, "%s: \"%s\" contains a NUL character", what, key);
     *out = fo_strdup(json_string_value(v));
@@ -238,8 +244,7 @@ static int get_box(loader *L, json_t *v, const char *jpath, const char *what,
     if (n[2] <= 0 || n[3] <= 0)
         return fail(L, jpath, "%s: %s must have a positive width and height", what,
                     part);
-    if (n[0] < 0 || n[1] < 0 || n[0] + n[2] > page->width ||
-        n[1] + n[3] > page->height)
+    if (n[0] < 0 || n[1] < 0 || n[0] + n[2] > page->width || n[1] + n[3] > page->height)
         return fail(L, jpath, "%s: %s lies outside page %d (%dx%d)", what, part,
                     pageno + 1, page->width, page->height);
     box->x = (int)n[0];
@@ -301,8 +306,10 @@ static int get_options(loader *L, json_t *v, const char *jpath, const char *what
 
     snprintf(kpath, sizeof kpath, "%s/options", jpath);
     if (!json_is_object(v) || n == 0)
-        return fail(L, kpath, "%s: \"options\" must be an object of option names "
-                    "to boxes", what);
+        return fail(L, kpath,
+                    "%s: \"options\" must be an object of option names "
+                    "to boxes",
+                    what);
     if (n > MAX_OPTIONS)
         return fail(L, kpath, "%s: too many options (%zu, limit %d)", what, n,
                     MAX_OPTIONS);
@@ -310,13 +317,16 @@ static int get_options(loader *L, json_t *v, const char *jpath, const char *what
     if (!f->options)
         return nomem(L);
     /* jansson keeps insertion order: options stay in the file's order. */
-    json_object_foreach(v, key, value) {
+    json_object_foreach(v, key, value)
+    {
         char opath[640], label[128];
         int rc;
         snprintf(opath, sizeof opath, "%s/%s", kpath, key);
         if (!is_option_name(key))
-            return fail(L, opath, "%s: option name \"%.64s\" must match "
-                        "[a-z0-9][a-z0-9_]*", what, key);
+            return fail(L, opath,
+                        "%s: option name \"%.64s\" must match "
+                        "[a-z0-9][a-z0-9_]*",
+                        what, key);
         f->options[i].name = fo_strdup(key);
         f->noptions = (int)i + 1;
         if (!f->options[i].name)
@@ -346,8 +356,10 @@ static int parse_type(loader *L, json_t *obj, const char *jpath, const char *wha
             return FO_OK;
         }
     }
-    return fail(L, kpath, "%s: unknown type \"%.64s\" (text, integer, decimal, date, "
-                "checkbox, choice or signature)", what, json_string_value(v));
+    return fail(L, kpath,
+                "%s: unknown type \"%.64s\" (text, integer, decimal, date, "
+                "checkbox, choice or signature)",
+                what, json_string_value(v));
 }
 
 static int parse_check(loader *L, json_t *obj, const char *jpath, const char *what,
@@ -366,14 +378,15 @@ static int parse_check(loader *L, json_t *obj, const char *jpath, const char *wh
             }
         }
     }
-    return fail(L, kpath, "%s: unknown check %s%.64s%s (nir, siren, siret, iban, luhn "
-                "or code_postal)", what, json_is_string(v) ? "\"" : "",
+    return fail(L, kpath,
+                "%s: unknown check %s%.64s%s (nir, siren, siret, iban, luhn "
+                "or code_postal)",
+                what, json_is_string(v) ? "\"" : "",
                 json_is_string(v) ? json_string_value(v) : "(not a string)",
                 json_is_string(v) ? "\"" : "");
 }
 
-static int compile_pattern(loader *L, const char *jpath, const char *what,
-                           fo_field *f)
+static int compile_pattern(loader *L, const char *jpath, const char *what, fo_field *f)
 {
     int errcode;
     PCRE2_SIZE erroffset;
@@ -397,9 +410,8 @@ static bool is_text_like(fo_field_type t)
            t == FO_FIELD_DATE;
 }
 
-static int parse_geometry(loader *L, json_t *obj, const char *jpath,
-                          const char *what, int pageno, const fo_template_page *page,
-                          fo_field *f)
+static int parse_geometry(loader *L, json_t *obj, const char *jpath, const char *what,
+                          int pageno, const fo_template_page *page, fo_field *f)
 {
     static const char *const keys[] = {"box", "lines", "cells", "options"};
     int found = 0, which = -1;
@@ -412,8 +424,10 @@ static int parse_geometry(loader *L, json_t *obj, const char *jpath,
         }
     }
     if (found != 1)
-        return fail(L, jpath, "%s: needs exactly one geometry (box, lines, cells or "
-                    "options), found %d", what, found);
+        return fail(L, jpath,
+                    "%s: needs exactly one geometry (box, lines, cells or "
+                    "options), found %d",
+                    what, found);
     f->geometry = (fo_geometry)which;
     snprintf(kpath, sizeof kpath, "%s/%s", jpath, keys[which]);
 
@@ -434,8 +448,8 @@ static int parse_geometry(loader *L, json_t *obj, const char *jpath,
         if (!f->boxes)
             return nomem(L);
         f->nboxes = 1;
-        return get_box(L, json_object_get(obj, "box"), kpath, what, "box", pageno,
-                       page, &f->boxes[0]);
+        return get_box(L, json_object_get(obj, "box"), kpath, what, "box", pageno, page,
+                       &f->boxes[0]);
     case FO_GEOM_LINES:
         return get_box_list(L, json_object_get(obj, "lines"), jpath, what, "lines",
                             "line", pageno, page, f);
@@ -473,8 +487,8 @@ static int parse_choice_bounds(loader *L, json_t *obj, const char *jpath,
 static int parse_text_options(loader *L, json_t *obj, const char *jpath,
                               const char *what, fo_field *f)
 {
-    static const char *const text_only[] = {"charset", "pattern", "check", "comb",
-                                            "date_format", NULL};
+    static const char *const text_only[] = {"charset", "pattern",     "check",
+                                            "comb",    "date_format", NULL};
     json_t *v;
     int rc;
 
@@ -524,9 +538,11 @@ static int parse_text_options(loader *L, json_t *obj, const char *jpath,
         if (f->date_format && !valid_date_format(f->date_format)) {
             char kpath[512];
             snprintf(kpath, sizeof kpath, "%s/date_format", jpath);
-            return fail(L, kpath, "%s: date_format \"%.64s\" needs DD, MM and YYYY "
+            return fail(L, kpath,
+                        "%s: date_format \"%.64s\" needs DD, MM and YYYY "
                         "(or YY) once each, with separators that are not letters "
-                        "or digits", what, f->date_format);
+                        "or digits",
+                        what, f->date_format);
         }
         if (!f->date_format && !(f->date_format = fo_strdup(DEFAULT_DATE_FORMAT)))
             return nomem(L);
@@ -555,8 +571,9 @@ static int parse_field(loader *L, json_t *obj, const char *jpath, int pageno,
                        const fo_template_page *page, fo_field *f)
 {
     static const char *const allowed[] = {
-        "name", "type", "box", "comb", "lines", "cells", "options", "min", "max",
-        "required", "lang", "charset", "pattern", "check", "min_confidence",
+        "name",        "type",    "box",     "comb",  "lines",
+        "cells",       "options", "min",     "max",   "required",
+        "lang",        "charset", "pattern", "check", "min_confidence",
         "date_format", NULL};
     char what[128];
     json_t *v;
@@ -572,8 +589,10 @@ static int parse_field(loader *L, json_t *obj, const char *jpath, int pageno,
     if (!fo_is_identifier(f->name)) {
         char kpath[512];
         snprintf(kpath, sizeof kpath, "%s/name", jpath);
-        return fail(L, kpath, "field name \"%.64s\" must match [a-z][a-z0-9_]* "
-                    "(at most 63 characters)", f->name);
+        return fail(L, kpath,
+                    "field name \"%.64s\" must match [a-z][a-z0-9_]* "
+                    "(at most 63 characters)",
+                    f->name);
     }
     snprintf(what, sizeof what, "field \"%s\"", f->name);
     if ((rc = check_keys(L, obj, jpath, what, allowed)) != FO_OK ||
@@ -587,8 +606,10 @@ static int parse_field(loader *L, json_t *obj, const char *jpath, int pageno,
     if (f->lang && !valid_lang(f->lang)) {
         char kpath[512];
         snprintf(kpath, sizeof kpath, "%s/lang", jpath);
-        return fail(L, kpath, "%s: \"lang\" must be Tesseract language names joined "
-                    "with '+' (e.g. \"fra+eng\")", what);
+        return fail(L, kpath,
+                    "%s: \"lang\" must be Tesseract language names joined "
+                    "with '+' (e.g. \"fra+eng\")",
+                    what);
     }
     v = json_object_get(obj, "required");
     if (v && !json_is_boolean(v)) {
@@ -612,13 +633,17 @@ static int resolve_reference(loader *L, const char *jpath, int pageno,
 
     *out = NULL;
     if (reference[0] == '/')
-        return fail(L, jpath, "page %d: reference \"%.200s\" must be a path relative "
-                    "to the template's folder", pageno + 1, reference);
+        return fail(L, jpath,
+                    "page %d: reference \"%.200s\" must be a path relative "
+                    "to the template's folder",
+                    pageno + 1, reference);
     while (*p) {
         size_t n = strcspn(p, "/");
         if (n == 2 && p[0] == '.' && p[1] == '.')
-            return fail(L, jpath, "page %d: reference \"%.200s\" leaves the "
-                        "template's folder", pageno + 1, reference);
+            return fail(L, jpath,
+                        "page %d: reference \"%.200s\" leaves the "
+                        "template's folder",
+                        pageno + 1, reference);
         p += n;
         if (*p == '/')
             p++;
@@ -632,8 +657,10 @@ static int resolve_reference(loader *L, const char *jpath, int pageno,
         if (strncmp(real, L->dir_real, dlen) != 0 ||
             (real[dlen] != '/' && strcmp(L->dir_real, "/") != 0)) {
             free(joined);
-            return fail(L, jpath, "page %d: reference \"%.200s\" leads out of the "
-                        "template's folder", pageno + 1, reference);
+            return fail(L, jpath,
+                        "page %d: reference \"%.200s\" leads out of the "
+                        "template's folder",
+                        pageno + 1, reference);
         }
     }
     *out = joined;
@@ -720,8 +747,10 @@ static int parse_page(loader *L, json_t *obj, int pageno, int *nfields_total)
             return rc;
         for (int k = 0; k < *nfields_total - 1; k++)
             if (strcmp(L->t->fields[k].name, f->name) == 0)
-                return fail(L, ipath, "field \"%s\" is defined twice (first at line "
-                            "%d)", f->name, L->t->fields[k].line);
+                return fail(L, ipath,
+                            "field \"%s\" is defined twice (first at line "
+                            "%d)",
+                            f->name, L->t->fields[k].line);
     }
     return FO_OK;
 }
@@ -739,8 +768,8 @@ static int count_fields(json_t *pages, size_t *total)
 
 static int parse_root(loader *L, json_t *root)
 {
-    static const char *const allowed[] = {"format", "name", "title", "lang", "dpi",
-                                          "pages", NULL};
+    static const char *const allowed[] = {"format", "name",  "title", "lang",
+                                          "dpi",    "pages", NULL};
     fo_template *t = L->t;
     char *format = NULL;
     json_t *pages;
@@ -762,18 +791,23 @@ static int parse_root(loader *L, json_t *root)
     if ((rc = get_string(L, root, "name", "", "template", true, &t->name)) != FO_OK)
         return rc;
     if (!fo_is_identifier(t->name))
-        return fail(L, "name", "template name \"%.64s\" must match [a-z][a-z0-9_]* "
-                    "(at most 63 characters)", t->name);
-    if ((rc = get_string(L, root, "title", "", "template", false, &t->title)) != FO_OK ||
+        return fail(L, "name",
+                    "template name \"%.64s\" must match [a-z][a-z0-9_]* "
+                    "(at most 63 characters)",
+                    t->name);
+    if ((rc = get_string(L, root, "title", "", "template", false, &t->title)) !=
+            FO_OK ||
         (rc = get_string(L, root, "lang", "", "template", false, &t->lang)) != FO_OK)
         return rc;
     if (t->lang && !valid_lang(t->lang))
-        return fail(L, "lang", "\"lang\" must be Tesseract language names joined with "
+        return fail(L, "lang",
+                    "\"lang\" must be Tesseract language names joined with "
                     "'+' (e.g. \"fra+eng\")");
     if (!t->lang && !(t->lang = fo_strdup(DEFAULT_LANG)))
         return nomem(L);
     t->dpi = FO_DEFAULT_DPI;
-    if ((rc = get_int(L, root, "dpi", "", "template", MIN_DPI, MAX_DPI, &t->dpi)) != FO_OK)
+    if ((rc = get_int(L, root, "dpi", "", "template", MIN_DPI, MAX_DPI, &t->dpi)) !=
+        FO_OK)
         return rc;
 
     pages = json_object_get(root, "pages");
@@ -782,8 +816,8 @@ static int parse_root(loader *L, json_t *root)
     if (!json_is_array(pages) || json_array_size(pages) == 0)
         return fail(L, "pages", "\"pages\" must be a non-empty list");
     if (json_array_size(pages) > MAX_PAGES)
-        return fail(L, "pages", "too many pages (%zu, limit %d)", json_array_size(pages),
-                    MAX_PAGES);
+        return fail(L, "pages", "too many pages (%zu, limit %d)",
+                    json_array_size(pages), MAX_PAGES);
     if (count_fields(pages, &nfields) != 0)
         return fail(L, "pages", "too many fields (%zu, limit %d)", nfields, MAX_FIELDS);
     t->pages = calloc(json_array_size(pages), sizeof *t->pages);
@@ -840,8 +874,8 @@ int fo_template_load_text(const char *path, const char *text, size_t len,
     L.path = path;
     L.err = err;
     if (len > MAX_TEMPLATE_BYTES)
-        return fo_error_set(err, FO_ERR_LIMIT, "%s: too large (%zu bytes, limit %d)", path,
-                            len, MAX_TEMPLATE_BYTES);
+        return fo_error_set(err, FO_ERR_LIMIT, "%s: too large (%zu bytes, limit %d)",
+                            path, len, MAX_TEMPLATE_BYTES);
     L.text = text;
     L.len = len;
     L.t = calloc(1, sizeof *L.t);
@@ -1001,7 +1035,8 @@ int fo_template_paths(const char *path, char ***files, fo_error *err)
     if (n == 0)
         return fo_error_set(err, FO_ERR_TEMPLATE,
                             "%s: no template here (expected template.json or "
-                            "*/template.json)", path);
+                            "*/template.json)",
+                            path);
     return FO_OK;
 }
 
@@ -1015,8 +1050,8 @@ void fo_template_paths_free(char ***files)
     *files = NULL;
 }
 
-int fo_template_set_load(const char *const *paths, int npaths,
-                         fo_template_set **out, fo_error *err)
+int fo_template_set_load(const char *const *paths, int npaths, fo_template_set **out,
+                         fo_error *err)
 {
     fo_template_set *set = calloc(1, sizeof *set);
     int rc = FO_OK;
@@ -1041,8 +1076,8 @@ int fo_template_set_load(const char *const *paths, int npaths,
                     break;
                 }
             }
-            grown = rc == FO_OK ? realloc(set->items, (size_t)(set->count + 1) *
-                                                          sizeof *set->items)
+            grown = rc == FO_OK ? realloc(set->items,
+                                          (size_t)(set->count + 1) * sizeof *set->items)
                                 : NULL;
             if (!grown) {
                 if (rc == FO_OK)

@@ -8,8 +8,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 enum { IDENTIFIER_MAX = 63 };
@@ -35,8 +35,8 @@ const char *fo_syserr(int errnum, char *buf, size_t size)
     return buf;
 }
 
-int fo_read_file(const char *path, size_t max_bytes, uint8_t **data,
-                 size_t *size, fo_error *err)
+int fo_read_file(const char *path, size_t max_bytes, uint8_t **data, size_t *size,
+                 fo_error *err)
 {
     struct stat st;
     uint8_t *buf = NULL;
@@ -49,9 +49,11 @@ int fo_read_file(const char *path, size_t max_bytes, uint8_t **data,
     /* O_NONBLOCK so that opening a FIFO cannot hang; cleared below. */
     fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0)
-        return fo_error_set(err, FO_ERR_IO, "cannot open (%s)", fo_syserr(errno, ebuf, sizeof ebuf));
+        return fo_error_set(err, FO_ERR_IO, "cannot open (%s)",
+                            fo_syserr(errno, ebuf, sizeof ebuf));
     if (fstat(fd, &st) != 0) {
-        rc = fo_error_set(err, FO_ERR_IO, "cannot stat (%s)", fo_syserr(errno, ebuf, sizeof ebuf));
+        rc = fo_error_set(err, FO_ERR_IO, "cannot stat (%s)",
+                          fo_syserr(errno, ebuf, sizeof ebuf));
         goto out;
     }
     if (!S_ISREG(st.st_mode)) {
@@ -60,8 +62,7 @@ int fo_read_file(const char *path, size_t max_bytes, uint8_t **data,
     }
     fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
     if ((uint64_t)st.st_size > max_bytes) {
-        rc = fo_error_set(err, FO_ERR_LIMIT,
-                          "file too large (%lld bytes, limit %zu)",
+        rc = fo_error_set(err, FO_ERR_LIMIT, "file too large (%lld bytes, limit %zu)",
                           (long long)st.st_size, max_bytes);
         goto out;
     }
@@ -77,16 +78,18 @@ int fo_read_file(const char *path, size_t max_bytes, uint8_t **data,
         if (n < 0) {
             if (errno == EINTR)
                 continue;
-            rc = fo_error_set(err, FO_ERR_IO, "read failed (%s)", fo_syserr(errno, ebuf, sizeof ebuf));
+            rc = fo_error_set(err, FO_ERR_IO, "read failed (%s)",
+                              fo_syserr(errno, ebuf, sizeof ebuf));
             goto out;
         }
         if (n == 0)
             break;
         len += (size_t)n;
         if (len > max_bytes) {
-            rc = fo_error_set(err, FO_ERR_LIMIT,
-                              "file too large (grew past the limit of %zu bytes while read)",
-                              max_bytes);
+            rc = fo_error_set(
+                err, FO_ERR_LIMIT,
+                "file too large (grew past the limit of %zu bytes while read)",
+                max_bytes);
             goto out;
         }
         if (len == cap) {
@@ -113,8 +116,7 @@ out:
     return rc;
 }
 
-int fo_write_file_atomic(const char *path, const void *data, size_t size,
-                         fo_error *err)
+int fo_write_file_atomic(const char *path, const void *data, size_t size, fo_error *err)
 {
     char *tmp = fo_asprintf("%s.tmp.%ld", path, (long)getpid());
     const uint8_t *p = data;

@@ -20,8 +20,8 @@ enum { FO_SHA256_LEN = 32, FO_SHA256_HEX_LEN = 64 };
  * bytes plus a terminating NUL that is not counted, so text can be parsed in
  * place.  Directories, devices and FIFOs are refused with a clear message.
  */
-int fo_read_file(const char *path, size_t max_bytes, uint8_t **data,
-                 size_t *size, fo_error *err);
+int fo_read_file(const char *path, size_t max_bytes, uint8_t **data, size_t *size,
+                 fo_error *err);
 
 /* Writes data to path through a temporary file in the same folder, renamed
  * into place once complete and synced: readers never see half a file. */

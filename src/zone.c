@@ -26,12 +26,12 @@
 #include "raster.h"
 
 enum {
-    ZONE_MARGIN = 10,   /* px at ZONE_DPI kept around a box */
-    FORM_GROW = 3,      /* px the blank form's ink is grown by */
-    SPECK_AREA = 8,     /* px: smaller ink components are noise */
-    STROKE_AREA = 60,   /* px: a component this large is writing */
-    NEAR_STROKE = 30,   /* px (2.5 mm): smaller marks this close to writing stay */
-    CLEAN_GROW = 1      /* px around the written ink kept in `clean` */
+    ZONE_MARGIN = 10, /* px at ZONE_DPI kept around a box */
+    FORM_GROW = 3,    /* px the blank form's ink is grown by */
+    SPECK_AREA = 8,   /* px: smaller ink components are noise */
+    STROKE_AREA = 60, /* px: a component this large is writing */
+    NEAR_STROKE = 30, /* px (2.5 mm): smaller marks this close to writing stay */
+    CLEAN_GROW = 1    /* px around the written ink kept in `clean` */
 };
 /* Paper level: this rank of the zone's grey values. */
 static const float PAPER_RANK = 0.9f;
@@ -44,7 +44,7 @@ static const double FORM_INK_RATIO = 0.8;
 typedef struct form_page {
     const fo_template *tpl;
     int page;
-    PIX *mask;      /* grown form ink at ZONE_DPI */
+    PIX *mask; /* grown form ink at ZONE_DPI */
 } form_page;
 
 struct fo_zone_forms {
@@ -75,15 +75,14 @@ static PIX *form_mask(const fo_template *t, int page)
     int w = (int)lround(tp->width / k), h = (int)lround(tp->height / k);
     PIX *ref = fo_raster_warp_grey(tp->image, zone_to_template(k, 0, 0, 0), w, h, 255);
     PIX *form = ref ? ink_of(ref, FORM_INK_RATIO) : NULL;
-    PIX *grown = form ? pixDilateBrick(NULL, form, 2 * FORM_GROW + 1, 2 * FORM_GROW + 1)
-                      : NULL;
+    PIX *grown =
+        form ? pixDilateBrick(NULL, form, 2 * FORM_GROW + 1, 2 * FORM_GROW + 1) : NULL;
     pixDestroy(&ref);
     pixDestroy(&form);
     return grown;
 }
 
-int fo_zone_forms_create(const fo_template_set *set, fo_zone_forms **out,
-                         fo_error *err)
+int fo_zone_forms_create(const fo_template_set *set, fo_zone_forms **out, fo_error *err)
 {
     fo_zone_forms *f = calloc(1, sizeof *f);
     int total = 0;
@@ -132,8 +131,9 @@ int fo_zone_page_init(fo_zone_page *zp, PIX *page, fo_affine to_scan,
         if (forms->pages[i].tpl == tpl && forms->pages[i].page == tpage)
             zp->form = forms->pages[i].mask;
     if (!zp->form)
-        return fo_error_set(err, FO_ERR_USAGE, "template \"%s\" page %d has no form mask",
-                            tpl->name, tpage + 1);
+        return fo_error_set(err, FO_ERR_USAGE,
+                            "template \"%s\" page %d has no form mask", tpl->name,
+                            tpage + 1);
     /* a grey page is shared, not copied: a 150-megapixel scan is 150 MB */
     if (pixGetDepth(page) == 8 && !pixGetColormap(page))
         zp->grey = pixClone(page);
@@ -257,7 +257,8 @@ int fo_zone_extract(const fo_zone_page *zp, fo_box box, fo_zone *out, fo_error *
     w = out->box_w + 2 * ZONE_MARGIN;
     h = out->box_h + 2 * ZONE_MARGIN;
     out->grey = fo_raster_warp_grey(
-        zp->grey, fo_affine_compose(zp->to_scan, zone_to_template(k, box.x, box.y, ZONE_MARGIN)),
+        zp->grey,
+        fo_affine_compose(zp->to_scan, zone_to_template(k, box.x, box.y, ZONE_MARGIN)),
         w, h, 255);
     scan_ink = out->grey ? ink_of(out->grey, SCAN_INK_RATIO) : NULL;
     /* the form's ink for the same place, cut from the page's mask (the
@@ -265,10 +266,11 @@ int fo_zone_extract(const fo_zone_page *zp, fo_box box, fo_zone *out, fo_error *
     grown = pixCreate(w, h, 1);
     if (grown)
         pixRasterop(grown, 0, 0, w, h, PIX_SRC, zp->form,
-                    (int)lround(box.x / k) - ZONE_MARGIN, (int)lround(box.y / k) - ZONE_MARGIN);
+                    (int)lround(box.x / k) - ZONE_MARGIN,
+                    (int)lround(box.y / k) - ZONE_MARGIN);
     diff = scan_ink && grown ? pixSubtract(NULL, scan_ink, grown) : NULL;
-    out->ink = diff ? pixSelectByArea(diff, SPECK_AREA, 8, L_SELECT_IF_GT, &changed)
-                    : NULL;
+    out->ink =
+        diff ? pixSelectByArea(diff, SPECK_AREA, 8, L_SELECT_IF_GT, &changed) : NULL;
     if (out->ink && drop_stray_marks(out->ink) == FO_OK)
         out->clean = clean_grey(out->grey, out->ink);
     if (!out->clean) {

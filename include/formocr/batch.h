@@ -16,8 +16,8 @@
 #include <signal.h>
 #include <stdbool.h>
 
-#include "formocr/pipeline.h"
 #include "formocr/error.h"
+#include "formocr/pipeline.h"
 #include "formocr/sink.h"
 #include "formocr/source.h"
 
@@ -26,22 +26,22 @@ extern "C" {
 #endif
 
 typedef struct fo_batch_options {
-    int jobs;                     /* worker threads, >= 1 */
-    const char *tessdata;         /* for fo_reader_create */
-    const fo_known *known;        /* documents already held, sorted by hash */
+    int jobs;              /* worker threads, >= 1 */
+    const char *tessdata;  /* for fo_reader_create */
+    const fo_known *known; /* documents already held, sorted by hash */
     int nknown;
-    bool force;                   /* redo known documents */
-    bool retry_errors;            /* redo known documents whose status is error */
-    volatile sig_atomic_t *stop;  /* may be NULL */
+    bool force;                  /* redo known documents */
+    bool retry_errors;           /* redo known documents whose status is error */
+    volatile sig_atomic_t *stop; /* may be NULL */
 } fo_batch_options;
 
 typedef struct fo_batch_stats {
-    int documents;      /* written */
-    int skipped;        /* already in the output */
+    int documents; /* written */
+    int skipped;   /* already in the output */
     int pages;
-    int by_status[4];   /* fo_doc_status */
-    int not_started;    /* left when stopped */
-    double seconds[FO_STAGE_COUNT];  /* summed over workers */
+    int by_status[4];               /* fo_doc_status */
+    int not_started;                /* left when stopped */
+    double seconds[FO_STAGE_COUNT]; /* summed over workers */
 } fo_batch_stats;
 
 /* Called on the calling thread for each finished document (not the skipped
@@ -56,9 +56,10 @@ typedef void (*fo_batch_progress)(void *ctx, const fo_batch_stats *s, int total,
  * cannot go on; a failing write stops it with FO_ERR_OUTPUT.  Bad inputs are
  * documents with status error, written like the others.
  */
-FO_API int fo_batch_run(const fo_pipeline *p, const fo_inputs *in, const fo_batch_options *o,
-                 fo_batch_write write, fo_batch_progress progress, void *ctx,
-                 fo_batch_stats *stats, fo_error *err);
+FO_API int fo_batch_run(const fo_pipeline *p, const fo_inputs *in,
+                        const fo_batch_options *o, fo_batch_write write,
+                        fo_batch_progress progress, void *ctx, fo_batch_stats *stats,
+                        fo_error *err);
 
 #ifdef __cplusplus
 }

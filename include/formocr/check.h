@@ -18,9 +18,9 @@ extern "C" {
 #endif
 
 typedef struct fo_value {
-    char *value;             /* normalised (DESIGN §4), malloc'd; "" if empty */
+    char *value; /* normalised (DESIGN §4), malloc'd; "" if empty */
     fo_field_status status;
-    const char *reason;      /* static, lowercase: why not ok; NULL when ok */
+    const char *reason; /* static, lowercase: why not ok; NULL when ok */
 } fo_value;
 
 /*
@@ -37,7 +37,7 @@ typedef struct fo_value {
  * fo_value_free.  Thread-safe: f is only read.
  */
 FO_API int fo_check_field(const fo_field *f, const char *raw, double confidence,
-                   fo_value *out);
+                          fo_value *out);
 /* Frees v->value and zeroes *v; accepts NULL and a zeroed fo_value. */
 FO_API void fo_value_free(fo_value *v);
 

@@ -21,24 +21,24 @@ extern "C" {
 /* Fixed numbers: they may be stored and compared across versions. */
 typedef enum fo_err {
     FO_OK = 0,
-    FO_ERR_NOMEM = -1,       /* allocation failed */
-    FO_ERR_IO = -2,          /* a file could not be read or written */
-    FO_ERR_FORMAT = -3,      /* not an image, or a format formocr does not read */
-    FO_ERR_CORRUPT = -4,     /* image data is damaged or truncated */
-    FO_ERR_LIMIT = -5,       /* input exceeds a configured limit */
-    FO_ERR_TEMPLATE = -6,    /* template invalid */
-    FO_ERR_USAGE = -7,       /* invalid argument from the caller */
-    FO_ERR_OCR = -8,         /* the OCR engine failed */
-    FO_ERR_OUTPUT = -9,      /* an output could not be written */
-    FO_ERR_LOCKED = -10,     /* another process holds the output */
-    FO_ERR_EXISTS = -11,     /* refusing to overwrite something */
-    FO_ERR_CONFIG = -12      /* the environment or configuration is wrong */
+    FO_ERR_NOMEM = -1,    /* allocation failed */
+    FO_ERR_IO = -2,       /* a file could not be read or written */
+    FO_ERR_FORMAT = -3,   /* not an image, or a format formocr does not read */
+    FO_ERR_CORRUPT = -4,  /* image data is damaged or truncated */
+    FO_ERR_LIMIT = -5,    /* input exceeds a configured limit */
+    FO_ERR_TEMPLATE = -6, /* template invalid */
+    FO_ERR_USAGE = -7,    /* invalid argument from the caller */
+    FO_ERR_OCR = -8,      /* the OCR engine failed */
+    FO_ERR_OUTPUT = -9,   /* an output could not be written */
+    FO_ERR_LOCKED = -10,  /* another process holds the output */
+    FO_ERR_EXISTS = -11,  /* refusing to overwrite something */
+    FO_ERR_CONFIG = -12   /* the environment or configuration is wrong */
 } fo_err;
 
 enum { FO_ERROR_MESSAGE_MAX = 1024 };
 
 typedef struct fo_error {
-    int code;                          /* an fo_err value */
+    int code;                           /* an fo_err value */
     char message[FO_ERROR_MESSAGE_MAX]; /* one line, no trailing newline */
 } fo_error;
 

@@ -26,10 +26,11 @@ typedef struct fo_eval fo_eval;
 /* Reads and checks a truth file; templates (may be NULL) give field types
  * for the per-type breakdown.  The caller owns *out. */
 FO_API int fo_eval_create(const char *truth_path, const fo_template_set *templates,
-                   fo_eval **out, fo_error *err);
+                          fo_eval **out, fo_error *err);
 /* The same from the truth file's text, as if read from truth_path. */
 FO_API int fo_eval_create_text(const char *truth_path, const char *text, size_t len,
-                        const fo_template_set *templates, fo_eval **out, fo_error *err);
+                               const fo_template_set *templates, fo_eval **out,
+                               fo_error *err);
 FO_API void fo_eval_destroy(fo_eval **e);
 
 /* Adds the results in a JSON Lines file; a malformed line is an error
@@ -37,10 +38,10 @@ FO_API void fo_eval_destroy(fo_eval **e);
 FO_API int fo_eval_add_results(fo_eval *e, const char *results_path, fo_error *err);
 
 typedef struct fo_eval_summary {
-    int documents;          /* results that have a truth */
+    int documents; /* results that have a truth */
     int templates_right;
     int foreign, foreign_unmatched;
-    int missing;            /* truth entries without a result */
+    int missing; /* truth entries without a result */
     int fields, exact, silent, flagged_right, flagged_wrong;
     int straight_through, form_documents;
 } fo_eval_summary;

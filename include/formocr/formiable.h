@@ -37,8 +37,8 @@ extern "C" {
  * caller owns *out (fo_template_destroy).
  */
 FO_API int fo_formiable_import(const char *map_path, const char *reference_path,
-                        const char *out_dir, bool force, fo_template **out,
-                        fo_error *err);
+                               const char *out_dir, bool force, fo_template **out,
+                               fo_error *err);
 
 #ifdef __cplusplus
 }

@@ -41,8 +41,8 @@ FO_API fo_point fo_affine_apply(fo_affine t, fo_point p);
  * weight (may be NULL: all 1) is positive.  false when the points are too
  * few or collinear.
  */
-FO_API bool fo_affine_fit(const fo_point *from, const fo_point *to, const double *weight,
-                   int n, fo_affine *out);
+FO_API bool fo_affine_fit(const fo_point *from, const fo_point *to,
+                          const double *weight, int n, fo_affine *out);
 
 /* Rotation angle (degrees) and mean scale of t's linear part. */
 FO_API double fo_affine_angle(fo_affine t);

@@ -26,18 +26,18 @@ extern "C" {
 struct Pix;
 
 enum {
-    FO_DEFAULT_DPI = 300,                      /* assumed when a file has none */
-    FO_DEFAULT_MAX_PAGES = 1000                /* pages per file */
+    FO_DEFAULT_DPI = 300,       /* assumed when a file has none */
+    FO_DEFAULT_MAX_PAGES = 1000 /* pages per file */
 };
 /* per page: A4 at 900 dpi, A3 at 500 dpi; a page this size decodes into 60 MB */
 #define FO_DEFAULT_MAX_PIXELS ((uint64_t)60000000)
 #define FO_DEFAULT_MAX_FILE_BYTES ((size_t)256 * 1024 * 1024)
 
 typedef struct fo_image_limits {
-    uint64_t max_pixels;    /* width x height of one page */
-    size_t max_file_bytes;  /* size of the file */
-    int max_pages;          /* pages in one file */
-    int default_dpi;        /* resolution assumed when the file has none */
+    uint64_t max_pixels;   /* width x height of one page */
+    size_t max_file_bytes; /* size of the file */
+    int max_pages;         /* pages in one file */
+    int default_dpi;       /* resolution assumed when the file has none */
 } fo_image_limits;
 
 /* Fills l with the defaults above. */
@@ -61,17 +61,17 @@ typedef struct fo_image fo_image;
  * NULL for the defaults.  The caller owns *out (fo_image_destroy).
  */
 FO_API int fo_image_open(const char *path, const fo_image_limits *limits,
-                  fo_image **out, fo_error *err);
+                         fo_image **out, fo_error *err);
 
 /* The same from bytes already read (data as from malloc, of size bytes):
  * the image takes them over and frees them, even when it fails. */
 FO_API int fo_image_adopt(uint8_t *data, size_t size, const fo_image_limits *limits,
-                   fo_image **out, fo_error *err);
+                          fo_image **out, fo_error *err);
 
 /* The same from bytes in memory; they are copied. */
 FO_API int fo_image_open_memory(const uint8_t *data, size_t size,
-                         const fo_image_limits *limits, fo_image **out,
-                         fo_error *err);
+                                const fo_image_limits *limits, fo_image **out,
+                                fo_error *err);
 
 /* Accepts NULL and *img == NULL; sets *img to NULL. */
 FO_API void fo_image_destroy(fo_image **img);
@@ -88,7 +88,7 @@ FO_API const uint8_t *fo_image_bytes(const fo_image *img, size_t *size);
  * FO_ERR_LIMIT when the page exceeds limits.max_pixels.
  */
 FO_API int fo_image_page_info(const fo_image *img, int page, fo_page_info *info,
-                       fo_error *err);
+                              fo_error *err);
 
 /*
  * Decodes page (0-based) after checking its header against the limits.  On
@@ -98,7 +98,7 @@ FO_API int fo_image_page_info(const fo_image *img, int page, fo_page_info *info,
  * *info (may be NULL) describes the page as stored.
  */
 FO_API int fo_image_decode(const fo_image *img, int page, struct Pix **pix,
-                    fo_page_info *info, fo_error *err);
+                           fo_page_info *info, fo_error *err);
 
 /* Silences the image libraries' own messages; called by the functions above
  * and safe to call again from any thread. */

@@ -31,7 +31,8 @@ typedef struct fo_matcher fo_matcher;
 
 /* Builds the per-template data for every page of every template in set,
  * which must outlive the matcher.  The caller owns *out. */
-FO_API int fo_matcher_create(const fo_template_set *set, fo_matcher **out, fo_error *err);
+FO_API int fo_matcher_create(const fo_template_set *set, fo_matcher **out,
+                             fo_error *err);
 FO_API void fo_matcher_destroy(fo_matcher **m);
 
 /* The working resolution of matching, dpi: pages are prepared at it. */
@@ -62,7 +63,7 @@ typedef struct fo_match {
  * FO_ERR_USAGE for a page prepared otherwise.
  */
 FO_API int fo_match_page(const fo_matcher *m, const fo_prep_result *scan, fo_match *out,
-                  fo_error *err);
+                         fo_error *err);
 
 /*
  * The JSON object `formocr match` prints for page (1-based) of the file at

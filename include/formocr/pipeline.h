@@ -55,7 +55,7 @@ typedef struct fo_pipeline fo_pipeline;
  * option strings are copied.
  */
 FO_API int fo_pipeline_create(const fo_pipeline_options *o, fo_pipeline **out,
-                       fo_error *err);
+                              fo_error *err);
 /* Accepts NULL and *p == NULL; sets *p to NULL. */
 FO_API void fo_pipeline_destroy(fo_pipeline **p);
 
@@ -69,8 +69,8 @@ FO_API const fo_template_set *fo_pipeline_templates(const fo_pipeline *p);
  * out-of-memory.
  */
 FO_API int fo_pipeline_match_page(const fo_pipeline *p, struct Pix *page, int dpi,
-                           bool from_file, fo_match *out, double seconds[2],
-                           fo_error *err);
+                                  bool from_file, fo_match *out, double seconds[2],
+                                  fo_error *err);
 
 /* Whether a file whose bytes hash to sha256 (64 hex digits) is to be left
  * alone (already in the output). */
@@ -84,9 +84,9 @@ typedef bool (*fo_skip_test)(void *ctx, const char *sha256);
  * run cannot go on: out of memory, or Tesseract unable to start
  * (FO_ERR_OCR); FO_ERR_USAGE on a match_only pipeline.
  */
-FO_API int fo_pipeline_process(const fo_pipeline *p, fo_reader *reader, const char *path,
-                        fo_skip_test skip, void *skip_ctx, fo_document *out,
-                        fo_error *err);
+FO_API int fo_pipeline_process(const fo_pipeline *p, fo_reader *reader,
+                               const char *path, fo_skip_test skip, void *skip_ctx,
+                               fo_document *out, fo_error *err);
 
 #ifdef __cplusplus
 }

@@ -26,12 +26,12 @@ extern "C" {
 struct Pix;
 
 typedef struct fo_prep_options {
-    int dpi;           /* working resolution of the results; default 300 */
-    bool orient;       /* find the 90/180/270 turn from the text (default on) */
-    bool deskew;       /* find the skew (default on) */
-    bool upright;      /* make `upright`: the page turned and deskewed (default on) */
-    bool profiles;     /* make `ink` and the deskewed profiles, for matching
-                          (default off) */
+    int dpi;       /* working resolution of the results; default 300 */
+    bool orient;   /* find the 90/180/270 turn from the text (default on) */
+    bool deskew;   /* find the skew (default on) */
+    bool upright;  /* make `upright`: the page turned and deskewed (default on) */
+    bool profiles; /* make `ink` and the deskewed profiles, for matching
+                      (default off) */
 } fo_prep_options;
 
 /* The defaults: 300 dpi, orient, deskew, upright; no profiles. */
@@ -39,7 +39,7 @@ FO_API void fo_prep_options_default(fo_prep_options *o);
 
 /* Ink per bin of rows or columns of a page (what matching compares). */
 typedef struct fo_profile {
-    float *v;          /* n values; owned */
+    float *v; /* n values; owned */
     int n;
 } fo_profile;
 
@@ -47,25 +47,25 @@ typedef struct fo_profile {
 FO_API void fo_profile_free(fo_profile *p);
 
 typedef struct fo_prep_result {
-    int dpi;              /* the working resolution (options.dpi) */
-    int scan_dpi;         /* resolution the scan was taken to have */
-    bool dpi_estimated;   /* true when that came from the page size */
-    double factor;        /* scan px -> working px (dpi / scan_dpi) */
-    struct Pix *binary;   /* 1 bpp at dpi, as scanned: neither turned nor
-                             deskewed; owned */
-    double skew;          /* degrees the content is turned (0 when none is
-                             found or options.deskew is off) */
+    int dpi;            /* the working resolution (options.dpi) */
+    int scan_dpi;       /* resolution the scan was taken to have */
+    bool dpi_estimated; /* true when that came from the page size */
+    double factor;      /* scan px -> working px (dpi / scan_dpi) */
+    struct Pix *binary; /* 1 bpp at dpi, as scanned: neither turned nor
+                           deskewed; owned */
+    double skew;        /* degrees the content is turned (0 when none is
+                           found or options.deskew is off) */
     double skew_confidence;
-    fo_affine deskew;     /* binary px -> deskewed px, about the centre */
+    fo_affine deskew; /* binary px -> deskewed px, about the centre */
     /* options.profiles: */
-    struct Pix *ink;      /* ink map of binary, 8 bpp, 255 is ink, lightly
-                             blurred; owned */
+    struct Pix *ink;       /* ink map of binary, 8 bpp, 255 is ink, lightly
+                              blurred; owned */
     fo_profile rows, cols; /* ink profiles of the deskewed page */
     /* options.upright: */
-    struct Pix *upright;  /* 1 bpp at dpi, turned upright and deskewed; owned */
-    int turn;             /* clockwise turn that stood the page up: 0/90/180/270 */
+    struct Pix *upright;    /* 1 bpp at dpi, turned upright and deskewed; owned */
+    int turn;               /* clockwise turn that stood the page up: 0/90/180/270 */
     double turn_confidence; /* Leptonica's orientation confidence */
-    fo_affine to_result;  /* scan px -> upright px */
+    fo_affine to_result;    /* scan px -> upright px */
 } fo_prep_result;
 
 /*
@@ -76,7 +76,7 @@ typedef struct fo_prep_result {
  * usual scanner resolution.
  */
 FO_API int fo_prep_scan_dpi(int width, int height, int dpi, bool from_file,
-                     bool *estimated);
+                            bool *estimated);
 
 /* Skew of a binary page in degrees (positive: the content is turned
  * clockwise) and Leptonica's confidence; 0 when none is found. */
@@ -93,8 +93,8 @@ FO_API int fo_prep_find_turn(struct Pix *binary, int *turn, double *confidence);
  * failure).  Fails only when out of memory.
  */
 FO_API int fo_prep_page(struct Pix *page, int dpi, bool from_file,
-                 const fo_prep_options *options, fo_prep_result *out,
-                 fo_error *err);
+                        const fo_prep_options *options, fo_prep_result *out,
+                        fo_error *err);
 /* Frees what r holds and zeroes it; accepts NULL. */
 FO_API void fo_prep_result_free(fo_prep_result *r);
 

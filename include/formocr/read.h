@@ -37,17 +37,17 @@ FO_API int fo_reader_create(const char *tessdata, fo_reader **out, fo_error *err
 FO_API void fo_reader_destroy(fo_reader **r);
 
 typedef struct fo_reading {
-    char *raw;          /* what was read (malloc'd): text with lines joined by
-                           '\n', one character per cell (' ' for an empty
-                           cell); "1"/"0"; ticked options comma-joined */
-    double confidence;  /* 0..100: the weakest character's, or the mark's */
-    bool unread;        /* ink was there but nothing could be read from it */
+    char *raw;         /* what was read (malloc'd): text with lines joined by
+                          '\n', one character per cell (' ' for an empty
+                          cell); "1"/"0"; ticked options comma-joined */
+    double confidence; /* 0..100: the weakest character's, or the mark's */
+    bool unread;       /* ink was there but nothing could be read from it */
 } fo_reading;
 
 /* Reads field f of a matched page.  Fails on out-of-memory or when
  * Tesseract cannot start (its language data missing: FO_ERR_OCR). */
 FO_API int fo_read_field(fo_reader *r, const fo_zone_page *zp, const fo_field *f,
-                  fo_reading *out, fo_error *err);
+                         fo_reading *out, fo_error *err);
 FO_API void fo_reading_free(fo_reading *r);
 
 #ifdef __cplusplus

@@ -37,24 +37,24 @@ typedef enum fo_field_status {
 FO_API const char *fo_field_status_name(fo_field_status s);
 
 typedef enum fo_doc_status {
-    FO_DOC_OK,         /* every field ok */
-    FO_DOC_REVIEW,     /* some field not ok */
-    FO_DOC_UNMATCHED,  /* no template scored above the threshold */
-    FO_DOC_ERROR       /* unreadable */
+    FO_DOC_OK,        /* every field ok */
+    FO_DOC_REVIEW,    /* some field not ok */
+    FO_DOC_UNMATCHED, /* no template scored above the threshold */
+    FO_DOC_ERROR      /* unreadable */
 } fo_doc_status;
 
 /* "ok", "review", "unmatched", "error" (static). */
 FO_API const char *fo_doc_status_name(fo_doc_status s);
 
 typedef struct fo_field_result {
-    const fo_field *field;   /* borrowed from the document's template */
-    char *value;             /* normalised; "" when empty */
-    char *raw;               /* as read; "" when nothing was read */
-    double confidence;       /* 0..100 */
+    const fo_field *field; /* borrowed from the document's template */
+    char *value;           /* normalised; "" when empty */
+    char *raw;             /* as read; "" when nothing was read */
+    double confidence;     /* 0..100 */
     fo_field_status status;
-    const char *reason;      /* static; NULL when ok */
-    int page;                /* 1-based scan page it was read on, 0: none */
-    int x, y, w, h;          /* where, in scan px of that page */
+    const char *reason; /* static; NULL when ok */
+    int page;           /* 1-based scan page it was read on, 0: none */
+    int x, y, w, h;     /* where, in scan px of that page */
 } fo_field_result;
 
 /* How one page of the file matched (template NULL: it matched none). */
@@ -70,16 +70,22 @@ typedef struct fo_page_result {
  * for matching (grey, binarized, deskewed, profiles); output is the batch
  * writer's, not a document's. */
 typedef enum fo_stage {
-    FO_STAGE_DECODE, FO_STAGE_PREP, FO_STAGE_MATCH, FO_STAGE_ZONES, FO_STAGE_OCR,
-    FO_STAGE_CHECK, FO_STAGE_OUTPUT, FO_STAGE_COUNT
+    FO_STAGE_DECODE,
+    FO_STAGE_PREP,
+    FO_STAGE_MATCH,
+    FO_STAGE_ZONES,
+    FO_STAGE_OCR,
+    FO_STAGE_CHECK,
+    FO_STAGE_OUTPUT,
+    FO_STAGE_COUNT
 } fo_stage;
 
 typedef struct fo_document {
-    char *path;              /* as reached from the command line */
-    char sha256[65];         /* of the file's bytes; "" when unread */
+    char *path;      /* as reached from the command line */
+    char sha256[65]; /* of the file's bytes; "" when unread */
     uint64_t bytes;
     int pages;
-    const fo_template *tpl;  /* NULL: unmatched or error */
+    const fo_template *tpl; /* NULL: unmatched or error */
     fo_doc_status status;
     double score;            /* the best page's match score */
     char *error;             /* why, for status error; NULL otherwise */
@@ -88,7 +94,7 @@ typedef struct fo_document {
     fo_page_result *page_results; /* one per page examined */
     int npage_results;
     double seconds[FO_STAGE_COUNT];
-    bool skipped;            /* already in the output: nothing else is set */
+    bool skipped; /* already in the output: nothing else is set */
 } fo_document;
 
 /* Frees what d holds and zeroes it; accepts NULL and a zeroed document. */

@@ -30,24 +30,25 @@ extern "C" {
 #endif
 
 typedef struct fo_run_options {
-    const char *const *inputs;    /* files and folders of scans */
+    const char *const *inputs; /* files and folders of scans */
     int ninputs;
-    const char *const *templates; /* files or folders; none: fo_template_default_path() */
+    const char *const
+        *templates; /* files or folders; none: fo_template_default_path() */
     int ntemplates;
-    const char *const *outputs;   /* paths as opened ("-": standard output),
-                                     {shard} already replaced */
-    int noutputs;                 /* at least one */
-    fo_sink_options sink;         /* templates and shard are filled in by the run */
+    const char *const *outputs; /* paths as opened ("-": standard output),
+                                   {shard} already replaced */
+    int noutputs;               /* at least one */
+    fo_sink_options sink;       /* templates and shard are filled in by the run */
     fo_source_options source;
-    fo_shard shard;               /* n == 0: every input */
+    fo_shard shard; /* n == 0: every input */
     fo_image_limits limits;
-    int jobs;                     /* worker threads, >= 1 */
-    const char *tessdata;         /* NULL: $TESSDATA_PREFIX or Tesseract's */
-    bool force;                   /* redo documents the output holds */
-    bool retry_errors;            /* redo those of them that failed */
-    const char *quarantine;       /* folder for failed inputs; NULL: none */
-    const char *debug_dir;        /* folder for overlay PNGs; NULL: none */
-    volatile sig_atomic_t *stop;  /* non-zero: take no new input; may be NULL */
+    int jobs;                    /* worker threads, >= 1 */
+    const char *tessdata;        /* NULL: $TESSDATA_PREFIX or Tesseract's */
+    bool force;                  /* redo documents the output holds */
+    bool retry_errors;           /* redo those of them that failed */
+    const char *quarantine;      /* folder for failed inputs; NULL: none */
+    const char *debug_dir;       /* folder for overlay PNGs; NULL: none */
+    volatile sig_atomic_t *stop; /* non-zero: take no new input; may be NULL */
 } fo_run_options;
 
 /* Defaults: one worker per core, the default limits and sink options;
@@ -60,16 +61,16 @@ typedef struct fo_run_events {
      * document that failed (its error), an input not moved to quarantine;
      * path may be NULL.  Called on the calling thread; may be NULL. */
     void (*notice)(void *ctx, const char *path, const char *message);
-    fo_batch_progress progress;   /* may be NULL */
+    fo_batch_progress progress; /* may be NULL */
 } fo_run_events;
 
 typedef struct fo_run_summary {
     fo_batch_stats stats;
-    int inputs;                /* listed, in the shard */
-    int input_problems;        /* folder entries reported, not read */
-    int quarantine_failures;   /* failed inputs that could not be moved */
-    double setup_seconds;      /* templates, outputs, inputs */
-    double seconds;            /* the batch and completing the outputs */
+    int inputs;              /* listed, in the shard */
+    int input_problems;      /* folder entries reported, not read */
+    int quarantine_failures; /* failed inputs that could not be moved */
+    double setup_seconds;    /* templates, outputs, inputs */
+    double seconds;          /* the batch and completing the outputs */
 } fo_run_summary;
 
 /*

@@ -20,8 +20,8 @@
 
 #include <stdbool.h>
 
-#include "formocr/result.h"
 #include "formocr/error.h"
+#include "formocr/result.h"
 #include "formocr/template.h"
 
 #ifdef __cplusplus
@@ -30,29 +30,33 @@ extern "C" {
 
 enum { FO_SQLITE_SCHEMA_VERSION = 1 };
 
-typedef enum fo_sink_format { FO_SINK_JSONL, FO_SINK_CSV, FO_SINK_SQLITE } fo_sink_format;
+typedef enum fo_sink_format {
+    FO_SINK_JSONL,
+    FO_SINK_CSV,
+    FO_SINK_SQLITE
+} fo_sink_format;
 typedef enum fo_csv_layout { FO_CSV_WIDE, FO_CSV_LONG } fo_csv_layout;
 
 typedef struct fo_sink_options {
-    fo_sink_format stdout_format;  /* for "-" (default CSV) */
-    fo_csv_layout csv_layout;      /* default wide */
-    char csv_sep;                  /* default ',' */
-    bool decimal_comma;            /* decimals (and confidences) with ',' */
-    bool bom;                      /* a UTF-8 byte order mark first */
+    fo_sink_format stdout_format;     /* for "-" (default CSV) */
+    fo_csv_layout csv_layout;         /* default wide */
+    char csv_sep;                     /* default ',' */
+    bool decimal_comma;               /* decimals (and confidences) with ',' */
+    bool bom;                         /* a UTF-8 byte order mark first */
     const fo_template_set *templates; /* the run's: CSV columns, SQL views */
-    double lock_timeout;           /* seconds to wait for another run's lock */
+    double lock_timeout;              /* seconds to wait for another run's lock */
     /* recorded in the SQLite runs table; NULL records no run (a merge
      * brings the runs of its parts, it adds none of its own) */
     const char *command;
-    const char *shard;             /* "K/N" or NULL */
+    const char *shard; /* "K/N" or NULL */
 } fo_sink_options;
 
 FO_API void fo_sink_options_default(fo_sink_options *o);
 
 /* The format path designates: by extension (.jsonl, .csv, .sqlite, .db);
  * "-" is o->stdout_format.  FO_ERR_USAGE when it cannot tell. */
-FO_API int fo_sink_format_of(const char *path, const fo_sink_options *o, fo_sink_format *fmt,
-                      fo_error *err);
+FO_API int fo_sink_format_of(const char *path, const fo_sink_options *o,
+                             fo_sink_format *fmt, fo_error *err);
 
 typedef struct fo_sink fo_sink;
 
@@ -64,7 +68,7 @@ typedef struct fo_sink fo_sink;
  * schema or not formocr's).
  */
 FO_API int fo_sink_open(const char *path, const fo_sink_options *o, fo_sink **out,
-                 fo_error *err);
+                        fo_error *err);
 
 /* Writes one document; FO_ERR_OUTPUT when it cannot. */
 FO_API int fo_sink_write(fo_sink *s, const fo_document *d, fo_error *err);

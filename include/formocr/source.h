@@ -26,7 +26,7 @@ extern "C" {
 
 typedef struct fo_source_options {
     bool recursive;
-    const char *const *include;  /* globs on file names; NULL: scans */
+    const char *const *include; /* globs on file names; NULL: scans */
     int ninclude;
 } fo_source_options;
 
@@ -34,13 +34,14 @@ typedef struct fo_source_options {
 typedef void (*fo_source_report)(void *ctx, const char *path, const char *message);
 
 typedef struct fo_inputs {
-    char **paths;    /* malloc'd */
+    char **paths; /* malloc'd */
     int count;
-    int problems;    /* reported through the callback */
+    int problems; /* reported through the callback */
 } fo_inputs;
 
-FO_API int fo_source_list(const char *const *paths, int npaths, const fo_source_options *o,
-                   fo_source_report report, void *ctx, fo_inputs *out, fo_error *err);
+FO_API int fo_source_list(const char *const *paths, int npaths,
+                          const fo_source_options *o, fo_source_report report,
+                          void *ctx, fo_inputs *out, fo_error *err);
 FO_API void fo_inputs_free(fo_inputs *in);
 
 /*

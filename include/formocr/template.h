@@ -38,10 +38,10 @@ typedef enum fo_field_type {
 } fo_field_type;
 
 typedef enum fo_geometry {
-    FO_GEOM_BOX,     /* one zone, optionally split in `comb` equal cells */
-    FO_GEOM_LINES,   /* several one-line zones read in order */
-    FO_GEOM_CELLS,   /* explicit one-character cells */
-    FO_GEOM_OPTIONS  /* choice: one box per option */
+    FO_GEOM_BOX,    /* one zone, optionally split in `comb` equal cells */
+    FO_GEOM_LINES,  /* several one-line zones read in order */
+    FO_GEOM_CELLS,  /* explicit one-character cells */
+    FO_GEOM_OPTIONS /* choice: one box per option */
 } fo_geometry;
 
 typedef enum fo_check {
@@ -69,45 +69,45 @@ enum { FO_DEFAULT_MIN_CONFIDENCE = 70 };
 typedef struct fo_field {
     char *name;
     fo_field_type type;
-    int page;               /* 0-based page of the template */
+    int page; /* 0-based page of the template */
     fo_geometry geometry;
-    int comb;               /* FO_GEOM_BOX: number of cells, 0 = free text */
-    fo_box *boxes;          /* BOX: 1; LINES, CELLS: nboxes */
+    int comb;      /* FO_GEOM_BOX: number of cells, 0 = free text */
+    fo_box *boxes; /* BOX: 1; LINES, CELLS: nboxes */
     int nboxes;
-    fo_option *options;     /* FO_GEOM_OPTIONS */
+    fo_option *options; /* FO_GEOM_OPTIONS */
     int noptions;
-    int min, max;           /* choice: how many options may be ticked */
+    int min, max; /* choice: how many options may be ticked */
     bool required;
-    char *lang;             /* NULL: the template's */
-    char *charset;          /* NULL: any character (UTF-8) */
-    char *pattern;          /* NULL: none; PCRE2 source */
-    void *pattern_code;     /* compiled pcre2_code, owned */
+    char *lang;         /* NULL: the template's */
+    char *charset;      /* NULL: any character (UTF-8) */
+    char *pattern;      /* NULL: none; PCRE2 source */
+    void *pattern_code; /* compiled pcre2_code, owned */
     fo_check check;
-    double min_confidence;  /* 0..100 */
-    char *date_format;      /* date: e.g. "DD/MM/YYYY" */
-    int line, column;       /* where the field is defined, for messages */
+    double min_confidence; /* 0..100 */
+    char *date_format;     /* date: e.g. "DD/MM/YYYY" */
+    int line, column;      /* where the field is defined, for messages */
 } fo_field;
 
 typedef struct fo_template_page {
-    char *reference;        /* path as written in the template */
-    char *reference_path;   /* resolved path */
-    struct Pix *image;      /* the reference, 8-bit grey, owned */
-    int width, height;      /* of the reference, pixels */
-    fo_field *fields;       /* the fields of this page point into t->fields */
+    char *reference;      /* path as written in the template */
+    char *reference_path; /* resolved path */
+    struct Pix *image;    /* the reference, 8-bit grey, owned */
+    int width, height;    /* of the reference, pixels */
+    fo_field *fields;     /* the fields of this page point into t->fields */
     int nfields;
 } fo_template_page;
 
 typedef struct fo_template {
-    char *path;             /* the template.json as given */
+    char *path; /* the template.json as given */
     char *name;
-    char *title;            /* may be NULL */
-    char *lang;             /* Tesseract language(s), default "fra" */
-    int dpi;                /* resolution of the references */
+    char *title; /* may be NULL */
+    char *lang;  /* Tesseract language(s), default "fra" */
+    int dpi;     /* resolution of the references */
     fo_template_page *pages;
     int npages;
-    fo_field *fields;       /* all fields, in file order (page by page) */
+    fo_field *fields; /* all fields, in file order (page by page) */
     int nfields;
-    char sha256[65];        /* of the JSON and reference files, hex */
+    char sha256[65]; /* of the JSON and reference files, hex */
 } fo_template;
 
 /*
@@ -120,7 +120,7 @@ FO_API int fo_template_load(const char *path, fo_template **out, fo_error *err);
 /* The same from the template's text, as if read from path (its folder is
  * where the references are looked for). */
 FO_API int fo_template_load_text(const char *path, const char *text, size_t len,
-                          fo_template **out, fo_error *err);
+                                 fo_template **out, fo_error *err);
 
 /* Accepts NULL and *t == NULL; sets *t to NULL. */
 FO_API void fo_template_destroy(fo_template **t);
@@ -152,7 +152,7 @@ FO_API void fo_template_paths_free(char ***files);
  * a name.  The caller owns *out (fo_template_set_destroy).
  */
 FO_API int fo_template_set_load(const char *const *paths, int npaths,
-                         fo_template_set **out, fo_error *err);
+                                fo_template_set **out, fo_error *err);
 FO_API void fo_template_set_destroy(fo_template_set **set);
 
 /* Frees the reference images (8-bit grey, ~10 MB a page): once the matcher

@@ -36,42 +36,43 @@ enum { FO_ZONE_DPI = 300 };
 typedef struct fo_zone_forms fo_zone_forms;
 
 FO_API int fo_zone_forms_create(const fo_template_set *set, fo_zone_forms **out,
-                         fo_error *err);
+                                fo_error *err);
 FO_API void fo_zone_forms_destroy(fo_zone_forms **forms);
 
 /* A scanned page matched to a template page: what every zone of it needs,
  * built once per page. */
 typedef struct fo_zone_page {
-    struct Pix *grey;              /* the scan, 8 bpp; owned */
-    fo_affine to_scan;             /* template px -> scan px */
+    struct Pix *grey;  /* the scan, 8 bpp; owned */
+    fo_affine to_scan; /* template px -> scan px */
     const fo_template *tpl;
-    int tpage;                     /* 0-based template page */
-    struct Pix *form;              /* the page's form ink (borrowed) */
+    int tpage;        /* 0-based template page */
+    struct Pix *form; /* the page's form ink (borrowed) */
 } fo_zone_page;
 
 /* Prepares a page (1 or 8 bpp, as decoded) for zone extraction; tpl must
  * be one of the set forms was made from.  The caller frees it with
  * fo_zone_page_free. */
 FO_API int fo_zone_page_init(fo_zone_page *zp, struct Pix *page, fo_affine to_scan,
-                      const fo_zone_forms *forms, const fo_template *tpl, int tpage,
-                      fo_error *err);
+                             const fo_zone_forms *forms, const fo_template *tpl,
+                             int tpage, fo_error *err);
 FO_API void fo_zone_page_free(fo_zone_page *zp);
 
 typedef struct fo_zone {
-    struct Pix *grey;    /* the scan's zone, 8 bpp, template frame at ZONE_DPI */
-    struct Pix *ink;     /* 1 bpp: the scan's ink minus the form's (same frame) */
-    struct Pix *clean;   /* 8 bpp: the scan's zone with all but the written
-                            ink turned to paper white: what the OCR reads */
-    int margin;          /* px around the box in these images */
-    int ink_pixels;      /* in `ink`, within the box, after speck removal */
-    int box_w, box_h;    /* the box at ZONE_DPI */
+    struct Pix *grey;  /* the scan's zone, 8 bpp, template frame at ZONE_DPI */
+    struct Pix *ink;   /* 1 bpp: the scan's ink minus the form's (same frame) */
+    struct Pix *clean; /* 8 bpp: the scan's zone with all but the written
+                          ink turned to paper white: what the OCR reads */
+    int margin;        /* px around the box in these images */
+    int ink_pixels;    /* in `ink`, within the box, after speck removal */
+    int box_w, box_h;  /* the box at ZONE_DPI */
 } fo_zone;
 
 /*
  * Extracts the zone of box (template px) with a margin, and the written ink
  * in it.  Free with fo_zone_free.
  */
-FO_API int fo_zone_extract(const fo_zone_page *zp, fo_box box, fo_zone *out, fo_error *err);
+FO_API int fo_zone_extract(const fo_zone_page *zp, fo_box box, fo_zone *out,
+                           fo_error *err);
 FO_API void fo_zone_free(fo_zone *z);
 
 /* Fraction (0..1) of the box's inner part, inset by `inset` of its size on

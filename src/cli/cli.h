@@ -7,9 +7,9 @@
 /* Exit statuses (DESIGN.md §2). */
 enum {
     EXIT_OK = 0,
-    EXIT_SOME_FAILED = 1,   /* done, but some input failed */
-    EXIT_USAGE = 2,         /* usage, template or configuration error */
-    EXIT_OUTPUT = 3         /* an output could not be written, or is locked */
+    EXIT_SOME_FAILED = 1, /* done, but some input failed */
+    EXIT_USAGE = 2,       /* usage, template or configuration error */
+    EXIT_OUTPUT = 3       /* an output could not be written, or is locked */
 };
 
 int cmd_info(int argc, char **argv);
@@ -19,7 +19,6 @@ int cmd_match(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_eval(int argc, char **argv);
 int cmd_merge(int argc, char **argv);
-
 
 /* Prints "formocr: " and the formatted message on stderr, one line. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

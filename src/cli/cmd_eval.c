@@ -61,8 +61,9 @@ int cmd_eval(int argc, char **argv)
 
     opterr = 0;
     while ((c = getopt_long(argc, argv, ":t:h", longopts, NULL)) != -1) {
-        double *target = c == OPT_MIN_ACC ? &min_acc : c == OPT_MAX_SILENT ? &max_silent
-                                                                             : &min_class;
+        double *target = c == OPT_MIN_ACC      ? &min_acc
+                         : c == OPT_MAX_SILENT ? &max_silent
+                                               : &min_class;
         switch (c) {
         case OPT_TRUTH: truth = optarg; break;
         case 't': tpath = optarg; break;
@@ -70,13 +71,16 @@ int cmd_eval(int argc, char **argv)
         case OPT_MAX_SILENT:
         case OPT_MIN_CLASS:
             if (!parse_percent(optarg, target))
-                return cli_usage_error("eval", "%s wants a percentage from 0 to 100, not "
-                                       "\"%s\"", argv[optind - 1], optarg);
+                return cli_usage_error("eval",
+                                       "%s wants a percentage from 0 to 100, not "
+                                       "\"%s\"",
+                                       argv[optind - 1], optarg);
             break;
         case OPT_ERRORS: list = true; break;
         case 'h': fputs(USAGE, stdout); return EXIT_OK;
         case ':':
-            return cli_usage_error("eval", "option \"%s\" needs a value", argv[optind - 1]);
+            return cli_usage_error("eval", "option \"%s\" needs a value",
+                                   argv[optind - 1]);
         default:
             return cli_usage_error("eval", "unknown option \"%s\"", argv[optind - 1]);
         }
@@ -110,8 +114,8 @@ int cmd_eval(int argc, char **argv)
     fo_eval_print(e, stdout, list);
     fo_eval_summarise(e, &s);
     if (s.fields && 100.0 * s.exact / s.fields < min_acc) {
-        cli_error("field exact-match %.2f %% is below %.2f %%", 100.0 * s.exact / s.fields,
-                  min_acc);
+        cli_error("field exact-match %.2f %% is below %.2f %%",
+                  100.0 * s.exact / s.fields, min_acc);
         status = EXIT_SOME_FAILED;
     }
     if (s.fields && 100.0 * s.silent / s.fields > max_silent) {

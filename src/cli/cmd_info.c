@@ -67,19 +67,21 @@ int cmd_info(int argc, char **argv)
     opterr = 0;
     while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
         switch (c) {
-        case 'h':
-            fputs(USAGE, stdout);
-            return EXIT_OK;
+        case 'h': fputs(USAGE, stdout); return EXIT_OK;
         case OPT_DPI:
             if (!fo_parse_int(optarg, 10, 10000, &v))
-                return cli_usage_error("info", "--dpi wants a resolution from 10 to "
-                                       "10000, not \"%s\"", optarg);
+                return cli_usage_error("info",
+                                       "--dpi wants a resolution from 10 to "
+                                       "10000, not \"%s\"",
+                                       optarg);
             limits.default_dpi = (int)v;
             break;
         case OPT_MAX_PIXELS:
             if (!fo_parse_int(optarg, 1, 4000000000LL, &v))
-                return cli_usage_error("info", "--max-pixels wants a pixel count from "
-                                       "1 to 4000000000, not \"%s\"", optarg);
+                return cli_usage_error("info",
+                                       "--max-pixels wants a pixel count from "
+                                       "1 to 4000000000, not \"%s\"",
+                                       optarg);
             limits.max_pixels = (uint64_t)v;
             break;
         case ':':

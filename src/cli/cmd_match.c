@@ -17,7 +17,8 @@ static const char USAGE[] =
     "maps the template's pixels onto the scan's, and prints one JSON line per\n"
     "page:\n"
     "  {\"file\", \"page\", \"template\", \"template_page\", \"score\",\n"
-    "   \"orientation\", \"skew\", \"transform\": [a, b, c, d, e, f], \"residual_px\"}\n"
+    "   \"orientation\", \"skew\", \"transform\": [a, b, c, d, e, f], "
+    "\"residual_px\"}\n"
     "with x' = a*x + b*y + c, y' = d*x + e*y + f. A page that matches no\n"
     "template has \"template\": null and its best score.\n"
     "\n"
@@ -50,8 +51,9 @@ static int match_file(const fo_pipeline *p, const char *path, int dpi)
         PIX *pix = NULL;
         char *text;
         if (fo_image_decode(img, page, &pix, &info, &err) != FO_OK ||
-            fo_pipeline_match_page(p, pix, dpi > 0 && !info.dpi_from_file ? dpi : info.xdpi,
-                                   info.dpi_from_file || dpi > 0, &m, NULL, &err) != FO_OK) {
+            fo_pipeline_match_page(
+                p, pix, dpi > 0 && !info.dpi_from_file ? dpi : info.xdpi,
+                info.dpi_from_file || dpi > 0, &m, NULL, &err) != FO_OK) {
             cli_error("%s: %s", path, err.message);
             pixDestroy(&pix);
             failed = 1;
@@ -105,8 +107,10 @@ int cmd_match(int argc, char **argv)
             break;
         case OPT_DPI:
             if (!fo_parse_int(optarg, 10, 10000, &v))
-                return cli_usage_error("match", "--dpi wants a resolution from 10 to "
-                                       "10000, not \"%s\"", optarg);
+                return cli_usage_error("match",
+                                       "--dpi wants a resolution from 10 to "
+                                       "10000, not \"%s\"",
+                                       optarg);
             dpi = (int)v;
             break;
         case 'h': fputs(USAGE, stdout); return EXIT_OK;

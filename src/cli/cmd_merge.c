@@ -49,14 +49,17 @@ int cmd_merge(int argc, char **argv)
         case 'o': output = optarg; break;
         case OPT_LOCK_TIMEOUT:
             if (!fo_parse_int(optarg, 0, 86400, &v))
-                return cli_usage_error("merge", "--lock-timeout wants seconds from 0 to "
-                                       "86400, not \"%s\"", optarg);
+                return cli_usage_error("merge",
+                                       "--lock-timeout wants seconds from 0 to "
+                                       "86400, not \"%s\"",
+                                       optarg);
             so.lock_timeout = (double)v;
             break;
         case 'q': quiet = 1; break;
         case 'h': fputs(USAGE, stdout); return EXIT_OK;
         case ':':
-            return cli_usage_error("merge", "option \"%s\" needs a value", argv[optind - 1]);
+            return cli_usage_error("merge", "option \"%s\" needs a value",
+                                   argv[optind - 1]);
         default:
             return cli_usage_error("merge", "unknown option \"%s\"", argv[optind - 1]);
         }
@@ -65,8 +68,10 @@ int cmd_merge(int argc, char **argv)
         return cli_usage_error("merge", "-o ALL.sqlite is required");
     if (optind >= argc)
         return cli_usage_error("merge", "no part given");
-    if (strcmp(output, "-") == 0 || (!strstr(output, ".sqlite") && !strstr(output, ".db")))
-        return cli_usage_error("merge", "the output must be an SQLite file (.sqlite or .db)");
+    if (strcmp(output, "-") == 0 ||
+        (!strstr(output, ".sqlite") && !strstr(output, ".db")))
+        return cli_usage_error("merge",
+                               "the output must be an SQLite file (.sqlite or .db)");
     if (fo_sink_open(output, &so, &sink, &err) != FO_OK) {
         cli_error("%s", err.message);
         return err.code == FO_ERR_USAGE ? EXIT_USAGE : EXIT_OUTPUT;
@@ -93,7 +98,7 @@ int cmd_merge(int argc, char **argv)
         return EXIT_OUTPUT;
     }
     if (!quiet)
-        fprintf(stderr, "formocr: %d parts merged into %s, %d refused\n", merged, output,
-                failed);
+        fprintf(stderr, "formocr: %d parts merged into %s, %d refused\n", merged,
+                output, failed);
     return failed ? EXIT_SOME_FAILED : EXIT_OK;
 }

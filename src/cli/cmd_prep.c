@@ -65,8 +65,10 @@ int cmd_prep(int argc, char **argv)
         switch (c) {
         case OPT_DPI:
             if (!fo_parse_int(optarg, 50, 1200, &v))
-                return cli_usage_error("prep", "--dpi wants a resolution from 50 to "
-                                       "1200, not \"%s\"", optarg);
+                return cli_usage_error("prep",
+                                       "--dpi wants a resolution from 50 to "
+                                       "1200, not \"%s\"",
+                                       optarg);
             opts.dpi = (int)v;
             break;
         case OPT_PAGE:
@@ -90,8 +92,10 @@ int cmd_prep(int argc, char **argv)
         return cli_usage_error("prep", "wants IN and OUT");
     format = output_format(argv[optind + 1]);
     if (format == IFF_UNKNOWN)
-        return cli_usage_error("prep", "cannot tell the format of \"%s\" (use .tif, "
-                               ".png or .pbm)", argv[optind + 1]);
+        return cli_usage_error("prep",
+                               "cannot tell the format of \"%s\" (use .tif, "
+                               ".png or .pbm)",
+                               argv[optind + 1]);
     if (fo_image_open(argv[optind], NULL, &img, &err) != FO_OK ||
         fo_image_decode(img, page, &pix, &info, &err) != FO_OK) {
         cli_error("%s: %s", argv[optind], err.message);

@@ -61,9 +61,23 @@ static const char USAGE[] =
     "or another run holds it.\n";
 
 enum {
-    OPT_FORMAT = 256, OPT_DEBUG_DIR, OPT_TESSDATA, OPT_TIMINGS, OPT_CSV_LAYOUT,
-    OPT_CSV_SEP, OPT_DECIMAL_COMMA, OPT_BOM, OPT_FORCE, OPT_RETRY, OPT_LOCK_TIMEOUT,
-    OPT_QUARANTINE, OPT_PROGRESS, OPT_INCLUDE, OPT_SHARD, OPT_MAX_PIXELS, MAX_ARGS = 64
+    OPT_FORMAT = 256,
+    OPT_DEBUG_DIR,
+    OPT_TESSDATA,
+    OPT_TIMINGS,
+    OPT_CSV_LAYOUT,
+    OPT_CSV_SEP,
+    OPT_DECIMAL_COMMA,
+    OPT_BOM,
+    OPT_FORCE,
+    OPT_RETRY,
+    OPT_LOCK_TIMEOUT,
+    OPT_QUARANTINE,
+    OPT_PROGRESS,
+    OPT_INCLUDE,
+    OPT_SHARD,
+    OPT_MAX_PIXELS,
+    MAX_ARGS = 64
 };
 
 static volatile sig_atomic_t interrupted;
@@ -118,22 +132,25 @@ static void show_progress(void *ctx, const fo_batch_stats *s, int total, double 
         clear_progress(d);
         return;
     }
-    fprintf(stderr, "\r\033[Kformocr: %d/%d documents (%d skipped), %.1f pages/s, "
-            "ETA %dm%02ds", done, total, s->skipped, rate, eta / 60, eta % 60);
+    fprintf(stderr,
+            "\r\033[Kformocr: %d/%d documents (%d skipped), %.1f pages/s, "
+            "ETA %dm%02ds",
+            done, total, s->skipped, rate, eta / 60, eta % 60);
     d->shown = true;
 }
 
 static void print_timings(const fo_run_summary *r)
 {
-    static const char *const names[FO_STAGE_COUNT] = {"decode", "prep", "match", "zones",
-                                                      "ocr", "checks", "output"};
+    static const char *const names[FO_STAGE_COUNT] = {
+        "decode", "prep", "match", "zones", "ocr", "checks", "output"};
     const fo_batch_stats *s = &r->stats;
     fprintf(stderr, "formocr: timings (seconds summed over workers, ms per page):\n");
     fprintf(stderr, "  %-8s %8.3f\n", "setup", r->setup_seconds);
     for (int i = 0; i < FO_STAGE_COUNT; i++)
         fprintf(stderr, "  %-8s %8.3f  %7.1f\n", names[i], s->seconds[i],
                 s->pages ? 1000 * s->seconds[i] / s->pages : 0);
-    fprintf(stderr, "  %-8s %8.3f   (wall, pages: %d)\n", "total", r->seconds, s->pages);
+    fprintf(stderr, "  %-8s %8.3f   (wall, pages: %d)\n", "total", r->seconds,
+            s->pages);
 }
 
 /* Parses argv into *a; EXIT_OK to run, anything else to exit with. */
@@ -184,8 +201,10 @@ static int parse_args(int argc, char **argv, run_args *a)
             break;
         case 'j':
             if (!fo_parse_int(optarg, 1, 256, &v))
-                return cli_usage_error("run", "-j wants a number of workers from 1 to 256, "
-                                       "not \"%s\"", optarg);
+                return cli_usage_error("run",
+                                       "-j wants a number of workers from 1 to 256, "
+                                       "not \"%s\"",
+                                       optarg);
             o->jobs = (int)v;
             break;
         case 'r': o->source.recursive = true; break;
@@ -195,7 +214,8 @@ static int parse_args(int argc, char **argv, run_args *a)
             else if (strcmp(optarg, "jsonl") == 0)
                 so->stdout_format = FO_SINK_JSONL;
             else
-                return cli_usage_error("run", "--format is csv or jsonl, not \"%s\"", optarg);
+                return cli_usage_error("run", "--format is csv or jsonl, not \"%s\"",
+                                       optarg);
             break;
         case OPT_CSV_LAYOUT:
             if (strcmp(optarg, "wide") == 0)
@@ -203,13 +223,15 @@ static int parse_args(int argc, char **argv, run_args *a)
             else if (strcmp(optarg, "long") == 0)
                 so->csv_layout = FO_CSV_LONG;
             else
-                return cli_usage_error("run", "--csv-layout is wide or long, not \"%s\"",
-                                       optarg);
+                return cli_usage_error(
+                    "run", "--csv-layout is wide or long, not \"%s\"", optarg);
             break;
         case OPT_CSV_SEP:
             if (strlen(optarg) != 1 || strchr("\"\r\n", optarg[0]))
-                return cli_usage_error("run", "--csv-sep wants one character (not a quote "
-                                       "or line break), not \"%s\"", optarg);
+                return cli_usage_error("run",
+                                       "--csv-sep wants one character (not a quote "
+                                       "or line break), not \"%s\"",
+                                       optarg);
             so->csv_sep = optarg[0];
             break;
         case OPT_DECIMAL_COMMA: so->decimal_comma = true; break;
@@ -218,15 +240,20 @@ static int parse_args(int argc, char **argv, run_args *a)
         case OPT_RETRY: o->retry_errors = true; break;
         case OPT_LOCK_TIMEOUT:
             if (!fo_parse_int(optarg, 0, 86400, &v))
-                return cli_usage_error("run", "--lock-timeout wants seconds from 0 to "
-                                       "86400, not \"%s\"", optarg);
+                return cli_usage_error("run",
+                                       "--lock-timeout wants seconds from 0 to "
+                                       "86400, not \"%s\"",
+                                       optarg);
             so->lock_timeout = (double)v;
             break;
         case OPT_QUARANTINE: o->quarantine = optarg; break;
         case OPT_PROGRESS:
-            if (strcmp(optarg, "auto") && strcmp(optarg, "always") && strcmp(optarg, "never"))
-                return cli_usage_error("run", "--progress is auto, always or never, not "
-                                       "\"%s\"", optarg);
+            if (strcmp(optarg, "auto") && strcmp(optarg, "always") &&
+                strcmp(optarg, "never"))
+                return cli_usage_error("run",
+                                       "--progress is auto, always or never, not "
+                                       "\"%s\"",
+                                       optarg);
             a->progress = optarg;
             break;
         case OPT_INCLUDE:
@@ -237,8 +264,10 @@ static int parse_args(int argc, char **argv, run_args *a)
         case OPT_SHARD: a->shard = optarg; break;
         case OPT_MAX_PIXELS:
             if (!fo_parse_int(optarg, 1, 4000000000LL, &v))
-                return cli_usage_error("run", "--max-pixels wants a pixel count from 1 to "
-                                       "4000000000, not \"%s\"", optarg);
+                return cli_usage_error("run",
+                                       "--max-pixels wants a pixel count from 1 to "
+                                       "4000000000, not \"%s\"",
+                                       optarg);
             o->limits.max_pixels = (uint64_t)v;
             break;
         case OPT_DEBUG_DIR: o->debug_dir = optarg; break;
@@ -247,7 +276,8 @@ static int parse_args(int argc, char **argv, run_args *a)
         case 'q': a->quiet = true; break;
         case 'h': fputs(USAGE, stdout); return EXIT_OK;
         case ':':
-            return cli_usage_error("run", "option \"%s\" needs a value", argv[optind - 1]);
+            return cli_usage_error("run", "option \"%s\" needs a value",
+                                   argv[optind - 1]);
         default:
             return cli_usage_error("run", "unknown option \"%s\"", argv[optind - 1]);
         }
@@ -269,8 +299,10 @@ static int check_outputs(run_args *a, char **shard_outputs)
 
     if (a->shard && fo_shard_parse(a->shard, &o->shard, &err) != FO_OK) {
         if (err.code == FO_ERR_USAGE)
-            return cli_usage_error("run", "--shard wants K/N with 0 <= K < N, or auto/N, "
-                                   "not \"%s\"", a->shard);
+            return cli_usage_error("run",
+                                   "--shard wants K/N with 0 <= K < N, or auto/N, "
+                                   "not \"%s\"",
+                                   a->shard);
         cli_error("--shard %s: %s", a->shard, err.message);
         return EXIT_USAGE;
     }
@@ -355,14 +387,16 @@ int cmd_run(int argc, char **argv)
                 "formocr: %d documents, %d pages: %d ok, %d review, %d unmatched, "
                 "%d error; %d already done; %.1f pages/s\n",
                 sum.stats.documents, sum.stats.pages, sum.stats.by_status[FO_DOC_OK],
-                sum.stats.by_status[FO_DOC_REVIEW], sum.stats.by_status[FO_DOC_UNMATCHED],
+                sum.stats.by_status[FO_DOC_REVIEW],
+                sum.stats.by_status[FO_DOC_UNMATCHED],
                 sum.stats.by_status[FO_DOC_ERROR], sum.stats.skipped,
                 sum.seconds > 0 ? sum.stats.pages / sum.seconds : 0.0);
     if (sum.stats.not_started > 0)
         cli_error("interrupted: %d inputs not started (the next run will do them)",
                   sum.stats.not_started);
     if (sum.stats.by_status[FO_DOC_UNMATCHED] + sum.stats.by_status[FO_DOC_ERROR] > 0 ||
-        sum.stats.not_started > 0 || sum.input_problems > 0 || sum.quarantine_failures > 0)
+        sum.stats.not_started > 0 || sum.input_problems > 0 ||
+        sum.quarantine_failures > 0)
         status = EXIT_SOME_FAILED;
 out:
     for (int i = 0; i < MAX_ARGS; i++)

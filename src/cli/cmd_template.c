@@ -98,11 +98,10 @@ out:
 
 static int import_formiable(int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        {"output", required_argument, NULL, 'o'},
-        {"force", no_argument, NULL, 'f'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0}};
+    static const struct option longopts[] = {{"output", required_argument, NULL, 'o'},
+                                             {"force", no_argument, NULL, 'f'},
+                                             {"help", no_argument, NULL, 'h'},
+                                             {NULL, 0, NULL, 0}};
     const char *out_dir = NULL;
     bool force = false;
     fo_template *t = NULL;
@@ -113,15 +112,9 @@ static int import_formiable(int argc, char **argv)
     optind = 1;
     while ((c = getopt_long(argc, argv, ":o:h", longopts, NULL)) != -1) {
         switch (c) {
-        case 'o':
-            out_dir = optarg;
-            break;
-        case 'f':
-            force = true;
-            break;
-        case 'h':
-            fputs(USAGE, stdout);
-            return EXIT_OK;
+        case 'o': out_dir = optarg; break;
+        case 'f': force = true; break;
+        case 'h': fputs(USAGE, stdout); return EXIT_OK;
         case ':':
             return cli_usage_error("template", "option \"%s\" needs a value",
                                    argv[optind - 1]);
@@ -132,11 +125,11 @@ static int import_formiable(int argc, char **argv)
     }
     if (argc - optind != 2)
         return cli_usage_error("template", "import-formiable wants MAP.json and "
-                               "REFERENCE");
+                                           "REFERENCE");
     if (!out_dir)
         return cli_usage_error("template", "import-formiable wants -o DIR");
-    if (fo_formiable_import(argv[optind], argv[optind + 1], out_dir, force, &t,
-                            &err) != FO_OK) {
+    if (fo_formiable_import(argv[optind], argv[optind + 1], out_dir, force, &t, &err) !=
+        FO_OK) {
         cli_error("%s", err.message);
         return err.code == FO_ERR_OUTPUT ? EXIT_OUTPUT : EXIT_USAGE;
     }

@@ -87,13 +87,15 @@ static int read_lone_cell(TessBaseAPI *api, PIX *crop, const char *allowed, char
 
 /* Gives each symbol read on the line to the cell its centre lies in:
  * hits[i] counts them, found[i] is the first. */
-static void assign_to_cells(const fo_symbol *syms, int nsyms, PIX **crops, const int *x0,
-                            const int *x1, int ncells, int *hits, fo_symbol *found)
+static void assign_to_cells(const fo_symbol *syms, int nsyms, PIX **crops,
+                            const int *x0, const int *x1, int ncells, int *hits,
+                            fo_symbol *found)
 {
     for (int k = 0; k < nsyms; k++) {
         int centre = (syms[k].x0 + syms[k].x1) / 2;
         for (int i = 0; i < ncells; i++)
-            if (crops[i] && centre >= x0[i] - CELL_GAP / 2 && centre < x1[i] + CELL_GAP / 2) {
+            if (crops[i] && centre >= x0[i] - CELL_GAP / 2 &&
+                centre < x1[i] + CELL_GAP / 2) {
                 if (hits[i]++ == 0)
                     found[i] = syms[k];
                 break;
@@ -106,7 +108,8 @@ static void assign_to_cells(const fo_symbol *syms, int nsyms, PIX **crops, const
  * PCRE2 10.42 reported no partial match for such prefixes, and no cell was
  * repaired (measured); the whole value meets the pattern, end anchored,
  * in resolve_lookalikes and the check stage. */
-static bool pattern_viable(const fo_field *f, const char *s, size_t n, pcre2_match_data *md)
+static bool pattern_viable(const fo_field *f, const char *s, size_t n,
+                           pcre2_match_data *md)
 {
     int rc = pcre2_match((const pcre2_code *)f->pattern_code, (PCRE2_SPTR)s, n, 0,
                          PCRE2_ANCHORED | PCRE2_PARTIAL_HARD, md, NULL);
@@ -198,7 +201,8 @@ int fo_read_cells(TessBaseAPI *api, const fo_zone_page *zp, const fo_field *f,
 {
     const int ncells = f->geometry == FO_GEOM_CELLS ? f->nboxes : f->comb;
     PIX **crops = calloc((size_t)ncells, sizeof *crops), *line = NULL;
-    int *x0 = calloc((size_t)ncells, sizeof *x0), *x1 = calloc((size_t)ncells, sizeof *x1);
+    int *x0 = calloc((size_t)ncells, sizeof *x0),
+        *x1 = calloc((size_t)ncells, sizeof *x1);
     int *hits = calloc((size_t)ncells, sizeof *hits);
     fo_symbol *syms = NULL, *found = calloc((size_t)ncells, sizeof *found);
     int nsyms = 0, width = CELL_GAP, height = 0, rc = FO_OK;
@@ -270,8 +274,8 @@ int fo_read_cells(TessBaseAPI *api, const fo_zone_page *zp, const fo_field *f,
     }
     if (rc == FO_OK && !(out->raw = fo_strbuf_detach(&raw)))
         rc = fo_error_set(err, FO_ERR_NOMEM, "out of memory");
-    if (rc == FO_OK && f->pattern_code && *allowed && strlen(out->raw) == (size_t)ncells &&
-        ascii_only(allowed))
+    if (rc == FO_OK && f->pattern_code && *allowed &&
+        strlen(out->raw) == (size_t)ncells && ascii_only(allowed))
         rc = recheck_cells(api, f, allowed, crops, out, err);
 out:
     fo_strbuf_free(&raw);
@@ -286,4 +290,3 @@ out:
     pixDestroy(&line);
     return rc;
 }
-

@@ -62,7 +62,8 @@ static void alnum_only(const fo_symbol *syms, int a, int b, char *out, size_t si
 /* Whether a word of the first reading is to be checked by a second one:
  * it has a letter outside ASCII (accents are the model's commonest
  * confusion: É, Ë, È) or a confidence that is not the highest. */
-static bool word_needs_second_reading(const fo_symbol *syms, int a, int b, const char *allowed)
+static bool word_needs_second_reading(const fo_symbol *syms, int a, int b,
+                                      const char *allowed)
 {
     for (int i = a; i < b; i++) {
         if (fo_ocr_confidence(&syms[i], allowed) < SECOND_READ_BELOW)
@@ -99,7 +100,8 @@ static int *column_ink(PIX *img)
  * one's start be some pixels off); the ink gives it exactly.  With no
  * blank column there (touching letters), the middle of the boxes' gap.
  */
-static int word_cut(const int *cols, int w, const fo_symbol *last, const fo_symbol *first)
+static int word_cut(const int *cols, int w, const fo_symbol *last,
+                    const fo_symbol *first)
 {
     int lo = last->x0 < first->x0 ? last->x0 : first->x0;
     int hi = first->x0 + CUT_SLACK;
@@ -171,8 +173,8 @@ static int second_reading(TessBaseAPI *api, PIX *img, const fo_symbol *syms, int
             if (!padded)
                 rc = fo_error_set(err, FO_ERR_NOMEM, "out of memory");
             else
-                rc = fo_ocr_image(api, padded, PSM_SINGLE_LINE, allowed, &text, &conf, &again,
-                               &nagain, err);
+                rc = fo_ocr_image(api, padded, PSM_SINGLE_LINE, allowed, &text, &conf,
+                                  &again, &nagain, err);
             if (rc == FO_OK) {
                 alnum_only(syms, a, end, first, sizeof first);
                 alnum_only(again, 0, nagain, second, sizeof second);
@@ -261,8 +263,9 @@ static int split_lines(const fo_zone *z, PIX **masks, int max)
                 continue;
             for (int l = 0; l < nlines; l++) {
                 /* distance to the line; a mark above a line is nearer to it */
-                int d = mid < top[l] ? (top[l] - mid) / 2
-                        : mid >= bottom[l] ? mid - bottom[l] + 1 : 0;
+                int d = mid < top[l]       ? (top[l] - mid) / 2
+                        : mid >= bottom[l] ? mid - bottom[l] + 1
+                                           : 0;
                 if (d < dist) {
                     dist = d;
                     best = l;
@@ -304,8 +307,8 @@ out:
 
 /* One zone of text: empty, or read as a line or a block. */
 int fo_read_text_zone(TessBaseAPI *api, const fo_zone_page *zp, fo_box box,
-                          TessPageSegMode psm, const char *allowed, char **text,
-                          double *confidence, bool *unread, fo_error *err)
+                      TessPageSegMode psm, const char *allowed, char **text,
+                      double *confidence, bool *unread, fo_error *err)
 {
     fo_zone z;
     int rc = fo_zone_extract(zp, box, &z, err);
@@ -353,4 +356,3 @@ int fo_read_text_zone(TessBaseAPI *api, const fo_zone_page *zp, fo_box box,
         *unread = true;
     return rc;
 }
-

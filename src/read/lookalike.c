@@ -48,7 +48,8 @@ void fo_zero_mend(PIX *glyph, const char *allowed, char *ch, double *conf)
 void fo_zero_mend_line(PIX *img, fo_symbol *syms, int n, const char *allowed)
 {
     for (int k = 0; k < n; k++) {
-        bool after = k > 0 && !syms[k].word_start && isdigit((unsigned char)syms[k - 1].text[0]);
+        bool after =
+            k > 0 && !syms[k].word_start && isdigit((unsigned char)syms[k - 1].text[0]);
         bool before = k + 1 < n && !syms[k + 1].word_start &&
                       isdigit((unsigned char)syms[k + 1].text[0]);
         BOX *b;
@@ -110,7 +111,8 @@ static int count_fits(lookalike_trial *t, const char *raw, const int *pos, int k
     for (unsigned mask = 0; mask < 1u << k && fits < 2; mask++) {
         for (int j = 0; j < k; j++) {
             char c = raw[pos[j]];
-            t->trial[pos[j]] = mask & (1u << j) ? fo_lookalike_of(c, t->allowed, true) : c;
+            t->trial[pos[j]] =
+                mask & (1u << j) ? fo_lookalike_of(c, t->allowed, true) : c;
         }
         if (pattern_matches(t->f, t->trial, t->buf, t->md) && fits++ == 0)
             memcpy(t->best, t->trial, len + 1);
@@ -155,7 +157,8 @@ int fo_lookalikes_resolve(const fo_field *f, const char *allowed, fo_reading *ou
     t.trial = malloc(len + 1);
     t.buf = malloc(len + 1);
     t.best = malloc(len + 1);
-    t.md = pcre2_match_data_create_from_pattern((const pcre2_code *)f->pattern_code, NULL);
+    t.md =
+        pcre2_match_data_create_from_pattern((const pcre2_code *)f->pattern_code, NULL);
     if (!t.trial || !t.buf || !t.best || !t.md) {
         free(t.trial);
         free(t.buf);
@@ -182,4 +185,3 @@ int fo_lookalikes_resolve(const fo_field *f, const char *allowed, fo_reading *ou
     pcre2_match_data_free(t.md);
     return FO_OK;
 }
-

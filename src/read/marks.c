@@ -44,8 +44,8 @@ int fo_read_mark_field(const fo_zone_page *zp, const fo_field *f, fo_reading *ou
 {
     bool signature = f->type == FO_FIELD_SIGNATURE, on;
     int rc = read_mark(zp, f->boxes[0], signature ? SIGNATURE_INSET : CHECKBOX_INSET,
-                       signature ? SIGNATURE_FILL : CHECKBOX_FILL, &on, &out->confidence,
-                       err);
+                       signature ? SIGNATURE_FILL : CHECKBOX_FILL, &on,
+                       &out->confidence, err);
     if (rc == FO_OK && !(out->raw = fo_strdup(on ? "1" : "0")))
         rc = fo_error_set(err, FO_ERR_NOMEM, "out of memory");
     return rc;

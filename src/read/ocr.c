@@ -63,7 +63,8 @@ int fo_ocr_recognise(TessBaseAPI *api, PIX *img, TessPageSegMode psm,
             int l, top, r, b;
             if (t && *t && strlen(t) < sizeof((*syms)->text)) {
                 if (*nsyms == cap) {
-                    fo_symbol *grown = realloc(*syms, sizeof **syms * (size_t)(cap = cap ? 2 * cap : 32));
+                    fo_symbol *grown = realloc(
+                        *syms, sizeof **syms * (size_t)(cap = cap ? 2 * cap : 32));
                     if (!grown) {
                         TessDeleteText(t);
                         TessResultIteratorDelete(it);
@@ -128,9 +129,9 @@ static void drop_edge_noise(fo_symbol *syms, int *n)
 
 /* Punctuation a speck or a fold reads as: not written in names, places or
  * numbers unless the field's charset says so. */
-static const char *const SUSPECT_PUNCT[] = {".", ",", ":", ";", "|", "\u2018", "\u2019",
-                                            "\u201C", "\u201D", "\"", "`", "^", "~",
-                                            "_", "\u00B0", "*", NULL};
+static const char *const SUSPECT_PUNCT[] = {
+    ".",  ",", ":", ";", "|", "\u2018", "\u2019", "\u201C", "\u201D",
+    "\"", "`", "^", "~", "_", "\u00B0", "*",      NULL};
 
 /* The confidence a symbol keeps, given what the field allows. */
 double fo_ocr_confidence(const fo_symbol *sy, const char *allowed)
@@ -172,9 +173,9 @@ PIX *fo_ocr_pad(PIX *crop)
 
 /* Reads the text of an image: *text malloc'd ("" when nothing is read);
  * its symbols too when syms_out is not NULL (the caller frees them). */
-int fo_ocr_image(TessBaseAPI *api, PIX *img, TessPageSegMode psm,
-                     const char *allowed, char **text, double *confidence,
-                     fo_symbol **syms_out, int *nsyms_out, fo_error *err)
+int fo_ocr_image(TessBaseAPI *api, PIX *img, TessPageSegMode psm, const char *allowed,
+                 char **text, double *confidence, fo_symbol **syms_out, int *nsyms_out,
+                 fo_error *err)
 {
     fo_symbol *syms = NULL;
     int n = 0, rc = fo_ocr_recognise(api, img, psm, allowed, &syms, &n, err);
@@ -194,4 +195,3 @@ int fo_ocr_image(TessBaseAPI *api, PIX *img, TessPageSegMode psm,
     }
     return rc;
 }
-

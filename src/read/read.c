@@ -77,8 +77,10 @@ static TessBaseAPI *engine_for(fo_reader *r, const char *lang, fo_error *err)
     }
     if (TessBaseAPIInit2(api, r->tessdata, lang, OEM_LSTM_ONLY) != 0) {
         TessBaseAPIDelete(api);
-        fo_error_set(err, FO_ERR_OCR, "tesseract cannot load language \"%s\" (is "
-                     "tesseract-ocr-%s installed, or --tessdata right?)", lang, lang);
+        fo_error_set(err, FO_ERR_OCR,
+                     "tesseract cannot load language \"%s\" (is "
+                     "tesseract-ocr-%s installed, or --tessdata right?)",
+                     lang, lang);
         return NULL;
     }
     /* Tesseract's own chatter ("Empty page!!") would reach our stderr. */
@@ -154,15 +156,9 @@ int fo_read_field(fo_reader *r, const fo_zone_page *zp, const fo_field *f,
     memset(out, 0, sizeof *out);
     switch (f->type) {
     case FO_FIELD_CHECKBOX:
-    case FO_FIELD_SIGNATURE:
-        rc = fo_read_mark_field(zp, f, out, err);
-        break;
-    case FO_FIELD_CHOICE:
-        rc = fo_read_choice(zp, f, out, err);
-        break;
-    default:
-        rc = read_text(r, zp, f, out, err);
-        break;
+    case FO_FIELD_SIGNATURE: rc = fo_read_mark_field(zp, f, out, err); break;
+    case FO_FIELD_CHOICE: rc = fo_read_choice(zp, f, out, err); break;
+    default: rc = read_text(r, zp, f, out, err); break;
     }
     if (rc != FO_OK)
         fo_reading_free(out);

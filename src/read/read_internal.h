@@ -26,10 +26,10 @@ enum {
     OCR_PAD = 12,           /* px of white around what Tesseract is given */
     BLOCK_MIN_HEIGHT = 150, /* px at ZONE_DPI (12.7 mm): taller boxes hold lines */
     MAX_BAND_LINES = 32,
-    LINE_MIN_HEIGHT = 14,   /* px: a band thinner than this is not a line */
-    ACCENT_GAP = 8,         /* px: at most this above its letters */
-    INK_LEVEL = 128,        /* grey below this is ink, in a clean zone image */
-    CUT_SLACK = 8           /* px a word's start may be placed too far left */
+    LINE_MIN_HEIGHT = 14, /* px: a band thinner than this is not a line */
+    ACCENT_GAP = 8,       /* px: at most this above its letters */
+    INK_LEVEL = 128,      /* grey below this is ink, in a clean zone image */
+    CUT_SLACK = 8         /* px a word's start may be placed too far left */
 };
 /* Confidence given at most to a look-alike or a suspect punctuation mark:
  * below the default min_confidence, so that it is flagged. */
@@ -37,9 +37,9 @@ enum { DOUBTFUL_CONF = 60 };
 
 /* One recognised character. */
 typedef struct fo_symbol {
-    char text[8];        /* UTF-8 */
+    char text[8]; /* UTF-8 */
     double conf;
-    int x0, x1;          /* horizontal extent in the image given */
+    int x0, x1; /* horizontal extent in the image given */
     bool word_start, line_start;
 } fo_symbol;
 

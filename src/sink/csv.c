@@ -59,7 +59,8 @@ static bool is_number(const char *v)
 /* A field's value as its cell shows it: decimals with a comma on demand,
  * text guarded against formulas; a number keeps its minus sign, but a
  * numeric field that holds something else (an invalid reading) is text. */
-static int put_value(FILE *fp, const fo_sink_options *o, const fo_field *f, const char *v)
+static int put_value(FILE *fp, const fo_sink_options *o, const fo_field *f,
+                     const char *v)
 {
     bool number = f && (f->type == FO_FIELD_INTEGER || f->type == FO_FIELD_DECIMAL) &&
                   is_number(v);
@@ -87,8 +88,8 @@ static int put_number(FILE *fp, const fo_sink_options *o, double v)
 
 static int csv_header(csv_file *cf, const fo_sink_options *o)
 {
-    static const char *const long_columns[] = {"file", "template", "field", "value",
-                                               "raw", "confidence", "status"};
+    static const char *const long_columns[] = {"file", "template",   "field", "value",
+                                               "raw",  "confidence", "status"};
     FILE *fp = cf->fp;
     int rc = 0;
     if (o->bom && fputs("\xEF\xBB\xBF", fp) < 0)
@@ -215,9 +216,11 @@ static int csv_open(fo_sink *s, fo_error *err)
     const fo_template_set *set = s->o.templates;
     s->per_template = s->path && strstr(s->path, TEMPLATE_TOKEN);
     if (s->o.csv_layout == FO_CSV_WIDE && !s->per_template && set && set->count > 1)
-        return fo_error_set(err, FO_ERR_USAGE, "%s: a wide CSV of several templates needs "
-                            "{template} in its path (one file each), or --csv-layout long",
-                            s->path ? s->path : "standard output");
+        return fo_error_set(
+            err, FO_ERR_USAGE,
+            "%s: a wide CSV of several templates needs "
+            "{template} in its path (one file each), or --csv-layout long",
+            s->path ? s->path : "standard output");
     if (!s->path && s->o.csv_layout == FO_CSV_WIDE && set && set->count == 1) {
         /* on standard output the header comes at once, for a pipe */
         fo_document none = {0};
@@ -237,7 +240,8 @@ static int csv_close(fo_sink *s, bool complete, fo_error *err)
         csv_file *cf = &s->files[i];
         if (complete && cf->fp) {
             int r = cf->path ? fo_sink_commit_tmp(cf->fp, cf->tmp, cf->path, err)
-                             : (fflush(cf->fp) == 0 ? FO_OK : fo_sink_write_error(NULL, err));
+                             : (fflush(cf->fp) == 0 ? FO_OK
+                                                    : fo_sink_write_error(NULL, err));
             if (r != FO_OK && rc == FO_OK)
                 rc = r;
         } else if (!complete && cf->path && cf->fp) {

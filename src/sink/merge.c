@@ -49,11 +49,16 @@ static int views_from_data(fo_sink *s, fo_error *err)
     sqlite3_stmt *tpl = NULL, *names = NULL;
     int rc = FO_OK;
 
-    if (sqlite3_prepare_v2(s->db, "SELECT DISTINCT template FROM documents WHERE template "
-                           "IS NOT NULL ORDER BY template", -1, &tpl, NULL) != SQLITE_OK ||
-        sqlite3_prepare_v2(s->db, "SELECT f.name FROM fields f JOIN documents d ON d.id = "
-                           "f.document_id WHERE d.template = ? GROUP BY f.name ORDER BY "
-                           "min(f.rowid)", -1, &names, NULL) != SQLITE_OK) {
+    if (sqlite3_prepare_v2(s->db,
+                           "SELECT DISTINCT template FROM documents WHERE template "
+                           "IS NOT NULL ORDER BY template",
+                           -1, &tpl, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(
+            s->db,
+            "SELECT f.name FROM fields f JOIN documents d ON d.id = "
+            "f.document_id WHERE d.template = ? GROUP BY f.name ORDER BY "
+            "min(f.rowid)",
+            -1, &names, NULL) != SQLITE_OK) {
         sqlite3_finalize(tpl);
         return fo_sql_error(s, "cannot rebuild views", err);
     }
@@ -102,10 +107,13 @@ int fo_sink_merge(fo_sink *s, const char *part, fo_error *err)
         "bytes, pages, template, template_sha256, status, score, error, processed_at "
         "FROM part.documents WHERE id = ?";
     static const char copy_fields[] =
-        "INSERT INTO fields(document_id, page, name, value, raw, confidence, status, x, y, "
-        "w, h, reason) SELECT ?, page, name, value, raw, confidence, status, x, y, w, h, "
+        "INSERT INTO fields(document_id, page, name, value, raw, confidence, status, "
+        "x, y, "
+        "w, h, reason) SELECT ?, page, name, value, raw, confidence, status, x, y, w, "
+        "h, "
         "reason FROM part.fields WHERE document_id = ? ORDER BY rowid";
-    sqlite3_stmt *attach = NULL, *d = NULL, *m = NULL, *del = NULL, *cd = NULL, *cf = NULL;
+    sqlite3_stmt *attach = NULL, *d = NULL, *m = NULL, *del = NULL, *cd = NULL,
+                 *cf = NULL;
     sqlite3_stmt *ver = NULL;
     int rc = FO_OK, version = -1;
 
@@ -113,7 +121,8 @@ int fo_sink_merge(fo_sink *s, const char *part, fo_error *err)
         return fo_error_set(err, FO_ERR_USAGE, "merging needs an SQLite output");
     if (!fo_is_regular_file(part))
         return fo_error_set(err, FO_ERR_IO, "%s: no such file", part);
-    if (sqlite3_prepare_v2(s->db, "ATTACH DATABASE ? AS part", -1, &attach, NULL) != SQLITE_OK)
+    if (sqlite3_prepare_v2(s->db, "ATTACH DATABASE ? AS part", -1, &attach, NULL) !=
+        SQLITE_OK)
         return fo_sql_error(s, "cannot attach", err);
     sqlite3_bind_text(attach, 1, part, -1, SQLITE_STATIC);
     if (sqlite3_step(attach) != SQLITE_DONE) {
@@ -122,13 +131,16 @@ int fo_sink_merge(fo_sink *s, const char *part, fo_error *err)
                             sqlite3_errmsg(s->db));
     }
     sqlite3_finalize(attach);
-    if (sqlite3_prepare_v2(s->db, "PRAGMA part.user_version", -1, &ver, NULL) == SQLITE_OK &&
+    if (sqlite3_prepare_v2(s->db, "PRAGMA part.user_version", -1, &ver, NULL) ==
+            SQLITE_OK &&
         sqlite3_step(ver) == SQLITE_ROW)
         version = sqlite3_column_int(ver, 0);
     sqlite3_finalize(ver);
     if (version != FO_SQLITE_SCHEMA_VERSION) {
-        rc = fo_error_set(err, FO_ERR_IO, "%s: schema version %d, this formocr writes %d: "
-                          "refused", part, version, FO_SQLITE_SCHEMA_VERSION);
+        rc = fo_error_set(err, FO_ERR_IO,
+                          "%s: schema version %d, this formocr writes %d: "
+                          "refused",
+                          part, version, FO_SQLITE_SCHEMA_VERSION);
         goto detach;
     }
     /* a part goes in whole or not at all: a merge killed midway is rolled
@@ -137,8 +149,8 @@ int fo_sink_merge(fo_sink *s, const char *part, fo_error *err)
         goto detach;
     if (sqlite3_prepare_v2(s->db, docs, -1, &d, NULL) != SQLITE_OK ||
         sqlite3_prepare_v2(s->db, mine, -1, &m, NULL) != SQLITE_OK ||
-        sqlite3_prepare_v2(s->db, "DELETE FROM documents WHERE id = ?", -1, &del, NULL) !=
-            SQLITE_OK ||
+        sqlite3_prepare_v2(s->db, "DELETE FROM documents WHERE id = ?", -1, &del,
+                           NULL) != SQLITE_OK ||
         sqlite3_prepare_v2(s->db, copy_doc, -1, &cd, NULL) != SQLITE_OK ||
         sqlite3_prepare_v2(s->db, copy_fields, -1, &cf, NULL) != SQLITE_OK) {
         rc = fo_error_set(err, FO_ERR_IO, "%s: not a formocr database (%s)", part,

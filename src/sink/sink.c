@@ -41,8 +41,10 @@ int fo_sink_format_of(const char *path, const fo_sink_options *o, fo_sink_format
     else if (ends_with(path, ".sqlite") || ends_with(path, ".db"))
         *fmt = FO_SINK_SQLITE;
     else
-        return fo_error_set(err, FO_ERR_USAGE, "cannot tell the format of \"%s\" (use "
-                            ".sqlite, .db, .csv or .jsonl)", path);
+        return fo_error_set(err, FO_ERR_USAGE,
+                            "cannot tell the format of \"%s\" (use "
+                            ".sqlite, .db, .csv or .jsonl)",
+                            path);
     return FO_OK;
 }
 
@@ -77,8 +79,10 @@ static int take_lock(fo_sink *s, double timeout, fo_error *err)
             holder[r > 0 ? r : 0] = '\0';
             holder[strcspn(holder, "\n")] = '\0';
             if (errno == EACCES || errno == EAGAIN)
-                rc = fo_error_set(err, FO_ERR_LOCKED, "%s: another run (process %s) is "
-                                  "writing it", s->path, *holder ? holder : "unknown");
+                rc = fo_error_set(err, FO_ERR_LOCKED,
+                                  "%s: another run (process %s) is "
+                                  "writing it",
+                                  s->path, *holder ? holder : "unknown");
             else
                 rc = fo_error_set(err, FO_ERR_OUTPUT, "%s: cannot lock (%s)", lock_path,
                                   fo_syserr(errno, ebuf, sizeof ebuf));
@@ -160,7 +164,8 @@ int fo_sink_write_error(const char *path, fo_error *err)
 {
     char ebuf[128];
     return fo_error_set(err, FO_ERR_OUTPUT, "%s: cannot write (%s)",
-                        path ? path : "standard output", fo_syserr(errno, ebuf, sizeof ebuf));
+                        path ? path : "standard output",
+                        fo_syserr(errno, ebuf, sizeof ebuf));
 }
 
 /* ---- the sink ------------------------------------------------------------ */

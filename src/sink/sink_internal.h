@@ -30,7 +30,7 @@ struct fo_sink {
     const fo_sink_class *cls;
     fo_sink_format format;
     fo_sink_options o;
-    char *path;             /* as given; NULL for standard output */
+    char *path; /* as given; NULL for standard output */
     int lock_fd;
     /* JSON Lines */
     FILE *fp;

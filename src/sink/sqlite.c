@@ -51,8 +51,9 @@ int fo_sql_exec(fo_sink *s, const char *sql, fo_error *err)
 {
     char *msg = NULL, why[160];
     if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
-        int rc = fo_error_set(err, FO_ERR_OUTPUT, "%s: %s%s", s->path,
-                              msg ? msg : "sqlite error", os_reason(s, why, sizeof why));
+        int rc =
+            fo_error_set(err, FO_ERR_OUTPUT, "%s: %s%s", s->path,
+                         msg ? msg : "sqlite error", os_reason(s, why, sizeof why));
         sqlite3_free(msg);
         return rc;
     }
@@ -70,21 +71,26 @@ static int check_schema(fo_sink *s, fo_error *err)
         version = sqlite3_column_int(st, 0);
     sqlite3_finalize(st);
     if (version > FO_SQLITE_SCHEMA_VERSION)
-        return fo_error_set(err, FO_ERR_OUTPUT, "%s: made by a newer formocr (schema %d, "
+        return fo_error_set(err, FO_ERR_OUTPUT,
+                            "%s: made by a newer formocr (schema %d, "
                             "this one knows %d): use that version or another output",
                             s->path, version, FO_SQLITE_SCHEMA_VERSION);
     if (version == 0) {
-        if (sqlite3_prepare_v2(s->db, "SELECT count(*) FROM sqlite_master WHERE type = "
-                               "'table' AND name NOT IN ('runs', 'documents', 'fields')",
-                               -1, &st, NULL) != SQLITE_OK)
+        if (sqlite3_prepare_v2(
+                s->db,
+                "SELECT count(*) FROM sqlite_master WHERE type = "
+                "'table' AND name NOT IN ('runs', 'documents', 'fields')",
+                -1, &st, NULL) != SQLITE_OK)
             return fo_sql_error(s, "cannot read", err);
         if (sqlite3_step(st) == SQLITE_ROW)
             others = sqlite3_column_int(st, 0);
         sqlite3_finalize(st);
         if (others > 0)
-            return fo_error_set(err, FO_ERR_OUTPUT, "%s: an SQLite database that is not "
-                                "formocr's (it has other tables): refusing to write in it",
-                                s->path);
+            return fo_error_set(
+                err, FO_ERR_OUTPUT,
+                "%s: an SQLite database that is not "
+                "formocr's (it has other tables): refusing to write in it",
+                s->path);
     }
     return FO_OK;
 }
@@ -102,23 +108,29 @@ int fo_sql_make_view(fo_sink *s, const char *name, const char *const *fields, in
 
     for (const char *const *table = TABLES; *table; table++)
         if (strcmp(name, *table) == 0)
-            return fo_error_set(err, FO_ERR_USAGE, "%s: template \"%s\" has the name of one "
-                                "of the output's tables: rename it", s->path, name);
+            return fo_error_set(err, FO_ERR_USAGE,
+                                "%s: template \"%s\" has the name of one "
+                                "of the output's tables: rename it",
+                                s->path, name);
     fo_strbuf_addf(&sql,
                    "DROP VIEW IF EXISTS \"%s\"; CREATE VIEW \"%s\" AS SELECT "
                    "d.path AS file, d.status AS status, d.processed_at AS "
-                   "processed_at", name, name);
+                   "processed_at",
+                   name, name);
     for (int i = 0; i < n; i++)
         /* a field named like a fixed column gets a prefix */
-        fo_strbuf_addf(&sql, ", max(CASE WHEN f.name = '%s' THEN f.value END) AS \"%s%s\"",
-                       fields[i],
-                       strcmp(fields[i], "file") == 0 || strcmp(fields[i], "status") == 0 ||
-                               strcmp(fields[i], "processed_at") == 0
-                           ? "field_" : "",
-                       fields[i]);
+        fo_strbuf_addf(
+            &sql, ", max(CASE WHEN f.name = '%s' THEN f.value END) AS \"%s%s\"",
+            fields[i],
+            strcmp(fields[i], "file") == 0 || strcmp(fields[i], "status") == 0 ||
+                    strcmp(fields[i], "processed_at") == 0
+                ? "field_"
+                : "",
+            fields[i]);
     fo_strbuf_addf(&sql,
                    " FROM documents d LEFT JOIN fields f ON f.document_id = d.id "
-                   "WHERE d.template = '%s' GROUP BY d.id ORDER BY d.id", name);
+                   "WHERE d.template = '%s' GROUP BY d.id ORDER BY d.id",
+                   name);
     if (!(text = fo_strbuf_detach(&sql)))
         return fo_error_set(err, FO_ERR_NOMEM, "out of memory");
     rc = fo_sql_exec(s, text, err);
@@ -147,8 +159,8 @@ static int sqlite_open(fo_sink *s, fo_error *err)
 
     if (fo_is_dir(s->path))
         return fo_error_set(err, FO_ERR_OUTPUT, "%s: is a folder, not a file", s->path);
-    if (sqlite3_open_v2(s->path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
-        SQLITE_OK)
+    if (sqlite3_open_v2(s->path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
+                        NULL) != SQLITE_OK)
         return fo_sql_error(s, "cannot open", err);
     sqlite3_busy_timeout(s->db, 10000);
     if ((rc = check_schema(s, err)) != FO_OK)
@@ -156,8 +168,10 @@ static int sqlite_open(fo_sink *s, fo_error *err)
     /* WAL: readers (a spreadsheet, sqlite3) are never blocked by the run;
      * NORMAL sync: a power cut may lose the last commits, never corrupt,
      * and the next run redoes what was lost. */
-    if ((rc = fo_sql_exec(s, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
-                      "PRAGMA foreign_keys=ON", err)) != FO_OK)
+    if ((rc = fo_sql_exec(s,
+                          "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
+                          "PRAGMA foreign_keys=ON",
+                          err)) != FO_OK)
         return rc;
     if ((rc = fo_sql_exec(s, "BEGIN IMMEDIATE", err)) != FO_OK)
         return rc;
@@ -165,7 +179,8 @@ static int sqlite_open(fo_sink *s, fo_error *err)
         rc = fo_sql_exec(s, SCHEMA[i], err);
     if (rc == FO_OK) {
         char pragma[64];
-        snprintf(pragma, sizeof pragma, "PRAGMA user_version = %d", FO_SQLITE_SCHEMA_VERSION);
+        snprintf(pragma, sizeof pragma, "PRAGMA user_version = %d",
+                 FO_SQLITE_SCHEMA_VERSION);
         rc = fo_sql_exec(s, pragma, err);
     }
     for (int i = 0; rc == FO_OK && s->o.templates && i < s->o.templates->count; i++)
@@ -174,9 +189,11 @@ static int sqlite_open(fo_sink *s, fo_error *err)
     if (rc == FO_OK && !s->o.command) {
         /* no run of our own */
     } else if (rc == FO_OK &&
-        sqlite3_prepare_v2(s->db, "INSERT INTO runs(started_at, version, command, host, "
-                           "shard) VALUES (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'), ?, ?, ?, ?)",
-                           -1, &st, NULL) == SQLITE_OK) {
+               sqlite3_prepare_v2(
+                   s->db,
+                   "INSERT INTO runs(started_at, version, command, host, "
+                   "shard) VALUES (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'), ?, ?, ?, ?)",
+                   -1, &st, NULL) == SQLITE_OK) {
         sqlite3_bind_text(st, 1, FORMOCR_VERSION, -1, SQLITE_STATIC);
         sqlite3_bind_text(st, 2, s->o.command, -1, SQLITE_TRANSIENT);
         sqlite3_bind_text(st, 3, host, -1, SQLITE_TRANSIENT);
@@ -196,14 +213,16 @@ static int sqlite_open(fo_sink *s, fo_error *err)
         return rc;
     if (sqlite3_prepare_v2(s->db, "DELETE FROM documents WHERE sha256 = ?", -1,
                            &s->del_doc, NULL) != SQLITE_OK ||
-        sqlite3_prepare_v2(s->db, "DELETE FROM documents WHERE sha256 IS NULL AND path = ?",
-                           -1, &s->del_unread, NULL) != SQLITE_OK ||
         sqlite3_prepare_v2(s->db,
-                           "INSERT INTO documents(run_id, path, sha256, bytes, pages, "
-                           "template, template_sha256, status, score, error, processed_at) "
-                           "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
-                           "strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))",
-                           -1, &s->ins_doc, NULL) != SQLITE_OK ||
+                           "DELETE FROM documents WHERE sha256 IS NULL AND path = ?",
+                           -1, &s->del_unread, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(
+            s->db,
+            "INSERT INTO documents(run_id, path, sha256, bytes, pages, "
+            "template, template_sha256, status, score, error, processed_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+            "strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))",
+            -1, &s->ins_doc, NULL) != SQLITE_OK ||
         sqlite3_prepare_v2(s->db,
                            "INSERT INTO fields(document_id, page, name, value, raw, "
                            "confidence, status, x, y, w, h, reason) "
@@ -298,8 +317,10 @@ int fo_sink_known(fo_sink *s, fo_known **known, int *n, fo_error *err)
     *n = 0;
     if (s->format != FO_SINK_SQLITE)
         return FO_OK;
-    if (sqlite3_prepare_v2(s->db, "SELECT sha256, status FROM documents WHERE sha256 IS "
-                           "NOT NULL", -1, &st, NULL) != SQLITE_OK)
+    if (sqlite3_prepare_v2(s->db,
+                           "SELECT sha256, status FROM documents WHERE sha256 IS "
+                           "NOT NULL",
+                           -1, &st, NULL) != SQLITE_OK)
         return fo_sql_error(s, "cannot read", err);
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         const char *h = (const char *)sqlite3_column_text(st, 0);
@@ -307,7 +328,8 @@ int fo_sink_known(fo_sink *s, fo_known **known, int *n, fo_error *err)
         if (!h || strlen(h) != 64)
             continue;
         if (*n == cap) {
-            fo_known *grown = realloc(*known, sizeof *grown * (size_t)(cap = cap ? 2 * cap : 1024));
+            fo_known *grown =
+                realloc(*known, sizeof *grown * (size_t)(cap = cap ? 2 * cap : 1024));
             if (!grown) {
                 sqlite3_finalize(st);
                 free(*known);
@@ -346,8 +368,10 @@ static int sqlite_close(fo_sink *s, bool finished, fo_error *err)
     s->del_doc = s->del_unread = s->ins_doc = s->ins_field = NULL;
     if (finished && s->db && s->run_id) {
         char sql[160];
-        snprintf(sql, sizeof sql, "UPDATE runs SET finished_at = strftime('%%Y-%%m-%%dT%%H:"
-                 "%%M:%%SZ', 'now') WHERE id = %lld", (long long)s->run_id);
+        snprintf(sql, sizeof sql,
+                 "UPDATE runs SET finished_at = strftime('%%Y-%%m-%%dT%%H:"
+                 "%%M:%%SZ', 'now') WHERE id = %lld",
+                 (long long)s->run_id);
         rc = fo_sql_exec(s, sql, err);
     }
     if (s->db && sqlite3_close(s->db) != SQLITE_OK && rc == FO_OK)
