@@ -429,17 +429,20 @@ import im = {map_path, err, NULL, 0 };
     }
     if (!force && fo_is_regular_file(tpath)) {
         rc = fo_error_set(err, FO_ERR_EXISTS,
-                          "%s: already exists (--force replaces "
-                          "it)",
-                          tpath);
+                          "%s: already exists (--force replaces it)", tpath);
         goto out;
     }
     if ((rc = make_dir(out_dir, err)) != FO_OK)
         goto out;
     bytes = fo_image_bytes(img, &nbytes);
-    if ((rc = fo_write_file_atomic(ref_out, bytes, nbytes, err)) != FO_OK ||
-        (rc = fo_write_file_atomic(tpath, rendered, strlen(rendered), err)) != FO_OK)
+    if ((rc = fo_write_file_atomic(ref_out, bytes, nbytes, err)) != FO_OK) {
+        fo_error_prefix(err, "%s", ref_out);
         goto out;
+    }
+    if ((rc = fo_write_file_atomic(tpath, rendered, strlen(rendered), err)) != FO_OK) {
+        fo_error_prefix(err, "%s", tpath);
+        goto out;
+    }
     /* The map may hold boxes that do not fit the image: say so now. */
     rc = fo_template_load(tpath, out, err);
 out:

@@ -127,7 +127,7 @@ int fo_write_file_atomic(const char *path, const void *data, size_t size, fo_err
         return fo_error_set(err, FO_ERR_NOMEM, "out of memory");
     fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0) {
-        rc = fo_error_set(err, FO_ERR_OUTPUT, "cannot create \"%s\" (%s)", tmp,
+        rc = fo_error_set(err, FO_ERR_OUTPUT, "cannot write (%s)",
                           fo_syserr(errno, ebuf, sizeof ebuf));
         goto out;
     }
@@ -136,7 +136,7 @@ int fo_write_file_atomic(const char *path, const void *data, size_t size, fo_err
         if (n < 0) {
             if (errno == EINTR)
                 continue;
-            rc = fo_error_set(err, FO_ERR_OUTPUT, "cannot write \"%s\" (%s)", tmp,
+            rc = fo_error_set(err, FO_ERR_OUTPUT, "cannot write (%s)",
                               fo_syserr(errno, ebuf, sizeof ebuf));
             goto out;
         }
@@ -144,20 +144,20 @@ int fo_write_file_atomic(const char *path, const void *data, size_t size, fo_err
         size -= (size_t)n;
     }
     if (fsync(fd) != 0) {
-        rc = fo_error_set(err, FO_ERR_OUTPUT, "cannot sync \"%s\" (%s)", tmp,
+        rc = fo_error_set(err, FO_ERR_OUTPUT, "cannot write (%s)",
                           fo_syserr(errno, ebuf, sizeof ebuf));
         goto out;
     }
     if (close(fd) != 0) {
         fd = -1;
-        rc = fo_error_set(err, FO_ERR_OUTPUT, "cannot close \"%s\" (%s)", tmp,
+        rc = fo_error_set(err, FO_ERR_OUTPUT, "cannot write (%s)",
                           fo_syserr(errno, ebuf, sizeof ebuf));
         goto out;
     }
     fd = -1;
     if (rename(tmp, path) != 0)
-        rc = fo_error_set(err, FO_ERR_OUTPUT, "cannot rename \"%s\" to \"%s\" (%s)",
-                          tmp, path, fo_syserr(errno, ebuf, sizeof ebuf));
+        rc = fo_error_set(err, FO_ERR_OUTPUT, "cannot write (%s)",
+                          fo_syserr(errno, ebuf, sizeof ebuf));
 out:
     if (fd >= 0)
         close(fd);

@@ -19,12 +19,14 @@ enum { FO_SHA256_LEN = 32, FO_SHA256_HEX_LEN = 64 };
  * before allocating for it.  On success *data (caller frees) holds *size
  * bytes plus a terminating NUL that is not counted, so text can be parsed in
  * place.  Directories, devices and FIFOs are refused with a clear message.
+ * The message does not name the file: the caller does (HACKING.md).
  */
 int fo_read_file(const char *path, size_t max_bytes, uint8_t **data, size_t *size,
                  fo_error *err);
 
 /* Writes data to path through a temporary file in the same folder, renamed
- * into place once complete and synced: readers never see half a file. */
+ * into place once complete and synced: readers never see half a file.  The
+ * message ("cannot write (why)") does not name the file: the caller does. */
 int fo_write_file_atomic(const char *path, const void *data, size_t size,
                          fo_error *err);
 

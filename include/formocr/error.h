@@ -3,9 +3,18 @@
  *
  * Every library function that can fail returns 0 on success or a negative
  * fo_err code, and, when given a non-NULL fo_error, writes a one-line,
- * lowercase message there saying what failed ("not an image (unknown
- * format)").  The message never names the input file: the caller knows it
- * and prefixes it.  Library code never prints and never exits.
+ * lowercase message there saying what failed, without a final period
+ * ("not an image (unknown format)").  Library code never prints and never
+ * exits.
+ *
+ * Who names the file: a function whose subject is a file the user named
+ * (a template, a truth file, a results file, an output, a merged part, a
+ * folder it makes) starts its messages with it, "PATH: ..." or
+ * "PATH:LINE:COL: ...".  The helpers that read, write or decode one file
+ * for their caller (fo_image_open and its kin, the internal fo_read_file
+ * and fo_write_file_atomic) do not: their caller prefixes the path
+ * (fo_error_prefix), or keeps it apart, as a document's `file` beside its
+ * `error`, which the command prints as "formocr: PATH: message".
  */
 #ifndef FORMOCR_ERROR_H
 #define FORMOCR_ERROR_H
