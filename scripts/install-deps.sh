@@ -15,7 +15,8 @@ FORMOCR_PACKAGES=(
     bc time
 )
 if [ "${1:-}" = --test ]; then
-    FORMOCR_PACKAGES+=(clang libclang-rt-14-dev slurm-wlm munge valgrind)
+    FORMOCR_PACKAGES+=(clang libclang-rt-14-dev slurm-wlm munge valgrind clang-format
+                      mandoc man-db)
 fi
 
 missing=()
