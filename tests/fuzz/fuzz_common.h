@@ -3,9 +3,16 @@
 #define FORMOCR_FUZZ_COMMON_H
 
 #include <leptonica/allheaders.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdlib.h>
 
 #include "util.h"
+
+/* libFuzzer's entry points (a target defines the first, may define the
+ * second). */
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+int LLVMFuzzerInitialize(int *argc, char ***argv);
 
 /* A fresh folder holding a 60x80 white ref.png; returns folder/name. */
 static inline char *fuzz_folder_with_reference(const char *name)

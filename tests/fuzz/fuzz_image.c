@@ -4,6 +4,7 @@
 #include <stdint.h>
 
 #include "formocr/image.h"
+#include "fuzz_common.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

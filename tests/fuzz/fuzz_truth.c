@@ -2,6 +2,7 @@
 #include <stdint.h>
 
 #include "formocr/eval.h"
+#include "fuzz_common.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
