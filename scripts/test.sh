@@ -29,6 +29,17 @@ done
 
 scripts/install-deps.sh --test
 jobs=$(nproc)
+
+# every C file as clang-format writes it (HACKING.md)
+echo "== format"
+unformatted=$(find src include tests -name '*.[ch]' -print0 |
+    xargs -0 clang-format --dry-run 2>&1 |
+    sed -n 's/^\([^: ]*\.[ch]\):[0-9]*:[0-9]*: .*clang-format-violations.*/\1/p' | sort -u)
+if [ -n "$unformatted" ]; then
+    echo "not formatted (clang-format -i FILE):"
+    echo "$unformatted"
+    exit 1
+fi
 export OMP_THREAD_LIMIT=1
 
 # run_suite DIR "CTEST OPTIONS" CMAKE OPTIONS...

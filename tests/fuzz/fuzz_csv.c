@@ -127,8 +127,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     d.nfields = 3;
     d.fields = fields;
     for (int i = 0; i < 3; i++) {
-        fields[i] = (fo_field_result){.field = &tpl->fields[i], .value = strings[i + 1],
-                                      .raw = strings[i + 1], .confidence = 50};
+        fields[i] = (fo_field_result){.field = &tpl->fields[i],
+                                      .value = strings[i + 1],
+                                      .raw = strings[i + 1],
+                                      .confidence = 50};
     }
     if (fo_sink_open(csv_path, &o, &s, &err) != FO_OK)
         abort();
@@ -150,7 +152,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             want[3] = want[4] = fields[row].value;
             for (int col = 0; col < 7; col++) {
                 char *cell = read_cell(&q, qend, o.csv_sep, &eol);
-                if (col == 0 || col == 4 || (col == 3 && !(row == 1 && numeric(want[3])))) {
+                if (col == 0 || col == 4 ||
+                    (col == 3 && !(row == 1 && numeric(want[3])))) {
                     /* text: the guard's quote, then the value unchanged */
                     const char *w = want[col];
                     const char *c = guarded(w) ? cell + 1 : cell;

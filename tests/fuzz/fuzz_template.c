@@ -23,10 +23,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     fo_template *t = NULL;
     fo_error err;
-    if (fo_template_load_text(template_path, (const char *)data, size, &t, &err) == FO_OK) {
+    if (fo_template_load_text(template_path, (const char *)data, size, &t, &err) ==
+        FO_OK) {
         /* what later stages rely on holds */
         for (int i = 0; i < t->nfields; i++)
-            if (!t->fields[i].name || t->fields[i].page < 0 || t->fields[i].page >= t->npages)
+            if (!t->fields[i].name || t->fields[i].page < 0 ||
+                t->fields[i].page >= t->npages)
                 abort();
     }
     fo_template_destroy(&t);

@@ -18,60 +18,60 @@
 static int harness_checks, harness_failures;
 static const char *harness_current = "";
 
-#define HARNESS_FAIL(...)                                                       \
-    do {                                                                        \
-        harness_failures++;                                                     \
-        fprintf(stderr, "%s:%d: %s: ", __FILE__, __LINE__, harness_current);    \
-        fprintf(stderr, __VA_ARGS__);                                           \
-        fputc('\n', stderr);                                                    \
+#define HARNESS_FAIL(...)                                                              \
+    do {                                                                               \
+        harness_failures++;                                                            \
+        fprintf(stderr, "%s:%d: %s: ", __FILE__, __LINE__, harness_current);           \
+        fprintf(stderr, __VA_ARGS__);                                                  \
+        fputc('\n', stderr);                                                           \
     } while (0)
 
-#define OK(cond)                                                                \
-    do {                                                                        \
-        harness_checks++;                                                       \
-        if (!(cond))                                                            \
-            HARNESS_FAIL("expected %s", #cond);                                 \
+#define OK(cond)                                                                       \
+    do {                                                                               \
+        harness_checks++;                                                              \
+        if (!(cond))                                                                   \
+            HARNESS_FAIL("expected %s", #cond);                                        \
     } while (0)
 
-#define INT_EQ(got, want)                                                       \
-    do {                                                                        \
-        long long g_ = (long long)(got), w_ = (long long)(want);                \
-        harness_checks++;                                                       \
-        if (g_ != w_)                                                           \
-            HARNESS_FAIL("%s is %lld, expected %lld", #got, g_, w_);            \
+#define INT_EQ(got, want)                                                              \
+    do {                                                                               \
+        long long g_ = (long long)(got), w_ = (long long)(want);                       \
+        harness_checks++;                                                              \
+        if (g_ != w_)                                                                  \
+            HARNESS_FAIL("%s is %lld, expected %lld", #got, g_, w_);                   \
     } while (0)
 
-#define NUM_NEAR(got, want, tol)                                                \
-    do {                                                                        \
-        double g_ = (double)(got), w_ = (double)(want);                         \
-        harness_checks++;                                                       \
-        if (!(fabs(g_ - w_) <= (tol)))                                          \
-            HARNESS_FAIL("%s is %g, expected %g within %g", #got, g_, w_,       \
-                         (double)(tol));                                        \
+#define NUM_NEAR(got, want, tol)                                                       \
+    do {                                                                               \
+        double g_ = (double)(got), w_ = (double)(want);                                \
+        harness_checks++;                                                              \
+        if (!(fabs(g_ - w_) <= (tol)))                                                 \
+            HARNESS_FAIL("%s is %g, expected %g within %g", #got, g_, w_,              \
+                         (double)(tol));                                               \
     } while (0)
 
-#define STR_EQ(got, want)                                                       \
-    do {                                                                        \
-        const char *g_ = (got), *w_ = (want);                                   \
-        harness_checks++;                                                       \
-        if (!g_ || strcmp(g_, w_) != 0)                                         \
-            HARNESS_FAIL("%s is \"%s\", expected \"%s\"", #got,                 \
-                         g_ ? g_ : "(null)", w_);                               \
+#define STR_EQ(got, want)                                                              \
+    do {                                                                               \
+        const char *g_ = (got), *w_ = (want);                                          \
+        harness_checks++;                                                              \
+        if (!g_ || strcmp(g_, w_) != 0)                                                \
+            HARNESS_FAIL("%s is \"%s\", expected \"%s\"", #got, g_ ? g_ : "(null)",    \
+                         w_);                                                          \
     } while (0)
 
-#define STR_CONTAINS(got, part)                                                 \
-    do {                                                                        \
-        const char *g_ = (got), *p_ = (part);                                   \
-        harness_checks++;                                                       \
-        if (!g_ || !strstr(g_, p_))                                             \
-            HARNESS_FAIL("%s is \"%s\", expected it to contain \"%s\"", #got,   \
-                         g_ ? g_ : "(null)", p_);                               \
+#define STR_CONTAINS(got, part)                                                        \
+    do {                                                                               \
+        const char *g_ = (got), *p_ = (part);                                          \
+        harness_checks++;                                                              \
+        if (!g_ || !strstr(g_, p_))                                                    \
+            HARNESS_FAIL("%s is \"%s\", expected it to contain \"%s\"", #got,          \
+                         g_ ? g_ : "(null)", p_);                                      \
     } while (0)
 
-#define RUN(fn)                                                                 \
-    do {                                                                        \
-        harness_current = #fn;                                                  \
-        fn();                                                                   \
+#define RUN(fn)                                                                        \
+    do {                                                                               \
+        harness_current = #fn;                                                         \
+        fn();                                                                          \
     } while (0)
 
 static inline int harness_done(void)

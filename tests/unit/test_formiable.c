@@ -69,8 +69,8 @@ static void test_cerfa_12485(void)
     INT_EQ(rc, FO_ERR_EXISTS);
     STR_CONTAINS(err.message, "already exists");
     OK(t == NULL);
-    t = import("cerfa_12485_03.json", "cerfa_12485_03.png", "cerfa_12485_03", true,
-               &rc, &err);
+    t = import("cerfa_12485_03.json", "cerfa_12485_03.png", "cerfa_12485_03", true, &rc,
+               &err);
     INT_EQ(rc, FO_OK);
     fo_template_destroy(&t);
 }
@@ -89,7 +89,7 @@ static void test_cerfa_14011(void)
     INT_EQ(t->nfields, 28);
     f = fo_template_field(t, "type_document"); /* one box: a checkbox */
     OK(f && f->type == FO_FIELD_CHECKBOX);
-    f = fo_template_field(t, "genre");         /* two boxes: a choice */
+    f = fo_template_field(t, "genre"); /* two boxes: a choice */
     OK(f && f->type == FO_FIELD_CHOICE && f->noptions == 2 && f->min == 1 &&
        f->max == 1);
     STR_EQ(f && f->noptions == 2 ? f->options[1].name : NULL, "2");

@@ -19,8 +19,9 @@ static void test_rotation_is_clockwise_on_the_page(void)
     NUM_NEAR(p.x, 0, 1e-12);
     NUM_NEAR(p.y, 1, 1e-12);
     NUM_NEAR(fo_affine_angle(fo_affine_rotation(3.5)), 3.5, 1e-9);
-    NUM_NEAR(fo_affine_scale(fo_affine_compose(fo_affine_scaling(2, 2),
-                                               fo_affine_rotation(30))), 2, 1e-12);
+    NUM_NEAR(fo_affine_scale(
+                 fo_affine_compose(fo_affine_scaling(2, 2), fo_affine_rotation(30))),
+             2, 1e-12);
 }
 
 static void test_compose_order_and_inverse(void)

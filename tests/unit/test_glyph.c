@@ -2,8 +2,8 @@
 #include <leptonica/allheaders.h>
 #include <math.h>
 
-#include "read/glyph.h"
 #include "harness.h"
+#include "read/glyph.h"
 
 enum { W = 60, H = 90, CX = 30, CY = 45, INK = 128 };
 

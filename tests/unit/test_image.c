@@ -160,7 +160,8 @@ static void test_limits(void)
     pix = decode("huge-60000x60000.png", 0, NULL, &info, &rc, &err);
     INT_EQ(rc, FO_ERR_LIMIT);
     OK(pix == NULL);
-    STR_EQ(err.message, "too large (60000x60000 = 3600000000 pixels, limit 60000000: see --max-pixels)");
+    STR_EQ(err.message, "too large (60000x60000 = 3600000000 pixels, limit 60000000: "
+                        "see --max-pixels)");
 
     fo_image_limits_default(&limits);
     limits.max_pixels = 200 * 283 - 1;

@@ -4,8 +4,8 @@
 
 #include "formocr/match.h"
 #include "formocr/prep.h"
-#include "raster.h"
 #include "harness.h"
+#include "raster.h"
 #include "util.h"
 
 static fo_template_set *set;
@@ -53,10 +53,11 @@ static double worst_corner(const fo_template *t, fo_affine truth, fo_affine foun
         int n = f->geometry == FO_GEOM_OPTIONS ? f->noptions : f->nboxes;
         for (int k = 0; k < n; k++) {
             fo_box b = f->geometry == FO_GEOM_OPTIONS ? f->options[k].box : f->boxes[k];
-            fo_point c[4] = {{b.x, b.y}, {b.x + b.w, b.y}, {b.x, b.y + b.h},
-                             {b.x + b.w, b.y + b.h}};
+            fo_point c[4] = {
+                {b.x, b.y}, {b.x + b.w, b.y}, {b.x, b.y + b.h}, {b.x + b.w, b.y + b.h}};
             for (int j = 0; j < 4; j++) {
-                fo_point p = fo_affine_apply(truth, c[j]), q = fo_affine_apply(found, c[j]);
+                fo_point p = fo_affine_apply(truth, c[j]),
+                         q = fo_affine_apply(found, c[j]);
                 worst = fmax(worst, hypot(p.x - q.x, p.y - q.y));
             }
         }
@@ -64,18 +65,19 @@ static double worst_corner(const fo_template *t, fo_affine truth, fo_affine foun
     return worst;
 }
 
-static fo_affine similarity(double deg, double scale, double tx, double ty, int w, int h)
+static fo_affine similarity(double deg, double scale, double tx, double ty, int w,
+                            int h)
 {
     /* about the reference's centre, then shifted */
     fo_affine t = fo_affine_translation(-w / 2.0, -h / 2.0);
     t = fo_affine_compose(fo_affine_rotation(deg), t);
     t = fo_affine_compose(fo_affine_scaling(scale, scale), t);
-    return fo_affine_compose(fo_affine_translation(w * scale / 2.0 + tx,
-                                                   h * scale / 2.0 + ty), t);
+    return fo_affine_compose(
+        fo_affine_translation(w * scale / 2.0 + tx, h * scale / 2.0 + ty), t);
 }
 
-static void check_match(const char *name, PIX *scan, int dpi, fo_affine truth,
-                        int turn, double tolerance)
+static void check_match(const char *name, PIX *scan, int dpi, fo_affine truth, int turn,
+                        double tolerance)
 {
     const fo_template *t = shipped(name);
     fo_match m;

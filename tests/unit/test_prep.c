@@ -2,9 +2,9 @@
 #include <leptonica/allheaders.h>
 
 #include "formocr/prep.h"
-#include "raster.h"
 #include "formocr/template.h"
 #include "harness.h"
+#include "raster.h"
 #include "util.h"
 
 static fo_template *tpl;
@@ -21,8 +21,9 @@ static PIX *tilted(PIX *src, double deg)
 {
     int w = pixGetWidth(src), h = pixGetHeight(src);
     fo_affine to_src, t = fo_affine_compose(
-        fo_affine_translation(w / 2.0, h / 2.0),
-        fo_affine_compose(fo_affine_rotation(deg), fo_affine_translation(-w / 2.0, -h / 2.0)));
+                          fo_affine_translation(w / 2.0, h / 2.0),
+                          fo_affine_compose(fo_affine_rotation(deg),
+                                            fo_affine_translation(-w / 2.0, -h / 2.0)));
     fo_affine_invert(t, &to_src);
     return fo_raster_warp_grey(src, to_src, w, h, 255);
 }
@@ -62,7 +63,8 @@ static void test_binarize_copes_with_uneven_light(void)
     OK(bin && clean && pixGetDepth(bin) == 1);
     if (bin && clean) {
         /* the dark side is not turned to ink: the two differ on < 1 % */
-        PIX *a = pixConvert1To8(NULL, bin, 0, 255), *b = pixConvert1To8(NULL, clean, 0, 255);
+        PIX *a = pixConvert1To8(NULL, bin, 0, 255),
+            *b = pixConvert1To8(NULL, clean, 0, 255);
         pixCountPixels(bin, &diff, NULL);
         pixGetDifferenceStats(a, b, 1, 1, &fract, NULL, 0);
         OK(fract < 0.01);
@@ -134,8 +136,8 @@ static void test_prep_page_records_its_geometry(void)
     OK(r.upright && pixGetDepth(r.upright) == 1);
     NUM_NEAR(pixGetWidth(r.upright), 2480, 2);
     /* the scan's centre stays the result's centre */
-    p = fo_affine_apply(r.to_result, (fo_point){pixGetWidth(upside) / 2.0,
-                                                pixGetHeight(upside) / 2.0});
+    p = fo_affine_apply(
+        r.to_result, (fo_point){pixGetWidth(upside) / 2.0, pixGetHeight(upside) / 2.0});
     NUM_NEAR(p.x, pixGetWidth(r.upright) / 2.0, 2);
     NUM_NEAR(p.y, pixGetHeight(r.upright) / 2.0, 2);
     /* the page as scanned is kept too, neither turned nor deskewed */
@@ -191,8 +193,8 @@ static void test_prep_for_matching(void)
 int main(void)
 {
     fo_error err;
-    char *path = fo_asprintf("%s/templates/cerfa_14011_03/template.json",
-                             test_source_dir());
+    char *path =
+        fo_asprintf("%s/templates/cerfa_14011_03/template.json", test_source_dir());
     if (fo_template_load(path, &tpl, &err) != FO_OK) {
         fprintf(stderr, "%s\n", err.message);
         return 1;

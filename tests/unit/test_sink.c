@@ -48,8 +48,15 @@ static char *slurp(const char *path)
 
 /* Values of the test template's fields: nom, code, adresse, date, montant,
  * genre, majeur, ref, signature. */
-static const char *const VALUES[] = {"=HYPERLINK(\"x\")", "75001", "1 rue A\n75001 PARIS",
-                                     "2021-03-05", "-1234.56", "homme", "1", "@SUM(A1)", "0"};
+static const char *const VALUES[] = {"=HYPERLINK(\"x\")",
+                                     "75001",
+                                     "1 rue A\n75001 PARIS",
+                                     "2021-03-05",
+                                     "-1234.56",
+                                     "homme",
+                                     "1",
+                                     "@SUM(A1)",
+                                     "0"};
 
 static void test_csv_wide_and_french_options(void)
 {
@@ -71,11 +78,12 @@ static void test_csv_wide_and_french_options(void)
     OK(access(path, F_OK) != 0);
     INT_EQ(fo_sink_close(&s, &err), FO_OK);
     text = slurp(path);
-    STR_EQ(text, "\xEF\xBB\xBF"
-                 "file;template;status;nom;code;adresse;date;montant;genre;majeur;ref;"
-                 "signature\r\n"
-                 "\"scans/a;b.tif\";test_form;ok;\"'=HYPERLINK(\"\"x\"\")\";75001;"
-                 "\"1 rue A\n75001 PARIS\";2021-03-05;-1234,56;homme;1;'@SUM(A1);0\r\n");
+    STR_EQ(text,
+           "\xEF\xBB\xBF"
+           "file;template;status;nom;code;adresse;date;montant;genre;majeur;ref;"
+           "signature\r\n"
+           "\"scans/a;b.tif\";test_form;ok;\"'=HYPERLINK(\"\"x\"\")\";75001;"
+           "\"1 rue A\n75001 PARIS\";2021-03-05;-1234,56;homme;1;'@SUM(A1);0\r\n");
     free(text);
     fo_document_free(&d);
     free(path);
@@ -102,10 +110,12 @@ static void test_csv_long(void)
     INT_EQ(fo_sink_write(s, &e, &err), FO_OK);
     INT_EQ(fo_sink_close(&s, &err), FO_OK);
     text = slurp(path);
-    STR_CONTAINS(text, "file,template,field,value,raw,confidence,status\r\n"
-                       "a.tif,test_form,nom,\"'=HYPERLINK(\"\"x\"\")\",\"'=HYPERLINK(\"\"x\"\")\","
-                       "91.25,ok\r\n"
-                       "a.tif,test_form,code,75001,75001,91.25,invalid\r\n");
+    STR_CONTAINS(
+        text,
+        "file,template,field,value,raw,confidence,status\r\n"
+        "a.tif,test_form,nom,\"'=HYPERLINK(\"\"x\"\")\",\"'=HYPERLINK(\"\"x\"\")\","
+        "91.25,ok\r\n"
+        "a.tif,test_form,code,75001,75001,91.25,invalid\r\n");
     STR_CONTAINS(text, "a.tif,test_form,montant,-1234.56,'-1234.56,91.25,ok\r\n");
     STR_CONTAINS(text, "bad.tif,,,not an image (unknown format),,,error\r\n");
     free(text);
@@ -135,7 +145,8 @@ static int count(sqlite3 *db, const char *sql)
 {
     sqlite3_stmt *st;
     int n = -1;
-    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK &&
+        sqlite3_step(st) == SQLITE_ROW)
         n = sqlite3_column_int(st, 0);
     sqlite3_finalize(st);
     return n;
@@ -186,10 +197,12 @@ static void test_sqlite(void)
     INT_EQ(count(db, "SELECT count(*) FROM fields"), 2 * tpl->nfields);
     INT_EQ(count(db, "SELECT count(*) FROM runs WHERE finished_at IS NOT NULL"), 2);
     INT_EQ(count(db, "SELECT count(*) FROM documents WHERE path = 'b-again.tif' AND "
-                     "status = 'review'"), 1);
+                     "status = 'review'"),
+           1);
     /* the view: a row per document, a column per field */
     INT_EQ(count(db, "SELECT count(*) FROM test_form WHERE code = '75001' AND "
-                     "montant = '-1234.56' AND file = 'a.tif'"), 1);
+                     "montant = '-1234.56' AND file = 'a.tif'"),
+           1);
     INT_EQ(count(db, "SELECT count(*) FROM test_form"), 2);
     /* a file from a newer formocr is refused */
     sqlite3_exec(db, "PRAGMA user_version = 99", NULL, NULL, NULL);

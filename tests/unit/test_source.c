@@ -151,7 +151,8 @@ static void test_shard_specs(void)
 
     INT_EQ(fo_shard_parse("2/4", &sh, &err), FO_OK);
     OK(sh.k == 2 && sh.n == 4);
-    static const char *const bad[] = {"4/4", "-1/4", "1/0", "1", "a/4", "1/4x", "/4", ""};
+    static const char *const bad[] = {"4/4", "-1/4", "1/0", "1",
+                                      "a/4", "1/4x", "/4",  ""};
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
         INT_EQ(fo_shard_parse(bad[i], &sh, &err), FO_ERR_USAGE);
         OK(sh.n == 0);

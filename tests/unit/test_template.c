@@ -21,8 +21,8 @@ static fo_template *load(const char *rel, int *rc, fo_error *err)
 
 static void test_good_template(void)
 {
-    static const char *names[] = {"nom", "code", "adresse", "date", "montant",
-                                  "genre", "majeur", "ref", "signature"};
+    static const char *names[] = {"nom",   "code",   "adresse", "date",     "montant",
+                                  "genre", "majeur", "ref",     "signature"};
     fo_error err;
     int rc;
     fo_template *t = load("tests/data/templates/good/template.json", &rc, &err);
@@ -67,7 +67,8 @@ static void test_good_template(void)
     OK(f && f->type == FO_FIELD_DECIMAL && f->min_confidence == 85);
 
     f = fo_template_field(t, "genre");
-    OK(f && f->type == FO_FIELD_CHOICE && f->noptions == 2 && f->min == 1 && f->max == 1);
+    OK(f && f->type == FO_FIELD_CHOICE && f->noptions == 2 && f->min == 1 &&
+       f->max == 1);
     STR_EQ(f && f->noptions == 2 ? f->options[0].name : NULL, "homme");
     STR_EQ(f && f->noptions == 2 ? f->options[1].name : NULL, "femme");
 
@@ -161,8 +162,10 @@ static void test_broken_templates(void)
         const char *where_what;
     } cases[] = {
         {"broken-json.json", ":7:7: invalid JSON"},
-        {"box-outside.json", ":8:15: field \"date\": box lies outside page 1 (200x283)"},
-        {"reference-dotdot.json", ":5:19: page 1: reference \"../good/ref.png\" leaves"},
+        {"box-outside.json",
+         ":8:15: field \"date\": box lies outside page 1 (200x283)"},
+        {"reference-dotdot.json",
+         ":5:19: page 1: reference \"../good/ref.png\" leaves"},
         {"reference-absolute.json", "must be a path relative"},
         {"reference-symlink.json", "leads out of the template's folder"},
         {"bad-regex.json", "pattern does not compile: missing closing parenthesis"},

@@ -75,8 +75,10 @@ static void test_identifier(void)
     OK(!fo_is_identifier(""));
     OK(!fo_is_identifier("a-b"));
     OK(!fo_is_identifier("a\"b"));
-    OK(fo_is_identifier("a23456789012345678901234567890123456789012345678901234567890123"));
-    OK(!fo_is_identifier("a234567890123456789012345678901234567890123456789012345678901234"));
+    OK(fo_is_identifier(
+        "a23456789012345678901234567890123456789012345678901234567890123"));
+    OK(!fo_is_identifier(
+        "a234567890123456789012345678901234567890123456789012345678901234"));
 }
 
 static void test_files(void)
