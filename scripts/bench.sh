@@ -4,12 +4,15 @@
 # runs made alternately, and comparisons are ratios of runs made together.
 #
 #   scripts/bench.sh [--pages N] [--runs R] [--big N] [--quick] [--out DIR]
+#                    [--compare FORMOCR]
 #
 # 1. Throughput: `formocr run -j 1` and `-j 2` (into SQLite) against the
 #    `tesseract PAGE - -l fra` command on every page, two at a time
 #    (xargs -P 2, OMP_THREAD_LIMIT=1), on N pages (default 200) of the shipped
 #    templates with the full variety of scans; peak resident memory
-#    (/usr/bin/time -v); where the time goes (--timings).
+#    (/usr/bin/time -v); where the time goes (--timings).  With --compare,
+#    another formocr binary (e.g. one built from an earlier commit) runs
+#    -j 2 alternately with this one: the A/B ratio of their medians.
 # 2. Templates: pages/s of `run -j 2` and of `match` with 1, 10 and 30
 #    templates loaded (the extra ones near misses from make-templates.py),
 #    on scans of one form, and memory with 10 templates.
@@ -23,6 +26,7 @@ pages=200
 runs=3
 big=2000
 quick=0
+compare=
 out=build/bench
 while [ $# -gt 0 ]; do
     case $1 in
@@ -31,7 +35,8 @@ while [ $# -gt 0 ]; do
         --big) big=$2; shift 2 ;;
         --quick) quick=1; shift ;;
         --out) out=$2; shift 2 ;;
-        -h|--help) sed -n '2,22p' "$0"; exit 0 ;;
+        --compare) compare=$(realpath "$2"); shift 2 ;;
+        -h|--help) sed -n '2,25p' "$0"; exit 0 ;;
         *) echo "bench.sh: unknown option $1" >&2; exit 2 ;;
     esac
 done
@@ -91,6 +96,10 @@ for r in $(seq "$runs"); do
     rm -f "$out"/run1.sqlite* "$out"/run2.sqlite*
     timed j1 "$formocr" run -q -j 1 -t templates -o "$out/run1.sqlite" "$out/scans"
     timed j2 "$formocr" run -q -j 2 -t templates -o "$out/run2.sqlite" "$out/scans"
+    if [ -n "$compare" ]; then
+        rm -f "$out"/runb.sqlite*
+        timed j2b "$compare" run -q -j 2 -t templates -o "$out/runb.sqlite" "$out/scans"
+    fi
     timed tess xargs -P 2 -I{} tesseract {} - -l fra <"$out/list"
 done
 "$formocr" run -q -j 1 --timings -t templates -o - --format jsonl "$out/scans" \
@@ -102,6 +111,11 @@ printf '| formocr run -j 2 | %.1f | %.1f | %d MB |\n' "$j2" "$(calc "$pages / $j
 printf '| tesseract whole page, 2 at a time | %.1f | %.2f | |\n' "$tess" "$(calc "$pages / $tess")"
 printf '\nformocr -j 2 is %.1fx faster than whole-page tesseract; -j 2 is %.2fx -j 1.\n' \
     "$(calc "$tess / $j2")" "$(calc "$j1 / $j2")"
+if [ -n "$compare" ]; then
+    j2b=$(get j2b 2)
+    printf '\nA/B, run -j 2, medians of %d alternating runs: this build %.1f s, %s %.1f s: ratio %.3f (below 1: this build is faster)\n' \
+        "$runs" "$j2" "$compare" "$j2b" "$(calc "$j2 / $j2b")"
+fi
 printf '\nwhere the time goes (formocr run -j 1 --timings, ms per page):\n'
 grep -E "^  (decode|prep|match|zones|ocr|checks|output) " "$out/timings.txt" | awk '{printf "  %-7s %7.1f\n", $1, $3}'
 
