@@ -1,0 +1,404 @@
+/* test_read.c - the read stage: marks decided on the blank form marked by
+ * hand, text read from the committed sample scans through their known
+ * transforms, and Tesseract failing to start. */
+#include <leptonica/allheaders.h>
+#include <math.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "formocr/image.h"
+#include "formocr/read.h"
+#include "harness.h"
+#include "util.h"
+
+/* A template over the 14011 form's reference with the kinds of field the
+ * shipped ones lack (checkboxes) or that the tests need (a language
+ * Tesseract does not have, a choice whose options are not in page order). */
+static const char MARKS_JSON[] =
+    "{\"format\": \"formocr-template/1\", \"name\": \"unit_read\", \"dpi\": 300,\n"
+    " \"pages\": [{\"reference\": \"page1.png\", \"fields\": [\n"
+    "  {\"name\": \"coche\", \"type\": \"checkbox\", \"box\": [1423, 232, 44, 44]},\n"
+    "  {\"name\": \"autre\", \"type\": \"checkbox\", \"box\": [1919, 232, 45, 44]},\n"
+    "  {\"name\": \"documents\", \"type\": \"choice\", \"min\": 0, \"max\": 2,\n"
+    "   \"options\": {\"passeport\": [1919, 232, 45, 44], \"cni\": [1423, 232, 44, "
+    "44]}},\n"
+    "  {\"name\": \"genre\", \"type\": \"choice\", \"min\": 1, \"max\": 1,\n"
+    "   \"options\": {\"homme\": [949, 720, 46, 46], \"femme\": [1280, 720, 46, "
+    "46]}},\n"
+    "  {\"name\": \"nom_usage\", \"type\": \"text\", \"box\": [562, 909, 1656, 44]},\n"
+    "  {\"name\": \"nom_zzz\", \"type\": \"text\", \"box\": [501, 1012, 1716, 44],\n"
+    "   \"lang\": \"zzz\"},\n"
+    "  {\"name\": \"signature\", \"type\": \"signature\", \"box\": [1727, 3043, 509, "
+    "228]}\n"
+    "]}]}\n";
+
+static fo_template *marks, *t14011, *t12485;
+static fo_template_set set;
+static fo_zone_forms *forms;
+static fo_reader *reader;
+
+/* Mirrors of read.c's mark thresholds, to compute expected confidences. */
+static const double CHECKBOX_FILL = 0.05;
+/* The inner part of a 44 px checkbox, inset 0.2 (9 px) a side: 26 x 26. */
+static const double INNER_44 = 26.0 * 26.0;
+
+static const fo_field *field(const fo_template *t, const char *name)
+{
+    const fo_field *f = fo_template_field(t, name);
+    if (!f) {
+        fprintf(stderr, "no field %s in %s\n", name, t->name);
+        exit(1);
+    }
+    return f;
+}
+
+static void paint(PIX *page, int x, int y, int w, int h)
+{
+    pixRasterop(page, x, y, w, h, PIX_CLR, NULL, 0, 0);
+}
+
+/* What a checkbox's confidence is for fill (read.c's rule). */
+static double mark_confidence(double fill)
+{
+    double r = fabs(log(fill / CHECKBOX_FILL)) / log(2.0);
+    return 100.0 * fmin(1.0, r);
+}
+
+/* Reads field name of t from page through to_scan into *out (raw NULL on
+ * failure); returns fo_read_field's code. */
+static int read_on(fo_reader *r, PIX *page, fo_affine to_scan, const fo_template *t,
+                   const char *name, fo_reading *out, fo_error *err)
+{
+    fo_zone_page zp;
+    int rc = fo_zone_page_init(&zp, page, to_scan, forms, t, 0, err);
+    memset(out, 0, sizeof *out);
+    if (rc == FO_OK)
+        rc = fo_read_field(r, &zp, field(t, name), out, err);
+    fo_zone_page_free(&zp);
+    return rc;
+}
+
+/* Reads a mark field of the marks template on page (identity transform). */
+static void check_mark(PIX *page, const char *name, const char *raw, double conf,
+                       double tol)
+{
+    fo_reading rd;
+    fo_error err;
+    INT_EQ(read_on(reader, page, fo_affine_identity(), marks, name, &rd, &err), FO_OK);
+    STR_EQ(rd.raw, raw);
+    NUM_NEAR(rd.confidence, conf, tol);
+    OK(!rd.unread);
+    fo_reading_free(&rd);
+}
+
+static PIX *blank(void)
+{
+    return pixCopy(NULL, marks->pages[0].image);
+}
+
+static void test_checkbox(void)
+{
+    PIX *page = blank();
+    int x = 1423, y = 232; /* coche */
+
+    /* empty: surely not ticked */
+    check_mark(page, "coche", "0", 100, 0);
+    /* a heavy mark: 400 px of the 676 of the inner part, far over 5 % */
+    paint(page, x + 12, y + 12, 20, 20);
+    check_mark(page, "coche", "1", 100, 0);
+    check_mark(page, "autre", "0", 100, 0);
+    pixDestroy(&page);
+
+    /* a small mark (8 x 8, 64 px): ticked, less surely */
+    page = blank();
+    paint(page, x + 18, y + 18, 8, 8);
+    check_mark(page, "coche", "1", mark_confidence(64 / INNER_44), 1e-6);
+    OK(mark_confidence(64 / INNER_44) < 95 && mark_confidence(64 / INNER_44) > 90);
+    pixDestroy(&page);
+
+    /* a mark mostly outside the inner part (5 x 5 of it inside): not
+     * ticked, and doubtful */
+    page = blank();
+    paint(page, x + 2, y + 2, 12, 12);
+    check_mark(page, "coche", "0", mark_confidence(25 / INNER_44), 1e-6);
+    OK(mark_confidence(25 / INNER_44) < 50);
+    pixDestroy(&page);
+
+    /* a lone dot (7 x 7, 49 px, under a stroke's size) is dust: empty */
+    page = blank();
+    paint(page, x + 18, y + 18, 7, 7);
+    check_mark(page, "coche", "0", 100, 0);
+    pixDestroy(&page);
+}
+
+static void test_choice(void)
+{
+    PIX *page = blank();
+    int cni_x = 1423, pass_x = 1919, y = 232;
+
+    check_mark(page, "documents", "", 100, 0);
+    paint(page, pass_x + 12, y + 12, 20, 20);
+    check_mark(page, "documents", "passeport", 100, 0);
+    paint(page, cni_x + 12, y + 12, 20, 20);
+    /* both, comma-joined in the template's order (not the page's) */
+    check_mark(page, "documents", "passeport,cni", 100, 0);
+    /* the other choice on the page is untouched */
+    check_mark(page, "genre", "", 100, 0);
+    pixDestroy(&page);
+
+    /* one option doubtful: the choice is as sure as its least sure box */
+    page = blank();
+    paint(page, cni_x + 12, y + 12, 20, 20);
+    paint(page, pass_x + 18, y + 18, 8, 8);
+    check_mark(page, "documents", "passeport,cni", mark_confidence(64 / (27.0 * 26.0)),
+               1e-6); /* passeport is 45 wide */
+    pixDestroy(&page);
+
+    /* genre: femme */
+    page = blank();
+    paint(page, 1280 + 10, 720 + 10, 26, 26);
+    check_mark(page, "genre", "femme", 100, 0);
+    pixDestroy(&page);
+}
+
+static void test_signature(void)
+{
+    PIX *page = blank();
+    check_mark(page, "signature", "0", 100, 0);
+    /* a stroke across it: 300 x 4 px, 1.2 % of the box (threshold 0.4 %) */
+    paint(page, 1727 + 100, 3043 + 110, 300, 4);
+    check_mark(page, "signature", "1", 100, 0);
+    pixDestroy(&page);
+    /* a short one: 60 x 4 px, 240 of the inner part's 489 x 218 */
+    page = blank();
+    paint(page, 1727 + 200, 3043 + 110, 60, 4);
+    {
+        double fill = 240.0 / (489.0 * 218.0);
+        double conf = 100.0 * fmin(1.0, fabs(log(fill / 0.004)) / log(2.0));
+        check_mark(page, "signature", "0", conf, 1e-6);
+        OK(conf < 90);
+    }
+    pixDestroy(&page);
+}
+
+static void test_empty_text(void)
+{
+    PIX *page = blank();
+    fo_reading rd;
+    fo_error err;
+    INT_EQ(read_on(reader, page, fo_affine_identity(), marks, "nom_usage", &rd, &err),
+           FO_OK);
+    STR_EQ(rd.raw, "");
+    OK(!rd.unread);
+    NUM_NEAR(rd.confidence, 100, 0);
+    fo_reading_free(&rd);
+    OK(rd.raw == NULL);
+    fo_reading_free(&rd); /* twice is safe */
+    fo_reading_free(NULL);
+    pixDestroy(&page);
+}
+
+/* Ink that Tesseract reads as nothing: unread, raw "". */
+static void test_unreadable_ink(void)
+{
+    PIX *page = blank();
+    fo_reading rd;
+    fo_error err;
+    /* a rule drawn along the box: punctuation at best, dropped */
+    paint(page, 562 + 300, 909 + 20, 500, 5);
+    INT_EQ(read_on(reader, page, fo_affine_identity(), marks, "nom_usage", &rd, &err),
+           FO_OK);
+    STR_EQ(rd.raw, "");
+    OK(rd.unread);
+    fo_reading_free(&rd);
+    pixDestroy(&page);
+}
+
+/* A scan file's first page, decoded. */
+static PIX *decode(const char *rel)
+{
+    char *path = fo_asprintf("%s/%s", test_source_dir(), rel);
+    fo_image *img = NULL;
+    fo_error err;
+    PIX *pix = NULL;
+    if (fo_image_open(path, NULL, &img, &err) != FO_OK ||
+        fo_image_decode(img, 0, &pix, NULL, &err) != FO_OK)
+        fprintf(stderr, "%s: %s\n", path, err.message);
+    fo_image_destroy(&img);
+    free(path);
+    return pix;
+}
+
+typedef struct expect {
+    const char *field, *raw;
+} expect;
+
+static void check_fields(PIX *scan, fo_affine to_scan, const fo_template *t,
+                         const expect *e, int n)
+{
+    for (int i = 0; i < n; i++) {
+        fo_reading rd;
+        fo_error err;
+        INT_EQ(read_on(reader, scan, to_scan, t, e[i].field, &rd, &err), FO_OK);
+        STR_EQ(rd.raw, e[i].raw);
+        if (rd.raw && strcmp(rd.raw, e[i].raw) != 0)
+            fprintf(stderr, "  (field %s)\n", e[i].field);
+        /* right readings of clean print are sure of themselves */
+        OK(rd.confidence >= 90 && rd.confidence <= 100);
+        OK(!rd.unread);
+        fo_reading_free(&rd);
+    }
+}
+
+/* samples/scan_0004.jpg: 14011, grey JPEG at 300 dpi turned 3.8 degrees;
+ * the transform is the generator's (samples/truth.json), so that this
+ * depends on no matching. */
+static void test_real_scan_14011(void)
+{
+    static const expect e[] = {
+        {"nom_famille", "BENOÎT"},
+        {"prenoms", "HUGO"},
+        {"adresse_numero", "46"},          /* integer: digits only */
+        {"cni_titulaire", "HUGO\nBENOÎT"}, /* two lines, joined by \n */
+        {"disparition_circonstances",
+         "DOCUMENT ÉGARÉ PENDANT UN VOYAGE\nEN TRAIN ENTRE DEUX GARES"},
+        {"naissance_date", "12122005"},   /* cells, one digit each */
+        {"adresse_code_postal", "     "}, /* cells, all empty */
+        {"disparition_lieu", ""},         /* empty box */
+        {"type_document", "cni,passeport"},
+        {"majorite", "mineur"},
+        {"genre", "homme"},
+        {"signature", "1"},
+    };
+    fo_affine to_scan = {1.020716566,  0.067869072, -154.572359222,
+                         -0.067869072, 1.020716566, 96.643311648};
+    PIX *scan = decode("samples/scan_0004.jpg");
+    OK(scan && pixGetDepth(scan) == 8);
+    if (scan)
+        check_fields(scan, to_scan, t14011, e, (int)(sizeof e / sizeof *e));
+    pixDestroy(&scan);
+}
+
+/* samples/scan_0001.tif: 12485 (a 350 dpi template), a 1-bit G4 scan at
+ * 200 dpi. */
+static void test_real_scan_12485(void)
+{
+    static const expect e[] = {
+        {"nom_assure", "HÉBERT"},
+        {"prenom_assure", "MARIE-CLAIRE"},
+        {"nir_assure", "274042244183809"},
+        {"adresse_assure",
+         "111 TER BOULEVARD FRANÇOIS MITTERRAND\nESCALIER 3\n26000 VALENCE"},
+        {"nom_medecin", ""},
+        {"date_declaration", "19062020"},
+        {"signature_medecin", "1"},
+    };
+    fo_affine to_scan = {0.571728874,  0.022987218, -83.478852552,
+                         -0.022987218, 0.571728874, 42.436404938};
+    PIX *scan = decode("samples/scan_0001.tif");
+    OK(scan && pixGetDepth(scan) == 1);
+    if (scan)
+        check_fields(scan, to_scan, t12485, e, (int)(sizeof e / sizeof *e));
+    pixDestroy(&scan);
+}
+
+/* Tesseract without its language data: text cannot be read (FO_ERR_OCR,
+ * naming the language); marks still can. */
+static void test_missing_language(void)
+{
+    char dir[] = "/tmp/formocr-read-XXXXXX";
+    fo_reader *bare = NULL;
+    PIX *page = blank();
+    fo_reading rd;
+    fo_error err;
+
+    OK(mkdtemp(dir) != NULL);
+    INT_EQ(fo_reader_create(dir, &bare, &err), FO_OK);
+    OK(bare != NULL);
+    paint(page, 562 + 300, 909 + 10, 20, 24); /* ink in nom_usage */
+    INT_EQ(read_on(bare, page, fo_affine_identity(), marks, "nom_usage", &rd, &err),
+           FO_ERR_OCR);
+    INT_EQ(err.code, FO_ERR_OCR);
+    STR_CONTAINS(err.message, "\"fra\"");
+    OK(rd.raw == NULL);
+    /* even an empty text field needs its engine: the run fails at once,
+     * not at the first field that happens to hold ink */
+    INT_EQ(read_on(bare, marks->pages[0].image, fo_affine_identity(), marks,
+                   "nom_usage", &rd, &err),
+           FO_ERR_OCR);
+    STR_CONTAINS(err.message, "\"fra\"");
+    INT_EQ(read_on(bare, page, fo_affine_identity(), marks, "coche", &rd, &err), FO_OK);
+    STR_EQ(rd.raw, "0");
+    fo_reading_free(&rd);
+    fo_reader_destroy(&bare);
+    OK(bare == NULL);
+    fo_reader_destroy(&bare);
+    fo_reader_destroy(NULL);
+    rmdir(dir);
+
+    /* a field's own language, which the default tessdata lacks */
+    INT_EQ(read_on(reader, page, fo_affine_identity(), marks, "nom_zzz", &rd, &err),
+           FO_ERR_OCR);
+    STR_CONTAINS(err.message, "\"zzz\"");
+    OK(rd.raw == NULL);
+    /* and the reader goes on with the languages it has */
+    INT_EQ(read_on(reader, page, fo_affine_identity(), marks, "nom_usage", &rd, &err),
+           FO_OK);
+    OK(rd.raw != NULL);
+    fo_reading_free(&rd);
+    pixDestroy(&page);
+}
+
+static fo_template *load(const char *rel)
+{
+    char *path = fo_asprintf("%s/%s", test_source_dir(), rel);
+    fo_template *t = NULL;
+    fo_error err;
+    if (fo_template_load(path, &t, &err) != FO_OK)
+        fprintf(stderr, "%s\n", err.message);
+    free(path);
+    return t;
+}
+
+int main(void)
+{
+    fo_error err;
+    char *path =
+        fo_asprintf("%s/templates/cerfa_14011_03/unit-read.json", test_source_dir());
+    fo_template *items[3];
+
+    if (fo_template_load_text(path, MARKS_JSON, strlen(MARKS_JSON), &marks, &err) !=
+        FO_OK) {
+        fprintf(stderr, "%s\n", err.message);
+        return 1;
+    }
+    free(path);
+    t14011 = load("templates/cerfa_14011_03/template.json");
+    t12485 = load("templates/cerfa_12485_03/template.json");
+    if (!t14011 || !t12485)
+        return 1;
+    items[0] = marks;
+    items[1] = t14011;
+    items[2] = t12485;
+    set.items = items;
+    set.count = 3;
+    if (fo_zone_forms_create(&set, &forms, &err) != FO_OK ||
+        fo_reader_create(NULL, &reader, &err) != FO_OK) {
+        fprintf(stderr, "%s\n", err.message);
+        return 1;
+    }
+    RUN(test_checkbox);
+    RUN(test_choice);
+    RUN(test_signature);
+    RUN(test_empty_text);
+    RUN(test_unreadable_ink);
+    RUN(test_real_scan_14011);
+    RUN(test_real_scan_12485);
+    RUN(test_missing_language);
+    fo_reader_destroy(&reader);
+    fo_zone_forms_destroy(&forms);
+    fo_template_destroy(&marks);
+    fo_template_destroy(&t14011);
+    fo_template_destroy(&t12485);
+    return harness_done();
+}
