@@ -27,6 +27,7 @@ typedef struct batch {
     int cap, head, count;
     int running; /* workers not yet finished */
     int fatal;   /* an fo_err that stops the run */
+    int dropped; /* documents made but not written: the run failed */
     fo_error fatal_err;
 } batch;
 
@@ -86,6 +87,7 @@ static void *worker(void *arg)
                 b->fatal = rc;
                 b->fatal_err = err;
             }
+            b->dropped++;
             pthread_mutex_unlock(&b->lock);
             fo_document_free(d);
             free(d);
@@ -94,6 +96,7 @@ static void *worker(void *arg)
         while (b->count == b->cap && !b->fatal)
             pthread_cond_wait(&b->not_full, &b->lock);
         if (b->fatal) {
+            b->dropped++;
             pthread_mutex_unlock(&b->lock);
             fo_document_free(d);
             free(d);
@@ -159,6 +162,7 @@ int fo_batch_run(const fo_pipeline *p, const fo_inputs *in, const fo_batch_optio
     batch b = {0};
     pthread_t *threads;
     int jobs = o->jobs < 1 ? 1 : o->jobs, started = 0;
+    bool write_failed = false;
     double start = fo_now(), next_report = start + PROGRESS_SECONDS;
 
     memset(stats, 0, sizeof *stats);
@@ -200,13 +204,20 @@ int fo_batch_run(const fo_pipeline *p, const fo_inputs *in, const fo_batch_optio
     for (;;) {
         bool timed_out;
         fo_document *d = take(&b, next_report, &timed_out);
-        if (d) {
+        if (d && write_failed) {
+            /* the writer failed: nothing more is written, and what was
+             * made is left for the next run */
+            pthread_mutex_lock(&b.lock);
+            b.dropped++;
+            pthread_mutex_unlock(&b.lock);
+            fo_document_free(d);
+            free(d);
+        } else if (d) {
             double t = fo_now();
-            int failed;
             account(stats, d);
-            failed = !d->skipped && write(ctx, d) != 0;
+            write_failed = !d->skipped && write(ctx, d) != 0;
             stats->seconds[FO_STAGE_OUTPUT] += fo_now() - t;
-            if (failed) {
+            if (write_failed) {
                 pthread_mutex_lock(&b.lock);
                 if (!b.fatal) {
                     b.fatal = FO_ERR_OUTPUT;
@@ -227,7 +238,7 @@ int fo_batch_run(const fo_pipeline *p, const fo_inputs *in, const fo_batch_optio
     }
     for (int i = 0; i < started; i++)
         pthread_join(threads[i], NULL);
-    stats->not_started = in->count - b.next;
+    stats->not_started = in->count - b.next + b.dropped;
     if (progress)
         progress(ctx, stats, in->count, fo_now() - start, true);
     pthread_mutex_destroy(&b.lock);

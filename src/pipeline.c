@@ -32,6 +32,10 @@ int fo_pipeline_create(const fo_pipeline_options *o, fo_pipeline **out, fo_error
     int rc;
 
     *out = NULL;
+    if (o->ntemplates < 1) {
+        free(p);
+        return fo_error_set(err, FO_ERR_USAGE, "no template given");
+    }
     if (!p || (o->debug_dir && !(p->debug_dir = fo_strdup(o->debug_dir)))) {
         free(p);
         return fo_error_set(err, FO_ERR_NOMEM, "out of memory");

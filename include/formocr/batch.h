@@ -40,12 +40,15 @@ typedef struct fo_batch_stats {
     int skipped;   /* already in the output */
     int pages;
     int by_status[4];               /* fo_doc_status */
-    int not_started;                /* left when stopped */
+    int not_started;                /* inputs left undone when stopped: never
+                                       taken, or made but not written because
+                                       the run failed */
     double seconds[FO_STAGE_COUNT]; /* summed over workers */
 } fo_batch_stats;
 
 /* Called on the calling thread for each finished document (not the skipped
- * ones); a non-zero return stops the batch (the writer failed). */
+ * ones); a non-zero return stops the batch (the writer failed): no other
+ * document is written after it. */
 typedef int (*fo_batch_write)(void *ctx, const fo_document *d);
 /* Called on the calling thread about twice a second, and at the end. */
 typedef void (*fo_batch_progress)(void *ctx, const fo_batch_stats *s, int total,

@@ -119,6 +119,13 @@ static void test_create_failures(void)
     STR_CONTAINS(err.message, "\"cerfa_14011_03\" is already used");
     OK(p == NULL);
 
+    /* no template at all is a mistake, not a pipeline that matches nothing */
+    o.templates = NULL;
+    o.ntemplates = 0;
+    INT_EQ(fo_pipeline_create(&o, &p, &err), FO_ERR_USAGE);
+    STR_EQ(err.message, "no template given");
+    OK(p == NULL);
+
     fo_pipeline_destroy(&p);
     fo_pipeline_destroy(NULL);
     free(bad);
