@@ -8,9 +8,12 @@
  * blurred so that a 1-bit photocopy and a clean grey rendering of the same
  * form look alike.
  *
- * 1. Prep.  The scan is reduced to 150 dpi (its resolution from the file, or
+ * 1. Prep (the prep stage, prep.c, before matching: fo_match_prep_options).
+ *    The scan is reduced to 150 dpi (its resolution from the file, or
  *    estimated from its size when the file has none or an absurd one),
- *    binarized, and its skew measured (Leptonica's pixFindSkew).
+ *    binarized, its skew measured (Leptonica's pixFindSkew), its ink map
+ *    and its deskewed profiles made; the templates' references are reduced
+ *    and binarized by the same helpers (raster.c) when the matcher is made.
  *
  * 2. Coarse stage: rank the templates.  Each template page is summarised at
  *    load time by its row and column ink profiles.  The deskewed scan's
@@ -71,9 +74,9 @@
 
 enum {
     WORK_DPI = FO_MATCH_DPI,
-    PATCH = 40, /* patch side, px at WORK_DPI (6.8 mm) */
-    GRID_X = 6,
-    GRID_Y = 8,           /* patch cells over the page */
+    PATCH = 40,           /* patch side, px at WORK_DPI (6.8 mm) */
+    GRID_X = 6,           /* patch cells across the page */
+    GRID_Y = 8,           /* and down it */
     CANDIDATE_STRIDE = 4, /* px between patch candidates in a cell */
     CANDIDATES_TRIED = 6, /* per cell, for uniqueness */
     SEARCH = 16,          /* px at WORK_DPI searched around a patch */

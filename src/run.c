@@ -100,9 +100,9 @@ static int open_outputs(run *r, const fo_template_set *templates, fo_error *err)
     for (int i = 0; i < r->o->noutputs; i++) {
         rc = fo_sink_open(r->o->outputs[i], &so, &r->sinks[r->nsinks], err);
         if (rc != FO_OK) {
-            if (rc != FO_ERR_USAGE && rc != FO_ERR_LOCKED && err)
-                err->code = FO_ERR_OUTPUT;
-            return rc == FO_ERR_USAGE || rc == FO_ERR_LOCKED ? rc : FO_ERR_OUTPUT;
+            if (rc != FO_ERR_USAGE && rc != FO_ERR_LOCKED)
+                rc = err->code = FO_ERR_OUTPUT;
+            return rc;
         }
         r->nsinks++;
     }
@@ -129,6 +129,7 @@ static int close_outputs(run *r, fo_error *err)
 int fo_run(const fo_run_options *o, const fo_run_events *events, fo_run_summary *out,
            fo_error *err)
 {
+    char *default_path = NULL;
     const char *default_templates[1];
     fo_pipeline_options po;
     fo_pipeline *pipeline = NULL;
@@ -151,7 +152,11 @@ int fo_run(const fo_run_options *o, const fo_run_events *events, fo_run_summary 
     po.templates = o->templates;
     po.ntemplates = o->ntemplates;
     if (po.ntemplates == 0) {
-        default_templates[0] = fo_template_default_path();
+        if (!(default_path = fo_template_default_path())) {
+            rc = fo_error_set(err, FO_ERR_NOMEM, "out of memory");
+            goto out;
+        }
+        default_templates[0] = default_path;
         po.templates = default_templates;
         po.ntemplates = 1;
     }
@@ -187,6 +192,7 @@ int fo_run(const fo_run_options *o, const fo_run_events *events, fo_run_summary 
         rc = close_outputs(&r, err);
     out->seconds = fo_now() - batch_start;
 out:
+    free(default_path);
     fo_inputs_free(&in);
     free(known);
     for (int i = 0; i < r.nsinks; i++)
