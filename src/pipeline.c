@@ -120,12 +120,34 @@ static void field_extent(const fo_field *f, fo_affine t, fo_field_result *r)
     r->h = (int)ceil(y1) - r->y;
 }
 
-static int set_error(fo_document *d, const char *message)
+/*
+ * The document failed on its own (its bytes, a limit, a stage out of
+ * memory or refusing its page): it becomes an error row saying why, and
+ * the run goes on.  What it had read is dropped: an error row has no
+ * template and no fields.  pageno (1-based) prefixes the message, 0 none.
+ */
+static void set_error(fo_document *d, int pageno, const char *message)
 {
+    for (int i = 0; i < d->nfields; i++) {
+        free(d->fields[i].value);
+        free(d->fields[i].raw);
+    }
+    free(d->fields);
+    d->fields = NULL;
+    d->nfields = 0;
+    d->tpl = NULL;
     d->status = FO_DOC_ERROR;
     free(d->error);
-    d->error = fo_strdup(message);
-    return d->error ? FO_OK : FO_ERR_NOMEM;
+    /* out of memory for the message itself: the row says no more */
+    d->error =
+        pageno ? fo_asprintf("page %d: %s", pageno, message) : fo_strdup(message);
+}
+
+/* Whether a stage's failure stops the run (the configuration is wrong:
+ * every document would fail alike) rather than this document alone. */
+static bool stops_the_run(const fo_error *e)
+{
+    return e->code == FO_ERR_CONFIG;
 }
 
 /* Reads and checks the fields of template page tpage from a matched scan
@@ -227,7 +249,7 @@ int fo_pipeline_process(const fo_pipeline *p, fo_reader *reader, const char *pat
     size_t size = 0;
     uint8_t sum[FO_SHA256_LEN];
     double t0 = fo_now();
-    int rc = FO_OK;
+    int pg, rc = FO_OK;
 
     memset(d, 0, sizeof *d);
     if (!p->forms)
@@ -239,11 +261,8 @@ int fo_pipeline_process(const fo_pipeline *p, fo_reader *reader, const char *pat
      * file that is no image still has its hash (so a nightly run knows it
      * has seen it). */
     if (fo_read_file(path, p->limits.max_file_bytes, &data, &size, &ferr) != FO_OK) {
-        if (ferr.code == FO_ERR_NOMEM)
-            return fo_error_set(err, FO_ERR_NOMEM, "out of memory");
-        return set_error(d, ferr.message) == FO_OK
-                   ? FO_OK
-                   : fo_error_set(err, FO_ERR_NOMEM, "out of memory");
+        set_error(d, 0, ferr.message);
+        return FO_OK;
     }
     fo_sha256(data, size, sum);
     fo_hex(sum, FO_SHA256_LEN, d->sha256);
@@ -254,41 +273,30 @@ int fo_pipeline_process(const fo_pipeline *p, fo_reader *reader, const char *pat
         return FO_OK;
     }
     if (fo_image_adopt(data, size, &p->limits, &img, &ferr) != FO_OK) {
-        if (ferr.code == FO_ERR_NOMEM)
-            return fo_error_set(err, FO_ERR_NOMEM, "out of memory");
-        return set_error(d, ferr.message) == FO_OK
-                   ? FO_OK
-                   : fo_error_set(err, FO_ERR_NOMEM, "out of memory");
+        set_error(d, 0, ferr.message);
+        return FO_OK;
     }
     d->pages = fo_image_page_count(img);
     d->page_results = calloc((size_t)d->pages, sizeof *d->page_results);
     if (!d->page_results) {
-        rc = fo_error_set(err, FO_ERR_NOMEM, "out of memory");
+        set_error(d, 0, "out of memory");
         goto out;
     }
     d->seconds[FO_STAGE_DECODE] += fo_now() - t0;
 
-    for (int pg = 0; pg < d->pages && rc == FO_OK; pg++) {
+    for (pg = 0; pg < d->pages; pg++) {
         fo_page_result *pr = &d->page_results[pg];
         fo_match match, *m = &match;
         fo_page_info info;
         PIX *pix = NULL;
         double t1 = fo_now(), seconds[2];
         d->npage_results = pg + 1;
-        if (fo_image_decode(img, pg, &pix, &info, &ferr) != FO_OK) {
-            if (ferr.code == FO_ERR_NOMEM) {
-                rc = fo_error_set(err, FO_ERR_NOMEM, "out of memory");
-                break;
-            }
-            /* a damaged page makes the whole document unreliable */
-            fo_error_prefix(&ferr, "page %d", pg + 1);
-            if (set_error(d, ferr.message) != FO_OK)
-                rc = fo_error_set(err, FO_ERR_NOMEM, "out of memory");
+        /* a damaged page makes the whole document unreliable */
+        if ((rc = fo_image_decode(img, pg, &pix, &info, &ferr)) != FO_OK)
             break;
-        }
         d->seconds[FO_STAGE_DECODE] += fo_now() - t1;
         rc = fo_pipeline_match_page(p, pix, info.xdpi, info.dpi_from_file, m, seconds,
-                                    err);
+                                    &ferr);
         d->seconds[FO_STAGE_PREP] += seconds[0];
         d->seconds[FO_STAGE_MATCH] += seconds[1];
         if (rc == FO_OK) {
@@ -298,23 +306,32 @@ int fo_pipeline_process(const fo_pipeline *p, fo_reader *reader, const char *pat
         }
         if (rc == FO_OK && m->template && !d->tpl) {
             d->tpl = m->template;
-            rc = start_fields(d, err);
+            rc = start_fields(d, &ferr);
             page_done =
                 rc == FO_OK ? calloc((size_t)d->tpl->npages, sizeof *page_done) : NULL;
             if (rc == FO_OK && !page_done)
-                rc = fo_error_set(err, FO_ERR_NOMEM, "out of memory");
+                rc = fo_error_set(&ferr, FO_ERR_NOMEM, "out of memory");
         }
         /* a later page of another form, or a second copy of a page, is
          * left aside */
         if (rc == FO_OK && m->template && m->template == d->tpl &&
             !page_done[m->template_page]) {
             page_done[m->template_page] = true;
-            rc = read_page(p, reader, d, pix, pg + 1, err);
+            rc = read_page(p, reader, d, pix, pg + 1, &ferr);
         }
         pixDestroy(&pix);
+        if (rc != FO_OK)
+            break;
     }
-    if (rc == FO_OK)
+    if (rc == FO_OK) {
         finish_status(d);
+    } else if (stops_the_run(&ferr)) {
+        if (err)
+            *err = ferr;
+    } else {
+        set_error(d, pg + 1, ferr.message);
+        rc = FO_OK;
+    }
 out:
     free(page_done);
     fo_image_destroy(&img);

@@ -36,6 +36,14 @@ static const double A4_SHORT_INCHES = 210.0 / 25.4;
 /* A page's short side outside this range makes a stated DPI implausible. */
 static const double MIN_PAGE_INCHES = 3.0;
 static const double MAX_PAGE_INCHES = 14.0;
+/* An estimate is never below this (dpi): a page whose short side is a few
+ * pixels (a strip, a gradient, a hostile 5 x 60,000 PNG) is not an A4 page
+ * at 1 dpi, to be scaled up a hundredfold. */
+enum { MIN_ESTIMATED_DPI = 72 };
+/* A page larger than this either way (inches, at the resolution settled) is
+ * no form (A2 is 23.4 inches long): it is refused before any working image
+ * is made, so that what a page costs is bounded by the working resolution. */
+static const double MAX_WORK_INCHES = 24.0;
 /* An estimate within this fraction of a usual resolution is snapped to it. */
 static const double DPI_SNAP = 0.05;
 static const int USUAL_DPI[] = {72,  75,  100, 120, 150, 200, 240,
@@ -83,7 +91,7 @@ int fo_prep_scan_dpi(int width, int height, int dpi, bool from_file, bool *estim
     for (size_t i = 0; i < sizeof USUAL_DPI / sizeof *USUAL_DPI; i++)
         if (fabs(est - USUAL_DPI[i]) <= USUAL_DPI[i] * DPI_SNAP)
             return USUAL_DPI[i];
-    return est < 1 ? 1 : (int)lround(est);
+    return est < MIN_ESTIMATED_DPI ? MIN_ESTIMATED_DPI : (int)lround(est);
 }
 
 int fo_prep_find_skew(PIX *binary, double *degrees, double *confidence)
@@ -192,6 +200,18 @@ int fo_prep_page(PIX *page, int dpi, bool from_file, const fo_prep_options *opti
     out->scan_dpi = fo_prep_scan_dpi(pixGetWidth(page), pixGetHeight(page), dpi,
                                      from_file, &out->dpi_estimated);
     out->factor = (double)options->dpi / out->scan_dpi;
+    if (pixGetWidth(page) > MAX_WORK_INCHES * out->scan_dpi ||
+        pixGetHeight(page) > MAX_WORK_INCHES * out->scan_dpi) {
+        rc = fo_error_set(
+            err, FO_ERR_LIMIT,
+            "a page of %dx%d px at %d dpi is %.1fx%.1f inches: larger than "
+            "a form (at most %.0f inches a side)",
+            pixGetWidth(page), pixGetHeight(page), out->scan_dpi,
+            (double)pixGetWidth(page) / out->scan_dpi,
+            (double)pixGetHeight(page) / out->scan_dpi, MAX_WORK_INCHES);
+        fo_prep_result_free(out);
+        return rc;
+    }
     grey = fo_raster_grey_scaled(page, out->factor);
     out->binary = grey ? fo_raster_binarize(grey) : NULL;
     if (!out->binary) {

@@ -55,8 +55,9 @@ typedef void (*fo_batch_progress)(void *ctx, const fo_batch_stats *s, int total,
                                   double seconds, bool last);
 
 /*
- * Runs every input.  Fails (FO_ERR_NOMEM, FO_ERR_OCR) only when the run
- * cannot go on; a failing write stops it with FO_ERR_OUTPUT.  Bad inputs are
+ * Runs every input.  Fails only when the run cannot go on (FO_ERR_CONFIG:
+ * Tesseract cannot start; FO_ERR_NOMEM); a failing write stops it with
+ * FO_ERR_OUTPUT.  Bad inputs, and any failure of one document's own, are
  * documents with status error, written like the others.
  */
 FO_API int fo_batch_run(const fo_pipeline *p, const fo_inputs *in,

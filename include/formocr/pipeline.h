@@ -78,11 +78,15 @@ typedef bool (*fo_skip_test)(void *ctx, const char *sha256);
 
 /*
  * Processes the file at path with reader (one per thread).  Fills *out
- * (free with fo_document_free): any problem with the file itself is in
- * out->status and out->error.  When skip (may be NULL) says so once the
- * file is read and hashed, out is only marked skipped.  Fails only when the
- * run cannot go on: out of memory, or Tesseract unable to start
- * (FO_ERR_OCR); FO_ERR_USAGE on a match_only pipeline.
+ * (free with fo_document_free).  Whatever goes wrong with this document --
+ * its bytes, a limit, a damaged page, a stage out of memory or refusing its
+ * page, Tesseract failing on a zone -- is the document's: out->status is
+ * error, out->error says why ("page N: ..." when a page failed), it has no
+ * template and no fields, and the call succeeds.  When skip (may be NULL)
+ * says so once the file is read and hashed, out is only marked skipped.
+ * Fails only when the run cannot go on: Tesseract unable to start (its
+ * language data missing: FO_ERR_CONFIG), no memory even for the path
+ * (FO_ERR_NOMEM); FO_ERR_USAGE on a match_only pipeline.
  */
 FO_API int fo_pipeline_process(const fo_pipeline *p, fo_reader *reader,
                                const char *path, fo_skip_test skip, void *skip_ctx,

@@ -73,7 +73,7 @@ typedef struct fo_prep_result {
  * from_file false: nothing).  A resolution from the file is kept when it is
  * plausible for a document page (short side 3 to 14 inches); otherwise it is
  * estimated from the page's short side taken as an A4 page, snapped to a
- * usual scanner resolution.
+ * usual scanner resolution, and never below 72 dpi.
  */
 FO_API int fo_prep_scan_dpi(int width, int height, int dpi, bool from_file,
                             bool *estimated);
@@ -90,7 +90,9 @@ FO_API int fo_prep_find_turn(struct Pix *binary, int *turn, double *confidence);
  * The prep of a decoded page (1 or 8 bpp, as fo_image_decode gives) whose
  * file stated dpi (from_file) or not; options NULL: the defaults.  Fills
  * *out; the caller frees it with fo_prep_result_free (also after a
- * failure).  Fails only when out of memory.
+ * failure).  Fails with FO_ERR_LIMIT for a page larger than any form (24
+ * inches a side at the resolution settled: the working images it would
+ * take are refused, not made), or when out of memory.
  */
 FO_API int fo_prep_page(struct Pix *page, int dpi, bool from_file,
                         const fo_prep_options *options, fo_prep_result *out,

@@ -45,7 +45,9 @@ typedef struct fo_reading {
 } fo_reading;
 
 /* Reads field f of a matched page.  Fails on out-of-memory or when
- * Tesseract cannot start (its language data missing: FO_ERR_OCR). */
+ * Tesseract cannot start (its language data missing: FO_ERR_CONFIG, which
+ * stops a run: every document would fail alike); FO_ERR_OCR when Tesseract
+ * fails on this zone. */
 FO_API int fo_read_field(fo_reader *r, const fo_zone_page *zp, const fo_field *f,
                          fo_reading *out, fo_error *err);
 FO_API void fo_reading_free(fo_reading *r);

@@ -79,7 +79,8 @@ typedef struct fo_run_summary {
  * a template or configuration error (FO_ERR_TEMPLATE, FO_ERR_IO, ...),
  * FO_ERR_USAGE (outputs that cannot go together, e.g. a wide CSV of
  * several templates without {template}), FO_ERR_OUTPUT or FO_ERR_LOCKED for
- * an output (opened, written or completed), FO_ERR_NOMEM, FO_ERR_OCR.  err
+ * an output (opened, written or completed), FO_ERR_CONFIG (Tesseract cannot
+ * start), FO_ERR_NOMEM.  A document's own failure never stops it.  err
  * says why; when several outputs fail to complete, all but the last are
  * told through notice.  *out is filled as far as the run went.
  */

@@ -77,7 +77,7 @@ static TessBaseAPI *engine_for(fo_reader *r, const char *lang, fo_error *err)
     }
     if (TessBaseAPIInit2(api, r->tessdata, lang, OEM_LSTM_ONLY) != 0) {
         TessBaseAPIDelete(api);
-        fo_error_set(err, FO_ERR_OCR,
+        fo_error_set(err, FO_ERR_CONFIG,
                      "tesseract cannot load language \"%s\" (is "
                      "tesseract-ocr-%s installed, or --tessdata right?)",
                      lang, lang);
@@ -113,7 +113,7 @@ static int read_text_raw(fo_reader *r, const fo_zone_page *zp, const fo_field *f
     int rc = FO_OK;
 
     if (!api)
-        return err ? err->code : FO_ERR_OCR;
+        return err ? err->code : FO_ERR_CONFIG;
     if (f->geometry == FO_GEOM_CELLS || f->comb > 0)
         return fo_read_cells(api, zp, f, whitelist(f), out, err);
     out->confidence = 100;

@@ -90,6 +90,14 @@ def scans():
     struct.pack_into("<I", data, 4, len(data) + 4096)
     save_bytes(os.path.join(SCANS, "bad-offset.tif"), bytes(data))
     huge_png(os.path.join(SCANS, "huge-60000x60000.png"), 60000, 60000)
+    # Valid strips of a few pixels across (no resolution): no form, and no
+    # A4 page at 1 dpi to be scaled a hundredfold either.
+    strips()
+
+
+def strips():
+    Image.new("L", (4, 50000), 255).save(os.path.join(SCANS, "strip-4x50000.png"))
+    Image.new("L", (30000, 2), 128).save(os.path.join(SCANS, "strip-30000x2.png"))
 
 
 def write_json(path, obj):

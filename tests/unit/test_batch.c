@@ -404,7 +404,8 @@ static void test_jobs_and_empty(void)
     free_inputs(paths, 3);
 }
 
-/* Tesseract unable to start stops the run with FO_ERR_OCR. */
+/* Tesseract unable to start (no language data) stops the run with
+ * FO_ERR_CONFIG: every document would fail alike. */
 static void test_ocr_cannot_start(void)
 {
     char dir[64], *scan = src_path("samples/scan_0004.jpg");
@@ -421,8 +422,8 @@ static void test_ocr_cannot_start(void)
     o.jobs = 1;
     o.tessdata = dir;
     run_batch(&in, &o, &p, &s, &rc, &err);
-    INT_EQ(rc, FO_ERR_OCR);
-    INT_EQ(err.code, FO_ERR_OCR);
+    INT_EQ(rc, FO_ERR_CONFIG);
+    INT_EQ(err.code, FO_ERR_CONFIG);
     STR_CONTAINS(err.message, "\"fra\"");
     INT_EQ(p.writes, 0);
     INT_EQ(s.documents, 0);

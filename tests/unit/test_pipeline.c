@@ -375,6 +375,26 @@ static void test_truncated_image(void)
     free(path);
 }
 
+/* A stage that refuses a page (here prep: a strip no form could be, not
+ * an A4 page at 1 dpi) fails that document alone: an error row naming the
+ * page, no template, no fields, and the call succeeds. */
+static void test_stage_refusal_is_the_documents(void)
+{
+    char *path = src_path("tests/data/scans/strip-4x50000.png");
+    fo_document d;
+    fo_error err;
+    INT_EQ(fo_pipeline_process(pipeline, reader, path, NULL, NULL, &d, &err), FO_OK);
+    INT_EQ(d.status, FO_DOC_ERROR);
+    STR_EQ(d.error,
+           "page 1: a page of 4x50000 px at 72 dpi is 0.1x694.4 inches: larger "
+           "than a form (at most 24 inches a side)");
+    OK(d.tpl == NULL && d.nfields == 0 && d.fields == NULL);
+    INT_EQ(d.pages, 1);
+    OK(d.sha256[0] != '\0');
+    fo_document_free(&d);
+    free(path);
+}
+
 static void test_skipped(void)
 {
     char *path = src_path("samples/scan_0004.jpg"), *notes = tmp_path("skipped.txt"),
@@ -625,6 +645,7 @@ int main(void)
     RUN(test_not_an_image);
     RUN(test_missing_file);
     RUN(test_truncated_image);
+    RUN(test_stage_refusal_is_the_documents);
     RUN(test_skipped);
     RUN(test_blank_page);
     RUN(test_blank_form);

@@ -41,6 +41,10 @@ static void test_scan_dpi(void)
     /* a 72 dpi tag on a 300 dpi page would make it 34 inches wide */
     INT_EQ(fo_prep_scan_dpi(2480, 3508, 72, true, &est), 300);
     OK(est);
+    /* a strip a few pixels across is not an A4 page at 1 dpi */
+    INT_EQ(fo_prep_scan_dpi(5, 60000, 0, false, &est), 72);
+    INT_EQ(fo_prep_scan_dpi(20000, 3, 0, false, &est), 72);
+    OK(est);
 }
 
 static void test_binarize_copes_with_uneven_light(void)
@@ -190,6 +194,27 @@ static void test_prep_for_matching(void)
     pixDestroy(&page);
 }
 
+/* A page larger than any form is refused before its working images are
+ * made (the strip would be 30,000 x 6,250,000 px scaled to 300 dpi from 1). */
+static void test_page_larger_than_a_form(void)
+{
+    PIX *strip = pixCreate(30000, 2, 8);
+    fo_prep_result r;
+    fo_error err;
+    pixSetAll(strip);
+    INT_EQ(fo_prep_page(strip, 0, false, NULL, &r, &err), FO_ERR_LIMIT);
+    STR_EQ(err.message, "a page of 30000x2 px at 72 dpi is 416.7x0.0 inches: larger "
+                        "than a form (at most 24 inches a side)");
+    OK(!r.binary && !r.upright && !r.ink);
+    fo_prep_result_free(&r);
+    pixDestroy(&strip);
+    /* an A3 page at 600 dpi stated in the file is a form */
+    strip = pixCreate(7016, 9921, 1);
+    INT_EQ(fo_prep_page(strip, 600, true, NULL, &r, &err), FO_OK);
+    fo_prep_result_free(&r);
+    pixDestroy(&strip);
+}
+
 int main(void)
 {
     fo_error err;
@@ -206,6 +231,7 @@ int main(void)
     RUN(test_turn);
     RUN(test_prep_page_records_its_geometry);
     RUN(test_prep_for_matching);
+    RUN(test_page_larger_than_a_form);
     fo_template_destroy(&tpl);
     return harness_done();
 }

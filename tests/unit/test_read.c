@@ -302,7 +302,7 @@ static void test_real_scan_12485(void)
     pixDestroy(&scan);
 }
 
-/* Tesseract without its language data: text cannot be read (FO_ERR_OCR,
+/* Tesseract without its language data: text cannot be read (FO_ERR_CONFIG,
  * naming the language); marks still can. */
 static void test_missing_language(void)
 {
@@ -317,15 +317,15 @@ static void test_missing_language(void)
     OK(bare != NULL);
     paint(page, 562 + 300, 909 + 10, 20, 24); /* ink in nom_usage */
     INT_EQ(read_on(bare, page, fo_affine_identity(), marks, "nom_usage", &rd, &err),
-           FO_ERR_OCR);
-    INT_EQ(err.code, FO_ERR_OCR);
+           FO_ERR_CONFIG);
+    INT_EQ(err.code, FO_ERR_CONFIG);
     STR_CONTAINS(err.message, "\"fra\"");
     OK(rd.raw == NULL);
     /* even an empty text field needs its engine: the run fails at once,
      * not at the first field that happens to hold ink */
     INT_EQ(read_on(bare, marks->pages[0].image, fo_affine_identity(), marks,
                    "nom_usage", &rd, &err),
-           FO_ERR_OCR);
+           FO_ERR_CONFIG);
     STR_CONTAINS(err.message, "\"fra\"");
     INT_EQ(read_on(bare, page, fo_affine_identity(), marks, "coche", &rd, &err), FO_OK);
     STR_EQ(rd.raw, "0");
@@ -338,7 +338,7 @@ static void test_missing_language(void)
 
     /* a field's own language, which the default tessdata lacks */
     INT_EQ(read_on(reader, page, fo_affine_identity(), marks, "nom_zzz", &rd, &err),
-           FO_ERR_OCR);
+           FO_ERR_CONFIG);
     STR_CONTAINS(err.message, "\"zzz\"");
     OK(rd.raw == NULL);
     /* and the reader goes on with the languages it has */
