@@ -54,29 +54,34 @@ static json_t *rounded(double v)
 char *fo_document_to_json(const fo_document *d)
 {
     json_t *fields = json_object(), *doc;
-    char *text;
+    char *text = NULL, *file = fo_escape_text(d->path, FO_ESCAPE_BACKSLASH);
+    char *error = d->error ? fo_escape_text(d->error, 0) : NULL;
 
-    if (!fields)
-        return NULL;
+    if (!fields || !file || (d->error && !error))
+        goto out;
     for (int i = 0; i < d->nfields; i++) {
         const fo_field_result *r = &d->fields[i];
         json_t *f = json_pack("{s:s, s:s, s:o, s:s, s:s?}", "value", r->value, "raw",
                               r->raw, "confidence", rounded(r->confidence), "status",
                               fo_field_status_name(r->status), "reason", r->reason);
-        if (!f || json_object_set_new(fields, r->field->name, f) != 0) {
-            json_decref(fields);
-            return NULL;
-        }
+        if (!f || json_object_set_new(fields, r->field->name, f) != 0)
+            goto out;
     }
-    doc = json_pack("{s:s, s:s?, s:s?, s:s, s:o, s:i, s:o, s:s?}", "file", d->path,
+    /* the name as bytes: valid UTF-8 for JSON, reversibly escaped */
+    doc = json_pack("{s:s, s:s?, s:s?, s:s, s:o, s:i, s:o, s:s?}", "file", file,
                     "sha256", d->sha256[0] ? d->sha256 : NULL, "template",
                     d->tpl ? d->tpl->name : NULL, "status",
                     fo_doc_status_name(d->status), "score", rounded(d->score), "pages",
-                    d->pages, "fields", fields, "error", d->error);
-    if (!doc)
-        return NULL;
-    text =
-        json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10));
+                    d->pages, "fields", fields, "error", error);
+    fields = NULL; /* the document took it, or json_pack freed it (jansson
+                      steals an "o" reference even on error) */
+    if (doc)
+        text = json_dumps(doc,
+                          JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10));
     json_decref(doc);
+out:
+    json_decref(fields);
+    free(file);
+    free(error);
     return text;
 }

@@ -1,6 +1,8 @@
 /* util.c - file, path, string and hashing helpers (see util.h). */
 #include "util.h"
 
+#include "strbuf.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <openssl/evp.h>
@@ -11,6 +13,8 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "strbuf.h"
 
 enum { IDENTIFIER_MAX = 63 };
 
@@ -302,4 +306,53 @@ bool fo_parse_int(const char *s, long long lo, long long hi, long long *out)
         return false;
     *out = v;
     return true;
+}
+
+/* Length of the valid UTF-8 sequence at s (1 to 4), or 0 when the byte
+ * there does not begin one: overlong forms, surrogates and code points
+ * beyond U+10FFFF are not valid (RFC 3629). */
+static int utf8_sequence(const unsigned char *s)
+{
+    unsigned c = s[0], cp;
+    int n;
+    if (c < 0x80)
+        return 1;
+    if (c >= 0xC2 && c <= 0xDF)
+        n = 2, cp = c & 0x1F;
+    else if (c >= 0xE0 && c <= 0xEF)
+        n = 3, cp = c & 0x0F;
+    else if (c >= 0xF0 && c <= 0xF4)
+        n = 4, cp = c & 0x07;
+    else
+        return 0;
+    for (int i = 1; i < n; i++) {
+        if ((s[i] & 0xC0) != 0x80)
+            return 0;
+        cp = cp << 6 | (s[i] & 0x3F);
+    }
+    if ((n == 3 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) ||
+        (n == 4 && (cp < 0x10000 || cp > 0x10FFFF)))
+        return 0;
+    return n;
+}
+
+char *fo_escape_text(const char *s, int flags)
+{
+    fo_strbuf out = FO_STRBUF_INIT;
+    const unsigned char *p = (const unsigned char *)s;
+    while (*p) {
+        int n = utf8_sequence(p);
+        if (n == 0 ||
+            (n == 1 && (flags & FO_ESCAPE_CONTROL) && (*p < 0x20 || *p == 0x7F))) {
+            fo_strbuf_addf(&out, "\\x%02X", *p);
+            p++;
+        } else if (*p == '\\' && (flags & FO_ESCAPE_BACKSLASH)) {
+            fo_strbuf_add(&out, "\\\\");
+            p++;
+        } else {
+            fo_strbuf_addn(&out, (const char *)p, (size_t)n);
+            p += n;
+        }
+    }
+    return fo_strbuf_detach(&out);
 }

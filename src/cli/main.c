@@ -8,7 +8,7 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "formocr/common.h"
+#include "formocr/error.h"
 
 static const char USAGE[] =
     "usage: formocr COMMAND [options] ...\n"
@@ -41,25 +41,38 @@ static const char USAGE[] =
     "exit status: 0 all inputs done, 1 some input failed, 2 usage or template\n"
     "error, 3 output error.\n";
 
+/* Prints "formocr: " and the message, one line: names are bytes, so a
+ * control character or a byte that is not UTF-8 is shown escaped (\xHH),
+ * and a newline in a file name cannot forge a second line. */
+static void print_message(const char *fmt, va_list ap, const char *tail)
+    __attribute__((format(printf, 1, 0)));
+
+static void print_message(const char *fmt, va_list ap, const char *tail)
+{
+    char message[2 * FO_ERROR_MESSAGE_MAX], *shown;
+    vsnprintf(message, sizeof message, fmt, ap);
+    shown = fo_escape_text(message, FO_ESCAPE_CONTROL);
+    fprintf(stderr, "formocr: %s%s\n", shown ? shown : message, tail);
+    free(shown);
+}
+
 void cli_error(const char *fmt, ...)
 {
     va_list ap;
-    fputs("formocr: ", stderr);
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    print_message(fmt, ap, "");
     va_end(ap);
-    fputc('\n', stderr);
 }
 
 int cli_usage_error(const char *command, const char *fmt, ...)
 {
+    char tail[64];
     va_list ap;
-    fputs("formocr: ", stderr);
+    snprintf(tail, sizeof tail, " (see 'formocr %s%s--help')", command ? command : "",
+             command ? " " : "");
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    print_message(fmt, ap, tail);
     va_end(ap);
-    fprintf(stderr, " (see 'formocr %s%s--help')\n", command ? command : "",
-            command ? " " : "");
     return EXIT_USAGE;
 }
 

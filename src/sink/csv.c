@@ -108,10 +108,12 @@ static int csv_header(csv_file *cf, const fo_sink_options *o)
     return rc || fputs("\r\n", fp) < 0 ? -1 : 0;
 }
 
+/* A document's row; file is its name as the CSV writes it (valid UTF-8,
+ * reversibly escaped: fo_escape_text). */
 static int csv_wide_row(FILE *fp, const fo_sink_options *o, const fo_template *columns,
-                        const fo_document *d)
+                        const fo_document *d, const char *file)
 {
-    int rc = put_cell(fp, o, d->path, true) || put_sep(fp, o) ||
+    int rc = put_cell(fp, o, file, true) || put_sep(fp, o) ||
              put_cell(fp, o, d->tpl ? d->tpl->name : "", false) || put_sep(fp, o) ||
              put_cell(fp, o, fo_doc_status_name(d->status), false);
     for (int i = 0; columns && i < columns->nfields && rc == 0; i++) {
@@ -123,22 +125,24 @@ static int csv_wide_row(FILE *fp, const fo_sink_options *o, const fo_template *c
     return rc || fputs("\r\n", fp) < 0 ? -1 : 0;
 }
 
-static int csv_long_rows(FILE *fp, const fo_sink_options *o, const fo_document *d)
+/* A document's rows; file and error as the CSV writes them. */
+static int csv_long_rows(FILE *fp, const fo_sink_options *o, const fo_document *d,
+                         const char *file, const char *error)
 {
     int rc = 0;
     if (d->nfields == 0) {
         /* a document without fields still has its row: its status, and for
          * an error its message as the value */
-        rc = put_cell(fp, o, d->path, true) || put_sep(fp, o) ||
+        rc = put_cell(fp, o, file, true) || put_sep(fp, o) ||
              put_cell(fp, o, d->tpl ? d->tpl->name : "", false) || put_sep(fp, o) ||
-             put_sep(fp, o) || put_cell(fp, o, d->error ? d->error : "", true) ||
+             put_sep(fp, o) || put_cell(fp, o, error ? error : "", true) ||
              put_sep(fp, o) || put_sep(fp, o) || put_sep(fp, o) ||
              put_cell(fp, o, fo_doc_status_name(d->status), false);
         return rc || fputs("\r\n", fp) < 0 ? -1 : 0;
     }
     for (int i = 0; i < d->nfields && rc == 0; i++) {
         const fo_field_result *r = &d->fields[i];
-        rc = put_cell(fp, o, d->path, true) || put_sep(fp, o) ||
+        rc = put_cell(fp, o, file, true) || put_sep(fp, o) ||
              put_cell(fp, o, d->tpl->name, false) || put_sep(fp, o) ||
              put_cell(fp, o, r->field->name, false) || put_sep(fp, o) ||
              put_value(fp, o, r->field, r->value) || put_sep(fp, o) ||
@@ -199,13 +203,25 @@ static csv_file *csv_file_for(fo_sink *s, const fo_document *d, fo_error *err)
 static int csv_write(fo_sink *s, const fo_document *d, fo_error *err)
 {
     csv_file *cf = csv_file_for(s, d, err);
+    char *file = NULL, *error = NULL;
     int rc;
     if (!cf)
         return err ? err->code : FO_ERR_OUTPUT;
     if (!cf->header_done && csv_header(cf, &s->o) != 0)
         return fo_sink_write_error(cf->path, err);
-    rc = s->o.csv_layout == FO_CSV_LONG ? csv_long_rows(cf->fp, &s->o, d)
-                                        : csv_wide_row(cf->fp, &s->o, cf->tpl, d);
+    /* names are bytes (a Latin-1 name from a Windows share): the CSV is
+     * UTF-8, the name escaped reversibly */
+    file = fo_escape_text(d->path, FO_ESCAPE_BACKSLASH);
+    error = d->error ? fo_escape_text(d->error, 0) : NULL;
+    if (!file || (d->error && !error)) {
+        free(file);
+        free(error);
+        return fo_error_set(err, FO_ERR_NOMEM, "out of memory");
+    }
+    rc = s->o.csv_layout == FO_CSV_LONG ? csv_long_rows(cf->fp, &s->o, d, file, error)
+                                        : csv_wide_row(cf->fp, &s->o, cf->tpl, d, file);
+    free(file);
+    free(error);
     if (rc == 0 && !cf->path)
         rc = fflush(cf->fp);
     return rc == 0 ? FO_OK : fo_sink_write_error(cf->path, err);

@@ -140,6 +140,35 @@ static void test_strbuf(void)
     fo_strbuf_free(&b);
 }
 
+/* Names are bytes: fo_escape_text gives valid UTF-8, reversibly. */
+static void test_escape_text(void)
+{
+    static const struct {
+        const char *in;
+        int flags;
+        const char *out;
+    } cases[] = {
+        {"scans/Déclaration_été.tif", 0, "scans/Déclaration_été.tif"}, /* valid: kept */
+        {"caf\xe9.jpg", 0, "caf\\xE9.jpg"},                            /* Latin-1 */
+        {"a\\b", 0, "a\\b"},
+        {"a\\b", FO_ESCAPE_BACKSLASH, "a\\\\b"},
+        {"caf\xe9\\x", FO_ESCAPE_BACKSLASH, "caf\\xE9\\\\x"}, /* reversible */
+        {"l1\nl2\x7f", 0, "l1\nl2\x7f"},
+        {"l1\nl2\x7f", FO_ESCAPE_CONTROL, "l1\\x0Al2\\x7F"},
+        {"\xc0\xaf", 0, "\\xC0\\xAF"},                   /* overlong '/' */
+        {"\xed\xa0\x80", 0, "\\xED\\xA0\\x80"},          /* a surrogate */
+        {"\xf4\x90\x80\x80", 0, "\\xF4\\x90\\x80\\x80"}, /* beyond U+10FFFF */
+        {"\xf0\x9f\x93\x84", 0, "\xf0\x9f\x93\x84"},     /* U+1F4C4: kept */
+        {"\xe2\x82", 0, "\\xE2\\x82"},                   /* cut short at the end */
+        {"", FO_ESCAPE_CONTROL | FO_ESCAPE_BACKSLASH, ""},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        char *got = fo_escape_text(cases[i].in, cases[i].flags);
+        STR_EQ(got, cases[i].out);
+        free(got);
+    }
+}
+
 static void test_parse_int(void)
 {
     long long v = 7;
@@ -163,5 +192,6 @@ int main(void)
     RUN(test_files);
     RUN(test_strbuf);
     RUN(test_parse_int);
+    RUN(test_escape_text);
     return harness_done();
 }
