@@ -188,6 +188,9 @@ int fo_run(const fo_run_options *o, const fo_run_events *events, fo_run_summary 
     out->setup_seconds = batch_start - start;
     rc = fo_batch_run(pipeline, &in, &bo, write_document, progress, &r, &out->stats,
                       err);
+    if (rc == FO_OK && out->stats.not_started > 0)
+        for (int i = 0; i < r.nsinks; i++)
+            fo_sink_mark_interrupted(r.sinks[i]);
     if (rc == FO_OK)
         rc = close_outputs(&r, err);
     out->seconds = fo_now() - batch_start;

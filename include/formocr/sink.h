@@ -77,6 +77,11 @@ FO_API int fo_sink_write(fo_sink *s, const fo_document *d, fo_error *err);
  * the sink is freed whatever happens.  FO_ERR_OUTPUT when it cannot. */
 FO_API int fo_sink_close(fo_sink **s, fo_error *err);
 
+/* Says that the run was stopped before taking every input (a signal):
+ * closing completes the output all the same, but an SQLite output does not
+ * record the run as finished. */
+FO_API void fo_sink_mark_interrupted(fo_sink *s);
+
 /* Abandons the output: temporary files go, what was at the targets stays
  * (an SQLite output keeps the documents already committed). */
 FO_API void fo_sink_abort(fo_sink **s);

@@ -222,6 +222,11 @@ int fo_sink_write(fo_sink *s, const fo_document *d, fo_error *err)
     return s->cls->write(s, d, err);
 }
 
+void fo_sink_mark_interrupted(fo_sink *s)
+{
+    s->interrupted = true;
+}
+
 int fo_sink_close(fo_sink **sp, fo_error *err)
 {
     fo_sink *s = *sp;

@@ -41,8 +41,9 @@ struct fo_sink {
     bool per_template;
     /* SQLite */
     sqlite3 *db;
-    sqlite3_stmt *del_doc, *del_unread, *ins_doc, *ins_field;
+    sqlite3_stmt *del_doc, *del_failed, *ins_doc, *ins_field;
     sqlite3_int64 run_id;
+    bool interrupted; /* the run was stopped: not recorded as finished */
 };
 
 /* A format: open (s->path and s->o are set, the lock taken), write one

@@ -214,8 +214,8 @@ static int sqlite_open(fo_sink *s, fo_error *err)
     if (sqlite3_prepare_v2(s->db, "DELETE FROM documents WHERE sha256 = ?", -1,
                            &s->del_doc, NULL) != SQLITE_OK ||
         sqlite3_prepare_v2(s->db,
-                           "DELETE FROM documents WHERE sha256 IS NULL AND path = ?",
-                           -1, &s->del_unread, NULL) != SQLITE_OK ||
+                           "DELETE FROM documents WHERE path = ? AND status = 'error'",
+                           -1, &s->del_failed, NULL) != SQLITE_OK ||
         sqlite3_prepare_v2(
             s->db,
             "INSERT INTO documents(run_id, path, sha256, bytes, pages, "
@@ -247,15 +247,17 @@ static int sqlite_write(fo_sink *s, const fo_document *d, fo_error *err)
     int rc = fo_sql_exec(s, "BEGIN IMMEDIATE", err);
     if (rc != FO_OK)
         return rc;
-    /* the same file redone (--force, --retry-errors, or unreadable again):
-     * its previous row and fields go */
+    /* one row per input: the same file redone (--force, --retry-errors)
+     * replaces its row, and a file that failed before at this path
+     * (unreadable one night, readable the next; an upload read half-way)
+     * replaces that error row, whatever its bytes were; the run that wrote
+     * each stays in runs */
     if (d->sha256[0]) {
         sqlite3_bind_text(s->del_doc, 1, d->sha256, -1, SQLITE_STATIC);
         rc = fo_sql_step_done(s->del_doc);
-    } else {
-        sqlite3_bind_text(s->del_unread, 1, d->path, -1, SQLITE_STATIC);
-        rc = fo_sql_step_done(s->del_unread);
     }
+    sqlite3_bind_text(s->del_failed, 1, d->path, -1, SQLITE_STATIC);
+    rc = rc || fo_sql_step_done(s->del_failed);
     if (s->run_id)
         sqlite3_bind_int64(s->ins_doc, 1, s->run_id);
     else
@@ -362,11 +364,13 @@ static int sqlite_close(fo_sink *s, bool finished, fo_error *err)
 {
     int rc = FO_OK;
     sqlite3_finalize(s->del_doc);
-    sqlite3_finalize(s->del_unread);
+    sqlite3_finalize(s->del_failed);
     sqlite3_finalize(s->ins_doc);
     sqlite3_finalize(s->ins_field);
-    s->del_doc = s->del_unread = s->ins_doc = s->ins_field = NULL;
-    if (finished && s->db && s->run_id) {
+    s->del_doc = s->del_failed = s->ins_doc = s->ins_field = NULL;
+    /* a run stopped by a signal is not finished: finished_at stays empty,
+     * as for a run that was killed */
+    if (finished && !s->interrupted && s->db && s->run_id) {
         char sql[160];
         snprintf(sql, sizeof sql,
                  "UPDATE runs SET finished_at = strftime('%%Y-%%m-%%dT%%H:"

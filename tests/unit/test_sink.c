@@ -215,6 +215,69 @@ static void test_sqlite(void)
     free(path);
 }
 
+/* One row per input: a file that failed at a path (unread: no hash; or
+ * read half-way: another hash) is replaced by what that path gives next;
+ * two good files at one path are two documents.  A run stopped by a signal
+ * is not recorded as finished. */
+static void test_sqlite_one_row_per_input(void)
+{
+    fo_sink_options o;
+    fo_sink *s = NULL;
+    fo_document unread, half, good, other, later;
+    fo_error err;
+    sqlite3 *db;
+    char *path = fo_path_join(dir, "rows.sqlite");
+    char sha_half[65], sha_good[65], sha_other[65];
+
+    memset(sha_half, 'c', 64);
+    memset(sha_good, 'd', 64);
+    memset(sha_other, 'e', 64);
+    sha_half[64] = sha_good[64] = sha_other[64] = '\0';
+    fo_sink_options_default(&o);
+    o.templates = set;
+    o.command = "formocr run test";
+    make_doc(&unread, "scans/x.tif", "", NULL, FO_DOC_ERROR);
+    make_doc(&half, "scans/x.tif", sha_half, NULL, FO_DOC_ERROR);
+    make_doc(&good, "scans/x.tif", sha_good, VALUES, FO_DOC_OK);
+    make_doc(&other, "scans/y.tif", sha_other, VALUES, FO_DOC_OK);
+    make_doc(&later, "scans/y.tif", sha_half, VALUES, FO_DOC_OK);
+    /* night 1: x unreadable; night 2: x read half-way (an upload); night 3:
+     * x whole, and y; night 4 (stopped by a signal): y's file replaced */
+    const fo_document *nights[][2] = {
+        {&unread, NULL}, {&half, NULL}, {&good, &other}, {&later, NULL}};
+    for (int n = 0; n < 4; n++) {
+        INT_EQ(fo_sink_open(path, &o, &s, &err), FO_OK);
+        for (int k = 0; k < 2 && nights[n][k]; k++)
+            INT_EQ(fo_sink_write(s, nights[n][k], &err), FO_OK);
+        if (n == 3)
+            fo_sink_mark_interrupted(s);
+        INT_EQ(fo_sink_close(&s, &err), FO_OK);
+        if (n < 2) {
+            OK(sqlite3_open(path, &db) == SQLITE_OK);
+            INT_EQ(
+                count(db, "SELECT count(*) FROM documents WHERE path = 'scans/x.tif'"),
+                1);
+            sqlite3_close(db);
+        }
+    }
+    OK(sqlite3_open(path, &db) == SQLITE_OK);
+    INT_EQ(count(db, "SELECT count(*) FROM documents WHERE path = 'scans/x.tif'"), 1);
+    INT_EQ(count(db, "SELECT count(*) FROM documents WHERE path = 'scans/x.tif' AND "
+                     "status = 'ok'"),
+           1);
+    INT_EQ(count(db, "SELECT count(*) FROM documents WHERE path = 'scans/y.tif'"), 2);
+    INT_EQ(count(db, "SELECT count(*) FROM runs"), 4);
+    INT_EQ(count(db, "SELECT count(*) FROM runs WHERE finished_at IS NULL"), 1);
+    INT_EQ(count(db, "SELECT id FROM runs WHERE finished_at IS NULL"), 4);
+    sqlite3_close(db);
+    fo_document_free(&unread);
+    fo_document_free(&half);
+    fo_document_free(&good);
+    fo_document_free(&other);
+    fo_document_free(&later);
+    free(path);
+}
+
 static void test_sqlite_refuses_foreign_database(void)
 {
     fo_sink_options o;
@@ -247,6 +310,7 @@ int main(void)
     RUN(test_csv_wide_needs_template_token);
     RUN(test_sqlite);
     RUN(test_sqlite_refuses_foreign_database);
+    RUN(test_sqlite_one_row_per_input);
     fo_template_set_destroy(&set);
     free(good);
     {
