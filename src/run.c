@@ -19,6 +19,7 @@ typedef struct run {
     fo_sink *sinks[MAX_OUTPUTS];
     int nsinks;
     fo_run_summary *summary;
+    fo_error write_err; /* why an output could not take a document */
 } run;
 
 void fo_run_options_default(fo_run_options *o)
@@ -53,15 +54,11 @@ static int ensure_folder(const char *dir, fo_error *err)
 static int write_document(void *ctx, const fo_document *d)
 {
     run *r = ctx;
-    fo_error err;
     if (d->status == FO_DOC_ERROR)
         notice(r, d->path, d->error);
-    for (int i = 0; i < r->nsinks; i++) {
-        if (fo_sink_write(r->sinks[i], d, &err) != FO_OK) {
-            notice(r, NULL, err.message);
-            return -1;
-        }
-    }
+    for (int i = 0; i < r->nsinks; i++)
+        if (fo_sink_write(r->sinks[i], d, &r->write_err) != FO_OK)
+            return -1; /* the run's error: said once, by the caller */
     if (r->o->quarantine && d->status == FO_DOC_ERROR &&
         fo_quarantine(d->path, r->o->quarantine) != 0) {
         char *message = fo_asprintf("cannot move it to %s", r->o->quarantine);
@@ -188,6 +185,11 @@ int fo_run(const fo_run_options *o, const fo_run_events *events, fo_run_summary 
     out->setup_seconds = batch_start - start;
     rc = fo_batch_run(pipeline, &in, &bo, write_document, progress, &r, &out->stats,
                       err);
+    if (rc == FO_ERR_OUTPUT && r.write_err.code != FO_OK) {
+        /* what the output said, rather than the batch's "an output failed" */
+        *err = r.write_err;
+        err->code = FO_ERR_OUTPUT;
+    }
     if (rc == FO_OK && out->stats.not_started > 0)
         for (int i = 0; i < r.nsinks; i++)
             fo_sink_mark_interrupted(r.sinks[i]);
