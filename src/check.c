@@ -30,6 +30,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pattern.h"
 #include "util.h"
 
 enum {
@@ -664,12 +665,14 @@ static int match_pattern(const fo_field *f, fo_value *out)
         return FO_ERR_NOMEM;
     /* The whole value must match: a pattern that matched a part of it
      * would let a character the OCR added go through. */
-    rc = pcre2_match(re, (PCRE2_SPTR)out->value, strlen(out->value), 0,
-                     PCRE2_ANCHORED | PCRE2_ENDANCHORED, md, NULL);
+    rc = fo_pattern_match(f, out->value, strlen(out->value),
+                          PCRE2_ANCHORED | PCRE2_ENDANCHORED, md);
     pcre2_match_data_free(md);
-    if (rc == PCRE2_ERROR_NOMATCH)
+    if (rc == FO_PATTERN_NO)
         set_status(out, FO_STATUS_INVALID, "does not match pattern");
-    else if (rc < 0) /* invalid UTF-8, match limit: not a match either */
+    else if (rc == FO_PATTERN_LIMIT) /* not confirmed either */
+        set_status(out, FO_STATUS_INVALID, "pattern too costly to check");
+    else if (rc != FO_PATTERN_YES) /* invalid UTF-8: not a match */
         set_status(out, FO_STATUS_INVALID, "pattern match failed");
     return FO_OK;
 }

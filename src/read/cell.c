@@ -1,12 +1,11 @@
 /* cell.c - combs and cells: one character a cell, read side by side on
  * one line, and checked against the field's pattern (see read_internal.h). */
 #include <math.h>
-#define PCRE2_CODE_UNIT_WIDTH 8
-#include <pcre2.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "glyph.h"
+#include "pattern.h"
 #include "read_internal.h"
 #include "strbuf.h"
 #include "util.h"
@@ -111,9 +110,10 @@ static void assign_to_cells(const fo_symbol *syms, int nsyms, PIX **crops,
 static bool pattern_viable(const fo_field *f, const char *s, size_t n,
                            pcre2_match_data *md)
 {
-    int rc = pcre2_match((const pcre2_code *)f->pattern_code, (PCRE2_SPTR)s, n, 0,
-                         PCRE2_ANCHORED | PCRE2_PARTIAL_HARD, md, NULL);
-    return rc >= 0 || rc == PCRE2_ERROR_PARTIAL;
+    /* a limit hit says nothing: no repair is made on it */
+    fo_pattern_result rc =
+        fo_pattern_match(f, s, n, PCRE2_ANCHORED | PCRE2_PARTIAL_HARD, md);
+    return rc == FO_PATTERN_YES || rc == FO_PATTERN_PARTIAL;
 }
 
 /*

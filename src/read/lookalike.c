@@ -3,12 +3,11 @@
  * (see read_internal.h). */
 #include <ctype.h>
 #include <math.h>
-#define PCRE2_CODE_UNIT_WIDTH 8
-#include <pcre2.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "glyph.h"
+#include "pattern.h"
 #include "read_internal.h"
 
 /* Characters that one typeface draws alike: when the whitelist allows both
@@ -80,17 +79,17 @@ char fo_lookalike_of(char c, const char *allowed, bool with_pattern)
     return 0;
 }
 
-/* value with its blanks removed, as the check stage will see a comb's. */
-static bool pattern_matches(const fo_field *f, const char *raw, char *buf,
-                            pcre2_match_data *md)
+/* raw with its blanks removed, as the check stage will see a comb's,
+ * against the pattern. */
+static fo_pattern_result pattern_matches(const fo_field *f, const char *raw, char *buf,
+                                         pcre2_match_data *md)
 {
     size_t n = 0;
     for (const char *p = raw; *p; p++)
         if (*p != ' ')
             buf[n++] = *p;
     buf[n] = '\0';
-    return pcre2_match((const pcre2_code *)f->pattern_code, (PCRE2_SPTR)buf, n, 0,
-                       PCRE2_ANCHORED | PCRE2_ENDANCHORED, md, NULL) >= 0;
+    return fo_pattern_match(f, buf, n, PCRE2_ANCHORED | PCRE2_ENDANCHORED, md);
 }
 
 typedef struct lookalike_trial {
@@ -102,19 +101,24 @@ typedef struct lookalike_trial {
 
 /* How many ways of reading the look-alikes at pos[0..k) (the other member
  * of each pair, or as read) fit the pattern, up to 2; the first is left in
- * t->best. */
+ * t->best.  -1 when the pattern hit a limit: nothing can be said (and no
+ * more tries are spent on it). */
 static int count_fits(lookalike_trial *t, const char *raw, const int *pos, int k)
 {
     size_t len = strlen(raw);
     int fits = 0;
     memcpy(t->trial, raw, len + 1);
     for (unsigned mask = 0; mask < 1u << k && fits < 2; mask++) {
+        fo_pattern_result r;
         for (int j = 0; j < k; j++) {
             char c = raw[pos[j]];
             t->trial[pos[j]] =
                 mask & (1u << j) ? fo_lookalike_of(c, t->allowed, true) : c;
         }
-        if (pattern_matches(t->f, t->trial, t->buf, t->md) && fits++ == 0)
+        r = pattern_matches(t->f, t->trial, t->buf, t->md);
+        if (r == FO_PATTERN_LIMIT || r == FO_PATTERN_ERROR)
+            return -1;
+        if (r == FO_PATTERN_YES && fits++ == 0)
             memcpy(t->best, t->trial, len + 1);
     }
     return fits;
