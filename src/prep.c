@@ -23,6 +23,8 @@
  */
 #include "formocr/prep.h"
 
+#include "formocr/image.h"
+
 #include <leptonica/allheaders.h>
 #include <math.h>
 #include <stdint.h>
@@ -40,10 +42,10 @@ static const double MAX_PAGE_INCHES = 14.0;
  * pixels (a strip, a gradient, a hostile 5 x 60,000 PNG) is not an A4 page
  * at 1 dpi, to be scaled up a hundredfold. */
 enum { MIN_ESTIMATED_DPI = 72 };
-/* A page larger than this either way (inches, at the resolution settled) is
- * no form (A2 is 23.4 inches long): it is refused before any working image
- * is made, so that what a page costs is bounded by the working resolution. */
-static const double MAX_WORK_INCHES = 24.0;
+/* A page larger than FO_MAX_FORM_INCHES either way (at the resolution
+ * settled) is no form: it is refused before any working image is made, so
+ * that what a page costs is bounded by the working resolution. */
+static const double MAX_WORK_INCHES = FO_MAX_FORM_INCHES;
 /* An estimate within this fraction of a usual resolution is snapped to it. */
 static const double DPI_SNAP = 0.05;
 static const int USUAL_DPI[] = {72,  75,  100, 120, 150, 200, 240,

@@ -39,7 +39,10 @@ enum {
     MAX_TEXT = 4096, /* bytes of any string value */
     MIN_DPI = 50,
     MAX_DPI = 2400,
-    MAX_REFERENCE_PIXELS = 100000000 /* a reference is one page, A3 at 600 dpi fits */
+    MAX_REFERENCE_PIXELS = 100000000, /* a reference is one page, A3 at 600 dpi fits */
+    /* all of a template's references together: they are decoded at once
+     * (8 bpp) while the run builds its models; 28 A4 pages at 300 dpi */
+    MAX_TEMPLATE_PIXELS = 250000000
 };
 
 static const char DEFAULT_LANG[] = "fra";
@@ -48,6 +51,7 @@ static const char DEFAULT_DATE_FORMAT[] = "DD/MM/YYYY";
 typedef struct loader {
     const char *path; /* template file, for messages */
     char *dir;        /* its folder */
+    uint64_t pixels;  /* of the references read so far */
     char *dir_real;   /* realpath of the folder */
     const char *text;
     size_t len;
@@ -667,40 +671,98 @@ static int resolve_reference(loader *L, const char *jpath, int pageno,
     return FO_OK;
 }
 
-static int load_reference(loader *L, const char *jpath, int pageno,
-                          fo_template_page *page)
+/* Opens a page's reference within the reference limits. */
+static int open_reference(const fo_template_page *page, fo_image **img, fo_error *err)
 {
     fo_image_limits limits;
-    fo_image *img = NULL;
-    fo_error ierr;
-    PIX *pix = NULL;
-    const uint8_t *bytes;
-    size_t size;
-    int rc;
-
     fo_image_limits_default(&limits);
     limits.max_pixels = MAX_REFERENCE_PIXELS;
-    rc = fo_image_open(page->reference_path, &limits, &img, &ierr);
+    return fo_image_open(page->reference_path, &limits, img, err);
+}
+
+/*
+ * A page's reference, from its header only: its size (which the fields'
+ * boxes are checked against), within what a run can afford to build from
+ * it: no larger than a form at the template's dpi, and the template's
+ * references within MAX_TEMPLATE_PIXELS together.  Nothing is decoded
+ * until every page has passed (decode_references).
+ */
+static int check_reference(loader *L, const char *jpath, int pageno,
+                           fo_template_page *page)
+{
+    fo_image *img = NULL;
+    fo_page_info info;
+    fo_error ierr;
+    double w, h;
+    int rc = open_reference(page, &img, &ierr);
+
     if (rc == FO_OK)
-        rc = fo_image_decode(img, 0, &pix, NULL, &ierr);
-    if (rc != FO_OK) {
+        rc = fo_image_page_info(img, 0, &info, &ierr);
+    fo_image_destroy(&img);
+    if (rc == FO_ERR_NOMEM)
+        return nomem(L);
+    if (rc != FO_OK)
+        return fail(L, jpath, "page %d: reference \"%.200s\": %s", pageno + 1,
+                    page->reference, ierr.message);
+    w = (double)info.width / L->t->dpi;
+    h = (double)info.height / L->t->dpi;
+    if (w > FO_MAX_FORM_INCHES || h > FO_MAX_FORM_INCHES)
+        return fail(L, jpath,
+                    "page %d: reference \"%.200s\" (%dx%d px) is %.1fx%.1f inches at "
+                    "%d dpi: larger than a form (at most %d inches a side; is \"dpi\" "
+                    "right?)",
+                    pageno + 1, page->reference, info.width, info.height, w, h,
+                    L->t->dpi, FO_MAX_FORM_INCHES);
+    L->pixels += (uint64_t)info.width * (uint64_t)info.height;
+    if (L->pixels > MAX_TEMPLATE_PIXELS)
+        return fail(L, jpath,
+                    "page %d: the template's references are %llu pixels in all, more "
+                    "than %d million (fewer pages, or a lower dpi)",
+                    pageno + 1, (unsigned long long)L->pixels,
+                    MAX_TEMPLATE_PIXELS / 1000000);
+    page->width = info.width;
+    page->height = info.height;
+    return FO_OK;
+}
+
+/* Decodes every page's reference (8 bpp: every later stage works on grey
+ * levels, and a colour A4 page at 300 dpi takes 9 MB instead of 36), and
+ * the digest of the bytes decoded. */
+static int decode_references(loader *L)
+{
+    for (int i = 0; i < L->t->npages; i++) {
+        fo_template_page *page = &L->t->pages[i];
+        fo_image *img = NULL;
+        fo_error ierr;
+        PIX *pix = NULL;
+        const uint8_t *bytes;
+        size_t size;
+        char jpath[64];
+        int rc = open_reference(page, &img, &ierr);
+
+        if (rc == FO_OK)
+            rc = fo_image_decode(img, 0, &pix, NULL, &ierr);
+        if (rc == FO_OK) {
+            bytes = fo_image_bytes(img, &size);
+            fo_sha256(bytes, size, L->digests[i + 1]);
+        }
         fo_image_destroy(&img);
         if (rc == FO_ERR_NOMEM)
             return nomem(L);
-        return fail(L, jpath, "page %d: reference \"%.200s\": %s", pageno + 1,
-                    page->reference, ierr.message);
+        snprintf(jpath, sizeof jpath, "pages/%d/reference", i);
+        if (rc != FO_OK)
+            return fail(L, jpath, "page %d: reference \"%.200s\": %s", i + 1,
+                        page->reference, ierr.message);
+        page->image = pixConvertTo8(pix, 0);
+        pixDestroy(&pix);
+        if (!page->image)
+            return nomem(L);
+        /* the file changed since its header was read */
+        if (pixGetWidth(page->image) != page->width ||
+            pixGetHeight(page->image) != page->height)
+            return fail(L, jpath, "page %d: reference \"%.200s\" changed while read",
+                        i + 1, page->reference);
     }
-    bytes = fo_image_bytes(img, &size);
-    fo_sha256(bytes, size, L->digests[pageno + 1]);
-    fo_image_destroy(&img);
-    /* Every later stage works on grey levels; keeping the reference at 8 bpp
-     * also holds a colour A4 page at 300 dpi to 9 MB instead of 36. */
-    page->image = pixConvertTo8(pix, 0);
-    pixDestroy(&pix);
-    if (!page->image)
-        return nomem(L);
-    page->width = pixGetWidth(page->image);
-    page->height = pixGetHeight(page->image);
     return FO_OK;
 }
 
@@ -723,7 +785,7 @@ static int parse_page(loader *L, json_t *obj, int pageno, int *nfields_total)
             FO_OK ||
         (rc = resolve_reference(L, rpath, pageno, page->reference,
                                 &page->reference_path)) != FO_OK ||
-        (rc = load_reference(L, rpath, pageno, page)) != FO_OK)
+        (rc = check_reference(L, rpath, pageno, page)) != FO_OK)
         return rc;
 
     fields = json_object_get(obj, "fields");
@@ -831,7 +893,7 @@ static int parse_root(loader *L, json_t *root)
         if (rc != FO_OK)
             return rc;
     }
-    return FO_OK;
+    return decode_references(L);
 }
 
 static int set_digest(loader *L)

@@ -26,6 +26,10 @@ extern "C" {
 struct Pix;
 
 enum {
+    /* No form is larger than this either way (inches; A2 is 23.4 inches
+     * long): a page or a template reference beyond it is refused before
+     * its working images are made, which bounds what a page can cost. */
+    FO_MAX_FORM_INCHES = 24,
     FO_DEFAULT_DPI = 300,       /* assumed when a file has none */
     FO_DEFAULT_MAX_PAGES = 1000 /* pages per file */
 };

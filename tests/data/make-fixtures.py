@@ -93,6 +93,24 @@ def scans():
     # Valid strips of a few pixels across (no resolution): no form, and no
     # A4 page at 1 dpi to be scaled a hundredfold either.
     strips()
+    big_references()
+
+
+def big_references():
+    """References a run could not afford: 26 inches wide at 50 dpi, and six
+    pages of 23 inches a side at 300 dpi (285 million pixels in all)."""
+    bad = os.path.join(TEMPLATES, "bad")
+    Image.new("L", (1300, 20), 255).save(os.path.join(bad, "wide.png"))
+    Image.new("1", (6900, 6900), 1).save(os.path.join(bad, "big.png"))
+    write_json(os.path.join(bad, "reference-larger-than-a-form.json"), {
+        "format": "formocr-template/1", "name": "too_wide", "dpi": 50,
+        "pages": [{"reference": "wide.png", "fields": [
+            {"name": "nom", "type": "text", "box": [10, 2, 100, 15]}]}]})
+    write_json(os.path.join(bad, "references-too-many-pixels.json"), {
+        "format": "formocr-template/1", "name": "too_many_pixels", "dpi": 300,
+        "pages": [{"reference": "big.png", "fields": [
+            {"name": "f%d" % i, "type": "text", "box": [10, 10, 100, 40]}]}
+            for i in range(6)]})
 
 
 def strips():

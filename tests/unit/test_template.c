@@ -176,6 +176,13 @@ static void test_broken_templates(void)
         {"int-overflow.json", "out of range"},
         {"invalid-utf8.json", "invalid JSON"},
         {"choice-min-max.json", "\"max\" must be between 1 and 2"},
+        /* what a run could not afford is refused from the headers alone */
+        {"reference-larger-than-a-form.json",
+         ":7:20: page 1: reference \"wide.png\" (1300x20 px) is 26.0x0.4 inches at 50 "
+         "dpi: larger than a form"},
+        {"references-too-many-pixels.json",
+         "page 6: the template's references are 285660000 pixels in all, more than "
+         "250 million"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
         char *rel = fo_asprintf("tests/data/templates/bad/%s", cases[i].file);
