@@ -4,6 +4,7 @@
 #include <leptonica/allheaders.h>
 #include <png.h>
 #include <setjmp.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -13,11 +14,17 @@ static const double CM_PER_INCH = 2.54;
 
 /* ---- JPEG ----------------------------------------------------------- */
 
+/* A progressive JPEG's scans each cost a pass over the whole image: a
+ * hostile file repeats them by the thousand.  Real files have about ten. */
+enum { MAX_JPEG_SCANS = 100 };
+
 typedef struct jpeg_catch {
     struct jpeg_error_mgr mgr;
+    struct jpeg_progress_mgr progress;
     jmp_buf jump;
     char message[JMSG_LENGTH_MAX];
     int warnings;
+    bool stop_on_warning; /* decoding: the first warning ends it */
 } jpeg_catch;
 
 static void lowercase_first(char *s)
@@ -41,6 +48,22 @@ static void jpeg_on_message(j_common_ptr cinfo, int level)
     if (level < 0) {
         if (c->warnings++ == 0)
             cinfo->err->format_message(cinfo, c->message);
+        /* a damaged file is refused anyway: not after decoding the rest of
+         * it, which a hostile one makes last minutes */
+        if (c->stop_on_warning)
+            longjmp(c->jump, 1);
+    }
+}
+
+/* Called by libjpeg as it goes: ends the decoding past MAX_JPEG_SCANS. */
+static void jpeg_on_progress(j_common_ptr cinfo)
+{
+    jpeg_catch *c = (jpeg_catch *)cinfo->err;
+    if (cinfo->is_decompressor &&
+        ((j_decompress_ptr)cinfo)->input_scan_number > MAX_JPEG_SCANS) {
+        snprintf(c->message, sizeof c->message, "more than %d progressive scans",
+                 MAX_JPEG_SCANS);
+        longjmp(c->jump, 1);
     }
 }
 
@@ -52,7 +75,10 @@ static void jpeg_setup(struct jpeg_decompress_struct *cinfo, jpeg_catch *c,
     c->mgr.emit_message = jpeg_on_message;
     c->message[0] = '\0';
     c->warnings = 0;
+    c->stop_on_warning = false;
     jpeg_create_decompress(cinfo);
+    c->progress.progress_monitor = jpeg_on_progress;
+    cinfo->progress = &c->progress;
     jpeg_mem_src(cinfo, data, (unsigned long)size);
 }
 
@@ -100,6 +126,7 @@ int fo_jpeg_decode_grey(const uint8_t *data, size_t size, PIX **out, fo_error *e
 
     *out = NULL;
     jpeg_setup(&cinfo, &c, data, size);
+    c.stop_on_warning = true;
     if (setjmp(c.jump)) {
         PIX *p = pix;
         pixDestroy(&p);
@@ -129,12 +156,6 @@ int fo_jpeg_decode_grey(const uint8_t *data, size_t size, PIX **out, fo_error *e
     jpeg_finish_decompress(&cinfo);
     density(&cinfo, &xdpi, &ydpi);
     jpeg_destroy_decompress(&cinfo);
-    if (c.warnings > 0) {
-        PIX *p = pix;
-        pixDestroy(&p);
-        lowercase_first(c.message);
-        return fo_error_set(err, FO_ERR_CORRUPT, "damaged jpeg data (%s)", c.message);
-    }
     pixEndianByteSwap(pix);
     pixSetResolution(pix, xdpi, ydpi);
     *out = pix;

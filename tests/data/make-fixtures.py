@@ -94,6 +94,7 @@ def scans():
     # A4 page at 1 dpi to be scaled a hundredfold either.
     strips()
     big_references()
+    repeated_scans()
 
 
 def big_references():
@@ -111,6 +112,18 @@ def big_references():
         "pages": [{"reference": "big.png", "fields": [
             {"name": "f%d" % i, "type": "text", "box": [10, 10, 100, 40]}]}
             for i in range(6)]})
+
+
+def repeated_scans():
+    """A progressive JPEG whose last scan comes 40 times: each repeat is a
+    pass over the image, and libjpeg warns at the first (decoding stops
+    there)."""
+    buf = io.BytesIO()
+    page().save(buf, "JPEG", progressive=True, quality=90)
+    data = buf.getvalue()
+    last, eoi = data.rfind(b"\xff\xda"), data.rfind(b"\xff\xd9")
+    save_bytes(os.path.join(SCANS, "repeated-scans.jpg"),
+               data[:eoi] + data[last:eoi] * 40 + data[eoi:])
 
 
 def strips():
