@@ -18,12 +18,22 @@ struct fo_pipeline {
     fo_zone_forms *forms; /* NULL when match_only */
     fo_image_limits limits;
     char *debug_dir; /* NULL: no overlays */
+    double timeout;  /* seconds a document may take; 0: no limit */
 };
 
 void fo_pipeline_options_default(fo_pipeline_options *o)
 {
     memset(o, 0, sizeof *o);
     fo_image_limits_default(&o->limits);
+    o->document_timeout = FO_DEFAULT_DOCUMENT_TIMEOUT;
+}
+
+/* FO_ERR_LIMIT once the document has taken more than its time. */
+static int past_timeout(const fo_pipeline *p, double start, fo_error *err)
+{
+    if (p->timeout > 0 && fo_now() - start > p->timeout)
+        return fo_error_set(err, FO_ERR_LIMIT, "took longer than %g s", p->timeout);
+    return FO_OK;
 }
 
 int fo_pipeline_create(const fo_pipeline_options *o, fo_pipeline **out, fo_error *err)
@@ -41,6 +51,7 @@ int fo_pipeline_create(const fo_pipeline_options *o, fo_pipeline **out, fo_error
         return fo_error_set(err, FO_ERR_NOMEM, "out of memory");
     }
     p->limits = o->limits;
+    p->timeout = o->document_timeout > 0 ? o->document_timeout : 0;
     rc = fo_template_set_load(o->templates, o->ntemplates, &p->templates, err);
     if (rc == FO_OK)
         rc = fo_matcher_create(p->templates, &p->matcher, err);
@@ -257,6 +268,8 @@ int fo_pipeline_process(const fo_pipeline *p, fo_reader *reader, const char *pat
     d->path = fo_strdup(path);
     if (!d->path)
         return fo_error_set(err, FO_ERR_NOMEM, "out of memory");
+    /* the reading stops too once the document's time is up (from now) */
+    fo_reader_set_time_limit(reader, p->timeout);
     /* The file is read once: the bytes hashed are the bytes decoded, and a
      * file that is no image still has its hash (so a nightly run knows it
      * has seen it). */
@@ -292,13 +305,16 @@ int fo_pipeline_process(const fo_pipeline *p, fo_reader *reader, const char *pat
         double t1 = fo_now(), seconds[2];
         d->npage_results = pg + 1;
         /* a damaged page makes the whole document unreliable */
-        if ((rc = fo_image_decode(img, pg, &pix, &info, &ferr)) != FO_OK)
+        if ((rc = past_timeout(p, t0, &ferr)) != FO_OK ||
+            (rc = fo_image_decode(img, pg, &pix, &info, &ferr)) != FO_OK)
             break;
         d->seconds[FO_STAGE_DECODE] += fo_now() - t1;
         rc = fo_pipeline_match_page(p, pix, info.xdpi, info.dpi_from_file, m, seconds,
                                     &ferr);
         d->seconds[FO_STAGE_PREP] += seconds[0];
         d->seconds[FO_STAGE_MATCH] += seconds[1];
+        if (rc == FO_OK)
+            rc = past_timeout(p, t0, &ferr);
         if (rc == FO_OK) {
             d->score = fmax(d->score, m->score);
             *pr = (fo_page_result){m->template, m->template_page, m->score, m->turn,
@@ -333,6 +349,7 @@ int fo_pipeline_process(const fo_pipeline *p, fo_reader *reader, const char *pat
         rc = FO_OK;
     }
 out:
+    fo_reader_set_time_limit(reader, 0);
     free(page_done);
     fo_image_destroy(&img);
     return rc;

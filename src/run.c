@@ -29,6 +29,7 @@ void fo_run_options_default(fo_run_options *o)
     fo_sink_options_default(&o->sink);
     fo_image_limits_default(&o->limits);
     o->jobs = cores < 1 ? 1 : (int)cores;
+    o->document_timeout = FO_DEFAULT_DOCUMENT_TIMEOUT;
 }
 
 static void notice(const run *r, const char *path, const char *message)
@@ -159,6 +160,7 @@ int fo_run(const fo_run_options *o, const fo_run_events *events, fo_run_summary 
     }
     po.limits = o->limits;
     po.debug_dir = o->debug_dir;
+    po.document_timeout = o->document_timeout;
     if ((rc = fo_pipeline_create(&po, &pipeline, err)) != FO_OK ||
         (rc = open_outputs(&r, fo_pipeline_templates(pipeline), err)) != FO_OK)
         goto out;

@@ -32,6 +32,10 @@ extern "C" {
 
 struct Pix;
 
+/* Seconds a document may take by default: a page takes about a second;
+ * what takes two minutes is stuck, and a night can afford that once. */
+#define FO_DEFAULT_DOCUMENT_TIMEOUT 120.0
+
 typedef struct fo_pipeline_options {
     const char *const *templates; /* template files, or folders of */
     int ntemplates;               /* * / template.json (at least one) */
@@ -40,6 +44,8 @@ typedef struct fo_pipeline_options {
     fo_image_limits limits;       /* for every scan */
     const char *debug_dir;        /* an existing folder for overlay PNGs;
                                      NULL: none */
+    double document_timeout;      /* seconds one file may take; past it, it
+                                     is an error row; 0: no limit */
 } fo_pipeline_options;
 
 /* No templates, read fields, the default image limits, no overlays. */

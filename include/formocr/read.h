@@ -44,6 +44,11 @@ typedef struct fo_reading {
     bool unread;       /* ink was there but nothing could be read from it */
 } fo_reading;
 
+/* A time limit for what r reads from now on: reading a field past it
+ * fails with FO_ERR_LIMIT ("took longer than N s"), Tesseract being told to
+ * stop between words when it comes; seconds 0: none. */
+FO_API void fo_reader_set_time_limit(fo_reader *r, double seconds);
+
 /* Reads field f of a matched page.  Fails on out-of-memory or when
  * Tesseract cannot start (its language data missing: FO_ERR_CONFIG, which
  * stops a run: every document would fail alike); FO_ERR_OCR when Tesseract

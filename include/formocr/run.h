@@ -48,6 +48,8 @@ typedef struct fo_run_options {
     bool retry_errors;           /* redo those of them that failed */
     const char *quarantine;      /* folder for failed inputs; NULL: none */
     const char *debug_dir;       /* folder for overlay PNGs; NULL: none */
+    double document_timeout;     /* seconds a file may take (then it is an
+                                    error row); 0: no limit */
     volatile sig_atomic_t *stop; /* non-zero: take no new input; may be NULL */
 } fo_run_options;
 

@@ -1,5 +1,6 @@
 /* cmd_run.c - `formocr run`: scans in, values out, for nights on end.
  * Parses the options and prints; the run itself is the library's (run.h). */
+#include <errno.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -48,6 +49,10 @@ static const char USAGE[] =
     "                        zones coloured by status, the values read\n"
     "running:\n"
     "  -j, --jobs N          worker threads (default: number of cores)\n"
+    "  --document-timeout S  seconds one file may take; then it is an error row\n"
+    "                        and the batch goes on (default 120; 0: no limit)\n"
+    "  --max-pixels N        refuse pages larger than N pixels, before decoding\n"
+    "                        them (default 60000000)\n"
     "  --tessdata DIR        Tesseract language data (default $TESSDATA_PREFIX,\n"
     "                        else Tesseract's own)\n"
     "  --progress auto|always|never  progress on stderr (auto: on a terminal)\n"
@@ -77,6 +82,7 @@ enum {
     OPT_INCLUDE,
     OPT_SHARD,
     OPT_MAX_PIXELS,
+    OPT_DOCUMENT_TIMEOUT,
     MAX_ARGS = 64
 };
 
@@ -153,6 +159,19 @@ static void print_timings(const fo_run_summary *r)
             s->pages);
 }
 
+/* Seconds, whole or not, from 0 to a day. */
+static bool parse_seconds(const char *s, double *out)
+{
+    char *end;
+    double v;
+    errno = 0;
+    v = strtod(s, &end);
+    if (!*s || *end || errno || !(v >= 0 && v <= 86400))
+        return false;
+    *out = v;
+    return true;
+}
+
 /* Parses argv into *a; EXIT_OK to run, anything else to exit with. */
 static int parse_args(int argc, char **argv, run_args *a)
 {
@@ -174,6 +193,7 @@ static int parse_args(int argc, char **argv, run_args *a)
         {"include", required_argument, NULL, OPT_INCLUDE},
         {"shard", required_argument, NULL, OPT_SHARD},
         {"max-pixels", required_argument, NULL, OPT_MAX_PIXELS},
+        {"document-timeout", required_argument, NULL, OPT_DOCUMENT_TIMEOUT},
         {"debug-dir", required_argument, NULL, OPT_DEBUG_DIR},
         {"tessdata", required_argument, NULL, OPT_TESSDATA},
         {"timings", no_argument, NULL, OPT_TIMINGS},
@@ -269,6 +289,14 @@ static int parse_args(int argc, char **argv, run_args *a)
                                        "4000000000, not \"%s\"",
                                        optarg);
             o->limits.max_pixels = (uint64_t)v;
+            break;
+        case OPT_DOCUMENT_TIMEOUT:
+            if (!parse_seconds(optarg, &o->document_timeout))
+                return cli_usage_error(
+                    "run",
+                    "--document-timeout wants seconds from 0 to 86400, "
+                    "not \"%s\"",
+                    optarg);
             break;
         case OPT_DEBUG_DIR: o->debug_dir = optarg; break;
         case OPT_TESSDATA: o->tessdata = optarg; break;

@@ -18,6 +18,7 @@
 
 #include "read_internal.h"
 #include "strbuf.h"
+#include "util.h"
 
 /* Punctuation at a word's edge recognised with less confidence than this
  * is taken for noise. */
@@ -38,22 +39,51 @@ bool fo_ocr_is_alnum(const char *s)
     return false;
 }
 
+/* The time limit of the field being read on this thread (fo_now's clock;
+ * 0: none), and the budget it came from, for the message. */
+static _Thread_local fo_time_limit limit;
+
+void fo_ocr_set_time_limit(fo_time_limit l)
+{
+    limit = l;
+}
+
+int fo_ocr_past_time_limit(fo_error *err)
+{
+    if (limit.deadline > 0 && fo_now() > limit.deadline)
+        return fo_error_set(err, FO_ERR_LIMIT, "took longer than %g s", limit.seconds);
+    return FO_OK;
+}
+
 /* Runs Tesseract on img and collects its symbols (*syms malloc'd). */
 int fo_ocr_recognise(TessBaseAPI *api, PIX *img, TessPageSegMode psm,
                      const char *allowed, fo_symbol **syms, int *nsyms, fo_error *err)
 {
     TessResultIterator *it;
-    int cap = 0;
+    ETEXT_DESC *monitor = NULL;
+    int cap = 0, failed, rc;
 
     *syms = NULL;
     *nsyms = 0;
+    if ((rc = fo_ocr_past_time_limit(err)) != FO_OK)
+        return rc;
+    if (limit.deadline > 0 && (monitor = TessMonitorCreate()) != NULL)
+        /* Tesseract stops between words once past it */
+        TessMonitorSetDeadlineMSecs(
+            monitor, (int)fmin(1e9, 1000 * (limit.deadline - fo_now())) + 1);
     TessBaseAPISetPageSegMode(api, psm);
     TessBaseAPISetVariable(api, "tessedit_char_whitelist", allowed);
     TessBaseAPISetImage2(api, img);
     TessBaseAPISetSourceResolution(api, FO_ZONE_DPI);
-    if (TessBaseAPIRecognize(api, NULL) != 0) {
+    failed = TessBaseAPIRecognize(api, monitor) != 0;
+    if (monitor)
+        TessMonitorDelete(monitor);
+    /* a recognition cut short by the deadline is the time limit's doing */
+    if ((rc = fo_ocr_past_time_limit(err)) != FO_OK || failed) {
         TessBaseAPIClear(api);
-        return fo_error_set(err, FO_ERR_OCR, "tesseract failed on a zone");
+        return rc != FO_OK
+                   ? rc
+                   : fo_error_set(err, FO_ERR_OCR, "tesseract failed on a zone");
     }
     it = TessBaseAPIGetIterator(api);
     if (it) {

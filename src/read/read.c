@@ -26,6 +26,7 @@ typedef struct engine {
 } engine;
 
 struct fo_reader {
+    fo_time_limit limit;
     char *tessdata;
     engine engines[MAX_ENGINES];
     int nengines;
@@ -54,6 +55,12 @@ void fo_reader_destroy(fo_reader **rp)
     free((*rp)->tessdata);
     free(*rp);
     *rp = NULL;
+}
+
+void fo_reader_set_time_limit(fo_reader *r, double seconds)
+{
+    r->limit.seconds = seconds;
+    r->limit.deadline = seconds > 0 ? fo_now() + seconds : 0;
 }
 
 /* The engine for lang, started on first use. */
@@ -154,6 +161,9 @@ int fo_read_field(fo_reader *r, const fo_zone_page *zp, const fo_field *f,
     int rc;
 
     memset(out, 0, sizeof *out);
+    fo_ocr_set_time_limit(r->limit);
+    if ((rc = fo_ocr_past_time_limit(err)) != FO_OK)
+        return rc;
     switch (f->type) {
     case FO_FIELD_CHECKBOX:
     case FO_FIELD_SIGNATURE: rc = fo_read_mark_field(zp, f, out, err); break;

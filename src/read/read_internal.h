@@ -45,6 +45,18 @@ typedef struct fo_symbol {
 
 /* ---- ocr.c --------------------------------------------------------------- */
 
+/* A reader's time limit: a deadline on fo_now's clock (0: none) and the
+ * budget it came from (seconds, for the message). */
+typedef struct fo_time_limit {
+    double deadline, seconds;
+} fo_time_limit;
+
+/* The time limit of what this thread reads next (fo_read_field sets it). */
+void fo_ocr_set_time_limit(fo_time_limit l);
+
+/* FO_ERR_LIMIT "took longer than N s" once past it, else 0. */
+int fo_ocr_past_time_limit(fo_error *err);
+
 /* Letters (with French accents and ligatures) and digits, as opposed to
  * punctuation and symbols. */
 bool fo_ocr_is_alnum(const char *s);

@@ -564,6 +564,39 @@ static void test_multipage(void)
 }
 
 /* The options reach every scan: the image limits, and the overlays. */
+/* A document that takes longer than document_timeout is an error row; the
+ * default is two minutes; the reader is left without a limit. */
+static void test_document_timeout(void)
+{
+    fo_pipeline_options o;
+    fo_pipeline *p = NULL;
+    fo_document d;
+    fo_error err;
+    char *dir = src_path("templates"), *scan = src_path("samples/scan_0004.jpg");
+    const char *paths[] = {dir};
+
+    fo_pipeline_options_default(&o);
+    NUM_NEAR(o.document_timeout, 120, 0);
+    o.templates = paths;
+    o.ntemplates = 1;
+    o.document_timeout = 1e-6; /* no page is read in a microsecond */
+    INT_EQ(fo_pipeline_create(&o, &p, &err), FO_OK);
+    if (p) {
+        INT_EQ(fo_pipeline_process(p, reader, scan, NULL, NULL, &d, &err), FO_OK);
+        INT_EQ(d.status, FO_DOC_ERROR);
+        STR_EQ(d.error, "page 1: took longer than 1e-06 s");
+        OK(d.nfields == 0 && d.tpl == NULL);
+        fo_document_free(&d);
+        fo_pipeline_destroy(&p);
+    }
+    /* the same reader, with the shared pipeline (the default limit), reads */
+    INT_EQ(fo_pipeline_process(pipeline, reader, scan, NULL, NULL, &d, &err), FO_OK);
+    INT_EQ(d.status, FO_DOC_OK);
+    fo_document_free(&d);
+    free(dir);
+    free(scan);
+}
+
 static void test_options(void)
 {
     fo_pipeline_options o;
@@ -651,6 +684,7 @@ int main(void)
     RUN(test_blank_form);
     RUN(test_multipage);
     RUN(test_options);
+    RUN(test_document_timeout);
     fo_reader_destroy(&reader);
     fo_pipeline_destroy(&pipeline);
     {

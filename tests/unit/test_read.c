@@ -360,6 +360,26 @@ static fo_template *load(const char *rel)
     return t;
 }
 
+/* A reader past its time limit reads no more (FO_ERR_LIMIT, saying the
+ * limit); without one it reads again. */
+static void test_time_limit(void)
+{
+    PIX *page = blank();
+    fo_reading rd;
+    fo_error err;
+    paint(page, 562 + 300, 909 + 10, 20, 24); /* ink in nom_usage */
+    fo_reader_set_time_limit(reader, 1e-9);
+    INT_EQ(read_on(reader, page, fo_affine_identity(), marks, "nom_usage", &rd, &err),
+           FO_ERR_LIMIT);
+    STR_EQ(err.message, "took longer than 1e-09 s");
+    OK(rd.raw == NULL);
+    fo_reader_set_time_limit(reader, 0);
+    INT_EQ(read_on(reader, page, fo_affine_identity(), marks, "nom_usage", &rd, &err),
+           FO_OK);
+    fo_reading_free(&rd);
+    pixDestroy(&page);
+}
+
 int main(void)
 {
     fo_error err;
@@ -395,6 +415,7 @@ int main(void)
     RUN(test_real_scan_14011);
     RUN(test_real_scan_12485);
     RUN(test_missing_language);
+    RUN(test_time_limit);
     fo_reader_destroy(&reader);
     fo_zone_forms_destroy(&forms);
     fo_template_destroy(&marks);
