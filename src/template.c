@@ -45,6 +45,44 @@ enum {
     MAX_TEMPLATE_PIXELS = 250000000
 };
 
+/* Names the outputs use for themselves (DESIGN §5): a template name
+ * becomes an SQL view beside these tables (and their indexes, named
+ * TABLE_...; SQLite keeps sqlite_* for its own) and the name of a
+ * {template} CSV file, where "none" holds the unmatched documents; a field
+ * name becomes a column beside the document's own.  Such names are refused
+ * here rather than colliding in an output (pages and corrections are
+ * reserved for the schema to come). */
+static const char *const OUTPUT_TABLES[] = {"runs",  "documents",   "fields",
+                                            "pages", "corrections", NULL};
+static const char *const OUTPUT_COLUMNS[] = {"file", "template", "status",
+                                             "processed_at", NULL};
+
+/* What in the outputs a template name would collide with (a phrase for
+ * the message), or NULL. */
+static const char *reserved_template_name(const char *name, char *buf, size_t size)
+{
+    if (strcmp(name, "none") == 0)
+        return "the CSV file of the unmatched documents, none.csv";
+    if (strncmp(name, "sqlite_", 7) == 0)
+        return "SQLite's own sqlite_* names";
+    for (const char *const *t = OUTPUT_TABLES; *t; t++) {
+        size_t n = strlen(*t);
+        if (strncmp(name, *t, n) == 0 && (name[n] == '\0' || name[n] == '_')) {
+            snprintf(buf, size, "the SQLite table \"%s\" and its indexes", *t);
+            return buf;
+        }
+    }
+    return NULL;
+}
+
+static bool reserved_field_name(const char *name)
+{
+    for (const char *const *c = OUTPUT_COLUMNS; *c; c++)
+        if (strcmp(name, *c) == 0)
+            return true;
+    return false;
+}
+
 static const char DEFAULT_LANG[] = "fra";
 static const char DEFAULT_DATE_FORMAT[] = "DD/MM/YYYY";
 
@@ -598,6 +636,14 @@ static int parse_field(loader *L, json_t *obj, const char *jpath, int pageno,
                     "(at most 63 characters)",
                     f->name);
     }
+    if (reserved_field_name(f->name)) {
+        char kpath[512];
+        snprintf(kpath, sizeof kpath, "%s/name", jpath);
+        return fail(L, kpath,
+                    "field name \"%s\" is a column the outputs use for the document "
+                    "(file, template, status, processed_at): rename the field",
+                    f->name);
+    }
     snprintf(what, sizeof what, "field \"%s\"", f->name);
     if ((rc = check_keys(L, obj, jpath, what, allowed)) != FO_OK ||
         (rc = parse_type(L, obj, jpath, what, f)) != FO_OK ||
@@ -833,7 +879,8 @@ static int parse_root(loader *L, json_t *root)
     static const char *const allowed[] = {"format", "name",  "title", "lang",
                                           "dpi",    "pages", NULL};
     fo_template *t = L->t;
-    char *format = NULL;
+    char *format = NULL, why[96];
+    const char *reserved;
     json_t *pages;
     size_t nfields;
     int rc, total = 0;
@@ -857,6 +904,12 @@ static int parse_root(loader *L, json_t *root)
                     "template name \"%.64s\" must match [a-z][a-z0-9_]* "
                     "(at most 63 characters)",
                     t->name);
+    if ((reserved = reserved_template_name(t->name, why, sizeof why)) != NULL)
+        return fail(L, "name",
+                    "template name \"%s\" is taken by the outputs (%s): "
+                    "rename the template",
+                    t->name, reserved);
+
     if ((rc = get_string(L, root, "title", "", "template", false, &t->title)) !=
             FO_OK ||
         (rc = get_string(L, root, "lang", "", "template", false, &t->lang)) != FO_OK)

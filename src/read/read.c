@@ -82,6 +82,9 @@ static TessBaseAPI *engine_for(fo_reader *r, const char *lang, fo_error *err)
         fo_error_set(err, FO_ERR_NOMEM, "out of memory starting tesseract");
         return NULL;
     }
+    /* Tesseract's own chatter (its four lines about a missing language,
+     * "Empty page!!") would reach our stderr: formocr says it in one line */
+    TessBaseAPISetVariable(api, "debug_file", "/dev/null");
     if (TessBaseAPIInit2(api, r->tessdata, lang, OEM_LSTM_ONLY) != 0) {
         TessBaseAPIDelete(api);
         fo_error_set(err, FO_ERR_CONFIG,
@@ -90,8 +93,6 @@ static TessBaseAPI *engine_for(fo_reader *r, const char *lang, fo_error *err)
                      lang, lang);
         return NULL;
     }
-    /* Tesseract's own chatter ("Empty page!!") would reach our stderr. */
-    TessBaseAPISetVariable(api, "debug_file", "/dev/null");
     snprintf(r->engines[r->nengines].lang, sizeof r->engines[0].lang, "%s", lang);
     r->engines[r->nengines].api = api;
     r->nengines++;

@@ -95,6 +95,7 @@ def scans():
     strips()
     big_references()
     repeated_scans()
+    reserved_names()
 
 
 def big_references():
@@ -124,6 +125,20 @@ def repeated_scans():
     last, eoi = data.rfind(b"\xff\xda"), data.rfind(b"\xff\xd9")
     save_bytes(os.path.join(SCANS, "repeated-scans.jpg"),
                data[:eoi] + data[last:eoi] * 40 + data[eoi:])
+
+
+def reserved_names():
+    """Names the outputs use for themselves (their tables, indexes, the
+    none.csv of unmatched documents, the document's own columns)."""
+    def tpl(name, field="nom"):
+        return {"format": "formocr-template/1", "name": name,
+                "pages": [{"reference": "ref.png", "fields": [
+                    {"name": field, "type": "text", "box": [20, 50, 160, 20]}]}]}
+    bad = os.path.join(TEMPLATES, "bad")
+    write_json(os.path.join(bad, "name-sqlite-table.json"), tpl("documents_path"))
+    write_json(os.path.join(bad, "name-sqlite-internal.json"), tpl("sqlite_stat1"))
+    write_json(os.path.join(bad, "name-none.json"), tpl("none"))
+    write_json(os.path.join(bad, "field-name-column.json"), tpl("columns", "status"))
 
 
 def strips():

@@ -176,6 +176,14 @@ static void test_broken_templates(void)
         {"int-overflow.json", "out of range"},
         {"invalid-utf8.json", "invalid JSON"},
         {"choice-min-max.json", "\"max\" must be between 1 and 2"},
+        /* names the outputs use for themselves */
+        {"name-sqlite-table.json", "template name \"documents_path\" is taken by the "
+                                   "outputs (the SQLite table \"documents\""},
+        {"name-sqlite-internal.json", "(SQLite's own sqlite_* names)"},
+        {"name-none.json", "(the CSV file of the unmatched documents, none.csv)"},
+        {"field-name-column.json",
+         ":9:19: field name \"status\" is a column the outputs "
+         "use for the document"},
         /* what a run could not afford is refused from the headers alone */
         {"reference-larger-than-a-form.json",
          ":7:20: page 1: reference \"wide.png\" (1300x20 px) is 26.0x0.4 inches at 50 "
