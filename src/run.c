@@ -60,12 +60,18 @@ static int write_document(void *ctx, const fo_document *d)
     for (int i = 0; i < r->nsinks; i++)
         if (fo_sink_write(r->sinks[i], d, &r->write_err) != FO_OK)
             return -1; /* the run's error: said once, by the caller */
-    if (r->o->quarantine && d->status == FO_DOC_ERROR &&
-        fo_quarantine(d->path, r->o->quarantine) != 0) {
-        char *message = fo_asprintf("cannot move it to %s", r->o->quarantine);
-        notice(r, d->path, message ? message : "cannot move it to quarantine");
-        free(message);
-        r->summary->quarantine_failures++;
+    if (r->o->quarantine && d->status == FO_DOC_ERROR) {
+        fo_error qerr;
+        /* the size it had when read: a file that grew since (an upload) is
+         * not moved */
+        uint64_t bytes = d->sha256[0] ? d->bytes : FO_QUARANTINE_ANY_SIZE;
+        if (fo_quarantine(d->path, bytes, r->o->quarantine, &qerr) != FO_OK) {
+            char *message =
+                fo_asprintf("cannot move it to %s: %s", r->o->quarantine, qerr.message);
+            notice(r, d->path, message ? message : "cannot move it to quarantine");
+            free(message);
+            r->summary->quarantine_failures++;
+        }
     }
     return 0;
 }

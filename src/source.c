@@ -136,10 +136,16 @@ static int walk_dir(walker *w, const char *dir, const struct stat *st)
         path = fo_path_join(dir, name);
         if (!path) {
             rc = FO_ERR_NOMEM;
+        } else if (lstat(path, &cst) == 0 && S_ISLNK(cst.st_mode)) {
+            /* a link may lead anywhere (/etc/shadow, another disk): it is
+             * never followed out of a folder being read, only reported
+             * when it could have been an input */
+            if (wanted(w, name) || (w->o && w->o->recursive))
+                problem(w, path, "a symbolic link, not followed");
         } else if (stat(path, &cst) != 0) {
-            /* a dangling link, a link loop, a file gone since the listing:
-             * named like a scan, it is an input whose row says what is
-             * wrong; anything else is only reported */
+            /* a file gone since the listing: named like a scan, it is an
+             * input whose row says what is wrong; anything else is only
+             * reported */
             if (wanted(w, name)) {
                 rc = add_path(w, path);
             } else {

@@ -98,6 +98,9 @@ timeout 300 "$formocr" run -q -j 2 -t "$src/templates" --format jsonl -o odd.jso
     odd odd/loop.tif odd/pipe.png 2>err.txt || status=$?
 [ "$status" != 124 ] || fail "the run hung on odd inputs"
 [ "$status" = 1 ] || fail "odd inputs: exit $status, expected 1: $(cat err.txt)"
+# the link in the folder is reported, not followed; named, it is read
+grep -qF "formocr: odd/loop.tif: a symbolic link, not followed" err.txt ||
+    fail "the link in the folder is not reported: $(cat err.txt)"
 for want in "odd/x.tif: is a folder, not a file" \
     "odd/loop.tif: cannot open (too many levels of symbolic links)" \
     "odd/pipe.png: is a pipe, not a file"; do

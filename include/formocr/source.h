@@ -5,13 +5,14 @@
  * Folders give the files in them whose name looks like a scan (.tif, .tiff,
  * .png, .jpg, .jpeg, .pbm, .pgm, .ppm, .pnm, .webp, any case), or that match
  * one of the --include globs instead; hidden files are left out.  With
- * recursive, sub-folders are walked too: a symbolic link that leads back
- * into a folder being walked is reported and not followed, and a folder
- * reached twice is walked once.  Unreadable folders are reported and the
- * walk goes on.  Files are listed in name order, folder by folder, each
- * once.  In a folder, an entry named like a scan that is not a readable
- * file (a dangling link, a link loop, a folder when not recursive, a pipe)
- * is listed all the same: reading it fails, so its row says what it is.
+ * recursive, sub-folders are walked too, and a folder reached twice is
+ * walked once.  A symbolic link in a folder is never followed (it may lead
+ * anywhere: /etc/shadow, another disk): one that could have been an input
+ * is reported.  Unreadable folders are reported and the walk goes on.
+ * Files are listed in name order, folder by folder, each once.  In a
+ * folder, an entry named like a scan that is not a readable file (a folder
+ * when not recursive, a pipe) is listed all the same: reading it fails, so
+ * its row says what it is.
  */
 #ifndef FORMOCR_SOURCE_H
 #define FORMOCR_SOURCE_H
