@@ -249,9 +249,41 @@ static int csv_open(fo_sink *s, fo_error *err)
     return FO_OK;
 }
 
+/* The file a document of template tpl (NULL: none) would go to, opened
+ * with its header if no document went there. */
+static int ensure_file(fo_sink *s, const fo_template *tpl, fo_error *err)
+{
+    fo_document none = {0};
+    csv_file *cf;
+    none.tpl = tpl;
+    if (!(cf = csv_file_for(s, &none, err)))
+        return err ? err->code : FO_ERR_OUTPUT;
+    if (!cf->header_done && csv_header(cf, &s->o) != 0)
+        return fo_sink_write_error(cf->path, err);
+    return FO_OK;
+}
+
+/* Every file a CSV output holds is the run's, even with no document in
+ * it (its header alone), as the JSON Lines file is: a night with nothing
+ * new leaves no file of an earlier night looking like this one's. */
+static int ensure_files(fo_sink *s, fo_error *err)
+{
+    const fo_template_set *set = s->o.templates;
+    int rc = FO_OK;
+    if (!s->path)
+        return FO_OK;
+    if (!s->per_template)
+        return ensure_file(s, NULL, err);
+    for (int i = 0; set && i < set->count && rc == FO_OK; i++)
+        rc = ensure_file(s, set->items[i], err);
+    return rc == FO_OK ? ensure_file(s, NULL, err) : rc;
+}
+
 static int csv_close(fo_sink *s, bool complete, fo_error *err)
 {
-    int rc = FO_OK;
+    int rc = complete ? ensure_files(s, err) : FO_OK;
+    if (rc != FO_OK)
+        complete = false; /* what was written is abandoned, not half kept */
     for (int i = 0; i < s->nfiles; i++) {
         csv_file *cf = &s->files[i];
         if (complete && cf->fp) {

@@ -2,15 +2,19 @@
  * handing each document to the format's class (see sink.h). */
 #include "formocr/sink.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <fnmatch.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "sink_internal.h"
+#include "strbuf.h"
 #include "util.h"
 
 static const double LOCK_POLL_SECONDS = 0.1;
@@ -168,6 +172,54 @@ int fo_sink_write_error(const char *path, fo_error *err)
                         fo_syserr(errno, ebuf, sizeof ebuf));
 }
 
+/*
+ * The temporary files an earlier run left when it was killed
+ * (PATH.tmp.PID, and for a {template} path every template's): gone, so
+ * that none outlives the next run.  Called with the output's lock held:
+ * no other run writes them.
+ */
+static void remove_stale_tmps(const char *path)
+{
+    char *dir = fo_path_dirname(path), *base = fo_path_basename(path);
+    fo_strbuf pattern = FO_STRBUF_INIT;
+    const char *token = base ? strstr(base, "{template}") : NULL;
+    char *glob;
+    DIR *d;
+    struct dirent *e;
+
+    if (!dir || !base)
+        goto out;
+    if (token) {
+        fo_strbuf_addn(&pattern, base, (size_t)(token - base));
+        fo_strbuf_add(&pattern, "*");
+        fo_strbuf_add(&pattern, token + strlen("{template}"));
+    } else {
+        fo_strbuf_add(&pattern, base);
+    }
+    fo_strbuf_add(&pattern, ".tmp.[0-9]*");
+    if (!(glob = fo_strbuf_detach(&pattern)) || !(d = opendir(dir))) {
+        free(glob);
+        goto out;
+    }
+    while ((e = readdir(d)) != NULL) {
+        const char *pid = strrchr(e->d_name, '.');
+        char *stale;
+        struct stat st;
+        if (fnmatch(glob, e->d_name, FNM_PERIOD) != 0 || !pid ||
+            strspn(pid + 1, "0123456789") != strlen(pid + 1))
+            continue;
+        stale = fo_path_join(dir, e->d_name);
+        if (stale && lstat(stale, &st) == 0 && S_ISREG(st.st_mode))
+            unlink(stale);
+        free(stale);
+    }
+    closedir(d);
+    free(glob);
+out:
+    free(dir);
+    free(base);
+}
+
 /* ---- the sink ------------------------------------------------------------ */
 
 static void free_sink(fo_sink *s)
@@ -202,6 +254,8 @@ int fo_sink_open(const char *path, const fo_sink_options *o, fo_sink **out,
             free_sink(s);
             return rc;
         }
+        if (s->format != FO_SINK_SQLITE)
+            remove_stale_tmps(s->path);
     } else if (s->format == FO_SINK_SQLITE) {
         free_sink(s);
         return fo_error_set(err, FO_ERR_USAGE, "SQLite cannot go to standard output");

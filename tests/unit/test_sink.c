@@ -278,6 +278,51 @@ static void test_sqlite_one_row_per_input(void)
     free(path);
 }
 
+/* A run with nothing new leaves every file output with no document, the
+ * same way (JSON Lines empty, each CSV file its header), and no temporary
+ * file of a killed run outlives it. */
+static void test_files_of_a_run_with_nothing_new(void)
+{
+    fo_sink_options o;
+    fo_sink *s = NULL;
+    fo_error err;
+    char *csv = fo_path_join(dir, "night.csv"),
+         *jsonl = fo_path_join(dir, "night.jsonl");
+    char *stale_csv = fo_path_join(dir, "night.csv.tmp.4242");
+    char *stale_jsonl = fo_path_join(dir, "night.jsonl.tmp.17");
+    char *other = fo_path_join(dir, "night.csv.tmp.notapid"), *text;
+    FILE *f;
+
+    fo_sink_options_default(&o);
+    o.templates = set;
+    /* yesterday's outputs, and what a killed run left */
+    const char *old[] = {csv, jsonl, stale_csv, stale_jsonl, other};
+    for (size_t i = 0; i < sizeof old / sizeof *old; i++) {
+        f = fopen(old[i], "w");
+        fputs("yesterday\n", f);
+        fclose(f);
+    }
+    INT_EQ(fo_sink_open(csv, &o, &s, &err), FO_OK);
+    INT_EQ(fo_sink_close(&s, &err), FO_OK);
+    INT_EQ(fo_sink_open(jsonl, &o, &s, &err), FO_OK);
+    INT_EQ(fo_sink_close(&s, &err), FO_OK);
+    text = slurp(csv);
+    OK(text && strncmp(text, "file,template,status,nom,", 25) == 0 &&
+       strchr(text, '\n') == text + strlen(text) - 1);
+    free(text);
+    text = slurp(jsonl);
+    STR_EQ(text, "");
+    free(text);
+    OK(access(stale_csv, F_OK) != 0 && access(stale_jsonl, F_OK) != 0);
+    OK(access(other, F_OK) == 0); /* not one of ours */
+    unlink(other);
+    free(csv);
+    free(jsonl);
+    free(stale_csv);
+    free(stale_jsonl);
+    free(other);
+}
+
 static void test_sqlite_refuses_foreign_database(void)
 {
     fo_sink_options o;
@@ -311,6 +356,7 @@ int main(void)
     RUN(test_sqlite);
     RUN(test_sqlite_refuses_foreign_database);
     RUN(test_sqlite_one_row_per_input);
+    RUN(test_files_of_a_run_with_nothing_new);
     fo_template_set_destroy(&set);
     free(good);
     {
