@@ -101,8 +101,16 @@ static int open_outputs(run *r, const fo_template_set *templates, fo_error *err)
         snprintf(shard, sizeof shard, "%d/%d", r->o->shard.k, r->o->shard.n);
         so.shard = shard;
     }
-    for (int i = 0; i < r->o->noutputs; i++) {
-        rc = fo_sink_open(r->o->outputs[i], &so, &r->sinks[r->nsinks], err);
+    /* the files first, SQLite last: an output refused (a wide CSV of
+     * several templates) leaves no run recorded, unfinished, in a database */
+    for (int k = 0; k < 2 * r->o->noutputs; k++) {
+        const char *path = r->o->outputs[k % r->o->noutputs];
+        fo_sink_format fmt;
+        bool sqlite =
+            fo_sink_format_of(path, &so, &fmt, NULL) == FO_OK && fmt == FO_SINK_SQLITE;
+        if (sqlite != (k >= r->o->noutputs))
+            continue;
+        rc = fo_sink_open(path, &so, &r->sinks[r->nsinks], err);
         if (rc != FO_OK) {
             if (rc != FO_ERR_USAGE && rc != FO_ERR_LOCKED)
                 rc = err->code = FO_ERR_OUTPUT;

@@ -81,11 +81,26 @@ pid=$!
 sleep 1.5
 status=0
 "$formocr" run -q -t "$src/templates" -o out.sqlite scans 2>err.txt || status=$?
+# the same output through a symbolic link takes the same lock
+ln -sf out.sqlite alias.sqlite
+status2=0
+"$formocr" run -q -t "$src/templates" -o alias.sqlite scans 2>err2.txt || status2=$?
 kill -9 "$pid" 2>/dev/null || true
 wait "$pid" 2>/dev/null || true
 [ "$status" = 3 ] || fail "second run exited $status, expected 3"
 grep -q "out.sqlite: another run (process $pid) is writing it" err.txt ||
     fail "lock message: $(cat err.txt)"
+[ "$status2" = 3 ] || fail "a run through a link to the output exited $status2, expected 3"
+grep -q "alias.sqlite: another run (process $pid) is writing it" err2.txt ||
+    fail "lock message through a link: $(cat err2.txt)"
+
+# a refused output (a wide CSV of several templates) leaves no run in an
+# SQLite output given before it
+status=0
+"$formocr" run -q -t "$src/templates" -o refused.sqlite -o refused.csv scans 2>/dev/null ||
+    status=$?
+[ "$status" = 2 ] || fail "a wide CSV of several templates: exit $status, expected 2"
+[ ! -e refused.sqlite ] || fail "the refused run left refused.sqlite"
 
 # 6. SIGTERM: the documents in flight are finished, the outputs completed
 rm -f term.sqlite* term.csv

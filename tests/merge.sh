@@ -44,4 +44,10 @@ status=0
 [ "$status" = 1 ] || fail "a part of schema 2 gave exit $status"
 grep -q "newer.sqlite: schema version 2, this formocr writes 1: refused" err.txt ||
     fail "refusal message: $(cat err.txt)"
+# a database merged into itself, however spelled, is refused, not locked
+cp single.sqlite self.sqlite
+status=0
+"$formocr" merge -q -o self.sqlite ./self.sqlite 2>err.txt || status=$?
+[ "$status" = 1 ] || fail "merging into itself gave exit $status"
+grep -q "./self.sqlite: is the output itself" err.txt || fail "self-merge: $(cat err.txt)"
 echo "merge: all checks passed"

@@ -3,6 +3,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "sink_internal.h"
 #include "util.h"
@@ -96,6 +97,7 @@ static int views_from_data(fo_sink *s, fo_error *err)
 
 int fo_sink_merge(fo_sink *s, const char *part, fo_error *err)
 {
+    struct stat out, in;
     static const char docs[] =
         "SELECT id, run_id, sha256, path, processed_at FROM part.documents ORDER BY id";
     static const char mine[] =
@@ -119,6 +121,9 @@ int fo_sink_merge(fo_sink *s, const char *part, fo_error *err)
 
     if (s->format != FO_SINK_SQLITE)
         return fo_error_set(err, FO_ERR_USAGE, "merging needs an SQLite output");
+    if (s->path && stat(s->path, &out) == 0 && stat(part, &in) == 0 &&
+        out.st_dev == in.st_dev && out.st_ino == in.st_ino)
+        return fo_error_set(err, FO_ERR_USAGE, "%s: is the output itself", part);
     if (!fo_is_regular_file(part))
         return fo_error_set(err, FO_ERR_IO, "%s: no such file", part);
     if (sqlite3_prepare_v2(s->db, "ATTACH DATABASE ? AS part", -1, &attach, NULL) !=

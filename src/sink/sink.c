@@ -60,7 +60,11 @@ int fo_sink_format_of(const char *path, const fo_sink_options *o, fo_sink_format
  */
 static int take_lock(fo_sink *s, double timeout, fo_error *err)
 {
-    char *lock_path = fo_asprintf("%s.lock", s->path);
+    /* the file the path leads to is locked: a run on out.sqlite and one on
+     * a symbolic link to it take the same lock */
+    char *real = realpath(s->path, NULL);
+    char *lock_path = fo_asprintf("%s.lock", real ? real : s->path);
+    free(real);
     struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET};
     char ebuf[128], pid[32];
     double deadline = fo_now() + timeout;
