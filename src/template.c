@@ -617,7 +617,7 @@ static int parse_field(loader *L, json_t *obj, const char *jpath, int pageno,
         "cells",       "options", "min",     "max",   "required",
         "lang",        "charset", "pattern", "check", "min_confidence",
         "date_format", NULL};
-    char what[128];
+    char what[128], npath[512];
     json_t *v;
     int rc;
 
@@ -628,22 +628,17 @@ static int parse_field(loader *L, json_t *obj, const char *jpath, int pageno,
     rc = get_string(L, obj, "name", jpath, "field", true, &f->name);
     if (rc != FO_OK)
         return rc;
-    if (!fo_is_identifier(f->name)) {
-        char kpath[512];
-        snprintf(kpath, sizeof kpath, "%s/name", jpath);
-        return fail(L, kpath,
+    snprintf(npath, sizeof npath, "%s/name", jpath);
+    if (!fo_is_identifier(f->name))
+        return fail(L, npath,
                     "field name \"%.64s\" must match [a-z][a-z0-9_]* "
                     "(at most 63 characters)",
                     f->name);
-    }
-    if (reserved_field_name(f->name)) {
-        char kpath[512];
-        snprintf(kpath, sizeof kpath, "%s/name", jpath);
-        return fail(L, kpath,
+    if (reserved_field_name(f->name))
+        return fail(L, npath,
                     "field name \"%s\" is a column the outputs use for the document "
                     "(file, template, status, processed_at): rename the field",
                     f->name);
-    }
     snprintf(what, sizeof what, "field \"%s\"", f->name);
     if ((rc = check_keys(L, obj, jpath, what, allowed)) != FO_OK ||
         (rc = parse_type(L, obj, jpath, what, f)) != FO_OK ||
