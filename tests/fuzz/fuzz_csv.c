@@ -104,7 +104,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     fo_document d = {0};
     fo_field_result fields[3];
     fo_error err;
-    char *text;
+    char *text, *file;
     uint8_t *raw = NULL;
     size_t len;
 
@@ -139,6 +139,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (fo_read_file(csv_path, (size_t)1 << 26, &raw, &len, &err) != FO_OK)
         abort();
     text = (char *)raw;
+    /* a name is bytes: the CSV holds it as valid UTF-8, reversibly escaped */
+    file = fo_escape_text(d.path, FO_ESCAPE_BACKSLASH);
+    if (!file)
+        abort();
     {
         const char *q = text, *qend = text + len;
         bool eol = false;
@@ -147,7 +151,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             free(read_cell(&q, qend, o.csv_sep, &eol));
         for (int row = 0; row < 3; row++) {
             const char *want[7];
-            want[0] = d.path;
+            want[0] = file;
             want[2] = tpl->fields[row].name;
             want[3] = want[4] = fields[row].value;
             for (int col = 0; col < 7; col++) {
@@ -167,6 +171,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
     }
     free(raw);
+    free(file);
     unlink(csv_path);
     for (int i = 0; i < 4; i++)
         free(strings[i]);
