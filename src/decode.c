@@ -22,9 +22,8 @@ typedef struct jpeg_catch {
     struct jpeg_error_mgr mgr;
     struct jpeg_progress_mgr progress;
     jmp_buf jump;
-    char message[JMSG_LENGTH_MAX];
-    int warnings;
-    bool stop_on_warning; /* decoding: the first warning ends it */
+    char message[JMSG_LENGTH_MAX]; /* the first error or warning */
+    bool stop_on_warning;          /* decoding: the first warning ends it */
 } jpeg_catch;
 
 static void lowercase_first(char *s)
@@ -46,7 +45,7 @@ static void jpeg_on_message(j_common_ptr cinfo, int level)
 {
     jpeg_catch *c = (jpeg_catch *)cinfo->err;
     if (level < 0) {
-        if (c->warnings++ == 0)
+        if (!c->message[0])
             cinfo->err->format_message(cinfo, c->message);
         /* a damaged file is refused anyway: not after decoding the rest of
          * it, which a hostile one makes last minutes */
@@ -74,7 +73,6 @@ static void jpeg_setup(struct jpeg_decompress_struct *cinfo, jpeg_catch *c,
     c->mgr.error_exit = jpeg_on_error;
     c->mgr.emit_message = jpeg_on_message;
     c->message[0] = '\0';
-    c->warnings = 0;
     c->stop_on_warning = false;
     jpeg_create_decompress(cinfo);
     c->progress.progress_monitor = jpeg_on_progress;
