@@ -6,8 +6,10 @@
 #include <setjmp.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include <jerror.h>
 #include <jpeglib.h>
 
 static const double CM_PER_INCH = 2.54;
@@ -101,8 +103,17 @@ int fo_jpeg_read_header(const uint8_t *data, size_t size, fo_jpeg_header *h,
     memset(h, 0, sizeof *h);
     jpeg_setup(&cinfo, &c, data, size);
     if (setjmp(c.jump)) {
+        int precision = cinfo.data_precision;
+        bool unsupported = c.mgr.msg_code == JERR_BAD_PRECISION;
         jpeg_destroy_decompress(&cinfo);
         lowercase_first(c.message);
+        /* 12-bit JPEGs (medical and some archival scanners) are valid: the
+         * libjpeg Debian ships decodes 8-bit samples only */
+        if (unsupported)
+            return fo_error_set(err, FO_ERR_FORMAT,
+                                "unsupported image format (%d-bit jpeg: this libjpeg "
+                                "decodes 8-bit samples only)",
+                                precision);
         return fo_error_set(err, FO_ERR_CORRUPT, "damaged jpeg header (%s)", c.message);
     }
     jpeg_read_header(&cinfo, TRUE);
@@ -115,12 +126,36 @@ int fo_jpeg_read_header(const uint8_t *data, size_t size, fo_jpeg_header *h,
     return FO_OK;
 }
 
+/* One decoded CMYK row to grey (BT.601 luma of the RGB the inks leave).
+ * Adobe's writers (and most others, which copy them) store each ink
+ * inverted, 255 meaning none; the Adobe marker says so. */
+static void cmyk_to_grey(const JSAMPLE *ink, JDIMENSION width, boolean inverted,
+                         l_uint32 *line)
+{
+    for (JDIMENSION x = 0; x < width; x++, ink += 4) {
+        double c = ink[0], m = ink[1], y = ink[2], k = ink[3];
+        double r, g, b;
+        if (!inverted) {
+            c = 255 - c;
+            m = 255 - m;
+            y = 255 - y;
+            k = 255 - k;
+        }
+        /* here each value is the paper left uncovered, 0-255 */
+        r = c * k / 255;
+        g = m * k / 255;
+        b = y * k / 255;
+        SET_DATA_BYTE(line, x, (l_uint32)(0.299 * r + 0.587 * g + 0.114 * b + 0.5));
+    }
+}
+
 int fo_jpeg_decode_grey(const uint8_t *data, size_t size, PIX **out, fo_error *err)
 {
     struct jpeg_decompress_struct cinfo;
     jpeg_catch c;
     PIX *volatile pix = NULL;
-    int xdpi, ydpi;
+    JSAMPLE *volatile ink = NULL; /* one CMYK row */
+    int xdpi, ydpi, cmyk;
 
     *out = NULL;
     jpeg_setup(&cinfo, &c, data, size);
@@ -128,18 +163,43 @@ int fo_jpeg_decode_grey(const uint8_t *data, size_t size, PIX **out, fo_error *e
     if (setjmp(c.jump)) {
         PIX *p = pix;
         pixDestroy(&p);
+        free(ink);
         jpeg_destroy_decompress(&cinfo);
         lowercase_first(c.message);
         return fo_error_set(err, FO_ERR_CORRUPT, "damaged jpeg data (%s)", c.message);
     }
     jpeg_read_header(&cinfo, TRUE);
-    cinfo.out_color_space = JCS_GRAYSCALE;
+    cmyk = cinfo.jpeg_color_space == JCS_CMYK || cinfo.jpeg_color_space == JCS_YCCK;
+    /* libjpeg has no CMYK to grey: CMYK comes out and is converted here */
+    cinfo.out_color_space = cmyk ? JCS_CMYK : JCS_GRAYSCALE;
     jpeg_start_decompress(&cinfo);
     pix = pixCreate((l_int32)cinfo.output_width, (l_int32)cinfo.output_height, 8);
-    if (!pix) {
+    if (cmyk && pix)
+        ink = malloc((size_t)cinfo.output_width * 4);
+    if (!pix || (cmyk && !ink)) {
+        PIX *p = pix;
+        pixDestroy(&p);
         jpeg_destroy_decompress(&cinfo);
         return fo_error_set(err, FO_ERR_NOMEM, "out of memory for a %ux%u page",
                             cinfo.output_width, cinfo.output_height);
+    }
+    if (cmyk) {
+        l_uint32 *base = pixGetData(pix);
+        l_int32 wpl = pixGetWpl(pix);
+        while (cinfo.output_scanline < cinfo.output_height) {
+            l_uint32 *line = base + (size_t)cinfo.output_scanline * wpl;
+            JSAMPROW row = ink;
+            jpeg_read_scanlines(&cinfo, &row, 1);
+            cmyk_to_grey(ink, cinfo.output_width, cinfo.saw_Adobe_marker, line);
+        }
+        free(ink);
+        ink = NULL;
+        jpeg_finish_decompress(&cinfo);
+        density(&cinfo, &xdpi, &ydpi);
+        jpeg_destroy_decompress(&cinfo);
+        pixSetResolution(pix, xdpi, ydpi);
+        *out = pix;
+        return FO_OK;
     }
     {
         /* Rows go straight into the raster as bytes; Leptonica keeps bytes

@@ -1,6 +1,7 @@
 /*
- * decode.h - PNG and JPEG decoding with libpng and libjpeg directly
- * (internal to the image stage).
+ * decode.h - PNG and JPEG decoding with libpng and libjpeg directly, and
+ * the TIFF pages Leptonica does not read with libtiff (internal to the image
+ * stage).
  *
  * Leptonica reads these formats through the libraries' default error
  * handlers, which print to stderr ("libpng error: ...", "Premature end of
@@ -13,6 +14,7 @@
 #ifndef FORMOCR_DECODE_H
 #define FORMOCR_DECODE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -23,7 +25,7 @@ struct Pix;
 typedef struct fo_jpeg_header {
     int width, height, components;
     int xdpi, ydpi; /* 0 when the file has no resolution */
-    int cmyk;       /* CMYK or YCCK: grey conversion not built in */
+    int cmyk;       /* CMYK or YCCK (decoded to CMYK, then grey) */
 } fo_jpeg_header;
 
 int fo_jpeg_read_header(const uint8_t *data, size_t size, fo_jpeg_header *h,
@@ -37,5 +39,38 @@ int fo_jpeg_decode_grey(const uint8_t *data, size_t size, struct Pix **out,
 /* Decodes to 8-bit grey, transparent areas composed onto white. */
 int fo_png_decode_grey(const uint8_t *data, size_t size, struct Pix **out,
                        fo_error *err);
+
+/* One TIFF page's header: its size and resolution as the page is meant to
+ * be seen (the Orientation tag applied: 5-8 swap width and height), and the
+ * stored layout.  Fields hold libtiff's tag values. */
+typedef struct fo_tiff_header {
+    int width, height;               /* pixels, oriented */
+    int xdpi, ydpi;                  /* oriented; 0 when the file has none */
+    int stored_width, stored_height; /* pixels, as stored */
+    int stored_xdpi, stored_ydpi;
+    int bits_per_sample, samples_per_pixel, sample_format;
+    int photometric, compression, planar, orientation; /* orientation 1-8 */
+    bool tiled;
+} fo_tiff_header;
+
+/* Reads page (0-based) of a TIFF's header without decoding its pixels.
+ * FO_ERR_CORRUPT when the directory cannot be read. */
+int fo_tiff_read_header(const uint8_t *data, size_t size, int page, fo_tiff_header *h,
+                        fo_error *err);
+
+/* True when Leptonica's TIFF reader decodes this page (strips, unsigned 1-16
+ * bit samples, interleaved colour); false for what fo_tiff_decode_grey
+ * reads instead. */
+bool fo_tiff_leptonica_reads(const fo_tiff_header *h);
+
+/* Decodes page (0-based) of a TIFF to 8-bit grey with libtiff, orientation
+ * applied and the resolution set: tiled and planar pages, 8-64 bit integer
+ * and floating-point samples (floats taken in [0, 1], or in
+ * [SMinSampleValue, SMaxSampleValue] when given), palette, CMYK, YCbCr,
+ * CIELab, old-style JPEG.  The caller checks the pixel limit on the header
+ * first.  *out is the caller's.  FO_ERR_CORRUPT (with libtiff's reason),
+ * FO_ERR_NOMEM. */
+int fo_tiff_decode_grey(const uint8_t *data, size_t size, int page, struct Pix **out,
+                        fo_error *err);
 
 #endif

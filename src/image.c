@@ -98,18 +98,31 @@ static const char *format_name(int format)
 static const char *compression_name(int format)
 {
     switch (format) {
-    case IFF_TIFF: return "none";
-    case IFF_TIFF_PACKBITS: return "packbits";
-    case IFF_TIFF_RLE: return "rle";
-    case IFF_TIFF_G3: return "g3";
-    case IFF_TIFF_G4: return "g4";
-    case IFF_TIFF_LZW: return "lzw";
-    case IFF_TIFF_ZIP: return "deflate";
-    case IFF_TIFF_JPEG: return "jpeg";
     case IFF_PNG: return "deflate";
     case IFF_JFIF_JPEG: return "jpeg";
     case IFF_PNM: return "none";
     case IFF_WEBP: return "webp";
+    default: return "unknown";
+    }
+}
+
+static const char *tiff_compression_name(int compression)
+{
+    switch (compression) {
+    case COMPRESSION_NONE: return "none";
+    case COMPRESSION_CCITTRLE: return "rle";
+    case COMPRESSION_CCITTFAX3: return "g3";
+    case COMPRESSION_CCITTFAX4: return "g4";
+    case COMPRESSION_LZW: return "lzw";
+    case COMPRESSION_OJPEG: return "old jpeg";
+    case COMPRESSION_JPEG: return "jpeg";
+    case COMPRESSION_ADOBE_DEFLATE:
+    case COMPRESSION_DEFLATE: return "deflate";
+    case COMPRESSION_PACKBITS: return "packbits";
+    case COMPRESSION_JBIG: return "jbig";
+    case COMPRESSION_LZMA: return "lzma";
+    case COMPRESSION_ZSTD: return "zstd";
+    case COMPRESSION_WEBP: return "webp";
     default: return "unknown";
     }
 }
@@ -251,6 +264,7 @@ int fo_image_page_info(const fo_image *img, int page, fo_page_info *info, fo_err
 {
     l_int32 w = 0, h = 0, bps = 0, spp = 0, cmap = 0, res = 0;
     l_int32 format = img->format;
+    const char *compression = NULL;
     int rc;
 
     memset(info, 0, sizeof *info);
@@ -258,8 +272,16 @@ int fo_image_page_info(const fo_image *img, int page, fo_page_info *info, fo_err
         return fo_error_set(err, FO_ERR_USAGE, "no page %d (the file has %d)", page + 1,
                             img->npages);
     if (L_FORMAT_IS_TIFF(img->format)) {
-        rc = readHeaderMemTiff(img->data, img->size, page, &w, &h, &bps, &spp, &res,
-                               &cmap, &format);
+        fo_tiff_header th;
+        rc = fo_tiff_read_header(img->data, img->size, page, &th, err);
+        if (rc != FO_OK)
+            return rc;
+        w = th.width;
+        h = th.height;
+        bps = th.bits_per_sample;
+        spp = th.samples_per_pixel;
+        res = th.xdpi;
+        compression = tiff_compression_name(th.compression);
     } else if (img->format == IFF_JFIF_JPEG) {
         fo_jpeg_header jh;
         rc = fo_jpeg_read_header(img->data, img->size, &jh, err);
@@ -277,7 +299,7 @@ int fo_image_page_info(const fo_image *img, int page, fo_page_info *info, fo_err
         return fo_error_set(err, FO_ERR_CORRUPT, "damaged %s header (page %d)",
                             format_name(img->format), page + 1);
     info->format = format_name(format);
-    info->compression = compression_name(format);
+    info->compression = compression ? compression : compression_name(format);
     info->width = w;
     info->height = h;
     info->bits_per_pixel = bps * spp;
@@ -321,9 +343,19 @@ static int decode_page(const fo_image *img, int page, PIX **pix, fo_error *err)
         return fo_jpeg_decode_grey(img->data, img->size, pix, err);
     if (img->format == IFF_PNG)
         return fo_png_decode_grey(img->data, img->size, pix, err);
-    if (L_FORMAT_IS_TIFF(img->format))
+    if (L_FORMAT_IS_TIFF(img->format)) {
+        fo_tiff_header h;
+        int rc = fo_tiff_read_header(img->data, img->size, page, &h, err);
+        if (rc != FO_OK)
+            return rc;
+        if (!fo_tiff_leptonica_reads(&h))
+            return fo_tiff_decode_grey(img->data, img->size, page, pix, err);
         *pix = pixReadMemTiff(img->data, img->size, page);
-    else
+        /* Leptonica applies the Orientation tag but keeps the stored
+         * resolution: the header's is the page's */
+        if (*pix)
+            pixSetResolution(*pix, h.xdpi, h.ydpi);
+    } else
         *pix = pixReadMem(img->data, img->size);
     if (!*pix)
         return fo_error_set(err, FO_ERR_CORRUPT,

@@ -93,6 +93,7 @@ def scans():
     # Valid strips of a few pixels across (no resolution): no form, and no
     # A4 page at 1 dpi to be scaled a hundredfold either.
     strips()
+    cmyk_jpeg()
     big_references()
     repeated_scans()
     reserved_names()
@@ -144,6 +145,15 @@ def reserved_names():
 def strips():
     Image.new("L", (4, 50000), 255).save(os.path.join(SCANS, "strip-4x50000.png"))
     Image.new("L", (30000, 2), 128).save(os.path.join(SCANS, "strip-30000x2.png"))
+
+
+def cmyk_jpeg():
+    """Three CMYK patches (paper, full black, full cyan), as PIL writes CMYK
+    JPEG: Adobe marker, inverted inks."""
+    im = Image.new("CMYK", (96, 32), (0, 0, 0, 0))
+    for i, ink in enumerate([(0, 0, 0, 0), (0, 0, 0, 255), (255, 0, 0, 0)]):
+        im.paste(ink, (i * 32, 0, i * 32 + 32, 32))
+    im.save(os.path.join(SCANS, "cmyk.jpg"), quality=95)
 
 
 def write_json(path, obj):

@@ -1,5 +1,8 @@
 /* test_image.c - the image stage: formats, resolution, limits, bad input. */
 #include <leptonica/allheaders.h>
+#include <stdint.h>
+#include <tiffio.h>
+#include <unistd.h>
 
 #include "formocr/image.h"
 #include "harness.h"
@@ -247,6 +250,262 @@ static void test_open_memory_matches_file(void)
     free(path);
 }
 
+/* ---- TIFF layouts and orientations ----------------------------------- */
+
+enum { TW = 40, TH = 20 }; /* stored size: ink marks no symmetry can map */
+
+static int ink_at(int x, int y)
+{
+    return (x < 5 && y < 3) || (x == TW - 1 && y > 10) || (y == TH - 1 && x < 20);
+}
+
+/* Where stored pixel (x, y) is seen once Orientation o is applied
+ * (TIFF 6.0, section 8: o names where row 0 and column 0 go). */
+static void seen_at(int o, int x, int y, int *sx, int *sy)
+{
+    switch (o) {
+    case 2: *sx = TW - 1 - x, *sy = y; break;
+    case 3: *sx = TW - 1 - x, *sy = TH - 1 - y; break;
+    case 4: *sx = x, *sy = TH - 1 - y; break;
+    case 5: *sx = y, *sy = x; break;
+    case 6: *sx = TH - 1 - y, *sy = x; break;
+    case 7: *sx = TH - 1 - y, *sy = TW - 1 - x; break;
+    case 8: *sx = y, *sy = TW - 1 - x; break;
+    default: *sx = x, *sy = y; break;
+    }
+}
+
+typedef struct tiff_layout {
+    const char *name;
+    int bits, spp, format, photometric, compression, planar, tile;
+} tiff_layout;
+
+/* One stored sample of ink (0) or paper (1) in the layout's encoding. */
+static void put_sample(const tiff_layout *l, uint8_t *at, int paper)
+{
+    switch (l->bits) {
+    case 8: *at = paper ? 255 : 0; break;
+    case 16: {
+        uint16_t v = paper ? 65535 : 0;
+        memcpy(at, &v, 2);
+        break;
+    }
+    case 32: {
+        float f = paper ? 1.0f : 0.0f;
+        memcpy(at, &f, 4);
+        break;
+    }
+    }
+}
+
+/* Writes the test page in layout l with Orientation o, 200 x 100 dpi. */
+static int write_tiff(const char *path, const tiff_layout *l, int o)
+{
+    TIFF *t = TIFFOpen(path, "w");
+    int bytes = l->bits / 8, planes = l->planar == PLANARCONFIG_SEPARATE ? l->spp : 1;
+    int per_pixel = planes > 1 ? 1 : l->spp;
+    uint16_t red[2] = {0, 65535}, green[2] = {0, 65535}, blue[2] = {0, 65535};
+    if (!t)
+        return -1;
+    TIFFSetField(t, TIFFTAG_IMAGEWIDTH, TW);
+    TIFFSetField(t, TIFFTAG_IMAGELENGTH, TH);
+    TIFFSetField(t, TIFFTAG_BITSPERSAMPLE, l->bits);
+    TIFFSetField(t, TIFFTAG_SAMPLESPERPIXEL, l->spp);
+    TIFFSetField(t, TIFFTAG_SAMPLEFORMAT, l->format);
+    TIFFSetField(t, TIFFTAG_PHOTOMETRIC, l->photometric);
+    TIFFSetField(t, TIFFTAG_COMPRESSION, l->compression);
+    TIFFSetField(t, TIFFTAG_PLANARCONFIG, l->planar);
+    TIFFSetField(t, TIFFTAG_ORIENTATION, o);
+    TIFFSetField(t, TIFFTAG_XRESOLUTION, 200.0f);
+    TIFFSetField(t, TIFFTAG_YRESOLUTION, 100.0f);
+    TIFFSetField(t, TIFFTAG_RESOLUTIONUNIT, RESUNIT_INCH);
+    if (l->photometric == PHOTOMETRIC_PALETTE)
+        TIFFSetField(t, TIFFTAG_COLORMAP, red, green, blue);
+    if (l->tile) {
+        TIFFSetField(t, TIFFTAG_TILEWIDTH, l->tile);
+        TIFFSetField(t, TIFFTAG_TILELENGTH, l->tile);
+        for (int p = 0; p < planes; p++)
+            for (int ty = 0; ty < TH; ty += l->tile)
+                for (int tx = 0; tx < TW; tx += l->tile) {
+                    size_t n = (size_t)TIFFTileSize(t);
+                    uint8_t *buf = calloc(1, n);
+                    for (int y = 0; y < l->tile; y++)
+                        for (int x = 0; x < l->tile; x++) {
+                            int paper =
+                                tx + x >= TW || ty + y >= TH || !ink_at(tx + x, ty + y);
+                            size_t at = (size_t)y * l->tile + x;
+                            if (l->bits == 1) {
+                                if (!paper) /* min-is-white: 1 is ink */
+                                    buf[(size_t)y * ((l->tile + 7) / 8) + x / 8] |=
+                                        (uint8_t)(0x80 >> (x % 8));
+                            } else if (l->bits == 8 &&
+                                       l->photometric == PHOTOMETRIC_PALETTE) {
+                                buf[at] = (uint8_t)paper;
+                            } else {
+                                for (int k = 0; k < per_pixel; k++)
+                                    put_sample(l, buf + (at * per_pixel + k) * bytes,
+                                               paper);
+                            }
+                        }
+                    TIFFWriteTile(t, buf, (uint32_t)tx, (uint32_t)ty, 0, (uint16_t)p);
+                    free(buf);
+                }
+    } else {
+        TIFFSetField(t, TIFFTAG_ROWSPERSTRIP, 7);
+        for (int p = 0; p < planes; p++)
+            for (int y = 0; y < TH; y++) {
+                uint8_t row[TW * 4 * 4] = {0};
+                for (int x = 0; x < TW; x++) {
+                    int paper = !ink_at(x, y);
+                    if (l->bits == 1) {
+                        if (!paper)
+                            row[x / 8] |= (uint8_t)(0x80 >> (x % 8));
+                    } else {
+                        for (int k = 0; k < per_pixel; k++)
+                            put_sample(l, row + ((size_t)x * per_pixel + k) * bytes,
+                                       paper);
+                    }
+                }
+                TIFFWriteScanline(t, row, (uint32_t)y, (uint16_t)p);
+            }
+    }
+    TIFFClose(t);
+    return 0;
+}
+
+/* Every layout a scanner or an editor writes, in every orientation, gives
+ * the page as it is meant to be seen, at its resolution. */
+static void test_tiff_layouts_and_orientations(void)
+{
+    static const tiff_layout layouts[] = {
+        /* read by Leptonica */
+        {"g4", 1, 1, SAMPLEFORMAT_UINT, PHOTOMETRIC_MINISWHITE, COMPRESSION_CCITTFAX4,
+         PLANARCONFIG_CONTIG, 0},
+        {"grey", 8, 1, SAMPLEFORMAT_UINT, PHOTOMETRIC_MINISBLACK, COMPRESSION_LZW,
+         PLANARCONFIG_CONTIG, 0},
+        {"rgb", 8, 3, SAMPLEFORMAT_UINT, PHOTOMETRIC_RGB, COMPRESSION_LZW,
+         PLANARCONFIG_CONTIG, 0},
+        {"grey16", 16, 1, SAMPLEFORMAT_UINT, PHOTOMETRIC_MINISBLACK, COMPRESSION_NONE,
+         PLANARCONFIG_CONTIG, 0},
+        /* read with libtiff */
+        {"tiled grey", 8, 1, SAMPLEFORMAT_UINT, PHOTOMETRIC_MINISBLACK, COMPRESSION_LZW,
+         PLANARCONFIG_CONTIG, 16},
+        {"planar rgb", 8, 3, SAMPLEFORMAT_UINT, PHOTOMETRIC_RGB, COMPRESSION_LZW,
+         PLANARCONFIG_SEPARATE, 0},
+        {"tiled planar rgb16", 16, 3, SAMPLEFORMAT_UINT, PHOTOMETRIC_RGB,
+         COMPRESSION_DEFLATE, PLANARCONFIG_SEPARATE, 16},
+        {"float grey", 32, 1, SAMPLEFORMAT_IEEEFP, PHOTOMETRIC_MINISBLACK,
+         COMPRESSION_NONE, PLANARCONFIG_CONTIG, 0},
+        {"tiled float rgb", 32, 3, SAMPLEFORMAT_IEEEFP, PHOTOMETRIC_RGB,
+         COMPRESSION_DEFLATE, PLANARCONFIG_CONTIG, 16},
+        {"tiled palette", 8, 1, SAMPLEFORMAT_UINT, PHOTOMETRIC_PALETTE, COMPRESSION_LZW,
+         PLANARCONFIG_CONTIG, 16},
+        {"tiled bilevel", 1, 1, SAMPLEFORMAT_UINT, PHOTOMETRIC_MINISWHITE,
+         COMPRESSION_NONE, PLANARCONFIG_CONTIG, 16},
+    };
+    char path[] = "/tmp/formocr-test-tiff-XXXXXX";
+    int fd = mkstemp(path);
+    OK(fd >= 0);
+    if (fd < 0)
+        return;
+    close(fd);
+    for (size_t i = 0; i < sizeof layouts / sizeof *layouts; i++) {
+        for (int o = 1; o <= 8; o++) {
+            char name[64];
+            fo_image *img = NULL;
+            fo_page_info info;
+            fo_error err;
+            PIX *pix = NULL;
+            int wrong = 0, turned = o >= 5;
+            snprintf(name, sizeof name, "%s, orientation %d", layouts[i].name, o);
+            harness_current = name;
+            INT_EQ(write_tiff(path, &layouts[i], o), 0);
+            INT_EQ(fo_image_open(path, NULL, &img, &err), FO_OK);
+            if (!img)
+                continue;
+            INT_EQ(fo_image_decode(img, 0, &pix, &info, &err), FO_OK);
+            fo_image_destroy(&img);
+            if (!pix) {
+                HARNESS_FAIL("%s", err.message);
+                continue;
+            }
+            INT_EQ(info.width, turned ? TH : TW);
+            INT_EQ(info.height, turned ? TW : TH);
+            INT_EQ(pixGetWidth(pix), info.width);
+            INT_EQ(pixGetHeight(pix), info.height);
+            /* the stored rows are the page's columns: so is the resolution */
+            INT_EQ(info.xdpi, turned ? 100 : 200);
+            INT_EQ(info.ydpi, turned ? 200 : 100);
+            INT_EQ(pixGetXRes(pix), info.xdpi);
+            INT_EQ(pixGetYRes(pix), info.ydpi);
+            OK(pixGetDepth(pix) == 1 || pixGetDepth(pix) == 8);
+            for (int y = 0; y < TH && pixGetWidth(pix) == info.width; y++)
+                for (int x = 0; x < TW; x++) {
+                    int sx, sy;
+                    l_uint32 v = 0;
+                    seen_at(o, x, y, &sx, &sy);
+                    pixGetPixel(pix, sx, sy, &v);
+                    if ((pixGetDepth(pix) == 1 ? v == 1 : v < 128) != ink_at(x, y))
+                        wrong++;
+                }
+            INT_EQ(wrong, 0);
+            pixDestroy(&pix);
+        }
+    }
+    unlink(path);
+}
+
+/* A CMYK JPEG (Adobe's inverted inks, as PIL and Photoshop write them):
+ * white paper, full black, full cyan (R 0, G and B 255). */
+static void test_cmyk_jpeg(void)
+{
+    fo_error err;
+    int rc;
+    PIX *pix = decode("cmyk.jpg", 0, NULL, NULL, &rc, &err);
+    INT_EQ(rc, FO_OK);
+    if (!pix)
+        return;
+    l_uint32 paper = 0, black = 0, cyan = 0;
+    pixGetPixel(pix, 16, 16, &paper);
+    pixGetPixel(pix, 48, 16, &black);
+    pixGetPixel(pix, 80, 16, &cyan);
+    NUM_NEAR(paper, 255, 3);
+    NUM_NEAR(black, 0, 3);
+    NUM_NEAR(cyan, 0.587 * 255 + 0.114 * 255, 3);
+    pixDestroy(&pix);
+}
+
+/* A 12-bit JPEG is valid: refused as a format this build cannot decode,
+ * not as damaged data. */
+static void test_12bit_jpeg_is_unsupported_not_damaged(void)
+{
+    char *path = scan("colour.jpg");
+    uint8_t *data = NULL;
+    size_t size = 0;
+    fo_image *img = NULL;
+    fo_error err;
+    PIX *pix = NULL;
+    int rc = FO_OK;
+
+    INT_EQ(fo_read_file(path, 1 << 20, &data, &size, &err), FO_OK);
+    /* the precision byte follows the baseline frame marker's length */
+    for (size_t i = 0; data && i + 4 < size; i++)
+        if (data[i] == 0xFF && data[i + 1] == 0xC0) {
+            data[i + 1] = 0xC1; /* extended sequential, as 12-bit files are */
+            data[i + 4] = 12;
+            break;
+        }
+    rc = fo_image_open_memory(data, size, NULL, &img, &err);
+    if (rc == FO_OK)
+        rc = fo_image_decode(img, 0, &pix, NULL, &err);
+    INT_EQ(rc, FO_ERR_FORMAT);
+    STR_CONTAINS(err.message, "12-bit jpeg");
+    OK(pix == NULL);
+    fo_image_destroy(&img);
+    free(data);
+    free(path);
+}
+
 int main(void)
 {
     RUN(test_every_format_decodes);
@@ -257,5 +516,8 @@ int main(void)
     RUN(test_bad_inputs);
     RUN(test_folder_is_refused);
     RUN(test_open_memory_matches_file);
+    RUN(test_tiff_layouts_and_orientations);
+    RUN(test_cmyk_jpeg);
+    RUN(test_12bit_jpeg_is_unsupported_not_damaged);
     return harness_done();
 }
