@@ -41,12 +41,33 @@ static void jpeg_on_error(j_common_ptr cinfo)
     longjmp(c->jump, 1);
 }
 
+/* A warning about the file's markers, not its pixels: stray bytes between
+ * header segments (cameras and scanners leave them), an unknown Adobe
+ * transform, a newer JFIF version, a bad ICC profile.  The picture decodes
+ * whole, as djpeg and Tesseract read it.  Stray bytes before a restart
+ * marker or the end of the image follow entropy-coded data and may mean lost
+ * pixels: those still stop the decoding. */
+static bool jpeg_warning_is_benign(j_common_ptr cinfo)
+{
+    const struct jpeg_error_mgr *e = cinfo->err;
+    switch (e->msg_code) {
+    case JWRN_ADOBE_XFORM:
+    case JWRN_JFIF_MAJOR:
+    case JWRN_BOGUS_ICC: return true;
+    case JWRN_EXTRANEOUS_DATA: {
+        int marker = e->msg_parm.i[1];
+        return !(marker >= 0xd0 && marker <= 0xd7) && marker != 0xd9;
+    }
+    default: return false;
+    }
+}
+
 /* Level -1 is a warning about the data (corrupt or truncated); trace
  * messages (level >= 0) are dropped. */
 static void jpeg_on_message(j_common_ptr cinfo, int level)
 {
     jpeg_catch *c = (jpeg_catch *)cinfo->err;
-    if (level < 0) {
+    if (level < 0 && !jpeg_warning_is_benign(cinfo)) {
         if (!c->message[0])
             cinfo->err->format_message(cinfo, c->message);
         /* a damaged file is refused anyway: not after decoding the rest of
@@ -224,6 +245,10 @@ int fo_jpeg_decode_grey(const uint8_t *data, size_t size, PIX **out, fo_error *e
 
 static const double METERS_PER_INCH = 0.0254;
 
+/* The largest ancillary chunk read for the resolution (an ICC profile is a
+ * few MB at most). */
+enum { PNG_MAX_CHUNK_BYTES = 16 << 20 };
+
 typedef struct png_source {
     const uint8_t *data;
     size_t size, pos;
@@ -273,6 +298,7 @@ static int png_dpi(const uint8_t *data, size_t size)
     }
     if (setjmp(src.jump) == 0) {
         png_set_read_fn(png, &src, png_read_memory);
+        png_set_chunk_malloc_max(png, PNG_MAX_CHUNK_BYTES);
         png_read_info(png, info);
         if (png_get_pHYs(png, info, &xres, &yres, &unit) &&
             unit == PNG_RESOLUTION_METER)
@@ -282,18 +308,54 @@ static int png_dpi(const uint8_t *data, size_t size)
     return dpi;
 }
 
+/* libpng allocates a whole ancillary chunk (text, ICC profile) before it
+ * reads it: a 57-byte file that claims a 1 GiB iTXt chunk costs 1 GiB.  The
+ * chunk lengths are checked against the bytes the file holds first (PNG
+ * specification, section 5.3: length, type, data, CRC). */
+static int png_check_chunks(const uint8_t *data, size_t size, fo_error *err)
+{
+    size_t at = 8; /* after the signature */
+    while (size - at >= 8) {
+        uint32_t length = (uint32_t)data[at] << 24 | (uint32_t)data[at + 1] << 16 |
+                          (uint32_t)data[at + 2] << 8 | data[at + 3];
+        char type[5] = {0};
+        for (int i = 0; i < 4; i++) {
+            uint8_t c = data[at + 4 + i];
+            type[i] =
+                (char)((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ? c : '?');
+        }
+        if (length > size - at - 8)
+            return fo_error_set(err, FO_ERR_CORRUPT,
+                                "damaged or truncated png data (chunk %s claims %u "
+                                "bytes, the file holds %zu more)",
+                                type, length, size - at - 8);
+        if (memcmp(type, "IEND", 4) == 0)
+            break;
+        at += 8 + (size_t)length;
+        if (size - at < 4)
+            break;
+        at += 4; /* the CRC */
+    }
+    return FO_OK;
+}
+
 int fo_png_decode_grey(const uint8_t *data, size_t size, PIX **out, fo_error *err)
 {
     png_image image;
     png_color white = {255, 255, 255};
     PIX *pix;
-    int dpi;
+    int dpi, rc;
 
     *out = NULL;
+    if (size < 8)
+        return fo_error_set(err, FO_ERR_CORRUPT, "damaged png (file too short)");
+    rc = png_check_chunks(data, size, err);
+    if (rc != FO_OK)
+        return rc;
     memset(&image, 0, sizeof image);
     image.version = PNG_IMAGE_VERSION;
     if (!png_image_begin_read_from_memory(&image, data, size)) {
-        int rc = fo_error_set(err, FO_ERR_CORRUPT, "damaged png (%s)", image.message);
+        rc = fo_error_set(err, FO_ERR_CORRUPT, "damaged png (%s)", image.message);
         png_image_free(&image);
         return rc;
     }
@@ -306,8 +368,8 @@ int fo_png_decode_grey(const uint8_t *data, size_t size, PIX **out, fo_error *er
     }
     if (!png_image_finish_read(&image, &white, pixGetData(pix),
                                (png_int_32)(pixGetWpl(pix) * 4), NULL)) {
-        int rc = fo_error_set(err, FO_ERR_CORRUPT, "damaged or truncated png data (%s)",
-                              image.message);
+        rc = fo_error_set(err, FO_ERR_CORRUPT, "damaged or truncated png data (%s)",
+                          image.message);
         png_image_free(&image);
         pixDestroy(&pix);
         return rc;

@@ -206,14 +206,12 @@ int fo_tiff_read_header(const uint8_t *data, size_t size, int page, fo_tiff_head
     TIFF *tif = tiff_open_page(&m, page);
     memset(h, 0, sizeof *h);
     if (!tif)
-        return fo_error_set(err, FO_ERR_CORRUPT, "damaged tiff header (page %d: %s)",
-                            page + 1, m.message);
+        return fo_error_set(err, FO_ERR_CORRUPT, "damaged tiff header (%s)", m.message);
     read_header(tif, h);
     TIFFClose(tif);
     if (h->stored_width <= 0 || h->stored_height <= 0 || h->samples_per_pixel < 1 ||
         h->bits_per_sample < 1)
-        return fo_error_set(err, FO_ERR_CORRUPT, "damaged tiff header (page %d)",
-                            page + 1);
+        return fo_error_set(err, FO_ERR_CORRUPT, "damaged tiff header");
     return FO_OK;
 }
 
@@ -543,13 +541,11 @@ int fo_tiff_decode_grey(const uint8_t *data, size_t size, int page, PIX **out,
 
     *out = NULL;
     if (!tif)
-        return fo_error_set(err, FO_ERR_CORRUPT, "cannot decode page %d (%s)", page + 1,
-                            m.message);
+        return fo_error_set(err, FO_ERR_CORRUPT, "damaged tiff data (%s)", m.message);
     read_header(tif, &h);
     if (h.stored_width <= 0 || h.stored_height <= 0) {
         TIFFClose(tif);
-        return fo_error_set(err, FO_ERR_CORRUPT, "damaged tiff header (page %d)",
-                            page + 1);
+        return fo_error_set(err, FO_ERR_CORRUPT, "damaged tiff header");
     }
     pix = pixCreate(h.stored_width, h.stored_height, 8);
     if (!pix) {
@@ -564,13 +560,12 @@ int fo_tiff_decode_grey(const uint8_t *data, size_t size, int page, PIX **out,
     TIFFClose(tif);
     if (rc != 0) {
         pixDestroy(&pix);
-        return fo_error_set(err, FO_ERR_CORRUPT, "cannot decode page %d (%s)", page + 1,
+        return fo_error_set(err, FO_ERR_CORRUPT, "damaged tiff data (%s)",
                             m.message[0] ? m.message : why);
     }
     pix = orient(pix, h.orientation);
     if (!pix)
-        return fo_error_set(err, FO_ERR_NOMEM, "out of memory turning page %d",
-                            page + 1);
+        return fo_error_set(err, FO_ERR_NOMEM, "out of memory turning the page");
     pixSetResolution(pix, h.xdpi, h.ydpi);
     *out = pix;
     return FO_OK;

@@ -123,6 +123,8 @@ static const char *tiff_compression_name(int compression)
     case COMPRESSION_LZMA: return "lzma";
     case COMPRESSION_ZSTD: return "zstd";
     case COMPRESSION_WEBP: return "webp";
+    case COMPRESSION_SGILOG:
+    case COMPRESSION_SGILOG24: return "sgilog";
     default: return "unknown";
     }
 }
@@ -296,8 +298,8 @@ int fo_image_page_info(const fo_image *img, int page, fo_page_info *info, fo_err
         rc = pixReadHeaderMem(img->data, img->size, &format, &w, &h, &bps, &spp, &cmap);
     }
     if (rc != 0 || w <= 0 || h <= 0 || bps <= 0 || spp <= 0)
-        return fo_error_set(err, FO_ERR_CORRUPT, "damaged %s header (page %d)",
-                            format_name(img->format), page + 1);
+        return fo_error_set(err, FO_ERR_CORRUPT, "damaged %s header",
+                            format_name(img->format));
     info->format = format_name(format);
     info->compression = compression ? compression : compression_name(format);
     info->width = w;
@@ -358,9 +360,8 @@ static int decode_page(const fo_image *img, int page, PIX **pix, fo_error *err)
     } else
         *pix = pixReadMem(img->data, img->size);
     if (!*pix)
-        return fo_error_set(err, FO_ERR_CORRUPT,
-                            "cannot decode page %d (damaged or truncated %s data)",
-                            page + 1, format_name(img->format));
+        return fo_error_set(err, FO_ERR_CORRUPT, "damaged or truncated %s data",
+                            format_name(img->format));
     return to_grey(pix, err);
 }
 
@@ -385,8 +386,7 @@ int fo_image_decode(const fo_image *img, int page, PIX **pix, fo_page_info *info
     if (pixGetWidth(p) != info->width || pixGetHeight(p) != info->height) {
         pixDestroy(&p);
         return fo_error_set(err, FO_ERR_CORRUPT,
-                            "page %d decodes to another size than its header says",
-                            page + 1);
+                            "the page decodes to another size than its header says");
     }
     xres = pixGetXRes(p);
     yres = pixGetYRes(p);

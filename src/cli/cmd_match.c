@@ -54,7 +54,7 @@ static int match_file(const fo_pipeline *p, const char *path, int dpi)
             fo_pipeline_match_page(
                 p, pix, dpi > 0 && !info.dpi_from_file ? dpi : info.xdpi,
                 info.dpi_from_file || dpi > 0, &m, NULL, &err) != FO_OK) {
-            cli_error("%s: %s", path, err.message);
+            cli_error("%s: page %d: %s", path, page + 1, err.message);
             pixDestroy(&pix);
             failed = 1;
             continue;

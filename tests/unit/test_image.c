@@ -506,6 +506,73 @@ static void test_12bit_jpeg_is_unsupported_not_damaged(void)
     free(path);
 }
 
+/* A PNG whose text chunk claims 1 GiB: refused from its length, before
+ * libpng allocates the chunk (it did: 1.2 GB for a 57-byte file). */
+static void test_png_chunk_longer_than_the_file(void)
+{
+    static const uint8_t png[] = {0x89, 'P',  'N',  'G',  '\r', '\n', 0x1a, '\n', 0,
+                                  0,    0,    13,   'I',  'H',  'D',  'R',  0,    0,
+                                  0,    8,    0,    0,    0,    8,    8,    0,    0,
+                                  0,    0,    0xe1, 0x64, 0xe1, 0x57, /* IHDR's CRC */
+                                  0x3f, 0xff, 0xff, 0xff, 'i',  'T',  'X',  't',  'k',
+                                  'e',  'y',  0,    0,    0,    0,    0};
+    fo_image *img = NULL;
+    fo_error err;
+    PIX *pix = NULL;
+    int rc = fo_image_open_memory(png, sizeof png, NULL, &img, &err);
+    if (rc == FO_OK)
+        rc = fo_image_decode(img, 0, &pix, NULL, &err);
+    INT_EQ(rc, FO_ERR_CORRUPT);
+    STR_CONTAINS(err.message, "chunk iTXt claims 1073741823 bytes");
+    OK(pix == NULL);
+    fo_image_destroy(&img);
+}
+
+/* Stray bytes between a JPEG's header segments (libjpeg warns "extraneous
+ * bytes before marker"): the picture is whole and is read, the same pixels
+ * as without them. */
+static void test_jpeg_stray_bytes_between_segments(void)
+{
+    char *path = scan("colour.jpg");
+    uint8_t *data = NULL, *odd = NULL;
+    size_t size = 0;
+    fo_image *img = NULL;
+    fo_error err;
+    PIX *plain = NULL, *pix = NULL;
+    int rc;
+
+    INT_EQ(fo_read_file(path, 1 << 20, &data, &size, &err), FO_OK);
+    if (!data || size < 8) {
+        free(path);
+        return;
+    }
+    /* after SOI and the first segment: two zero bytes */
+    size_t first = 4 + ((size_t)data[4] << 8 | data[5]);
+    odd = malloc(size + 2);
+    memcpy(odd, data, first);
+    odd[first] = odd[first + 1] = 0;
+    memcpy(odd + first + 2, data + first, size - first);
+    INT_EQ(fo_image_open_memory(data, size, NULL, &img, &err), FO_OK);
+    if (img)
+        INT_EQ(fo_image_decode(img, 0, &plain, NULL, &err), FO_OK);
+    fo_image_destroy(&img);
+    rc = fo_image_open_memory(odd, size + 2, NULL, &img, &err);
+    if (rc == FO_OK)
+        rc = fo_image_decode(img, 0, &pix, NULL, &err);
+    INT_EQ(rc, FO_OK);
+    if (plain && pix) {
+        l_int32 same = 0;
+        pixEqual(plain, pix, &same);
+        OK(same);
+    }
+    pixDestroy(&plain);
+    pixDestroy(&pix);
+    fo_image_destroy(&img);
+    free(odd);
+    free(data);
+    free(path);
+}
+
 int main(void)
 {
     RUN(test_every_format_decodes);
@@ -519,5 +586,7 @@ int main(void)
     RUN(test_tiff_layouts_and_orientations);
     RUN(test_cmyk_jpeg);
     RUN(test_12bit_jpeg_is_unsupported_not_damaged);
+    RUN(test_png_chunk_longer_than_the_file);
+    RUN(test_jpeg_stray_bytes_between_segments);
     return harness_done();
 }
