@@ -324,6 +324,15 @@ static int chunk_geometry(TIFF *tif, const fo_tiff_header *h, chunks *c)
     return c->bytes > 0 ? 0 : -1;
 }
 
+/* A hostile header can claim a 65535 x 65535 tile for a one-pixel page:
+ * a chunk costs at most MAX_TIFF_ALLOC, decoded or as separate planes. */
+static bool chunk_affordable(const chunks *c, int spp)
+{
+    uint64_t samples = (uint64_t)c->cw * c->ch * (uint64_t)spp;
+    return c->bytes <= MAX_TIFF_ALLOC &&
+           (c->planes == 1 || samples <= (uint64_t)MAX_TIFF_ALLOC / sizeof(float));
+}
+
 static void float_range(TIFF *tif, const fo_tiff_header *h, sample_reader *s)
 {
     double lo = 0, hi = 1;
@@ -363,7 +372,7 @@ static int decode_samples(TIFF *tif, const fo_tiff_header *h, PIX *pix, char *wh
     int colour_samples = h->photometric == PHOTOMETRIC_RGB ? 3 : 1;
     l_uint32 *base = pixGetData(pix);
     l_int32 wpl = pixGetWpl(pix);
-    double *planes = NULL; /* separate planes: the samples of one chunk */
+    float *planes = NULL; /* separate planes: the samples of one chunk */
     uint8_t *buf = NULL;
     chunks c;
     int rc = -1;
@@ -373,6 +382,11 @@ static int decode_samples(TIFF *tif, const fo_tiff_header *h, PIX *pix, char *wh
     float_range(tif, h, &s);
     if (chunk_geometry(tif, h, &c) != 0) {
         snprintf(why, whylen, "no strip or tile layout");
+        return -1;
+    }
+    if (!chunk_affordable(&c, pm.spp)) {
+        snprintf(why, whylen, "%s of %ux%u pixels: more than formocr reads",
+                 h->tiled ? "tiles" : "strips", c.cw, c.ch);
         return -1;
     }
     buf = malloc((size_t)c.bytes);
@@ -409,12 +423,12 @@ static int decode_samples(TIFF *tif, const fo_tiff_header *h, PIX *pix, char *wh
                         double v[8] = {0};
                         if (c.planes > 1) {
                             size_t at = (size_t)y * c.cw + x;
-                            planes[at * (size_t)pm.spp + plane] =
-                                sample_at(&s, buf + at * (size_t)bytes_per_sample);
+                            planes[at * (size_t)pm.spp + plane] = (float)sample_at(
+                                &s, buf + at * (size_t)bytes_per_sample);
                             if (plane + 1 < c.planes)
                                 continue;
-                            memcpy(v, planes + at * (size_t)pm.spp,
-                                   (size_t)(pm.spp < 8 ? pm.spp : 8) * sizeof *v);
+                            for (int k = 0; k < pm.spp && k < 8; k++)
+                                v[k] = planes[at * (size_t)pm.spp + (size_t)k];
                         } else {
                             const uint8_t *px = buf + ((size_t)y * c.cw + x) *
                                                           (size_t)pm.spp *
