@@ -93,8 +93,9 @@ static void mem_unmap(thandle_t h, void *base, toff_t size)
     (void)size;
 }
 
-static int on_tiff_error(TIFF *tif, void *user, const char *module, const char *fmt,
-                         va_list ap)
+/* libtiff's messages are printf formats of its own */
+__attribute__((format(printf, 4, 0))) static int
+on_tiff_error(TIFF *tif, void *user, const char *module, const char *fmt, va_list ap)
 {
     tiff_memory *m = user;
     (void)tif;
