@@ -27,6 +27,7 @@ runs=3
 big=2000
 quick=0
 compare=
+compare_age= # --min-age 0 where the other binary knows it
 out=build/bench
 while [ $# -gt 0 ]; do
     case $1 in
@@ -94,15 +95,19 @@ echo "== 1. throughput on $pages pages, $runs alternating runs"
 ls "$out"/scans/scan_* >"$out/list"
 for r in $(seq "$runs"); do
     rm -f "$out"/run1.sqlite* "$out"/run2.sqlite*
-    timed j1 "$formocr" run -q -j 1 -t templates -o "$out/run1.sqlite" "$out/scans"
-    timed j2 "$formocr" run -q -j 2 -t templates -o "$out/run2.sqlite" "$out/scans"
+    timed j1 "$formocr" run --min-age 0 -q -j 1 -t templates -o "$out/run1.sqlite" "$out/scans"
+    timed j2 "$formocr" run --min-age 0 -q -j 2 -t templates -o "$out/run2.sqlite" "$out/scans"
+    if [ -n "$compare" ] && "$compare" run --help 2>/dev/null | grep -q -- --min-age; then
+        compare_age="--min-age 0"
+    fi
     if [ -n "$compare" ]; then
         rm -f "$out"/runb.sqlite*
-        timed j2b "$compare" run -q -j 2 -t templates -o "$out/runb.sqlite" "$out/scans"
+        # shellcheck disable=SC2086 # empty, or two words
+        timed j2b "$compare" run $compare_age -q -j 2 -t templates -o "$out/runb.sqlite" "$out/scans"
     fi
     timed tess xargs -P 2 -I{} tesseract {} - -l fra <"$out/list"
 done
-"$formocr" run -q -j 1 --timings -t templates -o - --format jsonl "$out/scans" \
+"$formocr" run --min-age 0 -q -j 1 --timings -t templates -o - --format jsonl "$out/scans" \
     2>"$out/timings.txt" >/dev/null || true
 j1=$(get j1 2); j2=$(get j2 2); tess=$(get tess 2)
 printf '\n| %d pages, 2 cores | seconds | pages/s | peak RSS |\n|---|---:|---:|---:|\n' "$pages"
@@ -124,7 +129,7 @@ echo "== 2. templates loaded (60 scans of one form)"
 for r in $(seq "$runs"); do
     for t in 1 10 30; do
         rm -f "$out"/tpl.sqlite*
-        timed "run$t" "$formocr" run -q -j 2 -t "$out/t$t" -o "$out/tpl.sqlite" "$out/one-form"
+        timed "run$t" "$formocr" run --min-age 0 -q -j 2 -t "$out/t$t" -o "$out/tpl.sqlite" "$out/one-form"
         timed "match$t" "$formocr" match -t "$out/t$t" "$out/one-form"
         timed "setup$t" "$formocr" match -t "$out/t$t" "$out/one-form/scan_0001.tif"
     done
@@ -145,8 +150,8 @@ if [ "$quick" = 0 ]; then
     big_files=("$out"/big/scan_*)
     cp "${big_files[@]:0:100}" "$out/small/"
     rm -f "$out"/big.sqlite* "$out"/small.sqlite*
-    timed small "$formocr" run -q -j 2 -t templates -o "$out/small.sqlite" "$out/small"
-    timed big "$formocr" run -q -j 2 -t templates -o "$out/big.sqlite" "$out/big"
+    timed small "$formocr" run --min-age 0 -q -j 2 -t templates -o "$out/small.sqlite" "$out/small"
+    timed big "$formocr" run --min-age 0 -q -j 2 -t templates -o "$out/big.sqlite" "$out/big"
     printf '\n| pages | ms per page | peak RSS |\n|---:|---:|---:|\n'
     printf '| 100 | %.1f | %d MB |\n' "$(calc "1000 * $(get small 2) / 100")" "$(calc "int($(get small 3) / 1024)")"
     printf '| %d | %.1f | %d MB |\n' "$big" "$(calc "1000 * $(get big 2) / $big")" "$(calc "int($(get big 3) / 1024)")"

@@ -150,6 +150,10 @@ static void account(fo_batch_stats *s, const fo_document *d)
         s->skipped++;
         return;
     }
+    if (d->deferred) {
+        s->deferred++;
+        return;
+    }
     s->documents++;
     s->pages += d->pages;
     s->by_status[d->status]++;

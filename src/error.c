@@ -21,6 +21,7 @@ const char *fo_strerror(int code)
     case FO_ERR_LOCKED: return "output locked by another process";
     case FO_ERR_EXISTS: return "already exists";
     case FO_ERR_CONFIG: return "configuration error";
+    case FO_ERR_CHANGED: return "file changed while read";
     default: return "unknown error";
     }
 }

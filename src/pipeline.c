@@ -275,6 +275,7 @@ int fo_pipeline_process(const fo_pipeline *p, fo_reader *reader, const char *pat
      * has seen it). */
     if (fo_read_file(path, p->limits.max_file_bytes, &data, &size, &ferr) != FO_OK) {
         set_error(d, 0, ferr.message);
+        d->deferred = ferr.code == FO_ERR_CHANGED;
         return FO_OK;
     }
     fo_sha256(data, size, sum);

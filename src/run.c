@@ -30,6 +30,7 @@ void fo_run_options_default(fo_run_options *o)
     fo_image_limits_default(&o->limits);
     o->jobs = cores < 1 ? 1 : (int)cores;
     o->document_timeout = FO_DEFAULT_DOCUMENT_TIMEOUT;
+    o->min_age = FO_DEFAULT_MIN_AGE;
 }
 
 static void notice(const run *r, const char *path, const char *message)
@@ -55,6 +56,12 @@ static int ensure_folder(const char *dir, fo_error *err)
 static int write_document(void *ctx, const fo_document *d)
 {
     run *r = ctx;
+    if (d->deferred) {
+        /* changed while it was read: nothing is written, nothing moved */
+        notice(r, d->path, d->error);
+        r->summary->deferred++;
+        return 0;
+    }
     if (d->status == FO_DOC_ERROR)
         notice(r, d->path, d->error);
     for (int i = 0; i < r->nsinks; i++)
@@ -188,8 +195,10 @@ int fo_run(const fo_run_options *o, const fo_run_events *events, fo_run_summary 
                              err)) != FO_OK)
         goto out;
     fo_inputs_keep_shard(&in, o->shard);
+    fo_inputs_defer_recent(&in, o->min_age, input_problem, &r);
     out->inputs = in.count;
     out->input_problems = in.problems;
+    out->deferred = in.deferred;
 
     bo.jobs = o->jobs;
     bo.tessdata = o->tessdata;

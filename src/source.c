@@ -10,6 +10,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "util.h"
 
@@ -33,18 +34,24 @@ typedef struct walker {
     int depth, capstack;
 } walker;
 
-static int add_path(walker *w, const char *path)
+static int add_path(walker *w, const char *path, bool in_folder)
 {
     if (w->out->count == w->cap) {
         int cap = w->cap ? 2 * w->cap : 256;
         char **grown = realloc(w->out->paths, sizeof *grown * (size_t)cap);
+        bool *flags;
         if (!grown)
             return FO_ERR_NOMEM;
         w->out->paths = grown;
+        flags = realloc(w->out->in_folder, sizeof *flags * (size_t)cap);
+        if (!flags)
+            return FO_ERR_NOMEM;
+        w->out->in_folder = flags;
         w->cap = cap;
     }
     if (!(w->out->paths[w->out->count] = fo_strdup(path)))
         return FO_ERR_NOMEM;
+    w->out->in_folder[w->out->count] = in_folder;
     w->out->count++;
     return FO_OK;
 }
@@ -147,7 +154,7 @@ static int walk_dir(walker *w, const char *dir, const struct stat *st)
              * input whose row says what is wrong; anything else is only
              * reported */
             if (wanted(w, name)) {
-                rc = add_path(w, path);
+                rc = add_path(w, path, true);
             } else {
                 char msg[160];
                 snprintf(msg, sizeof msg, "cannot read (%s)",
@@ -158,9 +165,9 @@ static int walk_dir(walker *w, const char *dir, const struct stat *st)
             if (w->o && w->o->recursive)
                 rc = walk_dir(w, path, &cst);
             else if (wanted(w, name))
-                rc = add_path(w, path); /* "x.tif/": its row says it is a folder */
+                rc = add_path(w, path, true); /* "x.tif/": its row says so */
         } else if (wanted(w, name)) {
-            rc = add_path(w, path);
+            rc = add_path(w, path, true);
         }
         free(path);
         free(entries[i]);
@@ -201,15 +208,25 @@ static int drop_repeats(fo_inputs *in)
     for (int i = 0; i < in->count; i++)
         r[i] = (ranked){in->paths[i], i};
     qsort(r, (size_t)in->count, sizeof *r, by_path);
-    for (int i = 1; i < in->count; i++)
-        if (strcmp(r[i].path, r[i - 1].path) == 0)
-            repeat[r[i].index] = true;
+    for (int i = 1, first = 0; i < in->count; i++) {
+        if (strcmp(r[i].path, r[i - 1].path) != 0) {
+            first = i;
+            continue;
+        }
+        repeat[r[i].index] = true;
+        /* named by the user as well as found in a folder: named */
+        if (in->in_folder && !in->in_folder[r[i].index])
+            in->in_folder[r[first].index] = false;
+    }
     int kept = 0;
     for (int i = 0; i < in->count; i++) {
-        if (repeat[i])
+        if (repeat[i]) {
             free(in->paths[i]);
-        else
+        } else {
+            if (in->in_folder)
+                in->in_folder[kept] = in->in_folder[i];
             in->paths[kept++] = in->paths[i];
+        }
     }
     in->count = kept;
     free(r);
@@ -231,7 +248,7 @@ int fo_source_list(const char *const *paths, int npaths, const fo_source_options
         else
             /* a file named by the user is read whatever it is: if it is
              * not there or not a file, its document says so */
-            rc = add_path(&w, paths[i]);
+            rc = add_path(&w, paths[i], false);
     }
     if (rc == FO_OK)
         rc = drop_repeats(out);
@@ -251,6 +268,7 @@ void fo_inputs_free(fo_inputs *in)
     for (int i = 0; i < in->count; i++)
         free(in->paths[i]);
     free(in->paths);
+    free(in->in_folder);
     memset(in, 0, sizeof *in);
 }
 
@@ -312,10 +330,50 @@ void fo_inputs_keep_shard(fo_inputs *in, fo_shard shard)
     if (shard.n <= 0)
         return;
     for (int i = 0; i < in->count; i++) {
-        if (fo_source_shard(in->paths[i], shard.n) == shard.k)
+        if (fo_source_shard(in->paths[i], shard.n) == shard.k) {
+            if (in->in_folder)
+                in->in_folder[kept] = in->in_folder[i];
             in->paths[kept++] = in->paths[i];
-        else
+        } else {
             free(in->paths[i]);
+        }
+    }
+    in->count = kept;
+}
+
+void fo_inputs_defer_recent(fo_inputs *in, double min_age, fo_source_report report,
+                            void *ctx)
+{
+    struct timespec now;
+    int kept = 0;
+
+    if (min_age <= 0)
+        return;
+    clock_gettime(CLOCK_REALTIME, &now);
+    for (int i = 0; i < in->count; i++) {
+        struct stat st;
+        double age;
+        /* the inode's change time: set by the local clock on every write,
+         * rename or change of times, whatever mtime a copy preserved */
+        if (!in->in_folder || !in->in_folder[i] || stat(in->paths[i], &st) != 0 ||
+            !S_ISREG(st.st_mode) ||
+            (age = (double)(now.tv_sec - st.st_ctim.tv_sec) +
+                   (double)(now.tv_nsec - st.st_ctim.tv_nsec) / 1e9) >= min_age) {
+            if (in->in_folder)
+                in->in_folder[kept] = in->in_folder[i];
+            in->paths[kept++] = in->paths[i];
+            continue;
+        }
+        in->deferred++;
+        if (report) {
+            char msg[200];
+            snprintf(msg, sizeof msg,
+                     "changed %.0f s ago, perhaps still being written: left for the "
+                     "next run (--min-age %g)",
+                     age < 0 ? 0 : age, min_age);
+            report(ctx, in->paths[i], msg);
+        }
+        free(in->paths[i]);
     }
     in->count = kept;
 }

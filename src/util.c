@@ -110,6 +110,21 @@ int fo_read_file(const char *path, size_t max_bytes, uint8_t **data, size_t *siz
             cap = ncap;
         }
     }
+    {
+        /* a file being written (an upload, a scanner saving) is not judged
+         * on the part that has arrived */
+        struct stat after;
+        if (fstat(fd, &after) == 0 &&
+            (after.st_size != st.st_size || (uint64_t)len != (uint64_t)st.st_size ||
+             after.st_mtim.tv_sec != st.st_mtim.tv_sec ||
+             after.st_mtim.tv_nsec != st.st_mtim.tv_nsec)) {
+            rc = fo_error_set(err, FO_ERR_CHANGED,
+                              "changed while it was read (%lld bytes, now %lld): "
+                              "perhaps still being written",
+                              (long long)len, (long long)after.st_size);
+            goto out;
+        }
+    }
     buf[len] = '\0';
     *data = buf;
     *size = len;

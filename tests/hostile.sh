@@ -71,7 +71,7 @@ for f in bombs/*; do
     [ "$(stat -c %s "$f")" -lt 1000000 ] || fail "$f is $(stat -c %s "$f") bytes: not a bomb"
 done
 status=0
-/usr/bin/time -f "%M" -o rss.txt "$formocr" run -q -j 2 -t "$src/templates" --format jsonl \
+/usr/bin/time -f "%M" -o rss.txt "$formocr" run --min-age 0 -q -j 2 -t "$src/templates" --format jsonl \
     -o bombs.jsonl bombs 2>err.txt || status=$?
 [ "$status" = 1 ] || fail "bombs: exit $status, expected 1: $(cat err.txt)"
 row() { grep -F "\"file\":\"bombs/$1\"" bombs.jsonl || fail "no row for $1"; }
@@ -94,7 +94,7 @@ cp "$src/samples/scan_0022.png" odd/
 ln -s loop.tif odd/loop.tif
 mkfifo odd/pipe.png
 status=0
-timeout 300 "$formocr" run -q -j 2 -t "$src/templates" --format jsonl -o odd.jsonl \
+timeout 300 "$formocr" run --min-age 0 -q -j 2 -t "$src/templates" --format jsonl -o odd.jsonl \
     odd odd/loop.tif odd/pipe.png 2>err.txt || status=$?
 [ "$status" != 124 ] || fail "the run hung on odd inputs"
 [ "$status" = 1 ] || fail "odd inputs: exit $status, expected 1: $(cat err.txt)"
@@ -113,7 +113,7 @@ grep -q '"file":"odd/scan_0022.png".*"status":"unmatched"' odd.jsonl || fail "th
 mkdir vanish
 for i in 1 2 3 4 5 6; do cp "$src/samples/scan_000$i".* vanish/; done
 cp "$src/samples/scan_0003.png" vanish/zz-last.png
-"$formocr" run -q -j 1 -t "$src/templates" -o vanish.sqlite vanish 2>err.txt &
+"$formocr" run --min-age 0 -q -j 1 -t "$src/templates" -o vanish.sqlite vanish 2>err.txt &
 pid=$!
 for _ in $(seq 600); do
     n=$(sqlite3 vanish.sqlite "SELECT count(*) FROM documents" 2>/dev/null || echo 0)
@@ -143,7 +143,7 @@ else
         head -c $((262144 - free)) /dev/zero >"$mnt/filler"
         {
             status=0
-            "$formocr" run -q -j 2 -t "$src/templates" --csv-layout long -o "$out" \
+            "$formocr" run --min-age 0 -q -j 2 -t "$src/templates" --csv-layout long -o "$out" \
                 "$src"/samples/scan_000[1-6].* 2>err.txt || status=$?
             [ "$status" = 3 ] || fail "full disk ($free bytes free), $out: exit $status, expected 3"
             grep -qE "(no space left on device|database or disk is full)" err.txt ||

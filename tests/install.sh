@@ -38,7 +38,7 @@ mkdir "$tmp/work"
 cp "$src/samples/scan_0004.jpg" "$tmp/work/"
 cd "$tmp/work"
 unset FORMOCR_TEMPLATES
-"$prefix/bin/formocr" run -q --format jsonl -o - scan_0004.jpg >run.jsonl ||
+"$prefix/bin/formocr" run --min-age 0 -q --format jsonl -o - scan_0004.jpg >run.jsonl ||
     fail "run with the installed templates exited with $?"
 grep -q '"template":"cerfa_14011_03"' run.jsonl || { cat run.jsonl; fail "run did not use the installed templates"; }
 "$prefix/bin/formocr" match scan_0004.jpg >match.jsonl || fail "match exited with $?"

@@ -14,9 +14,9 @@ mkdir "$work/scans"
 cp samples/scan_000[1-6].* samples/scan_0021.png "$work/scans/"
 cd "$work"
 for k in 0 1; do
-    "$formocr" run -q -j 1 -t "$src/templates" --shard "$k/2" -o "part-{shard}.sqlite" scans || true
+    "$formocr" run --min-age 0 -q -j 1 -t "$src/templates" --shard "$k/2" -o "part-{shard}.sqlite" scans || true
 done
-"$formocr" run -q -j 2 -t "$src/templates" -o single.sqlite scans || true
+"$formocr" run --min-age 0 -q -j 2 -t "$src/templates" -o single.sqlite scans || true
 n0=$(sqlite3 part-0.sqlite "SELECT count(*) FROM documents")
 n1=$(sqlite3 part-1.sqlite "SELECT count(*) FROM documents")
 [ $((n0 + n1)) = 7 ] || fail "the shards hold $n0 + $n1 documents, expected 7 in all"

@@ -13,7 +13,7 @@ shift $(( $# < 2 ? $# : 2 ))
 out=$(mktemp)
 trap 'rm -f "$out"' EXIT
 status=0
-"$formocr" run -q -t templates --format jsonl -o - "$dir" >"$out" || status=$?
+"$formocr" run --min-age 0 -q -t templates --format jsonl -o - "$dir" >"$out" || status=$?
 # exit 1 is expected: the foreign pages match no template
 if [ "$status" -ne 0 ] && [ "$status" -ne 1 ]; then
     echo "formocr run exited with $status"

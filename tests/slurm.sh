@@ -134,7 +134,7 @@ grep -q "probe ok" "$work/probe.out" || cannot "the trivial job printed nothing"
 chmod -R a+rX "$work/scans"
 export OMP_THREAD_LIMIT=1
 start=$(date +%s.%N)
-ids=$(cd "$src" && FORMOCR="$formocr" timeout 120 scripts/slurm/submit.sh "$work/scans" "$work/out" 4 \
+ids=$(cd "$src" && FORMOCR="$formocr" FORMOCR_MIN_AGE=0 timeout 120 scripts/slurm/submit.sh "$work/scans" "$work/out" 4 \
       "$src/templates") || fail "submitting the jobs failed"
 merge_id=${ids#* }
 deadline=$(($(date +%s) + 300 + 3 * pages))
@@ -153,7 +153,7 @@ array_secs=$(awk "BEGIN {print $(date +%s.%N) - $start}")
 [ "$(ls "$work"/out/part-*.sqlite | wc -l)" = 4 ] || fail "not 4 parts"
 
 start=$(date +%s.%N)
-"$formocr" run -q -j 2 -t "$src/templates" -o "$work/single.sqlite" "$work/scans" || true
+"$formocr" run --min-age 0 -q -j 2 -t "$src/templates" -o "$work/single.sqlite" "$work/scans" || true
 single_secs=$(awk "BEGIN {print $(date +%s.%N) - $start}")
 
 dump() {

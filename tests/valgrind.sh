@@ -17,7 +17,7 @@ export OMP_THREAD_LIMIT=1
 status=0
 valgrind --quiet --error-exitcode=99 --leak-check=full --show-leak-kinds=definite \
     --errors-for-leak-kinds=definite --track-origins=yes --log-file="$work/valgrind.log" \
-    "$formocr" run -q -j 2 -t templates -o "$work/out.jsonl" -o "$work/out.sqlite" "$@" ||
+    "$formocr" run --min-age 0 -q -j 2 -t templates -o "$work/out.jsonl" -o "$work/out.sqlite" "$@" ||
     status=$?
 if [ "$status" = 99 ] || [ -s "$work/valgrind.log" ]; then
     head -n 80 "$work/valgrind.log"

@@ -38,6 +38,8 @@ typedef struct fo_batch_options {
 typedef struct fo_batch_stats {
     int documents; /* written */
     int skipped;   /* already in the output */
+    int deferred;  /* changed while read: given to write, to be reported and
+                      written nowhere (fo_document.deferred) */
     int pages;
     int by_status[4];               /* fo_doc_status */
     int not_started;                /* inputs left undone when stopped: never

@@ -41,7 +41,8 @@ typedef enum fo_err {
     FO_ERR_OUTPUT = -9,   /* an output could not be written */
     FO_ERR_LOCKED = -10,  /* another process holds the output */
     FO_ERR_EXISTS = -11,  /* refusing to overwrite something */
-    FO_ERR_CONFIG = -12   /* the environment or configuration is wrong */
+    FO_ERR_CONFIG = -12,  /* the environment or configuration is wrong */
+    FO_ERR_CHANGED = -13  /* a file changed while it was read */
 } fo_err;
 
 enum { FO_ERROR_MESSAGE_MAX = 1024 };

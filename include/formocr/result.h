@@ -94,7 +94,9 @@ typedef struct fo_document {
     fo_page_result *page_results; /* one per page examined */
     int npage_results;
     double seconds[FO_STAGE_COUNT];
-    bool skipped; /* already in the output: nothing else is set */
+    bool skipped;  /* already in the output: nothing else is set */
+    bool deferred; /* changed while it was read: left for the next run, no row
+                      is written; error says why */
 } fo_document;
 
 /* Frees what d holds and zeroes it; accepts NULL and a zeroed document. */

@@ -29,6 +29,10 @@
 extern "C" {
 #endif
 
+/* Seconds a file found in a folder must have rested before it is read
+ * (--min-age): a scan still being uploaded is left for the next run. */
+#define FO_DEFAULT_MIN_AGE 60.0
+
 typedef struct fo_run_options {
     const char *const *inputs; /* files and folders of scans */
     int ninputs;
@@ -50,6 +54,9 @@ typedef struct fo_run_options {
     const char *debug_dir;       /* folder for overlay PNGs; NULL: none */
     double document_timeout;     /* seconds a file may take (then it is an
                                     error row); 0: no limit */
+    double min_age;              /* seconds: files in folders changed more
+                                    recently are left for the next run
+                                    (fo_inputs_defer_recent); 0: none */
     volatile sig_atomic_t *stop; /* non-zero: take no new input; may be NULL */
 } fo_run_options;
 
@@ -70,6 +77,8 @@ typedef struct fo_run_summary {
     fo_batch_stats stats;
     int inputs;              /* listed, in the shard */
     int input_problems;      /* folder entries reported, not read */
+    int deferred;            /* files left for the next run: changed too
+                                recently, or while they were read */
     int quarantine_failures; /* failed inputs that could not be moved */
     double setup_seconds;    /* templates, outputs, inputs */
     double seconds;          /* the batch and completing the outputs */

@@ -37,13 +37,27 @@ typedef void (*fo_source_report)(void *ctx, const char *path, const char *messag
 typedef struct fo_inputs {
     char **paths; /* malloc'd */
     int count;
-    int problems; /* reported through the callback */
+    int problems;    /* reported through the callback */
+    int deferred;    /* left for the next run by fo_inputs_defer_recent */
+    bool *in_folder; /* per path: found in a folder, not named by the user;
+                        NULL: every path was named */
 } fo_inputs;
 
 FO_API int fo_source_list(const char *const *paths, int npaths,
                           const fo_source_options *o, fo_source_report report,
                           void *ctx, fo_inputs *out, fo_error *err);
 FO_API void fo_inputs_free(fo_inputs *in);
+
+/*
+ * Leaves for the next run the files found in folders that changed less than
+ * min_age seconds ago (their inode change time: written, renamed into the
+ * folder, their times set): an upload may still be arriving.  Each is
+ * reported through report, removed from in and counted in in->deferred.  A
+ * file the user named is always kept, as is one that cannot be examined
+ * (its row will say why).  min_age <= 0: nothing is left.
+ */
+FO_API void fo_inputs_defer_recent(fo_inputs *in, double min_age,
+                                   fo_source_report report, void *ctx);
 
 /*
  * Which of n shards path falls in (0..n-1): a stable hash of the path as

@@ -5,7 +5,8 @@
 #   scripts/slurm/submit.sh SCANS OUTDIR N [TEMPLATES]
 #
 # Prints the two job ids (array, merge).  FORMOCR names the formocr binary
-# the nodes run (default: formocr on their PATH).
+# the nodes run (default: formocr on their PATH); FORMOCR_MIN_AGE, run's
+# --min-age, goes to the tasks with the rest of the environment.
 set -euo pipefail
 here=$(dirname "$(realpath "$0")")
 scans=$(realpath "${1:?SCANS}")

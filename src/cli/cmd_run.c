@@ -51,6 +51,10 @@ static const char USAGE[] =
     "  -j, --jobs N          worker threads (default: number of cores)\n"
     "  --document-timeout S  seconds one file may take; then it is an error row\n"
     "                        and the batch goes on (default 120; 0: no limit)\n"
+    "  --min-age S           leave for the next run the files found in folders\n"
+    "                        that changed less than S seconds ago: an upload may\n"
+    "                        still be arriving (default 60; 0: read them all;\n"
+    "                        files named on the command line are always read)\n"
     "  --max-pixels N        refuse pages larger than N pixels, before decoding\n"
     "                        them (default 60000000)\n"
     "  --tessdata DIR        Tesseract language data (default $TESSDATA_PREFIX,\n"
@@ -83,6 +87,7 @@ enum {
     OPT_SHARD,
     OPT_MAX_PIXELS,
     OPT_DOCUMENT_TIMEOUT,
+    OPT_MIN_AGE,
     MAX_ARGS = 64
 };
 
@@ -128,7 +133,7 @@ static void show_progress(void *ctx, const fo_batch_stats *s, int total, double 
                           bool last)
 {
     display *d = ctx;
-    int done = s->documents + s->skipped;
+    int done = s->documents + s->skipped + s->deferred;
     double rate = secs > 0 ? s->pages / secs : 0;
     double docs_rate = secs > 0 ? done / secs : 0;
     int eta = docs_rate > 0 ? (int)((total - done) / docs_rate) : 0;
@@ -194,6 +199,7 @@ static int parse_args(int argc, char **argv, run_args *a)
         {"shard", required_argument, NULL, OPT_SHARD},
         {"max-pixels", required_argument, NULL, OPT_MAX_PIXELS},
         {"document-timeout", required_argument, NULL, OPT_DOCUMENT_TIMEOUT},
+        {"min-age", required_argument, NULL, OPT_MIN_AGE},
         {"debug-dir", required_argument, NULL, OPT_DEBUG_DIR},
         {"tessdata", required_argument, NULL, OPT_TESSDATA},
         {"timings", no_argument, NULL, OPT_TIMINGS},
@@ -296,6 +302,12 @@ static int parse_args(int argc, char **argv, run_args *a)
                     "run",
                     "--document-timeout wants seconds from 0 to 86400, "
                     "not \"%s\"",
+                    optarg);
+            break;
+        case OPT_MIN_AGE:
+            if (!parse_seconds(optarg, &o->min_age))
+                return cli_usage_error(
+                    "run", "--min-age wants seconds from 0 to 86400, not \"%s\"",
                     optarg);
             break;
         case OPT_DEBUG_DIR: o->debug_dir = optarg; break;
@@ -419,6 +431,11 @@ int cmd_run(int argc, char **argv)
                 sum.stats.by_status[FO_DOC_UNMATCHED],
                 sum.stats.by_status[FO_DOC_ERROR], sum.stats.skipped,
                 sum.seconds > 0 ? sum.stats.pages / sum.seconds : 0.0);
+    if (sum.deferred > 0 && !a.quiet)
+        fprintf(stderr,
+                "formocr: %d files changed too recently, left for the next run "
+                "(--min-age)\n",
+                sum.deferred);
     if (sum.stats.not_started > 0)
         cli_error("interrupted: %d inputs not started (the next run will do them)",
                   sum.stats.not_started);

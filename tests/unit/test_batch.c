@@ -141,7 +141,7 @@ static void test_every_input_once(void)
         src_path("samples/scan_0004.jpg"), src_path("samples/scan_0001.tif"),
         src_path("samples/scan_0021.png"), text_file("notes.tif", "notes\n"),
         fo_path_join(tmp, "absent.png")};
-    fo_inputs in = {paths, 5, 0};
+    fo_inputs in = {.paths = paths, .count = 5};
     fo_batch_options o = {0};
     fo_batch_stats s;
     probe p = {0};
@@ -193,7 +193,7 @@ static void test_known_documents(void)
     char *scan = src_path("samples/scan_0004.jpg");
     char *paths[] = {scan, text_file("a.tif", "first\n"),
                      text_file("b.tif", "second\n")};
-    fo_inputs in = {paths, 3, 0};
+    fo_inputs in = {.paths = paths, .count = 3};
     fo_known known[2];
     fo_batch_options o = {0};
     fo_batch_stats s;
@@ -279,7 +279,7 @@ static void test_failing_write(void)
 {
     enum { N = 20 };
     char **paths = text_inputs(N, "w");
-    fo_inputs in = {paths, N, 0};
+    fo_inputs in = {.paths = paths, .count = N};
     fo_batch_options o = {0};
     fo_batch_stats s;
     probe p = {0};
@@ -310,7 +310,7 @@ static void test_stop_before(void)
 {
     enum { N = 6 };
     char **paths = text_inputs(N, "s");
-    fo_inputs in = {paths, N, 0};
+    fo_inputs in = {.paths = paths, .count = N};
     volatile sig_atomic_t stop = 1;
     fo_batch_options o = {0};
     fo_batch_stats s;
@@ -338,7 +338,7 @@ static void test_stop_during(void)
 {
     enum { N = 30 };
     char **paths = text_inputs(N, "d");
-    fo_inputs in = {paths, N, 0};
+    fo_inputs in = {.paths = paths, .count = N};
     volatile sig_atomic_t stop = 0;
     fo_batch_options o = {0};
     fo_batch_stats s;
@@ -366,7 +366,7 @@ static void test_stop_during(void)
 static void test_jobs_and_empty(void)
 {
     char **paths = text_inputs(3, "j");
-    fo_inputs in = {paths, 3, 0}, none = {NULL, 0, 0};
+    fo_inputs in = {.paths = paths, .count = 3}, none = {0};
     fo_batch_options o = {0};
     fo_batch_stats s;
     probe p = {0};
@@ -410,7 +410,7 @@ static void test_ocr_cannot_start(void)
 {
     char dir[64], *scan = src_path("samples/scan_0004.jpg");
     char *paths[] = {scan};
-    fo_inputs in = {paths, 1, 0};
+    fo_inputs in = {.paths = paths, .count = 1};
     fo_batch_options o = {0};
     fo_batch_stats s;
     probe p = {0};

@@ -344,6 +344,14 @@ static void test_missing_file(void)
     INT_EQ(fo_pipeline_process(pipeline, reader, tmp, NULL, NULL, &d, &err), FO_OK);
     INT_EQ(d.status, FO_DOC_ERROR);
     STR_EQ(d.error, "is a folder, not a file");
+    OK(!d.deferred);
+    fo_document_free(&d);
+    /* a file that changed while it was read is left for the next run */
+    INT_EQ(fo_pipeline_process(pipeline, reader, "/proc/self/status", NULL, NULL, &d,
+                               &err),
+           FO_OK);
+    OK(d.deferred);
+    STR_CONTAINS(d.error, "changed while it was read");
     fo_document_free(&d);
 }
 

@@ -100,6 +100,12 @@ static void test_files(void)
     OK(data == NULL);
     INT_EQ(fo_read_file(dir, 100, &data, &size, &err), FO_ERR_IO);
     STR_EQ(err.message, "is a folder, not a file");
+    /* a file whose size is not what its inode said when opened (as one still
+     * being written): /proc's files say 0 and hold more */
+    INT_EQ(fo_read_file("/proc/self/status", 1 << 20, &data, &size, &err),
+           FO_ERR_CHANGED);
+    STR_CONTAINS(err.message, "changed while it was read");
+    OK(data == NULL);
     unlink(path);
     rmdir(dir);
     free(path);
