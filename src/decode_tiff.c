@@ -200,6 +200,15 @@ static void read_header(TIFF *tif, fo_tiff_header *h)
     }
 }
 
+/* TIFF 6.0: up to 64 bits a sample (doubles); a scan has a few samples a
+ * pixel, a multispectral image a few dozen. */
+static bool header_plausible(const fo_tiff_header *h)
+{
+    return h->stored_width > 0 && h->stored_height > 0 && h->samples_per_pixel >= 1 &&
+           h->samples_per_pixel <= 64 && h->bits_per_sample >= 1 &&
+           h->bits_per_sample <= 64;
+}
+
 int fo_tiff_read_header(const uint8_t *data, size_t size, int page, fo_tiff_header *h,
                         fo_error *err)
 {
@@ -210,9 +219,11 @@ int fo_tiff_read_header(const uint8_t *data, size_t size, int page, fo_tiff_head
         return fo_error_set(err, FO_ERR_CORRUPT, "damaged tiff header (%s)", m.message);
     read_header(tif, h);
     TIFFClose(tif);
-    if (h->stored_width <= 0 || h->stored_height <= 0 || h->samples_per_pixel < 1 ||
-        h->bits_per_sample < 1)
-        return fo_error_set(err, FO_ERR_CORRUPT, "damaged tiff header");
+    if (!header_plausible(h))
+        return fo_error_set(err, FO_ERR_CORRUPT,
+                            "damaged tiff header (%dx%d, %d bits x %d samples a pixel)",
+                            h->stored_width, h->stored_height, h->bits_per_sample,
+                            h->samples_per_pixel);
     return FO_OK;
 }
 
@@ -558,7 +569,7 @@ int fo_tiff_decode_grey(const uint8_t *data, size_t size, int page, PIX **out,
     if (!tif)
         return fo_error_set(err, FO_ERR_CORRUPT, "damaged tiff data (%s)", m.message);
     read_header(tif, &h);
-    if (h.stored_width <= 0 || h.stored_height <= 0) {
+    if (!header_plausible(&h)) {
         TIFFClose(tif);
         return fo_error_set(err, FO_ERR_CORRUPT, "damaged tiff header");
     }
