@@ -83,6 +83,49 @@ static int write_document(void *ctx, const fo_document *d)
     return 0;
 }
 
+/* A document a killed run committed to a database, for this run's files. */
+static int replay_document(void *ctx, const fo_document *d)
+{
+    run *r = ctx;
+    for (int i = 0; i < r->nsinks; i++)
+        if (fo_sink_get_format(r->sinks[i]) != FO_SINK_SQLITE &&
+            fo_sink_write(r->sinks[i], d, &r->write_err) != FO_OK)
+            return -1;
+    return 0;
+}
+
+/* What killed runs committed to the databases but never delivered to their
+ * CSV or JSON Lines files goes into this run's files. */
+static int replay_owed(run *r, const fo_template_set *templates, fo_error *err)
+{
+    bool files = false;
+    for (int i = 0; i < r->nsinks; i++)
+        files = files || fo_sink_get_format(r->sinks[i]) != FO_SINK_SQLITE;
+    for (int i = 0; files && i < r->nsinks; i++) {
+        int replayed = 0, left = 0, rc;
+        if (fo_sink_get_format(r->sinks[i]) != FO_SINK_SQLITE)
+            continue;
+        rc = fo_sink_replay_owed(r->sinks[i], templates, replay_document, r, &replayed,
+                                 &left, err);
+        if (rc == FO_ERR_OUTPUT && r->write_err.message[0])
+            *err = r->write_err; /* a file could not take a document */
+        if (rc != FO_OK)
+            return err->code = FO_ERR_OUTPUT;
+        r->summary->replayed += replayed;
+        if (replayed > 0 || left > 0) {
+            char *msg = fo_asprintf(
+                "%d documents committed by an interrupted run go into this run's "
+                "files%s",
+                replayed,
+                left > 0 ? " (some of a template not loaded stay in the database only)"
+                         : "");
+            notice(r, NULL, msg ? msg : "documents of an interrupted run replayed");
+            free(msg);
+        }
+    }
+    return FO_OK;
+}
+
 static void progress(void *ctx, const fo_batch_stats *s, int total, double seconds,
                      bool last)
 {
@@ -104,6 +147,12 @@ static int open_outputs(run *r, const fo_template_set *templates, fo_error *err)
         return fo_error_set(err, FO_ERR_USAGE, "too many outputs (%d at most)",
                             MAX_OUTPUTS);
     so.templates = templates;
+    for (int i = 0; i < r->o->noutputs; i++) {
+        fo_sink_format fmt;
+        if (fo_sink_format_of(r->o->outputs[i], &so, &fmt, NULL) == FO_OK &&
+            fmt != FO_SINK_SQLITE)
+            so.file_outputs = true;
+    }
     if (r->o->shard.n > 0) {
         snprintf(shard, sizeof shard, "%d/%d", r->o->shard.k, r->o->shard.n);
         so.shard = shard;
@@ -129,12 +178,18 @@ static int open_outputs(run *r, const fo_template_set *templates, fo_error *err)
 }
 
 /* Completes every output; the last failure is err's, those before it are
- * told. */
+ * told.  The files come first: when one fails, the databases are left as
+ * if the run had been killed, so that the next run's files carry what this
+ * one's could not. */
 static int close_outputs(run *r, fo_error *err)
 {
     int rc = FO_OK;
     for (int i = 0; i < r->nsinks; i++) {
         fo_error e;
+        if (rc != FO_OK && fo_sink_get_format(r->sinks[i]) == FO_SINK_SQLITE) {
+            fo_sink_abort(&r->sinks[i]);
+            continue;
+        }
         if (fo_sink_close(&r->sinks[i], &e) == FO_OK)
             continue;
         if (rc != FO_OK)
@@ -191,6 +246,8 @@ int fo_run(const fo_run_options *o, const fo_run_events *events, fo_run_summary 
             rc = err->code = FO_ERR_OUTPUT;
             goto out;
         }
+    if ((rc = replay_owed(&r, fo_pipeline_templates(pipeline), err)) != FO_OK)
+        goto out;
     if ((rc = fo_source_list(o->inputs, o->ninputs, &o->source, input_problem, &r, &in,
                              err)) != FO_OK)
         goto out;

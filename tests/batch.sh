@@ -9,7 +9,10 @@
 #  - the per-template views read like a spreadsheet;
 #  - --retry-errors redoes failed inputs; --quarantine moves them away;
 #  - files in a folder that changed less than --min-age ago are left for the
-#    next run (said, no row, exit 0); a file named is read whatever its age.
+#    next run (said, no row, exit 0); a file named is read whatever its age;
+#  - killed with SQLite and JSON Lines outputs, then resumed: the resuming
+#    run's JSON Lines hold what the killed run committed too, the same
+#    records as one uninterrupted run's.
 #   batch.sh FORMOCR
 set -euo pipefail
 formocr=$(realpath "$1")
@@ -161,4 +164,31 @@ cp "$src/samples/scan_0004.jpg" young/fresh.jpg
     fail "a named fresh file: $(cat err.txt)"
 [ "$(sqlite3 young.sqlite "SELECT count(*) FROM documents WHERE path LIKE '%fresh.jpg'")" = 1 ] ||
     fail "a named fresh file was left"
+# 9. file outputs after a kill: what the killed run committed to SQLite
+# reaches the JSON Lines of the run that resumes it
+mkdir few
+cp "$src"/samples/scan_000[1-8].* few/
+"$formocr" run --min-age 0 -q -j 1 -t "$src/templates" -o straight.jsonl few 2>/dev/null || true
+"$formocr" run --min-age 0 -q -j 1 -t "$src/templates" -o k.sqlite -o k.jsonl few \
+    >/dev/null 2>&1 &
+pid=$!
+for _ in $(seq 600); do
+    [ "$(sqlite3 k.sqlite "SELECT count(*) FROM documents" 2>/dev/null)" -ge 2 ] 2>/dev/null &&
+        break
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.1
+done
+kill -KILL "$pid" 2>/dev/null || true
+wait "$pid" 2>/dev/null || true
+committed=$(sqlite3 k.sqlite "SELECT count(*) FROM documents")
+[ "$committed" -ge 1 ] && [ "$committed" -lt "$(ls few | wc -l)" ] ||
+    fail "the kill came at the wrong time ($committed documents committed)"
+"$formocr" run --min-age 0 -j 1 -t "$src/templates" -o k.sqlite -o k.jsonl few 2>err.txt || true
+grep -q "$committed documents committed by an interrupted run go into this run's files" err.txt ||
+    fail "the replay was not said: $(cat err.txt)"
+[ "$(sort k.jsonl)" = "$(sort straight.jsonl)" ] ||
+    fail "killed and resumed, the JSON Lines differ from one run's: $(diff <(sort k.jsonl) <(sort straight.jsonl) | head -5)"
+# delivered once: the next run owes nothing
+"$formocr" run --min-age 0 -q -j 1 -t "$src/templates" -o k.sqlite -o k.jsonl few 2>/dev/null || true
+[ ! -s k.jsonl ] || fail "a run with nothing new replayed again"
 echo "batch: all checks passed"

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # `formocr merge`: two shards of a run merged give the documents and values
-# of one plain run; merging again changes nothing; a part of another schema
+# of one plain run; merging again changes nothing; a part of a newer schema
 # is refused; the shards partition the inputs.
 #   merge.sh FORMOCR
 set -euo pipefail
@@ -38,12 +38,21 @@ before=$(sqlite3 all.sqlite "SELECT count(*) FROM runs")
     fail "the merged views"
 
 cp part-1.sqlite newer.sqlite
-sqlite3 newer.sqlite "PRAGMA user_version = 2"
+sqlite3 newer.sqlite "PRAGMA user_version = 3"
 status=0
 "$formocr" merge -q -o all.sqlite newer.sqlite 2>err.txt || status=$?
-[ "$status" = 1 ] || fail "a part of schema 2 gave exit $status"
-grep -q "newer.sqlite: schema version 2, this formocr writes 1: refused" err.txt ||
+[ "$status" = 1 ] || fail "a part of schema 3 gave exit $status"
+grep -q "newer.sqlite: schema version 3, this formocr writes 2: refused" err.txt ||
     fail "refusal message: $(cat err.txt)"
+# a part made before schema 2 (runs without file_outputs, delivered_by) merges
+cp part-1.sqlite older.sqlite
+sqlite3 older.sqlite "ALTER TABLE runs DROP COLUMN file_outputs;
+  ALTER TABLE runs DROP COLUMN delivered_by; PRAGMA user_version = 1"
+"$formocr" merge -q -o from-older.sqlite older.sqlite 2>err.txt ||
+    fail "a part of schema 1 was refused: $(cat err.txt)"
+[ "$(sqlite3 from-older.sqlite "SELECT count(*) FROM documents")" = \
+  "$(sqlite3 part-1.sqlite "SELECT count(*) FROM documents")" ] ||
+    fail "a part of schema 1 merged partly"
 # a database merged into itself, however spelled, is refused, not locked
 cp single.sqlite self.sqlite
 status=0

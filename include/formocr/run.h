@@ -79,6 +79,8 @@ typedef struct fo_run_summary {
     int input_problems;      /* folder entries reported, not read */
     int deferred;            /* files left for the next run: changed too
                                 recently, or while they were read */
+    int replayed;            /* documents an interrupted run committed to a
+                                database, written into this run's files */
     int quarantine_failures; /* failed inputs that could not be moved */
     double setup_seconds;    /* templates, outputs, inputs */
     double seconds;          /* the batch and completing the outputs */

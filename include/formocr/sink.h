@@ -28,7 +28,9 @@
 extern "C" {
 #endif
 
-enum { FO_SQLITE_SCHEMA_VERSION = 1 };
+/* 2: runs.file_outputs and runs.delivered_by (a database of schema 1 is
+ * brought to 2 when a run opens it). */
+enum { FO_SQLITE_SCHEMA_VERSION = 2 };
 
 typedef enum fo_sink_format {
     FO_SINK_JSONL,
@@ -49,6 +51,10 @@ typedef struct fo_sink_options {
      * brings the runs of its parts, it adds none of its own) */
     const char *command;
     const char *shard; /* "K/N" or NULL */
+    /* the run also writes CSV or JSON Lines files: recorded in runs, so
+     * that what it commits reaches files even if it is killed (see
+     * fo_sink_replay_owed) */
+    bool file_outputs;
 } fo_sink_options;
 
 FO_API void fo_sink_options_default(fo_sink_options *o);
@@ -77,6 +83,9 @@ FO_API int fo_sink_write(fo_sink *s, const fo_document *d, fo_error *err);
  * the sink is freed whatever happens.  FO_ERR_OUTPUT when it cannot. */
 FO_API int fo_sink_close(fo_sink **s, fo_error *err);
 
+/* The output's format. */
+FO_API fo_sink_format fo_sink_get_format(const fo_sink *s);
+
 /* Says that the run was stopped before taking every input (a signal):
  * closing completes the output all the same, but an SQLite output does not
  * record the run as finished. */
@@ -98,13 +107,35 @@ typedef struct fo_known {
  */
 FO_API int fo_sink_known(fo_sink *s, fo_known **known, int *n, fo_error *err);
 
+/* Given each document owed to the file outputs; non-zero stops. */
+typedef int (*fo_sink_replay_fn)(void *ctx, const fo_document *d);
+
+/*
+ * For an SQLite sink: the documents that earlier runs with CSV or JSON Lines
+ * outputs committed here but never delivered to those files (the run was
+ * killed before completing them), rebuilt from the database (fields with
+ * their values, statuses, reasons and boxes; no page results) and given to
+ * fn one at a time, oldest first, for this run's files.  A document whose
+ * template this run has not loaded cannot be rebuilt: counted in *left and
+ * left in the database.  When this sink later closes complete, those runs
+ * are recorded as delivered by this one (runs.delivered_by) and are not
+ * owed again; a run killed before that owes them still (at least once:
+ * never lost, possibly twice in two nights' files).  *replayed and *left
+ * may be NULL.  Other sinks owe nothing.  FO_ERR_OUTPUT when the database
+ * cannot be read; fn's failure is returned as FO_ERR_OUTPUT with err as fn
+ * left it unset.
+ */
+FO_API int fo_sink_replay_owed(fo_sink *s, const fo_template_set *templates,
+                               fo_sink_replay_fn fn, void *ctx, int *replayed,
+                               int *left, fo_error *err);
+
 /*
  * Merges the SQLite file part (made by `formocr run`, e.g. one shard of an
  * array job) into the SQLite sink s: every document once (the same SHA-256
  * in two parts: the most recently processed stays), runs kept, views
  * rebuilt from the data.  A part goes in whole, in one transaction: merging
- * again, or after a crash, gives the same database.  A part of another
- * schema version is refused (FO_ERR_IO).
+ * again, or after a crash, gives the same database.  A part of a newer
+ * schema version, or not formocr's, is refused (FO_ERR_IO).
  */
 FO_API int fo_sink_merge(fo_sink *s, const char *part, fo_error *err);
 

@@ -141,7 +141,9 @@ int fo_sink_merge(fo_sink *s, const char *part, fo_error *err)
         sqlite3_step(ver) == SQLITE_ROW)
         version = sqlite3_column_int(ver, 0);
     sqlite3_finalize(ver);
-    if (version != FO_SQLITE_SCHEMA_VERSION) {
+    /* schema 1 differs from 2 only by two columns of runs a merge does
+     * not copy */
+    if (version < 1 || version > FO_SQLITE_SCHEMA_VERSION) {
         rc = fo_error_set(err, FO_ERR_IO,
                           "%s: schema version %d, this formocr writes %d: "
                           "refused",

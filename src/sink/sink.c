@@ -280,6 +280,11 @@ int fo_sink_write(fo_sink *s, const fo_document *d, fo_error *err)
     return s->cls->write(s, d, err);
 }
 
+fo_sink_format fo_sink_get_format(const fo_sink *s)
+{
+    return s->format;
+}
+
 void fo_sink_mark_interrupted(fo_sink *s)
 {
     s->interrupted = true;

@@ -43,7 +43,9 @@ struct fo_sink {
     sqlite3 *db;
     sqlite3_stmt *del_doc, *del_failed, *ins_doc, *ins_field;
     sqlite3_int64 run_id;
-    bool interrupted; /* the run was stopped: not recorded as finished */
+    bool interrupted;    /* the run was stopped: not recorded as finished */
+    sqlite3_int64 *owed; /* runs whose documents this run's files carry */
+    int nowed;
 };
 
 /* A format: open (s->path and s->o are set, the lock taken), write one

@@ -12,7 +12,8 @@
 
 static const char *const SCHEMA[] = {
     "CREATE TABLE IF NOT EXISTS runs(id INTEGER PRIMARY KEY, started_at TEXT, "
-    "finished_at TEXT, version TEXT, command TEXT, host TEXT, shard TEXT)",
+    "finished_at TEXT, version TEXT, command TEXT, host TEXT, shard TEXT, "
+    "file_outputs INTEGER, delivered_by INTEGER)",
     "CREATE TABLE IF NOT EXISTS documents(id INTEGER PRIMARY KEY, "
     "run_id INTEGER REFERENCES runs(id), path TEXT, sha256 TEXT UNIQUE, bytes INTEGER, "
     "pages INTEGER, template TEXT, template_sha256 TEXT, status TEXT, score REAL, "
@@ -25,6 +26,9 @@ static const char *const SCHEMA[] = {
     "CREATE INDEX IF NOT EXISTS documents_path ON documents(path)",
 };
 static const char *const TABLES[] = {"runs", "documents", "fields", NULL};
+
+/* Columns added since schema 1, for a database made before them. */
+static const char *const RUNS_ADDED[] = {"file_outputs", "delivered_by", NULL};
 
 /* What the system said, when SQLite failed on the disk ("disk I/O error"
  * alone does not tell a full disk from a failing one). */
@@ -151,6 +155,26 @@ static int template_view(fo_sink *s, const fo_template *t, fo_error *err)
     return rc;
 }
 
+/* Schema 1 to 2: an INTEGER column of runs, unless it is there. */
+static int add_runs_column(fo_sink *s, const char *name, fo_error *err)
+{
+    sqlite3_stmt *st;
+    char sql[128];
+    int present = 0;
+    if (sqlite3_prepare_v2(
+            s->db, "SELECT count(*) FROM pragma_table_info('runs') WHERE name = ?", -1,
+            &st, NULL) != SQLITE_OK)
+        return fo_sql_error(s, "cannot read the schema", err);
+    sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+    if (sqlite3_step(st) == SQLITE_ROW)
+        present = sqlite3_column_int(st, 0);
+    sqlite3_finalize(st);
+    if (present)
+        return FO_OK;
+    snprintf(sql, sizeof sql, "ALTER TABLE runs ADD COLUMN %s INTEGER", name);
+    return fo_sql_exec(s, sql, err);
+}
+
 static int sqlite_open(fo_sink *s, fo_error *err)
 {
     char host[256] = "";
@@ -177,6 +201,8 @@ static int sqlite_open(fo_sink *s, fo_error *err)
         return rc;
     for (size_t i = 0; i < sizeof SCHEMA / sizeof *SCHEMA && rc == FO_OK; i++)
         rc = fo_sql_exec(s, SCHEMA[i], err);
+    for (const char *const *col = RUNS_ADDED; rc == FO_OK && *col; col++)
+        rc = add_runs_column(s, *col, err);
     if (rc == FO_OK) {
         char pragma[64];
         snprintf(pragma, sizeof pragma, "PRAGMA user_version = %d",
@@ -192,12 +218,14 @@ static int sqlite_open(fo_sink *s, fo_error *err)
                sqlite3_prepare_v2(
                    s->db,
                    "INSERT INTO runs(started_at, version, command, host, "
-                   "shard) VALUES (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'), ?, ?, ?, ?)",
+                   "shard, file_outputs) VALUES (strftime('%Y-%m-%dT%H:%M:%SZ', "
+                   "'now'), ?, ?, ?, ?, ?)",
                    -1, &st, NULL) == SQLITE_OK) {
         sqlite3_bind_text(st, 1, FORMOCR_VERSION, -1, SQLITE_STATIC);
         sqlite3_bind_text(st, 2, s->o.command, -1, SQLITE_TRANSIENT);
         sqlite3_bind_text(st, 3, host, -1, SQLITE_TRANSIENT);
         sqlite3_bind_text(st, 4, s->o.shard, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_int(st, 5, s->o.file_outputs ? 1 : 0);
         if (sqlite3_step(st) != SQLITE_DONE)
             rc = fo_sql_error(s, "cannot record the run", err);
         s->run_id = sqlite3_last_insert_rowid(s->db);
@@ -360,6 +388,178 @@ int fo_sink_known(fo_sink *s, fo_known **known, int *n, fo_error *err)
     return FO_OK;
 }
 
+/* ---- documents owed to file outputs ---------------------------------- */
+
+/* The runs with file outputs that neither finished nor had their documents
+ * carried by a later run's files: killed.  (A run is alone on its output:
+ * one without finished_at is not running.) */
+static const char OWED_RUNS[] =
+    "SELECT id FROM runs WHERE file_outputs = 1 AND finished_at IS NULL AND "
+    "delivered_by IS NULL AND id != ?";
+
+static const fo_template *template_named(const fo_template_set *ts, const char *name)
+{
+    for (int i = 0; ts && name && i < ts->count; i++)
+        if (strcmp(ts->items[i]->name, name) == 0)
+            return ts->items[i];
+    return NULL;
+}
+
+static char *column_text(sqlite3_stmt *st, int col)
+{
+    const unsigned char *t = sqlite3_column_text(st, col);
+    return fo_strdup(t ? (const char *)t : "");
+}
+
+/* Rebuilds the fields of document id for tpl into d (in template order;
+ * a field the database lacks stays empty and missing); reasons[] get the
+ * reasons' text (d's fields point at them; the caller frees them). */
+static int rebuild_fields(fo_sink *s, sqlite3_stmt *fields, sqlite3_int64 id,
+                          const fo_template *tpl, fo_document *d, char **reasons)
+{
+    d->fields = calloc((size_t)tpl->nfields, sizeof *d->fields);
+    if (!d->fields && tpl->nfields > 0)
+        return FO_ERR_NOMEM;
+    d->nfields = tpl->nfields;
+    for (int i = 0; i < tpl->nfields; i++) {
+        d->fields[i].field = &tpl->fields[i];
+        d->fields[i].status = FO_STATUS_MISSING;
+        d->fields[i].value = fo_strdup("");
+        d->fields[i].raw = fo_strdup("");
+    }
+    sqlite3_bind_int64(fields, 1, id);
+    while (sqlite3_step(fields) == SQLITE_ROW) {
+        const char *name = (const char *)sqlite3_column_text(fields, 1);
+        const char *status = (const char *)sqlite3_column_text(fields, 5);
+        fo_field_result *r = NULL;
+        int k;
+        for (k = 0; name && k < tpl->nfields; k++)
+            if (strcmp(tpl->fields[k].name, name) == 0) {
+                r = &d->fields[k];
+                break;
+            }
+        if (!r)
+            continue; /* a field the template no longer has */
+        r->page = sqlite3_column_int(fields, 0);
+        free(r->value);
+        free(r->raw);
+        r->value = column_text(fields, 2);
+        r->raw = column_text(fields, 3);
+        r->confidence = sqlite3_column_double(fields, 4);
+        for (int st = FO_STATUS_OK; status && st <= FO_STATUS_MISSING; st++)
+            if (strcmp(status, fo_field_status_name((fo_field_status)st)) == 0)
+                r->status = (fo_field_status)st;
+        r->x = sqlite3_column_int(fields, 6);
+        r->y = sqlite3_column_int(fields, 7);
+        r->w = sqlite3_column_int(fields, 8);
+        r->h = sqlite3_column_int(fields, 9);
+        if (sqlite3_column_type(fields, 10) != SQLITE_NULL) {
+            free(reasons[k]);
+            reasons[k] = column_text(fields, 10);
+            r->reason = reasons[k];
+        }
+        if (!r->value || !r->raw)
+            break;
+    }
+    sqlite3_reset(fields);
+    for (int i = 0; i < d->nfields; i++)
+        if (!d->fields[i].value || !d->fields[i].raw)
+            return FO_ERR_NOMEM;
+    (void)s;
+    return FO_OK;
+}
+
+int fo_sink_replay_owed(fo_sink *s, const fo_template_set *templates,
+                        fo_sink_replay_fn fn, void *ctx, int *replayed, int *left,
+                        fo_error *err)
+{
+    sqlite3_stmt *runs = NULL, *docs = NULL, *fields = NULL;
+    int rc = FO_OK, done = 0, skipped = 0;
+
+    if (replayed)
+        *replayed = 0;
+    if (left)
+        *left = 0;
+    if (s->format != FO_SINK_SQLITE || !s->db)
+        return FO_OK;
+    if (sqlite3_prepare_v2(s->db, OWED_RUNS, -1, &runs, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(
+            s->db,
+            "SELECT d.id, d.path, d.sha256, d.bytes, d.pages, d.template, "
+            "d.status, d.score, d.error FROM documents d WHERE d.run_id = ? "
+            "ORDER BY d.id",
+            -1, &docs, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(s->db,
+                           "SELECT page, name, value, raw, confidence, status, x, y, "
+                           "w, h, reason FROM fields WHERE document_id = ?",
+                           -1, &fields, NULL) != SQLITE_OK) {
+        rc = fo_sql_error(s, "cannot read the documents owed to the files", err);
+        goto out;
+    }
+    sqlite3_bind_int64(runs, 1, s->run_id);
+    while (rc == FO_OK && sqlite3_step(runs) == SQLITE_ROW) {
+        sqlite3_int64 run = sqlite3_column_int64(runs, 0);
+        sqlite3_int64 *grown = realloc(s->owed, sizeof *grown * (size_t)(s->nowed + 1));
+        if (!grown) {
+            rc = fo_error_set(err, FO_ERR_NOMEM, "out of memory");
+            break;
+        }
+        s->owed = grown;
+        s->owed[s->nowed++] = run;
+        sqlite3_bind_int64(docs, 1, run);
+        while (rc == FO_OK && sqlite3_step(docs) == SQLITE_ROW) {
+            const char *tname = (const char *)sqlite3_column_text(docs, 5);
+            const char *status = (const char *)sqlite3_column_text(docs, 6);
+            const char *sha = (const char *)sqlite3_column_text(docs, 2);
+            const fo_template *tpl = template_named(templates, tname);
+            fo_document d;
+            char **reasons = NULL;
+            memset(&d, 0, sizeof d);
+            if (tname && !tpl) {
+                skipped++;
+                continue;
+            }
+            d.path = column_text(docs, 1);
+            if (sha && strlen(sha) == 64)
+                memcpy(d.sha256, sha, 65);
+            d.bytes = (uint64_t)sqlite3_column_int64(docs, 3);
+            d.pages = sqlite3_column_int(docs, 4);
+            d.tpl = tpl;
+            for (int k = FO_DOC_OK; status && k <= FO_DOC_ERROR; k++)
+                if (strcmp(status, fo_doc_status_name((fo_doc_status)k)) == 0)
+                    d.status = (fo_doc_status)k;
+            d.score = sqlite3_column_double(docs, 7);
+            if (sqlite3_column_type(docs, 8) != SQLITE_NULL)
+                d.error = column_text(docs, 8);
+            if (tpl)
+                reasons = calloc((size_t)tpl->nfields + 1, sizeof *reasons);
+            if (!d.path || (tpl && !reasons) ||
+                (sqlite3_column_type(docs, 8) != SQLITE_NULL && !d.error) ||
+                (tpl && rebuild_fields(s, fields, sqlite3_column_int64(docs, 0), tpl,
+                                       &d, reasons) != FO_OK))
+                rc = fo_error_set(err, FO_ERR_NOMEM, "out of memory");
+            else if (fn(ctx, &d) != 0)
+                rc = FO_ERR_OUTPUT;
+            else
+                done++;
+            for (int i = 0; tpl && reasons && i < tpl->nfields; i++)
+                free(reasons[i]);
+            free(reasons);
+            fo_document_free(&d);
+        }
+        sqlite3_reset(docs);
+    }
+out:
+    sqlite3_finalize(runs);
+    sqlite3_finalize(docs);
+    sqlite3_finalize(fields);
+    if (replayed)
+        *replayed = done;
+    if (left)
+        *left = skipped;
+    return rc;
+}
+
 static int sqlite_close(fo_sink *s, bool finished, fo_error *err)
 {
     int rc = FO_OK;
@@ -369,15 +569,35 @@ static int sqlite_close(fo_sink *s, bool finished, fo_error *err)
     sqlite3_finalize(s->ins_field);
     s->del_doc = s->del_failed = s->ins_doc = s->ins_field = NULL;
     /* a run stopped by a signal is not finished: finished_at stays empty,
-     * as for a run that was killed */
-    if (finished && !s->interrupted && s->db && s->run_id) {
-        char sql[160];
-        snprintf(sql, sizeof sql,
-                 "UPDATE runs SET finished_at = strftime('%%Y-%%m-%%dT%%H:"
-                 "%%M:%%SZ', 'now') WHERE id = %lld",
-                 (long long)s->run_id);
-        rc = fo_sql_exec(s, sql, err);
+     * as for a run that was killed; its file outputs were completed all
+     * the same, so its documents are delivered, and so are those of the
+     * killed runs they carried */
+    if (finished && s->db && s->run_id) {
+        fo_strbuf sql = FO_STRBUF_INIT;
+        char *text;
+        fo_strbuf_addf(&sql, "BEGIN IMMEDIATE;");
+        if (!s->interrupted)
+            fo_strbuf_addf(&sql,
+                           "UPDATE runs SET finished_at = strftime('%%Y-%%m-%%dT%%H:"
+                           "%%M:%%SZ', 'now') WHERE id = %lld;",
+                           (long long)s->run_id);
+        else if (s->o.file_outputs)
+            fo_strbuf_addf(&sql, "UPDATE runs SET delivered_by = %lld WHERE id = %lld;",
+                           (long long)s->run_id, (long long)s->run_id);
+        for (int i = 0; i < s->nowed; i++)
+            fo_strbuf_addf(&sql, "UPDATE runs SET delivered_by = %lld WHERE id = %lld;",
+                           (long long)s->run_id, (long long)s->owed[i]);
+        fo_strbuf_addf(&sql, "COMMIT;");
+        text = fo_strbuf_detach(&sql);
+        rc = text ? fo_sql_exec(s, text, err)
+                  : fo_error_set(err, FO_ERR_NOMEM, "out of memory");
+        if (rc != FO_OK)
+            fo_sql_exec(s, "ROLLBACK", NULL);
+        free(text);
     }
+    free(s->owed);
+    s->owed = NULL;
+    s->nowed = 0;
     if (s->db && sqlite3_close(s->db) != SQLITE_OK && rc == FO_OK)
         rc = fo_sql_error(s, "cannot close", err);
     s->db = NULL;

@@ -6,6 +6,7 @@
 
 #include "formocr/sink.h"
 #include "harness.h"
+#include "strbuf.h"
 #include "util.h"
 
 static fo_template_set *set;
@@ -340,6 +341,138 @@ static void test_sqlite_refuses_foreign_database(void)
     free(path);
 }
 
+/* What a killed run committed is owed to the files: the next run's replay
+ * rebuilds each document as its own JSON, once delivered it is owed no
+ * more, and a run killed again owes it still. */
+static int collect_json(void *ctx, const fo_document *d)
+{
+    fo_strbuf *b = ctx;
+    char *json = fo_document_to_json(d);
+    if (!json)
+        return -1;
+    fo_strbuf_add(b, json);
+    fo_strbuf_addc(b, '\n');
+    free(json);
+    return 0;
+}
+
+static void test_sqlite_replays_what_a_killed_run_owes(void)
+{
+    fo_sink_options o;
+    fo_sink *s = NULL;
+    fo_document a, b;
+    fo_error err;
+    sqlite3 *db;
+    fo_strbuf got = FO_STRBUF_INIT;
+    char *path = fo_path_join(dir, "owed.sqlite"), *want_a, *want_b;
+    char sha_a[65], sha_b[65];
+    int replayed = -1, left = -1;
+
+    memset(sha_a, 'c', 64);
+    memset(sha_b, 'd', 64);
+    sha_a[64] = sha_b[64] = '\0';
+    fo_sink_options_default(&o);
+    o.templates = set;
+    o.command = "formocr run -o owed.sqlite -o owed.jsonl";
+    o.file_outputs = true;
+    make_doc(&a, "a.tif", sha_a, VALUES, FO_DOC_REVIEW);
+    a.fields[2].status = FO_STATUS_LOW_CONFIDENCE;
+    a.fields[2].reason = "confidence 41 below 60";
+    a.fields[3].page = 0; /* not read */
+    make_doc(&b, "b.tif", sha_b, NULL, FO_DOC_ERROR);
+    free(b.fields[0].value);
+    b.fields[0].value = fo_strdup("x");
+    b.error = fo_strdup("page 1: damaged png data");
+    want_a = fo_document_to_json(&a);
+    want_b = fo_document_to_json(&b);
+
+    /* the killed run: two documents committed, its files never completed */
+    INT_EQ(fo_sink_open(path, &o, &s, &err), FO_OK);
+    INT_EQ(fo_sink_write(s, &a, &err), FO_OK);
+    INT_EQ(fo_sink_write(s, &b, &err), FO_OK);
+    fo_sink_abort(&s);
+
+    /* the next run gets them back, as they were written */
+    INT_EQ(fo_sink_open(path, &o, &s, &err), FO_OK);
+    INT_EQ(fo_sink_replay_owed(s, set, collect_json, &got, &replayed, &left, &err),
+           FO_OK);
+    INT_EQ(replayed, 2);
+    INT_EQ(left, 0);
+    {
+        char *both = fo_asprintf("%s\n%s\n", want_a, want_b);
+        STR_EQ(fo_strbuf_str(&got), both);
+        free(both);
+    }
+    /* killed too: they are owed still */
+    fo_sink_abort(&s);
+    fo_strbuf_free(&got);
+    INT_EQ(fo_sink_open(path, &o, &s, &err), FO_OK);
+    INT_EQ(fo_sink_replay_owed(s, set, collect_json, &got, &replayed, &left, &err),
+           FO_OK);
+    INT_EQ(replayed, 2);
+    INT_EQ(fo_sink_close(&s, &err), FO_OK); /* delivered */
+    fo_strbuf_free(&got);
+    INT_EQ(fo_sink_open(path, &o, &s, &err), FO_OK);
+    INT_EQ(fo_sink_replay_owed(s, set, collect_json, &got, &replayed, &left, &err),
+           FO_OK);
+    INT_EQ(replayed, 0);
+    INT_EQ(fo_sink_close(&s, &err), FO_OK);
+    OK(sqlite3_open(path, &db) == SQLITE_OK);
+    INT_EQ(count(db, "SELECT count(*) FROM runs WHERE delivered_by IS NOT NULL"), 2);
+    INT_EQ(count(db, "SELECT count(*) FROM runs WHERE finished_at IS NOT NULL"), 2);
+    sqlite3_close(db);
+    /* a run with no file outputs owes nothing */
+    o.file_outputs = false;
+    INT_EQ(fo_sink_open(path, &o, &s, &err), FO_OK);
+    INT_EQ(fo_sink_write(s, &a, &err), FO_OK);
+    fo_sink_abort(&s);
+    o.file_outputs = true;
+    INT_EQ(fo_sink_open(path, &o, &s, &err), FO_OK);
+    INT_EQ(fo_sink_replay_owed(s, set, collect_json, &got, &replayed, &left, &err),
+           FO_OK);
+    INT_EQ(replayed, 0);
+    fo_sink_abort(&s);
+    fo_strbuf_free(&got);
+    fo_document_free(&a);
+    fo_document_free(&b);
+    free(want_a);
+    free(want_b);
+    free(path);
+}
+
+/* A database of schema 1 (before file_outputs and delivered_by) is brought
+ * to the current schema by the next run, its rows kept. */
+static void test_sqlite_schema_1_migrates(void)
+{
+    fo_sink_options o;
+    fo_sink *s = NULL;
+    fo_error err;
+    sqlite3 *db;
+    char *path = fo_path_join(dir, "v1.sqlite");
+
+    OK(sqlite3_open(path, &db) == SQLITE_OK);
+    OK(sqlite3_exec(db,
+                    "CREATE TABLE runs(id INTEGER PRIMARY KEY, started_at TEXT, "
+                    "finished_at TEXT, version TEXT, command TEXT, host TEXT, shard "
+                    "TEXT); INSERT INTO runs(started_at) VALUES ('2026-01-01'); "
+                    "PRAGMA user_version = 1",
+                    NULL, NULL, NULL) == SQLITE_OK);
+    sqlite3_close(db);
+    fo_sink_options_default(&o);
+    o.templates = set;
+    o.command = "formocr run";
+    INT_EQ(fo_sink_open(path, &o, &s, &err), FO_OK);
+    INT_EQ(fo_sink_close(&s, &err), FO_OK);
+    OK(sqlite3_open(path, &db) == SQLITE_OK);
+    INT_EQ(count(db, "PRAGMA user_version"), FO_SQLITE_SCHEMA_VERSION);
+    INT_EQ(count(db, "SELECT count(*) FROM runs"), 2);
+    INT_EQ(count(db, "SELECT count(*) FROM pragma_table_info('runs') WHERE name IN "
+                     "('file_outputs', 'delivered_by')"),
+           2);
+    sqlite3_close(db);
+    free(path);
+}
+
 int main(void)
 {
     fo_error err;
@@ -357,6 +490,8 @@ int main(void)
     RUN(test_sqlite_refuses_foreign_database);
     RUN(test_sqlite_one_row_per_input);
     RUN(test_files_of_a_run_with_nothing_new);
+    RUN(test_sqlite_replays_what_a_killed_run_owes);
+    RUN(test_sqlite_schema_1_migrates);
     fo_template_set_destroy(&set);
     free(good);
     {
