@@ -128,19 +128,21 @@ int fo_jpeg_read_header(const uint8_t *data, size_t size, fo_jpeg_header *h,
         bool unsupported = c.mgr.msg_code == JERR_BAD_PRECISION;
         jpeg_destroy_decompress(&cinfo);
         lowercase_first(c.message);
-        /* 12-bit JPEGs (medical and some archival scanners) are valid: the
-         * libjpeg Debian ships decodes 8-bit samples only */
+        /* 12-bit JPEGs (some archival scanners) are valid: the libjpeg
+         * Debian ships decodes 8-bit samples only, GDCM's 12-bit one reads
+         * them */
+        if (unsupported && precision == 12)
+            return fo_jpeg12_read_header(data, size, h, err);
         if (unsupported)
             return fo_error_set(err, FO_ERR_FORMAT,
-                                "unsupported image format (%d-bit jpeg: this libjpeg "
-                                "decodes 8-bit samples only)",
-                                precision);
+                                "unsupported image format (%d-bit jpeg)", precision);
         return fo_error_set(err, FO_ERR_CORRUPT, "damaged jpeg header (%s)", c.message);
     }
     jpeg_read_header(&cinfo, TRUE);
     h->width = (int)cinfo.image_width;
     h->height = (int)cinfo.image_height;
     h->components = cinfo.num_components;
+    h->precision = cinfo.data_precision;
     h->cmyk = cinfo.jpeg_color_space == JCS_CMYK || cinfo.jpeg_color_space == JCS_YCCK;
     density(&cinfo, &h->xdpi, &h->ydpi);
     jpeg_destroy_decompress(&cinfo);
@@ -183,9 +185,13 @@ int fo_jpeg_decode_grey(const uint8_t *data, size_t size, PIX **out, fo_error *e
     c.stop_on_warning = true;
     if (setjmp(c.jump)) {
         PIX *p = pix;
+        bool twelve =
+            c.mgr.msg_code == JERR_BAD_PRECISION && cinfo.data_precision == 12;
         pixDestroy(&p);
         free(ink);
         jpeg_destroy_decompress(&cinfo);
+        if (twelve)
+            return fo_jpeg12_decode_grey(data, size, out, err);
         lowercase_first(c.message);
         return fo_error_set(err, FO_ERR_CORRUPT, "damaged jpeg data (%s)", c.message);
     }

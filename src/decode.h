@@ -24,6 +24,7 @@ struct Pix;
 
 typedef struct fo_jpeg_header {
     int width, height, components;
+    int precision;  /* bits a sample: 8, or 12 (decode_jpeg12.c) */
     int xdpi, ydpi; /* 0 when the file has no resolution */
     int cmyk;       /* CMYK or YCCK (decoded to CMYK, then grey) */
 } fo_jpeg_header;
@@ -31,10 +32,18 @@ typedef struct fo_jpeg_header {
 int fo_jpeg_read_header(const uint8_t *data, size_t size, fo_jpeg_header *h,
                         fo_error *err);
 
-/* Decodes to 8-bit grey; fails on any corrupt-data warning (a damaged scan
- * must become an error, not a page with a grey band). */
+/* Decodes to 8-bit grey (CMYK converted; 12-bit samples through
+ * fo_jpeg12_decode_grey); fails on any warning about the data (a damaged
+ * scan must become an error, not a page with a grey band). */
 int fo_jpeg_decode_grey(const uint8_t *data, size_t size, struct Pix **out,
                         fo_error *err);
+
+/* The same for 12-bit JPEG (GDCM's 12-bit IJG library, decode_jpeg12.c);
+ * fo_jpeg_read_header and fo_jpeg_decode_grey hand such files over. */
+int fo_jpeg12_read_header(const uint8_t *data, size_t size, fo_jpeg_header *h,
+                          fo_error *err);
+int fo_jpeg12_decode_grey(const uint8_t *data, size_t size, struct Pix **out,
+                          fo_error *err);
 
 /* Decodes to 8-bit grey, transparent areas composed onto white. */
 int fo_png_decode_grey(const uint8_t *data, size_t size, struct Pix **out,

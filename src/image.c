@@ -291,9 +291,11 @@ int fo_image_page_info(const fo_image *img, int page, fo_page_info *info, fo_err
             return rc;
         w = jh.width;
         h = jh.height;
-        bps = 8;
+        bps = jh.precision;
         spp = jh.components;
         res = jh.xdpi;
+        if (jh.cmyk)
+            compression = "jpeg (cmyk)";
     } else {
         rc = pixReadHeaderMem(img->data, img->size, &format, &w, &h, &bps, &spp, &cmap);
     }

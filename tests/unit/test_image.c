@@ -475,35 +475,59 @@ static void test_cmyk_jpeg(void)
     pixDestroy(&pix);
 }
 
-/* A 12-bit JPEG is valid: refused as a format this build cannot decode,
- * not as damaged data. */
-static void test_12bit_jpeg_is_unsupported_not_damaged(void)
+/* A 12-bit JPEG is valid and read: IJG's test image, in its 8-bit and
+ * 12-bit versions (libjpeg-turbo's testimages/testorig*.jpg), gives the
+ * same page. */
+static void test_12bit_jpeg(void)
 {
-    char *path = scan("colour.jpg");
-    uint8_t *data = NULL;
-    size_t size = 0;
-    fo_image *img = NULL;
+    fo_page_info info;
     fo_error err;
-    PIX *pix = NULL;
-    int rc = FO_OK;
-
-    INT_EQ(fo_read_file(path, 1 << 20, &data, &size, &err), FO_OK);
-    /* the precision byte follows the baseline frame marker's length */
-    for (size_t i = 0; data && i + 4 < size; i++)
-        if (data[i] == 0xFF && data[i + 1] == 0xC0) {
-            data[i + 1] = 0xC1; /* extended sequential, as 12-bit files are */
-            data[i + 4] = 12;
-            break;
+    int rc;
+    PIX *twelve = decode("ijg-testorig12.jpg", 0, NULL, &info, &rc, &err);
+    PIX *eight = decode("ijg-testorig.jpg", 0, NULL, NULL, &rc, &err);
+    INT_EQ(info.bits_per_pixel, 36);
+    OK(twelve && eight);
+    if (twelve && eight) {
+        l_float32 diff = 1e9f;
+        INT_EQ(pixGetWidth(twelve), 227);
+        INT_EQ(pixGetHeight(twelve), 149);
+        INT_EQ(pixGetDepth(twelve), 8);
+        {
+            PIX *d = pixAbsDifference(twelve, eight);
+            l_float32 mean = 0;
+            pixGetAverageMasked(d, NULL, 0, 0, 1, L_MEAN_ABSVAL, &mean);
+            diff = mean;
+            pixDestroy(&d);
         }
-    rc = fo_image_open_memory(data, size, NULL, &img, &err);
-    if (rc == FO_OK)
-        rc = fo_image_decode(img, 0, &pix, NULL, &err);
-    INT_EQ(rc, FO_ERR_FORMAT);
-    STR_CONTAINS(err.message, "12-bit jpeg");
-    OK(pix == NULL);
-    fo_image_destroy(&img);
-    free(data);
-    free(path);
+        /* two encodings of one picture: a few grey levels apart at most */
+        NUM_NEAR(diff, 0, 3);
+    }
+    pixDestroy(&twelve);
+    pixDestroy(&eight);
+    {
+        /* 16-bit samples (lossless JPEG's) are no scanner's: refused as an
+         * unsupported format, not as damaged data */
+        char *path = scan("colour.jpg");
+        uint8_t *data = NULL;
+        size_t size = 0;
+        fo_image *img = NULL;
+        PIX *pix = NULL;
+        INT_EQ(fo_read_file(path, 1 << 20, &data, &size, &err), FO_OK);
+        for (size_t i = 0; data && i + 4 < size; i++)
+            if (data[i] == 0xFF && data[i + 1] == 0xC0) {
+                data[i + 4] = 16;
+                break;
+            }
+        rc = fo_image_open_memory(data, size, NULL, &img, &err);
+        if (rc == FO_OK)
+            rc = fo_image_decode(img, 0, &pix, NULL, &err);
+        INT_EQ(rc, FO_ERR_FORMAT);
+        STR_CONTAINS(err.message, "16-bit jpeg");
+        OK(pix == NULL);
+        fo_image_destroy(&img);
+        free(data);
+        free(path);
+    }
 }
 
 /* A PNG whose text chunk claims 1 GiB: refused from its length, before
@@ -585,7 +609,7 @@ int main(void)
     RUN(test_open_memory_matches_file);
     RUN(test_tiff_layouts_and_orientations);
     RUN(test_cmyk_jpeg);
-    RUN(test_12bit_jpeg_is_unsupported_not_damaged);
+    RUN(test_12bit_jpeg);
     RUN(test_png_chunk_longer_than_the_file);
     RUN(test_jpeg_stray_bytes_between_segments);
     return harness_done();
