@@ -264,7 +264,7 @@ const uint8_t *fo_image_bytes(const fo_image *img, size_t *size)
 
 int fo_image_page_info(const fo_image *img, int page, fo_page_info *info, fo_error *err)
 {
-    l_int32 w = 0, h = 0, bps = 0, spp = 0, cmap = 0, res = 0;
+    l_int32 w = 0, h = 0, bps = 0, spp = 0, cmap = 0, res = 0, yres = 0;
     l_int32 format = img->format;
     const char *compression = NULL;
     int rc;
@@ -283,6 +283,7 @@ int fo_image_page_info(const fo_image *img, int page, fo_page_info *info, fo_err
         bps = th.bits_per_sample;
         spp = th.samples_per_pixel;
         res = th.xdpi;
+        yres = th.ydpi;
         compression = tiff_compression_name(th.compression);
     } else if (img->format == IFF_JFIF_JPEG) {
         fo_jpeg_header jh;
@@ -294,6 +295,7 @@ int fo_image_page_info(const fo_image *img, int page, fo_page_info *info, fo_err
         bps = jh.precision;
         spp = jh.components;
         res = jh.xdpi;
+        yres = jh.ydpi;
         if (jh.cmyk)
             compression = "jpeg (cmyk)";
     } else {
@@ -308,7 +310,8 @@ int fo_image_page_info(const fo_image *img, int page, fo_page_info *info, fo_err
     info->height = h;
     info->bits_per_pixel = bps * spp;
     if (res > 0) {
-        info->xdpi = info->ydpi = res;
+        info->xdpi = res;
+        info->ydpi = yres > 0 ? yres : res;
         info->dpi_from_file = true;
     } else {
         info->xdpi = info->ydpi = img->limits.default_dpi;
@@ -367,6 +370,50 @@ static int decode_page(const fo_image *img, int page, PIX **pix, fo_error *err)
     return to_grey(pix, err);
 }
 
+/* Pixels taller than wide (a standard fax: 204 x 98 dpi) or wider than tall
+ * are resampled along the coarser axis to the finer resolution, before
+ * anything else sees the page: everything after works in square pixels.
+ * A ratio beyond MAX_PIXEL_ASPECT is no scanner's: the file's x resolution
+ * is taken for both, as before.  info gets the new size and resolution. */
+enum { MAX_PIXEL_ASPECT = 4 };
+
+static int square_pixels(PIX **pix, fo_page_info *info, const fo_image_limits *limits,
+                         fo_error *err)
+{
+    int fine = info->xdpi > info->ydpi ? info->xdpi : info->ydpi;
+    int coarse = info->xdpi > info->ydpi ? info->ydpi : info->xdpi;
+    float sx = (float)fine / (float)info->xdpi, sy = (float)fine / (float)info->ydpi;
+    uint64_t w, h;
+    PIX *q;
+
+    if (coarse <= 0 || fine > MAX_PIXEL_ASPECT * coarse) {
+        info->ydpi = info->xdpi;
+        pixSetResolution(*pix, info->xdpi, info->xdpi);
+        return FO_OK;
+    }
+    w = (uint64_t)(pixGetWidth(*pix) * sx + 0.5f);
+    h = (uint64_t)(pixGetHeight(*pix) * sy + 0.5f);
+    if (w * h > limits->max_pixels)
+        return fo_error_set(err, FO_ERR_LIMIT,
+                            "too large once its pixels are made square (%dx%d dpi: "
+                            "%llux%llu, limit %llu pixels: see --max-pixels)",
+                            info->xdpi, info->ydpi, (unsigned long long)w,
+                            (unsigned long long)h,
+                            (unsigned long long)limits->max_pixels);
+    /* upsampling only: a bilevel page stays bilevel (rows repeated), a grey
+     * one is interpolated */
+    q = pixGetDepth(*pix) == 1 ? pixScaleBinary(*pix, sx, sy) : pixScale(*pix, sx, sy);
+    if (!q)
+        return fo_error_set(err, FO_ERR_NOMEM, "out of memory making pixels square");
+    pixDestroy(pix);
+    *pix = q;
+    pixSetResolution(q, fine, fine);
+    info->width = pixGetWidth(q);
+    info->height = pixGetHeight(q);
+    info->xdpi = info->ydpi = fine;
+    return FO_OK;
+}
+
 int fo_image_decode(const fo_image *img, int page, PIX **pix, fo_page_info *info,
                     fo_error *err)
 {
@@ -404,6 +451,13 @@ int fo_image_decode(const fo_image *img, int page, PIX **pix, fo_page_info *info
         info->xdpi = info->ydpi = img->limits.default_dpi;
         info->dpi_from_file = false;
         pixSetResolution(p, info->xdpi, info->ydpi);
+    }
+    if (info->xdpi != info->ydpi) {
+        rc = square_pixels(&p, info, &img->limits, err);
+        if (rc != FO_OK) {
+            pixDestroy(&p);
+            return rc;
+        }
     }
     *pix = p;
     return FO_OK;

@@ -61,6 +61,12 @@ def scans():
     grey.save(os.path.join(SCANS, "packbits.tif"), compression="packbits",
               dpi=(400, 400))
     bw.save(os.path.join(SCANS, "g3.tif"), compression="group3", dpi=(200, 200))
+    # a standard-resolution fax: every other row, 204 x 98 dpi (pixels twice
+    # as tall as wide), and the same page at 204 x 196 ("fine")
+    bw.resize((200, round(283 * 98 / 204)), Image.NEAREST).save(
+        os.path.join(SCANS, "fax-204x98.tif"), compression="group3", dpi=(204, 98))
+    bw.save(os.path.join(SCANS, "fax-204x204.tif"), compression="group3",
+            dpi=(204, 204))
     grey.save(os.path.join(SCANS, "grey.png"))                      # no pHYs
     grey.convert("RGB").save(os.path.join(SCANS, "colour.jpg"), quality=85,
                              dpi=(150, 150))

@@ -374,7 +374,8 @@ static int write_tiff(const char *path, const tiff_layout *l, int o)
 }
 
 /* Every layout a scanner or an editor writes, in every orientation, gives
- * the page as it is meant to be seen, at its resolution. */
+ * the page as it is meant to be seen, at its resolution (200 x 100 dpi as
+ * stored: the page comes out in square pixels at 200 dpi). */
 static void test_tiff_layouts_and_orientations(void)
 {
     static const tiff_layout layouts[] = {
@@ -423,28 +424,35 @@ static void test_tiff_layouts_and_orientations(void)
             INT_EQ(fo_image_open(path, NULL, &img, &err), FO_OK);
             if (!img)
                 continue;
+            /* the header: the stored rows are the page's columns, and so is
+             * the resolution */
+            INT_EQ(fo_image_page_info(img, 0, &info, &err), FO_OK);
+            INT_EQ(info.width, turned ? TH : TW);
+            INT_EQ(info.height, turned ? TW : TH);
+            INT_EQ(info.xdpi, turned ? 100 : 200);
+            INT_EQ(info.ydpi, turned ? 200 : 100);
             INT_EQ(fo_image_decode(img, 0, &pix, &info, &err), FO_OK);
             fo_image_destroy(&img);
             if (!pix) {
                 HARNESS_FAIL("%s", err.message);
                 continue;
             }
-            INT_EQ(info.width, turned ? TH : TW);
-            INT_EQ(info.height, turned ? TW : TH);
+            /* decoded: pixels made square, the coarse axis doubled */
+            INT_EQ(info.width, turned ? 2 * TH : TW);
+            INT_EQ(info.height, turned ? TW : 2 * TH);
             INT_EQ(pixGetWidth(pix), info.width);
             INT_EQ(pixGetHeight(pix), info.height);
-            /* the stored rows are the page's columns: so is the resolution */
-            INT_EQ(info.xdpi, turned ? 100 : 200);
-            INT_EQ(info.ydpi, turned ? 200 : 100);
-            INT_EQ(pixGetXRes(pix), info.xdpi);
-            INT_EQ(pixGetYRes(pix), info.ydpi);
+            INT_EQ(info.xdpi, 200);
+            INT_EQ(info.ydpi, 200);
+            INT_EQ(pixGetXRes(pix), 200);
+            INT_EQ(pixGetYRes(pix), 200);
             OK(pixGetDepth(pix) == 1 || pixGetDepth(pix) == 8);
             for (int y = 0; y < TH && pixGetWidth(pix) == info.width; y++)
                 for (int x = 0; x < TW; x++) {
                     int sx, sy;
                     l_uint32 v = 0;
                     seen_at(o, x, y, &sx, &sy);
-                    pixGetPixel(pix, sx, sy, &v);
+                    pixGetPixel(pix, turned ? 2 * sx : sx, turned ? sy : 2 * sy, &v);
                     if ((pixGetDepth(pix) == 1 ? v == 1 : v < 128) != ink_at(x, y))
                         wrong++;
                 }
@@ -597,6 +605,44 @@ static void test_jpeg_stray_bytes_between_segments(void)
     free(path);
 }
 
+/* A standard fax (204 x 98 dpi: pixels twice as tall as wide) comes out in
+ * square pixels at 204 dpi, the page of its fine twin, still bilevel. */
+static void test_fax_pixels_made_square(void)
+{
+    fo_page_info info, twin_info;
+    fo_error err;
+    int rc;
+    PIX *fax = decode("fax-204x98.tif", 0, NULL, &info, &rc, &err);
+    PIX *twin = decode("fax-204x204.tif", 0, NULL, &twin_info, &rc, &err);
+    OK(fax && twin);
+    if (!fax || !twin) {
+        pixDestroy(&fax);
+        pixDestroy(&twin);
+        return;
+    }
+    INT_EQ(info.xdpi, 204);
+    INT_EQ(info.ydpi, 204);
+    INT_EQ(pixGetXRes(fax), 204);
+    INT_EQ(pixGetYRes(fax), 204);
+    INT_EQ(pixGetDepth(fax), 1);
+    INT_EQ(pixGetWidth(fax), 200);
+    INT_EQ(info.width, 200);
+    NUM_NEAR(pixGetHeight(fax), 283, 1);
+    INT_EQ(info.height, pixGetHeight(fax));
+    if (pixGetHeight(fax) == pixGetHeight(twin)) {
+        /* half the rows are repeated, not read: close, not equal */
+        l_int32 n = 0;
+        PIX *x = pixXor(NULL, fax, twin);
+        pixCountPixels(x, &n, NULL);
+        l_int32 ink = 0;
+        pixCountPixels(twin, &ink, NULL);
+        OK(n < ink / 2);
+        pixDestroy(&x);
+    }
+    pixDestroy(&fax);
+    pixDestroy(&twin);
+}
+
 int main(void)
 {
     RUN(test_every_format_decodes);
@@ -610,6 +656,7 @@ int main(void)
     RUN(test_tiff_layouts_and_orientations);
     RUN(test_cmyk_jpeg);
     RUN(test_12bit_jpeg);
+    RUN(test_fax_pixels_made_square);
     RUN(test_png_chunk_longer_than_the_file);
     RUN(test_jpeg_stray_bytes_between_segments);
     return harness_done();
