@@ -82,6 +82,28 @@ static const char *unsupported_name(int format)
     }
 }
 
+/* Formats Leptonica does not know that a mail room receives: named, so
+ * that the row says what the file is. */
+static const char *sniff_other(const uint8_t *d, size_t n)
+{
+    if (n >= 12 && memcmp(d + 4, "ftyp", 4) == 0) {
+        if (memcmp(d + 8, "heic", 4) == 0 || memcmp(d + 8, "heix", 4) == 0 ||
+            memcmp(d + 8, "mif1", 4) == 0 || memcmp(d + 8, "msf1", 4) == 0 ||
+            memcmp(d + 8, "hevc", 4) == 0)
+            return "heic";
+        if (memcmp(d + 8, "avif", 4) == 0)
+            return "avif";
+        return "an ISO media file";
+    }
+    if (n >= 4 && memcmp(d, "PK\003\004", 4) == 0)
+        return "docx, xlsx, odt or another zip file";
+    if (n >= 8 && memcmp(d, "\320\317\021\340\241\261\032\341", 8) == 0)
+        return "doc or xls";
+    if (n >= 5 && memcmp(d, "%PDF-", 5) == 0)
+        return "pdf";
+    return NULL;
+}
+
 static const char *format_name(int format)
 {
     if (L_FORMAT_IS_TIFF(format))
@@ -158,7 +180,8 @@ static int identify(fo_image *img, fo_error *err)
     if (img->size < FORMAT_SNIFF_BYTES)
         return fo_error_set(err, FO_ERR_FORMAT, "not an image (file too short)");
     findFileFormatBuffer(img->data, &format);
-    other = unsupported_name(format);
+    other = format == IFF_UNKNOWN ? sniff_other(img->data, img->size)
+                                  : unsupported_name(format);
     if (other)
         return fo_error_set(err, FO_ERR_FORMAT, "unsupported image format (%s)", other);
     if (format == IFF_UNKNOWN)

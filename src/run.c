@@ -210,6 +210,7 @@ int fo_run(const fo_run_options *o, const fo_run_events *events, fo_run_summary 
     fo_batch_options bo = {0};
     fo_known *known = NULL;
     fo_inputs in = {0};
+    fo_source_options source;
     fo_error local;
     run r = {.o = o, .ev = events, .summary = out};
     double start = fo_now(), batch_start;
@@ -248,9 +249,17 @@ int fo_run(const fo_run_options *o, const fo_run_events *events, fo_run_summary 
         }
     if ((rc = replay_owed(&r, fo_pipeline_templates(pipeline), err)) != FO_OK)
         goto out;
-    if ((rc = fo_source_list(o->inputs, o->ninputs, &o->source, input_problem, &r, &in,
+    source = o->source;
+    if (events && events->skipped) {
+        source.skipped = events->skipped;
+        source.skipped_ctx = events->ctx;
+    }
+    if ((rc = fo_source_list(o->inputs, o->ninputs, &source, input_problem, &r, &in,
                              err)) != FO_OK)
         goto out;
+    out->skipped_entries = in.skipped;
+    for (int i = 0; i < r.nsinks; i++)
+        fo_sink_note_skipped(r.sinks[i], in.skipped);
     fo_inputs_keep_shard(&in, o->shard);
     fo_inputs_defer_recent(&in, o->min_age, input_problem, &r);
     out->inputs = in.count;

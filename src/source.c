@@ -15,7 +15,12 @@
 #include "util.h"
 
 static const char *const SCAN_EXTENSIONS[] = {
-    "tif", "tiff", "png", "jpg", "jpeg", "pbm", "pgm", "ppm", "pnm", "webp", NULL};
+    "tif", "tiff", "png", "jpg", "jpeg", "pbm", "pgm", "ppm", "pnm", "webp",
+    /* formats a scanner or a mail room sends that formocr does not read
+     * (yet): taken all the same, so that their rows say so instead of a
+     * night that reads nothing and reports success */
+    "pdf", "heic", "heif", "avif", "jp2", "j2k", "jpx", "bmp", "gif", "doc", "docx",
+    "odt", "xls", "xlsx", "ods", NULL};
 
 typedef struct dir_id {
     dev_t dev;
@@ -54,6 +59,14 @@ static int add_path(walker *w, const char *path, bool in_folder)
     w->out->in_folder[w->out->count] = in_folder;
     w->out->count++;
     return FO_OK;
+}
+
+/* A folder entry not taken: counted, and named to whoever asked. */
+static void skipped(walker *w, const char *path, const char *why)
+{
+    w->out->skipped++;
+    if (w->o && w->o->skipped)
+        w->o->skipped(w->o->skipped_ctx, path, why);
 }
 
 static void problem(walker *w, const char *path, const char *message)
@@ -136,7 +149,14 @@ static int walk_dir(walker *w, const char *dir, const struct stat *st)
         const char *name = entries[i]->d_name;
         char *path;
         struct stat cst;
-        if (rc != FO_OK || name[0] == '.') {
+        if (rc != FO_OK || strcmp(name, ".") == 0 || strcmp(name, "..") == 0) {
+            free(entries[i]);
+            continue;
+        }
+        if (name[0] == '.') {
+            char *hidden = fo_path_join(dir, name);
+            skipped(w, hidden ? hidden : name, "a hidden entry");
+            free(hidden);
             free(entries[i]);
             continue;
         }
@@ -166,8 +186,14 @@ static int walk_dir(walker *w, const char *dir, const struct stat *st)
                 rc = walk_dir(w, path, &cst);
             else if (wanted(w, name))
                 rc = add_path(w, path, true); /* "x.tif/": its row says so */
+            else
+                skipped(w, path, "a folder (-r reads sub-folders)");
         } else if (wanted(w, name)) {
             rc = add_path(w, path, true);
+        } else {
+            skipped(w, path,
+                    w->o && w->o->ninclude > 0 ? "not matched by --include"
+                                               : "not a scan, by its name");
         }
         free(path);
         free(entries[i]);

@@ -71,6 +71,9 @@ typedef struct fo_run_events {
      * path may be NULL.  Called on the calling thread; may be NULL. */
     void (*notice)(void *ctx, const char *path, const char *message);
     fo_batch_progress progress; /* may be NULL */
+    /* a folder entry not taken, with why (hidden, not a scan by its name, a
+     * sub-folder); may be NULL: they are counted all the same */
+    void (*skipped)(void *ctx, const char *path, const char *why);
 } fo_run_events;
 
 typedef struct fo_run_summary {
@@ -81,6 +84,7 @@ typedef struct fo_run_summary {
                                 recently, or while they were read */
     int replayed;            /* documents an interrupted run committed to a
                                 database, written into this run's files */
+    int skipped_entries;     /* folder entries not taken (not scans) */
     int quarantine_failures; /* failed inputs that could not be moved */
     double setup_seconds;    /* templates, outputs, inputs */
     double seconds;          /* the batch and completing the outputs */

@@ -28,8 +28,8 @@
 extern "C" {
 #endif
 
-/* 2: runs.file_outputs and runs.delivered_by (a database of schema 1 is
- * brought to 2 when a run opens it). */
+/* 2: runs.file_outputs, runs.delivered_by and runs.skipped_entries (a
+ * database of schema 1 is brought to 2 when a run opens it). */
 enum { FO_SQLITE_SCHEMA_VERSION = 2 };
 
 typedef enum fo_sink_format {
@@ -82,6 +82,10 @@ FO_API int fo_sink_write(fo_sink *s, const fo_document *d, fo_error *err);
 /* Completes the output (renames files into place, records the run's end);
  * the sink is freed whatever happens.  FO_ERR_OUTPUT when it cannot. */
 FO_API int fo_sink_close(fo_sink **s, fo_error *err);
+
+/* Records in an SQLite output's run how many folder entries the run did
+ * not take (runs.skipped_entries); other outputs ignore it. */
+FO_API void fo_sink_note_skipped(fo_sink *s, int n);
 
 /* The output's format. */
 FO_API fo_sink_format fo_sink_get_format(const fo_sink *s);

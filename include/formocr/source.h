@@ -29,6 +29,11 @@ typedef struct fo_source_options {
     bool recursive;
     const char *const *include; /* globs on file names; NULL: scans */
     int ninclude;
+    /* each folder entry not taken (hidden, not a scan by its name, a
+     * sub-folder without recursive), with why; counted in fo_inputs.skipped
+     * whether or not this is set */
+    void (*skipped)(void *ctx, const char *path, const char *why);
+    void *skipped_ctx;
 } fo_source_options;
 
 /* Called for each problem met while walking: path and a message. */
@@ -39,6 +44,7 @@ typedef struct fo_inputs {
     int count;
     int problems;    /* reported through the callback */
     int deferred;    /* left for the next run by fo_inputs_defer_recent */
+    int skipped;     /* folder entries not taken (fo_source_options.skipped) */
     bool *in_folder; /* per path: found in a folder, not named by the user;
                         NULL: every path was named */
 } fo_inputs;

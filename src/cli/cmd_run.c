@@ -62,6 +62,8 @@ static const char USAGE[] =
     "  --progress auto|always|never  progress on stderr (auto: on a terminal)\n"
     "  --timings             print where the time went, per stage\n"
     "  -q, --quiet           only errors, no summary line\n"
+    "  -v, --verbose         name each folder entry not taken (hidden, not a\n"
+    "                        scan by its name, a sub-folder without -r)\n"
     "  -h, --help            show this help and exit\n"
     "\n"
     "exit status: 0 every input processed (fields flagged for review are\n"
@@ -105,7 +107,7 @@ typedef struct run_args {
     fo_run_options run;
     const char *tpaths[MAX_ARGS], *outputs[MAX_ARGS], *includes[MAX_ARGS];
     const char *progress, *shard;
-    bool timings, quiet;
+    bool timings, quiet, verbose;
 } run_args;
 
 typedef struct display {
@@ -127,6 +129,12 @@ static void notice(void *ctx, const char *path, const char *message)
         cli_error("%s: %s", path, message);
     else
         cli_error("%s", message);
+}
+
+static void name_skipped(void *ctx, const char *path, const char *why)
+{
+    clear_progress(ctx);
+    cli_error("%s: skipped: %s", path, why);
 }
 
 static void show_progress(void *ctx, const fo_batch_stats *s, int total, double secs,
@@ -204,6 +212,7 @@ static int parse_args(int argc, char **argv, run_args *a)
         {"tessdata", required_argument, NULL, OPT_TESSDATA},
         {"timings", no_argument, NULL, OPT_TIMINGS},
         {"quiet", no_argument, NULL, 'q'},
+        {"verbose", no_argument, NULL, 'v'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
     fo_run_options *o = &a->run;
@@ -213,7 +222,7 @@ static int parse_args(int argc, char **argv, run_args *a)
 
     a->progress = "auto";
     opterr = 0;
-    while ((c = getopt_long(argc, argv, ":t:o:j:rqh", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":t:o:j:rqvh", longopts, NULL)) != -1) {
         switch (c) {
         case 't':
             if (o->ntemplates == MAX_ARGS)
@@ -314,6 +323,7 @@ static int parse_args(int argc, char **argv, run_args *a)
         case OPT_TESSDATA: o->tessdata = optarg; break;
         case OPT_TIMINGS: a->timings = true; break;
         case 'q': a->quiet = true; break;
+        case 'v': a->verbose = true; break;
         case 'h': fputs(USAGE, stdout); return EXIT_OK;
         case ':':
             return cli_usage_error("run", "option \"%s\" needs a value",
@@ -396,6 +406,7 @@ int cmd_run(int argc, char **argv)
     fo_run_events ev = {.ctx = &d, .notice = notice, .progress = show_progress};
     fo_run_summary sum;
     fo_error err;
+    char skipped_text[96] = "";
     int status, rc;
 
     fo_run_options_default(&a.run);
@@ -412,6 +423,8 @@ int cmd_run(int argc, char **argv)
     d.progress = strcmp(a.progress, "always") == 0 ||
                  (strcmp(a.progress, "auto") == 0 && !a.quiet && isatty(STDERR_FILENO));
     a.run.sink.command = command = command_line(argc, argv);
+    if (a.verbose)
+        ev.skipped = name_skipped;
     rc = fo_run(&a.run, &ev, &sum, &err);
     if (rc != FO_OK) {
         clear_progress(&d);
@@ -422,14 +435,18 @@ int cmd_run(int argc, char **argv)
     status = EXIT_OK;
     if (a.timings)
         print_timings(&sum);
+    /* every folder entry is accounted for: those not taken are counted */
+    if (sum.skipped_entries > 0)
+        snprintf(skipped_text, sizeof skipped_text, "; %d skipped: not scans%s",
+                 sum.skipped_entries, a.verbose ? "" : " (-v names them)");
     if (!a.quiet)
         fprintf(stderr,
                 "formocr: %d documents, %d pages: %d ok, %d review, %d unmatched, "
-                "%d error; %d already done; %.1f pages/s\n",
+                "%d error; %d already done%s; %.1f pages/s\n",
                 sum.stats.documents, sum.stats.pages, sum.stats.by_status[FO_DOC_OK],
                 sum.stats.by_status[FO_DOC_REVIEW],
                 sum.stats.by_status[FO_DOC_UNMATCHED],
-                sum.stats.by_status[FO_DOC_ERROR], sum.stats.skipped,
+                sum.stats.by_status[FO_DOC_ERROR], sum.stats.skipped, skipped_text,
                 sum.seconds > 0 ? sum.stats.pages / sum.seconds : 0.0);
     if (sum.deferred > 0 && !a.quiet)
         fprintf(stderr,

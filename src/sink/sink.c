@@ -242,6 +242,7 @@ int fo_sink_open(const char *path, const fo_sink_options *o, fo_sink **out,
     *out = NULL;
     if (!s)
         return fo_error_set(err, FO_ERR_NOMEM, "out of memory");
+    s->skipped_entries = -1;
     s->o = *o;
     s->lock_fd = -1;
     if ((rc = fo_sink_format_of(path, o, &s->format, err)) != FO_OK) {
@@ -278,6 +279,11 @@ int fo_sink_open(const char *path, const fo_sink_options *o, fo_sink **out,
 int fo_sink_write(fo_sink *s, const fo_document *d, fo_error *err)
 {
     return s->cls->write(s, d, err);
+}
+
+void fo_sink_note_skipped(fo_sink *s, int n)
+{
+    s->skipped_entries = n;
 }
 
 fo_sink_format fo_sink_get_format(const fo_sink *s)

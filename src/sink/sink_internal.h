@@ -46,6 +46,7 @@ struct fo_sink {
     bool interrupted;    /* the run was stopped: not recorded as finished */
     sqlite3_int64 *owed; /* runs whose documents this run's files carry */
     int nowed;
+    int skipped_entries; /* folder entries the run did not take; -1: unknown */
 };
 
 /* A format: open (s->path and s->o are set, the lock taken), write one

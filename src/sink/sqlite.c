@@ -13,7 +13,7 @@
 static const char *const SCHEMA[] = {
     "CREATE TABLE IF NOT EXISTS runs(id INTEGER PRIMARY KEY, started_at TEXT, "
     "finished_at TEXT, version TEXT, command TEXT, host TEXT, shard TEXT, "
-    "file_outputs INTEGER, delivered_by INTEGER)",
+    "file_outputs INTEGER, delivered_by INTEGER, skipped_entries INTEGER)",
     "CREATE TABLE IF NOT EXISTS documents(id INTEGER PRIMARY KEY, "
     "run_id INTEGER REFERENCES runs(id), path TEXT, sha256 TEXT UNIQUE, bytes INTEGER, "
     "pages INTEGER, template TEXT, template_sha256 TEXT, status TEXT, score REAL, "
@@ -28,7 +28,8 @@ static const char *const SCHEMA[] = {
 static const char *const TABLES[] = {"runs", "documents", "fields", NULL};
 
 /* Columns added since schema 1, for a database made before them. */
-static const char *const RUNS_ADDED[] = {"file_outputs", "delivered_by", NULL};
+static const char *const RUNS_ADDED[] = {"file_outputs", "delivered_by",
+                                         "skipped_entries", NULL};
 
 /* What the system said, when SQLite failed on the disk ("disk I/O error"
  * alone does not tell a full disk from a failing one). */
@@ -584,6 +585,10 @@ static int sqlite_close(fo_sink *s, bool finished, fo_error *err)
         else if (s->o.file_outputs)
             fo_strbuf_addf(&sql, "UPDATE runs SET delivered_by = %lld WHERE id = %lld;",
                            (long long)s->run_id, (long long)s->run_id);
+        if (s->skipped_entries >= 0)
+            fo_strbuf_addf(&sql,
+                           "UPDATE runs SET skipped_entries = %d WHERE id = %lld;",
+                           s->skipped_entries, (long long)s->run_id);
         for (int i = 0; i < s->nowed; i++)
             fo_strbuf_addf(&sql, "UPDATE runs SET delivered_by = %lld WHERE id = %lld;",
                            (long long)s->run_id, (long long)s->owed[i]);

@@ -304,7 +304,9 @@ static int write_tiff(const char *path, const tiff_layout *l, int o)
     TIFF *t = TIFFOpen(path, "w");
     int bytes = l->bits / 8, planes = l->planar == PLANARCONFIG_SEPARATE ? l->spp : 1;
     int per_pixel = planes > 1 ? 1 : l->spp;
-    uint16_t red[2] = {0, 65535}, green[2] = {0, 65535}, blue[2] = {0, 65535};
+    /* a colour map has 1 << bits entries: 0 black, 1 white, the rest unused */
+    static uint16_t red[256] = {0, 65535}, green[256] = {0, 65535},
+                    blue[256] = {0, 65535};
     if (!t)
         return -1;
     TIFFSetField(t, TIFFTAG_IMAGEWIDTH, TW);
