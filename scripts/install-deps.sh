@@ -9,6 +9,8 @@ set -euo pipefail
 FORMOCR_PACKAGES=(
     build-essential cmake pkg-config
     libleptonica-dev libtiff-dev libpng-dev libjpeg-dev libgdcm-dev
+    libmupdf-dev libmujs-dev libgumbo-dev libopenjp2-7-dev libjbig2dec0-dev
+    libfreetype-dev libharfbuzz-dev
     libtesseract-dev tesseract-ocr tesseract-ocr-fra tesseract-ocr-eng
     libsqlite3-dev sqlite3 libjansson-dev libpcre2-dev libssl-dev
     python3-pil fonts-dejavu-core fonts-liberation fonts-freefont-ttf

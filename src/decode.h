@@ -45,6 +45,11 @@ int fo_jpeg12_read_header(const uint8_t *data, size_t size, fo_jpeg_header *h,
 int fo_jpeg12_decode_grey(const uint8_t *data, size_t size, struct Pix **out,
                           fo_error *err);
 
+/* Where libjpeg's default messages go on the calling thread (the JPEG
+ * images MuPDF decodes itself, jpeg_quiet.c): the first is kept in buf
+ * when buf is empty; NULL: dropped.  Never printed. */
+void fo_jpeg_capture_messages(char *buf, size_t size);
+
 /* Decodes to 8-bit grey, transparent areas composed onto white. */
 int fo_png_decode_grey(const uint8_t *data, size_t size, struct Pix **out,
                        fo_error *err);

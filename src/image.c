@@ -20,6 +20,7 @@
 #include <tiffio.h>
 
 #include "decode.h"
+#include "pdf.h"
 #include "util.h"
 
 /* findFileFormatBuffer() looks at this many leading bytes. */
@@ -31,6 +32,7 @@ struct fo_image {
     int format; /* Leptonica IFF_* of the container */
     int npages;
     fo_image_limits limits;
+    fo_pdf *pdf; /* a PDF's pages (pdf.c); NULL for an image format */
 };
 
 static pthread_once_t init_once = PTHREAD_ONCE_INIT;
@@ -67,6 +69,7 @@ void fo_image_limits_default(fo_image_limits *l)
     l->max_file_bytes = FO_DEFAULT_MAX_FILE_BYTES;
     l->max_pages = FO_DEFAULT_MAX_PAGES;
     l->default_dpi = FO_DEFAULT_DPI;
+    l->pdf_dpi = FO_DEFAULT_PDF_DPI;
 }
 
 static const char *unsupported_name(int format)
@@ -76,7 +79,6 @@ static const char *unsupported_name(int format)
     case IFF_GIF: return "gif";
     case IFF_JP2: return "jpeg 2000";
     case IFF_PS: return "postscript";
-    case IFF_LPDF: return "pdf";
     case IFF_SPIX: return "leptonica spix";
     default: return NULL;
     }
@@ -99,8 +101,6 @@ static const char *sniff_other(const uint8_t *d, size_t n)
         return "docx, xlsx, odt or another zip file";
     if (n >= 8 && memcmp(d, "\320\317\021\340\241\261\032\341", 8) == 0)
         return "doc or xls";
-    if (n >= 5 && memcmp(d, "%PDF-", 5) == 0)
-        return "pdf";
     return NULL;
 }
 
@@ -113,6 +113,7 @@ static const char *format_name(int format)
     case IFF_JFIF_JPEG: return "jpeg";
     case IFF_PNM: return "pnm";
     case IFF_WEBP: return "webp";
+    case IFF_LPDF: return "pdf";
     default: return "unknown";
     }
 }
@@ -180,6 +181,8 @@ static int identify(fo_image *img, fo_error *err)
     if (img->size < FORMAT_SNIFF_BYTES)
         return fo_error_set(err, FO_ERR_FORMAT, "not an image (file too short)");
     findFileFormatBuffer(img->data, &format);
+    if (format == IFF_UNKNOWN && img->size >= 5 && memcmp(img->data, "%PDF-", 5) == 0)
+        format = IFF_LPDF;
     other = format == IFF_UNKNOWN ? sniff_other(img->data, img->size)
                                   : unsupported_name(format);
     if (other)
@@ -189,6 +192,9 @@ static int identify(fo_image *img, fo_error *err)
     img->format = format;
     if (L_FORMAT_IS_TIFF(format))
         return count_tiff_pages(img, &img->npages, err);
+    if (format == IFF_LPDF)
+        return fo_pdf_open(img->data, img->size, &img->limits, &img->pdf, &img->npages,
+                           err);
     img->npages = 1;
     return FO_OK;
 }
@@ -269,9 +275,15 @@ void fo_image_destroy(fo_image **img)
 {
     if (!img || !*img)
         return;
+    fo_pdf_close(&(*img)->pdf);
     free((*img)->data);
     free(*img);
     *img = NULL;
+}
+
+const char *fo_image_warning(const fo_image *img)
+{
+    return img->pdf ? fo_pdf_open_warning(img->pdf) : "";
 }
 
 int fo_image_page_count(const fo_image *img)
@@ -296,6 +308,8 @@ int fo_image_page_info(const fo_image *img, int page, fo_page_info *info, fo_err
     if (page < 0 || page >= img->npages)
         return fo_error_set(err, FO_ERR_USAGE, "no page %d (the file has %d)", page + 1,
                             img->npages);
+    if (img->pdf)
+        return fo_pdf_page_info(img->pdf, page, info, err);
     if (L_FORMAT_IS_TIFF(img->format)) {
         fo_tiff_header th;
         rc = fo_tiff_read_header(img->data, img->size, page, &th, err);
@@ -369,6 +383,8 @@ static int to_grey(PIX **pix, fo_error *err)
 static int decode_page(const fo_image *img, int page, PIX **pix, fo_error *err)
 {
     *pix = NULL;
+    if (img->pdf)
+        return fo_pdf_decode(img->pdf, page, pix, err);
     if (img->format == IFF_JFIF_JPEG)
         return fo_jpeg_decode_grey(img->data, img->size, pix, err);
     if (img->format == IFF_PNG)

@@ -290,6 +290,11 @@ int fo_pipeline_process(const fo_pipeline *p, fo_reader *reader, const char *pat
         set_error(d, 0, ferr.message);
         return FO_OK;
     }
+    if (fo_image_warning(img)[0] &&
+        !(d->warning = fo_asprintf("%s", fo_image_warning(img)))) {
+        set_error(d, 0, "out of memory");
+        goto out;
+    }
     d->pages = fo_image_page_count(img);
     d->page_results = calloc((size_t)d->pages, sizeof *d->page_results);
     if (!d->page_results) {

@@ -42,6 +42,7 @@ void fo_document_free(fo_document *d)
     free(d->page_results);
     free(d->path);
     free(d->error);
+    free(d->warning);
     memset(d, 0, sizeof *d);
 }
 
@@ -75,6 +76,17 @@ char *fo_document_to_json(const fo_document *d)
                     d->pages, "fields", fields, "error", error);
     fields = NULL; /* the document took it, or json_pack freed it (jansson
                       steals an "o" reference even on error) */
+    if (doc && d->warning) {
+        /* only when the decoder had something to say: other lines stay as
+         * they were */
+        char *warning = fo_escape_text(d->warning, 0);
+        if (!warning ||
+            json_object_set_new(doc, "warning", json_string(warning)) != 0) {
+            json_decref(doc);
+            doc = NULL;
+        }
+        free(warning);
+    }
     if (doc)
         text = json_dumps(doc,
                           JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10));

@@ -15,12 +15,12 @@
 #include "util.h"
 
 static const char *const SCAN_EXTENSIONS[] = {
-    "tif", "tiff", "png", "jpg", "jpeg", "pbm", "pgm", "ppm", "pnm", "webp",
+    "tif", "tiff", "png", "jpg", "jpeg", "pbm", "pgm", "ppm", "pnm", "webp", "pdf",
     /* formats a scanner or a mail room sends that formocr does not read
      * (yet): taken all the same, so that their rows say so instead of a
      * night that reads nothing and reports success */
-    "pdf", "heic", "heif", "avif", "jp2", "j2k", "jpx", "bmp", "gif", "doc", "docx",
-    "odt", "xls", "xlsx", "ods", NULL};
+    "heic", "heif", "avif", "jp2", "j2k", "jpx", "bmp", "gif", "doc", "docx", "odt",
+    "xls", "xlsx", "ods", NULL};
 
 typedef struct dir_id {
     dev_t dev;

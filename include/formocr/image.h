@@ -36,12 +36,15 @@ enum {
 /* per page: A4 at 900 dpi, A3 at 500 dpi; a page this size decodes into 60 MB */
 #define FO_DEFAULT_MAX_PIXELS ((uint64_t)60000000)
 #define FO_DEFAULT_MAX_FILE_BYTES ((size_t)256 * 1024 * 1024)
+#define FO_DEFAULT_PDF_DPI 300
 
 typedef struct fo_image_limits {
     uint64_t max_pixels;   /* width x height of one page */
     size_t max_file_bytes; /* size of the file */
     int max_pages;         /* pages in one file */
     int default_dpi;       /* resolution assumed when the file has none */
+    int pdf_dpi;           /* PDF pages that are not one scanned image are
+                              rendered at this resolution */
 } fo_image_limits;
 
 /* Fills l with the defaults above. */
@@ -79,6 +82,10 @@ FO_API int fo_image_open_memory(const uint8_t *data, size_t size,
 
 /* Accepts NULL and *img == NULL; sets *img to NULL. */
 FO_API void fo_image_destroy(fo_image **img);
+
+/* What the decoder said when it opened the file and went on (a PDF
+ * repaired by MuPDF); "" when nothing.  Valid while img lives. */
+FO_API const char *fo_image_warning(const fo_image *img);
 
 FO_API int fo_image_page_count(const fo_image *img);
 

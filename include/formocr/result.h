@@ -89,6 +89,9 @@ typedef struct fo_document {
     fo_doc_status status;
     double score;            /* the best page's match score */
     char *error;             /* why, for status error; NULL otherwise */
+    char *warning;           /* what the decoder repaired or tolerated (a PDF rebuilt
+                                from a broken cross-reference table): the values may
+                                be right, the file was not; NULL when nothing */
     fo_field_result *fields; /* tpl's fields, in template order */
     int nfields;
     fo_page_result *page_results; /* one per page examined */

@@ -11,17 +11,21 @@ static const char USAGE[] =
     "\n"
     "Reads each scan as the pipeline does and prints, for every page: format,\n"
     "compression, width x height, bits per pixel and resolution. The format is\n"
-    "detected from the file's bytes (TIFF, PNG, JPEG, PNM, WebP).\n"
+    "detected from the file's bytes (TIFF, PNG, JPEG, PNM, WebP, PDF). A PDF page\n"
+    "that is one scanned image shows that image's codec and resolution; any\n"
+    "other PDF page shows \"rendered\" at the --pdf-dpi resolution.\n"
     "\n"
     "options:\n"
     "  --dpi N           resolution to assume when a file has none (default 300)\n"
     "  --max-pixels N    refuse pages larger than N pixels, before decoding them\n"
     "                    (default 60000000: A4 at 900 dpi)\n"
+    "  --pdf-dpi N       render PDF pages that are not one scanned image at N dpi\n"
+    "                    (default 300)\n"
     "  -h, --help        show this help and exit\n"
     "\n"
     "exit status: 0 every file read, 1 some file could not be read, 2 usage.\n";
 
-enum { OPT_DPI = 256, OPT_MAX_PIXELS };
+enum { OPT_DPI = 256, OPT_MAX_PIXELS, OPT_PDF_DPI };
 
 static int info_file(const char *path, const fo_image_limits *limits)
 {
@@ -57,6 +61,7 @@ int cmd_info(int argc, char **argv)
     static const struct option longopts[] = {
         {"dpi", required_argument, NULL, OPT_DPI},
         {"max-pixels", required_argument, NULL, OPT_MAX_PIXELS},
+        {"pdf-dpi", required_argument, NULL, OPT_PDF_DPI},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
     fo_image_limits limits;
@@ -83,6 +88,14 @@ int cmd_info(int argc, char **argv)
                                        "1 to 4000000000, not \"%s\"",
                                        optarg);
             limits.max_pixels = (uint64_t)v;
+            break;
+        case OPT_PDF_DPI:
+            if (!fo_parse_int(optarg, 50, 1200, &v))
+                return cli_usage_error("info",
+                                       "--pdf-dpi wants a resolution from 50 to 1200, "
+                                       "not \"%s\"",
+                                       optarg);
+            limits.pdf_dpi = (int)v;
             break;
         case ':':
             return cli_usage_error("info", "option \"%s\" needs a value",

@@ -57,6 +57,8 @@ static const char USAGE[] =
     "                        files named on the command line are always read)\n"
     "  --max-pixels N        refuse pages larger than N pixels, before decoding\n"
     "                        them (default 60000000)\n"
+    "  --pdf-dpi N           render PDF pages that are not one scanned image at\n"
+    "                        N dpi (default 300; a scanned page keeps its own)\n"
     "  --tessdata DIR        Tesseract language data (default $TESSDATA_PREFIX,\n"
     "                        else Tesseract's own)\n"
     "  --progress auto|always|never  progress on stderr (auto: on a terminal)\n"
@@ -88,6 +90,7 @@ enum {
     OPT_INCLUDE,
     OPT_SHARD,
     OPT_MAX_PIXELS,
+    OPT_PDF_DPI,
     OPT_DOCUMENT_TIMEOUT,
     OPT_MIN_AGE,
     MAX_ARGS = 64
@@ -206,6 +209,7 @@ static int parse_args(int argc, char **argv, run_args *a)
         {"include", required_argument, NULL, OPT_INCLUDE},
         {"shard", required_argument, NULL, OPT_SHARD},
         {"max-pixels", required_argument, NULL, OPT_MAX_PIXELS},
+        {"pdf-dpi", required_argument, NULL, OPT_PDF_DPI},
         {"document-timeout", required_argument, NULL, OPT_DOCUMENT_TIMEOUT},
         {"min-age", required_argument, NULL, OPT_MIN_AGE},
         {"debug-dir", required_argument, NULL, OPT_DEBUG_DIR},
@@ -304,6 +308,14 @@ static int parse_args(int argc, char **argv, run_args *a)
                                        "4000000000, not \"%s\"",
                                        optarg);
             o->limits.max_pixels = (uint64_t)v;
+            break;
+        case OPT_PDF_DPI:
+            if (!fo_parse_int(optarg, 50, 1200, &v))
+                return cli_usage_error("run",
+                                       "--pdf-dpi wants a resolution from 50 to 1200, "
+                                       "not \"%s\"",
+                                       optarg);
+            o->limits.pdf_dpi = (int)v;
             break;
         case OPT_DOCUMENT_TIMEOUT:
             if (!parse_seconds(optarg, &o->document_timeout))

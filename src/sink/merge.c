@@ -103,11 +103,17 @@ int fo_sink_merge(fo_sink *s, const char *part, fo_error *err)
     static const char mine[] =
         "SELECT id, processed_at FROM documents WHERE sha256 IS ?1 AND "
         "(?1 IS NOT NULL OR path = ?2)";
-    static const char copy_doc[] =
+    /* schema 1 parts have no warning column */
+    static const char copy_doc_v1[] =
         "INSERT INTO documents(run_id, path, sha256, bytes, pages, template, "
         "template_sha256, status, score, error, processed_at) SELECT ?, path, sha256, "
         "bytes, pages, template, template_sha256, status, score, error, processed_at "
         "FROM part.documents WHERE id = ?";
+    static const char copy_doc[] =
+        "INSERT INTO documents(run_id, path, sha256, bytes, pages, template, "
+        "template_sha256, status, score, error, processed_at, warning) SELECT ?, path, "
+        "sha256, bytes, pages, template, template_sha256, status, score, error, "
+        "processed_at, warning FROM part.documents WHERE id = ?";
     static const char copy_fields[] =
         "INSERT INTO fields(document_id, page, name, value, raw, confidence, status, "
         "x, y, "
@@ -158,7 +164,8 @@ int fo_sink_merge(fo_sink *s, const char *part, fo_error *err)
         sqlite3_prepare_v2(s->db, mine, -1, &m, NULL) != SQLITE_OK ||
         sqlite3_prepare_v2(s->db, "DELETE FROM documents WHERE id = ?", -1, &del,
                            NULL) != SQLITE_OK ||
-        sqlite3_prepare_v2(s->db, copy_doc, -1, &cd, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(s->db, version >= 2 ? copy_doc : copy_doc_v1, -1, &cd,
+                           NULL) != SQLITE_OK ||
         sqlite3_prepare_v2(s->db, copy_fields, -1, &cf, NULL) != SQLITE_OK) {
         rc = fo_error_set(err, FO_ERR_IO, "%s: not a formocr database (%s)", part,
                           sqlite3_errmsg(s->db));

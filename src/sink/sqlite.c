@@ -17,7 +17,7 @@ static const char *const SCHEMA[] = {
     "CREATE TABLE IF NOT EXISTS documents(id INTEGER PRIMARY KEY, "
     "run_id INTEGER REFERENCES runs(id), path TEXT, sha256 TEXT UNIQUE, bytes INTEGER, "
     "pages INTEGER, template TEXT, template_sha256 TEXT, status TEXT, score REAL, "
-    "error TEXT, processed_at TEXT)",
+    "error TEXT, processed_at TEXT, warning TEXT)",
     "CREATE TABLE IF NOT EXISTS fields(document_id INTEGER NOT NULL "
     "REFERENCES documents(id) ON DELETE CASCADE, page INTEGER, name TEXT NOT NULL, "
     "value TEXT, raw TEXT, confidence REAL, status TEXT, x INTEGER, y INTEGER, "
@@ -28,8 +28,12 @@ static const char *const SCHEMA[] = {
 static const char *const TABLES[] = {"runs", "documents", "fields", NULL};
 
 /* Columns added since schema 1, for a database made before them. */
-static const char *const RUNS_ADDED[] = {"file_outputs", "delivered_by",
-                                         "skipped_entries", NULL};
+static const struct {
+    const char *table, *column, *type;
+} ADDED[] = {{"runs", "file_outputs", "INTEGER"},
+             {"runs", "delivered_by", "INTEGER"},
+             {"runs", "skipped_entries", "INTEGER"},
+             {"documents", "warning", "TEXT"}};
 
 /* What the system said, when SQLite failed on the disk ("disk I/O error"
  * alone does not tell a full disk from a failing one). */
@@ -156,23 +160,26 @@ static int template_view(fo_sink *s, const fo_template *t, fo_error *err)
     return rc;
 }
 
-/* Schema 1 to 2: an INTEGER column of runs, unless it is there. */
-static int add_runs_column(fo_sink *s, const char *name, fo_error *err)
+/* Schema 1 to 2: a column of a table, unless it is there (the names are the
+ * constants of ADDED, safe to write into SQL). */
+static int add_column(fo_sink *s, const char *table, const char *name, const char *type,
+                      fo_error *err)
 {
     sqlite3_stmt *st;
-    char sql[128];
+    char sql[160];
     int present = 0;
-    if (sqlite3_prepare_v2(
-            s->db, "SELECT count(*) FROM pragma_table_info('runs') WHERE name = ?", -1,
-            &st, NULL) != SQLITE_OK)
+    if (sqlite3_prepare_v2(s->db,
+                           "SELECT count(*) FROM pragma_table_info(?) WHERE name = ?",
+                           -1, &st, NULL) != SQLITE_OK)
         return fo_sql_error(s, "cannot read the schema", err);
-    sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 1, table, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
     if (sqlite3_step(st) == SQLITE_ROW)
         present = sqlite3_column_int(st, 0);
     sqlite3_finalize(st);
     if (present)
         return FO_OK;
-    snprintf(sql, sizeof sql, "ALTER TABLE runs ADD COLUMN %s INTEGER", name);
+    snprintf(sql, sizeof sql, "ALTER TABLE %s ADD COLUMN %s %s", table, name, type);
     return fo_sql_exec(s, sql, err);
 }
 
@@ -202,8 +209,8 @@ static int sqlite_open(fo_sink *s, fo_error *err)
         return rc;
     for (size_t i = 0; i < sizeof SCHEMA / sizeof *SCHEMA && rc == FO_OK; i++)
         rc = fo_sql_exec(s, SCHEMA[i], err);
-    for (const char *const *col = RUNS_ADDED; rc == FO_OK && *col; col++)
-        rc = add_runs_column(s, *col, err);
+    for (size_t i = 0; rc == FO_OK && i < sizeof ADDED / sizeof *ADDED; i++)
+        rc = add_column(s, ADDED[i].table, ADDED[i].column, ADDED[i].type, err);
     if (rc == FO_OK) {
         char pragma[64];
         snprintf(pragma, sizeof pragma, "PRAGMA user_version = %d",
@@ -248,9 +255,9 @@ static int sqlite_open(fo_sink *s, fo_error *err)
         sqlite3_prepare_v2(
             s->db,
             "INSERT INTO documents(run_id, path, sha256, bytes, pages, "
-            "template, template_sha256, status, score, error, processed_at) "
+            "template, template_sha256, status, score, error, processed_at, warning) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
-            "strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))",
+            "strftime('%Y-%m-%dT%H:%M:%SZ', 'now'), ?)",
             -1, &s->ins_doc, NULL) != SQLITE_OK ||
         sqlite3_prepare_v2(s->db,
                            "INSERT INTO fields(document_id, page, name, value, raw, "
@@ -304,6 +311,8 @@ static int sqlite_write(fo_sink *s, const fo_document *d, fo_error *err)
     sqlite3_bind_double(s->ins_doc, 9, d->score);
     if (d->error)
         sqlite3_bind_text(s->ins_doc, 10, d->error, -1, SQLITE_STATIC);
+    if (d->warning)
+        sqlite3_bind_text(s->ins_doc, 11, d->warning, -1, SQLITE_STATIC);
     rc = rc || fo_sql_step_done(s->ins_doc);
     id = sqlite3_last_insert_rowid(s->db);
     for (int i = 0; i < d->nfields && rc == 0; i++) {
@@ -487,7 +496,8 @@ int fo_sink_replay_owed(fo_sink *s, const fo_template_set *templates,
         sqlite3_prepare_v2(
             s->db,
             "SELECT d.id, d.path, d.sha256, d.bytes, d.pages, d.template, "
-            "d.status, d.score, d.error FROM documents d WHERE d.run_id = ? "
+            "d.status, d.score, d.error, d.warning FROM documents d "
+            "WHERE d.run_id = ? "
             "ORDER BY d.id",
             -1, &docs, NULL) != SQLITE_OK ||
         sqlite3_prepare_v2(s->db,
@@ -532,6 +542,8 @@ int fo_sink_replay_owed(fo_sink *s, const fo_template_set *templates,
             d.score = sqlite3_column_double(docs, 7);
             if (sqlite3_column_type(docs, 8) != SQLITE_NULL)
                 d.error = column_text(docs, 8);
+            if (sqlite3_column_type(docs, 9) != SQLITE_NULL)
+                d.warning = column_text(docs, 9);
             if (tpl)
                 reasons = calloc((size_t)tpl->nfields + 1, sizeof *reasons);
             if (!d.path || (tpl && !reasons) ||

@@ -100,6 +100,7 @@ def scans():
     # A4 page at 1 dpi to be scaled a hundredfold either.
     strips()
     cmyk_jpeg()
+    pdfs(grey, bw)
     big_references()
     repeated_scans()
     reserved_names()
@@ -151,6 +152,53 @@ def reserved_names():
 def strips():
     Image.new("L", (4, 50000), 255).save(os.path.join(SCANS, "strip-4x50000.png"))
     Image.new("L", (30000, 2), 128).save(os.path.join(SCANS, "strip-30000x2.png"))
+
+
+def vector_pdf(path):
+    """A PDF drawn, not scanned (a form saved from a screen): an A4 page with
+    a frame, a box and a line of text in a standard font, made by hand (no
+    PDF library needed)."""
+    content = (b"2 w 36 36 523 770 re S 100 600 200 40 re S "
+               b"BT /F1 24 Tf 100 700 Td (FORMOCR 2026) Tj ET")
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] "
+        b"/Resources << /Font << /F1 5 0 R >> >> /Contents 4 0 R >>",
+        b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for i, body in enumerate(objects, 1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % i + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    for off in offsets:
+        out += b"%010d 00000 n \n" % off
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objects) + 1, xref)
+    save_bytes(path, bytes(out))
+
+
+def pdfs(grey, bw):
+    """PDF inputs: scanned pages (one image each: G4 at 200 dpi, then a grey
+    JPEG at 300 dpi), a drawn page, a truncated file, an encrypted one."""
+    bw.save(os.path.join(SCANS, "scan-g4.pdf"), resolution=200)
+    bw.save(os.path.join(SCANS, "two-pages.pdf"), resolution=200, save_all=True,
+            append_images=[grey.convert("RGB")])
+    vector_pdf(os.path.join(SCANS, "vector.pdf"))
+    with open(os.path.join(SCANS, "two-pages.pdf"), "rb") as f:
+        data = f.read()
+    save_bytes(os.path.join(SCANS, "truncated.pdf"), data[: len(data) // 2])
+    # encrypted with a user password (qpdf, when installed; the file is
+    # committed, so the tests do not need qpdf)
+    qpdf = "/usr/bin/qpdf"
+    if os.path.exists(qpdf):
+        os.system(f"{qpdf} --encrypt secret owner 256 -- "
+                  f"{os.path.join(SCANS, 'scan-g4.pdf')} "
+                  f"{os.path.join(SCANS, 'encrypted.pdf')}")
 
 
 def cmyk_jpeg():

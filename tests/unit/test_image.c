@@ -645,6 +645,90 @@ static void test_fax_pixels_made_square(void)
     pixDestroy(&twin);
 }
 
+/* PDF: a scanned page is its image at its own resolution, the same pixels
+ * as the same page in a TIFF; a drawn page is rendered at pdf_dpi; an
+ * encrypted file says so; a damaged one fails or is repaired, never more. */
+static void test_pdf_pages(void)
+{
+    fo_image_limits limits;
+    fo_page_info info;
+    fo_error err;
+    int rc;
+    PIX *pdf = decode("scan-g4.pdf", 0, NULL, &info, &rc, &err);
+    PIX *tif = decode("two-pages-g4.tif", 0, NULL, NULL, &rc, &err);
+    OK(pdf && tif);
+    STR_EQ(info.format, "pdf");
+    STR_EQ(info.compression, "g4");
+    INT_EQ(info.xdpi, 200);
+    INT_EQ(info.ydpi, 200);
+    INT_EQ(info.bits_per_pixel, 1);
+    if (pdf && tif) {
+        l_int32 same = 0;
+        PIX *bin = pixConvertTo1(pdf, 128);
+        pixEqual(bin, tif, &same);
+        OK(same); /* extracted, not rendered: the very pixels */
+        pixDestroy(&bin);
+        INT_EQ(pixGetXRes(pdf), 200);
+    }
+    pixDestroy(&pdf);
+    pixDestroy(&tif);
+
+    /* two pages: a G4 scan, then a JPEG one */
+    {
+        char *path = scan("two-pages.pdf");
+        fo_image *img = NULL;
+        INT_EQ(fo_image_open(path, NULL, &img, &err), FO_OK);
+        if (img) {
+            INT_EQ(fo_image_page_count(img), 2);
+            INT_EQ(fo_image_page_info(img, 1, &info, &err), FO_OK);
+            STR_EQ(info.compression, "jpeg");
+            INT_EQ(info.width, 200);
+        }
+        fo_image_destroy(&img);
+        free(path);
+    }
+
+    /* drawn: rendered at pdf_dpi, with its text */
+    fo_image_limits_default(&limits);
+    pdf = decode("vector.pdf", 0, &limits, &info, &rc, &err);
+    INT_EQ(rc, FO_OK);
+    STR_EQ(info.compression, "rendered");
+    INT_EQ(info.xdpi, 300);
+    NUM_NEAR(info.width, 595.0 / 72 * 300, 1);
+    if (pdf) {
+        l_int32 ink = 0;
+        PIX *bin = pixConvertTo1(pdf, 128);
+        pixCountPixels(bin, &ink, NULL);
+        OK(ink > 10000); /* the frame, the box and the text were drawn */
+        pixDestroy(&bin);
+    }
+    pixDestroy(&pdf);
+    limits.pdf_dpi = 150;
+    pdf = decode("vector.pdf", 0, &limits, &info, &rc, &err);
+    INT_EQ(info.xdpi, 150);
+    NUM_NEAR(info.width, 595.0 / 72 * 150, 1);
+    pixDestroy(&pdf);
+
+    /* the pixel limit applies before rendering */
+    limits.pdf_dpi = 300;
+    limits.max_pixels = 1000000;
+    pdf = decode("vector.pdf", 0, &limits, &info, &rc, &err);
+    INT_EQ(rc, FO_ERR_LIMIT);
+    STR_CONTAINS(err.message, "too large");
+    OK(pdf == NULL);
+
+    pdf = decode("encrypted.pdf", 0, NULL, NULL, &rc, &err);
+    INT_EQ(rc, FO_ERR_FORMAT);
+    STR_CONTAINS(err.message, "encrypted pdf: a password is needed");
+    OK(pdf == NULL);
+
+    /* cut in half: MuPDF repairs what it can; the first page is whole */
+    pdf = decode("truncated.pdf", 0, NULL, &info, &rc, &err);
+    INT_EQ(rc, FO_OK);
+    OK(pdf != NULL);
+    pixDestroy(&pdf);
+}
+
 int main(void)
 {
     RUN(test_every_format_decodes);
@@ -659,6 +743,7 @@ int main(void)
     RUN(test_cmyk_jpeg);
     RUN(test_12bit_jpeg);
     RUN(test_fax_pixels_made_square);
+    RUN(test_pdf_pages);
     RUN(test_png_chunk_longer_than_the_file);
     RUN(test_jpeg_stray_bytes_between_segments);
     return harness_done();
