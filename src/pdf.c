@@ -288,6 +288,80 @@ static PIX *pix_from_grey(fz_context *ctx, fz_pixmap *pm)
     return pix;
 }
 
+/* One little-endian TIFF IFD entry of one SHORT or LONG value. */
+static uint8_t *ifd_entry(uint8_t *at, uint16_t tag, uint16_t type, uint32_t value)
+{
+    at[0] = (uint8_t)tag;
+    at[1] = (uint8_t)(tag >> 8);
+    at[2] = (uint8_t)type;
+    at[3] = 0;
+    at[4] = 1; /* one value */
+    at[5] = at[6] = at[7] = 0;
+    for (int i = 0; i < 4; i++)
+        at[8 + i] = (uint8_t)(value >> (8 * i));
+    return at + 12;
+}
+
+/* A CCITT G3/G4 scan, decoded by the decoder that reads G4 TIFFs: its data
+ * wrapped in a one-strip TIFF (TIFF 6.0, sections 8, 11; T4Options and
+ * T6Options, sections 3 and 4 of TIFF Class F), read by Leptonica to a
+ * bilevel page.  MuPDF's own fax decoder expands to 8-bit grey first: this
+ * costs what the same page costs from a TIFF.  NULL when the parameters are
+ * not a TIFF's (a Decode array, byte-aligned G4, a width that is not the
+ * image's): MuPDF decodes those. */
+static PIX *fax_as_tiff(fz_context *ctx, fz_image *image)
+{
+    enum { SHORT = 3, LONG = 4, ENTRIES = 11 };
+    fz_compressed_buffer *cb = fz_compressed_image_buffer(ctx, image);
+    unsigned char *data = NULL;
+    size_t n, head = 8 + 2 + ENTRIES * 12 + 4;
+    uint8_t *tiff, *at;
+    PIX *pix;
+    int k;
+
+    if (!cb || cb->params.type != FZ_IMAGE_FAX || image->use_decode ||
+        image->imagemask || image->colorspace != fz_device_gray(ctx) ||
+        (cb->params.u.fax.columns != 0 && cb->params.u.fax.columns != image->w))
+        return NULL;
+    k = cb->params.u.fax.k;
+    if (k < 0 && cb->params.u.fax.encoded_byte_align)
+        return NULL;
+    n = fz_buffer_storage(ctx, cb->buffer, &data);
+    if (n == 0 || n > UINT32_MAX - head || !(tiff = malloc(head + n)))
+        return NULL;
+    memcpy(tiff, "II*\0\x08\0\0\0", 8);
+    at = tiff + 8;
+    *at++ = ENTRIES;
+    *at++ = 0;
+    at = ifd_entry(at, 256, LONG, (uint32_t)image->w);
+    at = ifd_entry(at, 257, LONG, (uint32_t)image->h);
+    at = ifd_entry(at, 258, SHORT, 1);
+    at = ifd_entry(at, 259, SHORT, k < 0 ? 4 : 3);
+    /* a fax codes white and black runs; PDF's decoder gives black runs 1
+     * bits when BlackIs1, 0 bits otherwise, and DeviceGray shows 0 as black
+     * (PDF 1.7, 7.4.6): MinIsBlack then, MinIsWhite by default */
+    at = ifd_entry(at, 262, SHORT, cb->params.u.fax.black_is_1 ? 1 : 0);
+    at = ifd_entry(at, 273, LONG, (uint32_t)head);
+    at = ifd_entry(at, 277, SHORT, 1);
+    at = ifd_entry(at, 278, LONG, (uint32_t)image->h);
+    at = ifd_entry(at, 279, LONG, (uint32_t)n);
+    if (k < 0)
+        at = ifd_entry(at, 293, LONG, 0); /* T6Options */
+    else
+        at = ifd_entry(at, 292, LONG,
+                       (k > 0 ? 1u : 0u) |
+                           (cb->params.u.fax.encoded_byte_align ? 4u : 0u));
+    at = ifd_entry(at, 296, SHORT, 2); /* ResolutionUnit: inch (set later) */
+    memset(at, 0, 4);                  /* no next directory */
+    memcpy(tiff + head, data, n);
+    pix = pixReadMemTiff(tiff, head + n, 0);
+    free(tiff);
+    if (pix && (pixGetWidth(pix) != image->w || pixGetHeight(pix) != image->h ||
+                pixGetDepth(pix) != 1))
+        pixDestroy(&pix);
+    return pix;
+}
+
 static int decode_page(fo_pdf *p, int page, PIX **out, fo_error *err)
 {
     fz_context *ctx = p->ctx;
@@ -303,6 +377,12 @@ static int decode_page(fo_pdf *p, int page, PIX **out, fo_error *err)
      * repeated message: flushed first) */
     fz_flush_warnings(ctx);
     p->warning[0] = '\0';
+    if (plan.image && (*out = fax_as_tiff(ctx, plan.image)) != NULL) {
+        pixSetResolution(*out, plan.xdpi, plan.ydpi);
+        fz_drop_image(ctx, plan.image);
+        fz_drop_page(ctx, pg);
+        return FO_OK;
+    }
     if (plan.image && strcmp(plan.codec, "jpeg") == 0 && !plan.image->use_decode &&
         !plan.image->imagemask && (plan.image->n == 1 || plan.image->n == 3)) {
         /* a JPEG scan: decoded by formocr's own JPEG reader, which keeps
