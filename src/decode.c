@@ -103,6 +103,51 @@ static void jpeg_setup(struct jpeg_decompress_struct *cinfo, jpeg_catch *c,
     jpeg_mem_src(cinfo, data, (unsigned long)size);
 }
 
+static size_t rd16(bool le, const JOCTET *p)
+{
+    return le ? (size_t)p[0] | (size_t)p[1] << 8 : (size_t)p[0] << 8 | (size_t)p[1];
+}
+
+static size_t rd32(bool le, const JOCTET *p)
+{
+    return le ? rd16(le, p) | rd16(le, p + 2) << 16
+              : rd16(le, p) << 16 | rd16(le, p + 2);
+}
+
+/* The EXIF Orientation (tag 0x0112 of IFD0, as TIFF's: 1-8) of the APP1
+ * marker libjpeg saved; 1 when there is none or it makes no sense.
+ * Source: EXIF 2.32 (CIPA DC-008), 4.5 and 4.6.4. */
+static int exif_orientation(const struct jpeg_decompress_struct *cinfo)
+{
+    for (jpeg_saved_marker_ptr m = cinfo->marker_list; m; m = m->next) {
+        const JOCTET *d = m->data;
+        size_t n = m->data_length, ifd, count;
+        bool le;
+        if (m->marker != JPEG_APP0 + 1 || n < 14 || memcmp(d, "Exif\0\0", 6) != 0)
+            continue;
+        d += 6;
+        n -= 6;
+        if (memcmp(d, "II*\0", 4) == 0)
+            le = true;
+        else if (memcmp(d, "MM\0*", 4) == 0)
+            le = false;
+        else
+            continue;
+        ifd = rd32(le, d + 4);
+        if (ifd > n - 2)
+            continue;
+        count = rd16(le, d + ifd);
+        for (size_t i = 0; i < count && ifd + 2 + 12 * (i + 1) <= n; i++) {
+            const JOCTET *e = d + ifd + 2 + 12 * i;
+            if (rd16(le, e) == 0x0112 && rd16(le, e + 2) == 3) { /* SHORT */
+                size_t v = rd16(le, e + 8);
+                return v >= 1 && v <= 8 ? (int)v : 1;
+            }
+        }
+    }
+    return 1;
+}
+
 static void density(const struct jpeg_decompress_struct *cinfo, int *x, int *y)
 {
     *x = *y = 0;
@@ -138,7 +183,9 @@ int fo_jpeg_read_header(const uint8_t *data, size_t size, fo_jpeg_header *h,
                                 "unsupported image format (%d-bit jpeg)", precision);
         return fo_error_set(err, FO_ERR_CORRUPT, "damaged jpeg header (%s)", c.message);
     }
+    jpeg_save_markers(&cinfo, JPEG_APP0 + 1, 0xFFFF);
     jpeg_read_header(&cinfo, TRUE);
+    h->orientation = exif_orientation(&cinfo);
     h->width = (int)cinfo.image_width;
     h->height = (int)cinfo.image_height;
     h->components = cinfo.num_components;
@@ -146,6 +193,30 @@ int fo_jpeg_read_header(const uint8_t *data, size_t size, fo_jpeg_header *h,
     h->cmyk = cinfo.jpeg_color_space == JCS_CMYK || cinfo.jpeg_color_space == JCS_YCCK;
     density(&cinfo, &h->xdpi, &h->ydpi);
     jpeg_destroy_decompress(&cinfo);
+    if (h->orientation >= 5) { /* the stored rows are the page's columns */
+        int t = h->width;
+        h->width = h->height;
+        h->height = t;
+        t = h->xdpi;
+        h->xdpi = h->ydpi;
+        h->ydpi = t;
+    }
+    return FO_OK;
+}
+
+/* A decoded page turned as its EXIF Orientation says (a phone's portrait
+ * photo is stored sideways), at its resolution. */
+static int finish(PIX *pix, int orientation, int xdpi, int ydpi, PIX **out,
+                  fo_error *err)
+{
+    pix = fo_orient(pix, orientation);
+    if (!pix)
+        return fo_error_set(err, FO_ERR_NOMEM, "out of memory turning the page");
+    if (orientation >= 5)
+        pixSetResolution(pix, ydpi, xdpi);
+    else
+        pixSetResolution(pix, xdpi, ydpi);
+    *out = pix;
     return FO_OK;
 }
 
@@ -178,7 +249,7 @@ int fo_jpeg_decode_grey(const uint8_t *data, size_t size, PIX **out, fo_error *e
     jpeg_catch c;
     PIX *volatile pix = NULL;
     JSAMPLE *volatile ink = NULL; /* one CMYK row */
-    int xdpi, ydpi, cmyk;
+    int xdpi, ydpi, cmyk, orientation;
 
     *out = NULL;
     jpeg_setup(&cinfo, &c, data, size);
@@ -195,7 +266,9 @@ int fo_jpeg_decode_grey(const uint8_t *data, size_t size, PIX **out, fo_error *e
         lowercase_first(c.message);
         return fo_error_set(err, FO_ERR_CORRUPT, "damaged jpeg data (%s)", c.message);
     }
+    jpeg_save_markers(&cinfo, JPEG_APP0 + 1, 0xFFFF);
     jpeg_read_header(&cinfo, TRUE);
+    orientation = exif_orientation(&cinfo);
     cmyk = cinfo.jpeg_color_space == JCS_CMYK || cinfo.jpeg_color_space == JCS_YCCK;
     /* libjpeg has no CMYK to grey: CMYK comes out and is converted here */
     cinfo.out_color_space = cmyk ? JCS_CMYK : JCS_GRAYSCALE;
@@ -224,9 +297,7 @@ int fo_jpeg_decode_grey(const uint8_t *data, size_t size, PIX **out, fo_error *e
         jpeg_finish_decompress(&cinfo);
         density(&cinfo, &xdpi, &ydpi);
         jpeg_destroy_decompress(&cinfo);
-        pixSetResolution(pix, xdpi, ydpi);
-        *out = pix;
-        return FO_OK;
+        return finish(pix, orientation, xdpi, ydpi, out, err);
     }
     {
         /* Rows go straight into the raster as bytes; Leptonica keeps bytes
@@ -242,9 +313,7 @@ int fo_jpeg_decode_grey(const uint8_t *data, size_t size, PIX **out, fo_error *e
     density(&cinfo, &xdpi, &ydpi);
     jpeg_destroy_decompress(&cinfo);
     pixEndianByteSwap(pix);
-    pixSetResolution(pix, xdpi, ydpi);
-    *out = pix;
-    return FO_OK;
+    return finish(pix, orientation, xdpi, ydpi, out, err);
 }
 
 /* ---- PNG ------------------------------------------------------------ */
@@ -385,4 +454,31 @@ int fo_png_decode_grey(const uint8_t *data, size_t size, PIX **out, fo_error *er
     pixSetResolution(pix, dpi, dpi);
     *out = pix;
     return FO_OK;
+}
+
+/* ---- orientation ------------------------------------------------------ */
+
+PIX *fo_orient(PIX *pix, int orientation)
+{
+    PIX *r = NULL, *t;
+    switch (orientation) {
+    case 2: r = pixFlipLR(NULL, pix); break;
+    case 3: r = pixRotate180(NULL, pix); break;
+    case 4: r = pixFlipTB(NULL, pix); break;
+    case 5: /* transpose */
+        t = pixRotate90(pix, 1);
+        r = t ? pixFlipLR(NULL, t) : NULL;
+        pixDestroy(&t);
+        break;
+    case 6: r = pixRotate90(pix, 1); break;
+    case 7: /* transverse */
+        t = pixRotate90(pix, 1);
+        r = t ? pixFlipTB(NULL, t) : NULL;
+        pixDestroy(&t);
+        break;
+    case 8: r = pixRotate90(pix, -1); break;
+    default: return pix;
+    }
+    pixDestroy(&pix);
+    return r;
 }

@@ -24,9 +24,11 @@ struct Pix;
 
 typedef struct fo_jpeg_header {
     int width, height, components;
-    int precision;  /* bits a sample: 8, or 12 (decode_jpeg12.c) */
-    int xdpi, ydpi; /* 0 when the file has no resolution */
-    int cmyk;       /* CMYK or YCCK (decoded to CMYK, then grey) */
+    int precision;   /* bits a sample: 8, or 12 (decode_jpeg12.c) */
+    int orientation; /* EXIF Orientation 1-8 (1: none); 5-8 swapped the
+                        width and height above, and the resolutions */
+    int xdpi, ydpi;  /* 0 when the file has no resolution */
+    int cmyk;        /* CMYK or YCCK (decoded to CMYK, then grey) */
 } fo_jpeg_header;
 
 int fo_jpeg_read_header(const uint8_t *data, size_t size, fo_jpeg_header *h,
@@ -44,6 +46,10 @@ int fo_jpeg12_read_header(const uint8_t *data, size_t size, fo_jpeg_header *h,
                           fo_error *err);
 int fo_jpeg12_decode_grey(const uint8_t *data, size_t size, struct Pix **out,
                           fo_error *err);
+
+/* pix turned as TIFF and EXIF Orientation o (1-8) says: the page as it is
+ * meant to be seen.  Takes pix; NULL when out of memory. */
+struct Pix *fo_orient(struct Pix *pix, int o);
 
 /* Where libjpeg's default messages go on the calling thread (the JPEG
  * images MuPDF decodes itself, jpeg_quiet.c): the first is kept in buf

@@ -510,33 +510,6 @@ static int decode_rgba(TIFF *tif, const fo_tiff_header *h, PIX *pix, char *why,
     return 0;
 }
 
-/* The Orientation tag applied: the page as it is meant to be seen. */
-static PIX *orient(PIX *pix, int orientation)
-{
-    PIX *r = NULL, *t;
-    switch (orientation) {
-    case ORIENTATION_TOPLEFT: return pix;
-    case ORIENTATION_TOPRIGHT: r = pixFlipLR(NULL, pix); break;
-    case ORIENTATION_BOTRIGHT: r = pixRotate180(NULL, pix); break;
-    case ORIENTATION_BOTLEFT: r = pixFlipTB(NULL, pix); break;
-    case ORIENTATION_LEFTTOP: /* transpose */
-        t = pixRotate90(pix, 1);
-        r = t ? pixFlipLR(NULL, t) : NULL;
-        pixDestroy(&t);
-        break;
-    case ORIENTATION_RIGHTTOP: r = pixRotate90(pix, 1); break;
-    case ORIENTATION_RIGHTBOT: /* transverse */
-        t = pixRotate90(pix, 1);
-        r = t ? pixFlipTB(NULL, t) : NULL;
-        pixDestroy(&t);
-        break;
-    case ORIENTATION_LEFTBOT: r = pixRotate90(pix, -1); break;
-    default: return pix;
-    }
-    pixDestroy(&pix);
-    return r;
-}
-
 static bool samples_decodable(const fo_tiff_header *h)
 {
     int bps = h->bits_per_sample, spp = h->samples_per_pixel;
@@ -589,7 +562,7 @@ int fo_tiff_decode_grey(const uint8_t *data, size_t size, int page, PIX **out,
         return fo_error_set(err, FO_ERR_CORRUPT, "damaged tiff data (%s)",
                             m.message[0] ? m.message : why);
     }
-    pix = orient(pix, h.orientation);
+    pix = fo_orient(pix, h.orientation);
     if (!pix)
         return fo_error_set(err, FO_ERR_NOMEM, "out of memory turning the page");
     pixSetResolution(pix, h.xdpi, h.ydpi);

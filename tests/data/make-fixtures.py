@@ -100,6 +100,7 @@ def scans():
     # A4 page at 1 dpi to be scaled a hundredfold either.
     strips()
     cmyk_jpeg()
+    exif_jpeg()
     pdfs(grey, bw)
     big_references()
     repeated_scans()
@@ -199,6 +200,16 @@ def pdfs(grey, bw):
         os.system(f"{qpdf} --encrypt secret owner 256 -- "
                   f"{os.path.join(SCANS, 'scan-g4.pdf')} "
                   f"{os.path.join(SCANS, 'encrypted.pdf')}")
+
+
+def exif_jpeg():
+    """A phone's portrait photo: stored 60x40 with a black block at the top
+    left, EXIF Orientation 6 (turn 90 degrees clockwise to view)."""
+    im = Image.new("L", (60, 40), 255)
+    ImageDraw.Draw(im).rectangle((0, 0, 9, 9), fill=0)
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    im.save(os.path.join(SCANS, "exif-orient6.jpg"), quality=95, exif=exif.tobytes())
 
 
 def cmyk_jpeg():

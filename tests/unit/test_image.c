@@ -729,6 +729,30 @@ static void test_pdf_pages(void)
     pixDestroy(&pdf);
 }
 
+/* A JPEG's EXIF Orientation is applied: 6, a portrait photo stored
+ * sideways, comes out 40 wide and 60 tall, its top-left block at the top
+ * right. */
+static void test_jpeg_exif_orientation(void)
+{
+    fo_page_info info;
+    fo_error err;
+    int rc;
+    PIX *pix = decode("exif-orient6.jpg", 0, NULL, &info, &rc, &err);
+    INT_EQ(rc, FO_OK);
+    INT_EQ(info.width, 40);
+    INT_EQ(info.height, 60);
+    if (pix) {
+        l_uint32 right = 255, left = 0;
+        INT_EQ(pixGetWidth(pix), 40);
+        INT_EQ(pixGetHeight(pix), 60);
+        pixGetPixel(pix, 35, 4, &right);
+        pixGetPixel(pix, 4, 4, &left);
+        OK(right < 64);
+        OK(left > 192);
+    }
+    pixDestroy(&pix);
+}
+
 int main(void)
 {
     RUN(test_every_format_decodes);
@@ -744,6 +768,7 @@ int main(void)
     RUN(test_12bit_jpeg);
     RUN(test_fax_pixels_made_square);
     RUN(test_pdf_pages);
+    RUN(test_jpeg_exif_orientation);
     RUN(test_png_chunk_longer_than_the_file);
     RUN(test_jpeg_stray_bytes_between_segments);
     return harness_done();
