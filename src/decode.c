@@ -148,16 +148,21 @@ static int exif_orientation(const struct jpeg_decompress_struct *cinfo)
     return 1;
 }
 
-static void density(const struct jpeg_decompress_struct *cinfo, int *x, int *y)
+void fo_jpeg_density(int unit, unsigned x_density, unsigned y_density, int *x, int *y)
 {
     *x = *y = 0;
-    if (cinfo->density_unit == 1) {
-        *x = cinfo->X_density;
-        *y = cinfo->Y_density;
-    } else if (cinfo->density_unit == 2) {
-        *x = (int)(cinfo->X_density * CM_PER_INCH + 0.5);
-        *y = (int)(cinfo->Y_density * CM_PER_INCH + 0.5);
+    if (unit == 1) {
+        *x = (int)x_density;
+        *y = (int)y_density;
+    } else if (unit == 2) {
+        *x = (int)(x_density * CM_PER_INCH + 0.5);
+        *y = (int)(y_density * CM_PER_INCH + 0.5);
     }
+}
+
+static void density(const struct jpeg_decompress_struct *cinfo, int *x, int *y)
+{
+    fo_jpeg_density(cinfo->density_unit, cinfo->X_density, cinfo->Y_density, x, y);
 }
 
 int fo_jpeg_read_header(const uint8_t *data, size_t size, fo_jpeg_header *h,

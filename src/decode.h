@@ -40,6 +40,11 @@ int fo_jpeg_read_header(const uint8_t *data, size_t size, fo_jpeg_header *h,
 int fo_jpeg_decode_grey(const uint8_t *data, size_t size, struct Pix **out,
                         fo_error *err);
 
+/* A JFIF density (unit 1: per inch, 2: per cm, else none) as dpi; 0 when
+ * there is none.  Shared by the 8-bit and 12-bit readers, whose libjpeg
+ * structures cannot meet in one file. */
+void fo_jpeg_density(int unit, unsigned x_density, unsigned y_density, int *x, int *y);
+
 /* The same for 12-bit JPEG (GDCM's 12-bit IJG library, decode_jpeg12.c);
  * fo_jpeg_read_header and fo_jpeg_decode_grey hand such files over. */
 int fo_jpeg12_read_header(const uint8_t *data, size_t size, fo_jpeg_header *h,

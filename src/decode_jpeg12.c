@@ -31,7 +31,6 @@
 #endif
 
 enum { MAX_SCANS = 100 };
-static const double CM_PER_INCH = 2.54;
 
 typedef struct jpeg12_catch {
     struct jpeg_error_mgr mgr;
@@ -128,14 +127,7 @@ static void setup(struct jpeg_decompress_struct *cinfo, jpeg12_catch *c,
 
 static void density(const struct jpeg_decompress_struct *cinfo, int *x, int *y)
 {
-    *x = *y = 0;
-    if (cinfo->density_unit == 1) {
-        *x = cinfo->X_density;
-        *y = cinfo->Y_density;
-    } else if (cinfo->density_unit == 2) {
-        *x = (int)(cinfo->X_density * CM_PER_INCH + 0.5);
-        *y = (int)(cinfo->Y_density * CM_PER_INCH + 0.5);
-    }
+    fo_jpeg_density(cinfo->density_unit, cinfo->X_density, cinfo->Y_density, x, y);
 }
 
 int fo_jpeg12_read_header(const uint8_t *data, size_t size, fo_jpeg_header *h,

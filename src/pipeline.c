@@ -290,8 +290,7 @@ int fo_pipeline_process(const fo_pipeline *p, fo_reader *reader, const char *pat
         set_error(d, 0, ferr.message);
         return FO_OK;
     }
-    if (fo_image_warning(img)[0] &&
-        !(d->warning = fo_asprintf("%s", fo_image_warning(img)))) {
+    if (fo_image_warning(img)[0] && !(d->warning = fo_strdup(fo_image_warning(img)))) {
         set_error(d, 0, "out of memory");
         goto out;
     }

@@ -153,16 +153,11 @@ static int walk_dir(walker *w, const char *dir, const struct stat *st)
             free(entries[i]);
             continue;
         }
-        if (name[0] == '.') {
-            char *hidden = fo_path_join(dir, name);
-            skipped(w, hidden ? hidden : name, "a hidden entry");
-            free(hidden);
-            free(entries[i]);
-            continue;
-        }
         path = fo_path_join(dir, name);
         if (!path) {
             rc = FO_ERR_NOMEM;
+        } else if (name[0] == '.') {
+            skipped(w, path, "a hidden entry");
         } else if (lstat(path, &cst) == 0 && S_ISLNK(cst.st_mode)) {
             /* a link may lead anywhere (/etc/shadow, another disk): it is
              * never followed out of a folder being read, only reported

@@ -7,7 +7,29 @@
 #include <stdint.h>
 #include <stdlib.h>
 
+#include "formocr/image.h"
 #include "util.h"
+
+/* Opens data as formocr opens a scan and decodes every page; a page whose
+ * pixels are not the size its header announced is a bug (trap).  Shared by
+ * fuzz_image and fuzz_pdf. */
+static inline void fuzz_decode_every_page(const uint8_t *data, size_t size,
+                                          const fo_image_limits *limits)
+{
+    fo_image *img = NULL;
+    fo_error err;
+    if (fo_image_open_memory(data, size, limits, &img, &err) == FO_OK) {
+        for (int p = 0; p < fo_image_page_count(img); p++) {
+            PIX *pix = NULL;
+            fo_page_info info;
+            if (fo_image_decode(img, p, &pix, &info, &err) == FO_OK &&
+                (pixGetWidth(pix) != info.width || pixGetHeight(pix) != info.height))
+                __builtin_trap();
+            pixDestroy(&pix);
+        }
+    }
+    fo_image_destroy(&img);
+}
 
 /* libFuzzer's entry points (a target defines the first, may define the
  * second). */
