@@ -144,8 +144,10 @@ static fo_document *take(batch *b, double deadline, bool *timed_out)
 
 static void account(fo_batch_stats *s, const fo_document *d)
 {
-    for (int i = 0; i < FO_STAGE_COUNT; i++)
-        s->seconds[i] += d->seconds[i];
+    for (const fo_document *e = d; e; e = e->next)
+        for (int i = 0; i < FO_STAGE_COUNT; i++)
+            s->seconds[i] += e->seconds[i];
+    s->files++;
     if (d->skipped) {
         s->skipped++;
         return;
@@ -154,9 +156,11 @@ static void account(fo_batch_stats *s, const fo_document *d)
         s->deferred++;
         return;
     }
-    s->documents++;
-    s->pages += d->pages;
-    s->by_status[d->status]++;
+    for (; d; d = d->next) {
+        s->documents++;
+        s->pages += d->pages;
+        s->by_status[d->status]++;
+    }
 }
 
 int fo_batch_run(const fo_pipeline *p, const fo_inputs *in, const fo_batch_options *o,

@@ -78,7 +78,7 @@ static void ascii_label(const char *name, const char *value, char *out, size_t s
 
 void fo_debug_overlay(const char *dir, const fo_document *d, int pageno, PIX *scan)
 {
-    const fo_page_result *m = &d->page_results[pageno - 1];
+    const fo_page_result *m = &d->page_results[pageno - d->first_page];
     const fo_template_page *tp = &d->tpl->pages[m->template_page];
     const double k = (double)OVERLAY_DPI / d->tpl->dpi;
     int w = (int)(tp->width * k), h = (int)(tp->height * k);

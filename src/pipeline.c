@@ -100,6 +100,8 @@ int fo_pipeline_match_page(const fo_pipeline *p, PIX *page, int dpi, bool from_f
         rc = fo_match_page(p->matcher, &prep, out, err);
     else
         memset(out, 0, sizeof *out);
+    /* a blank page is told from another form only where nothing matched */
+    out->ink = rc == FO_OK && !out->template ? fo_prep_ink_fraction(&prep) : -1;
     if (seconds) {
         seconds[0] = t1 - t0;
         seconds[1] = fo_now() - t1;
@@ -161,12 +163,11 @@ static bool stops_the_run(const fo_error *e)
     return e->code == FO_ERR_CONFIG;
 }
 
-/* Reads and checks the fields of template page tpage from a matched scan
- * page (pageno, 1-based). */
-static int read_page(const fo_pipeline *p, fo_reader *reader, fo_document *d, PIX *pix,
-                     int pageno, fo_error *err)
+/* Reads and checks the fields of the template page that the scan page pr
+ * matched, from that page (pix). */
+static int read_page(const fo_pipeline *p, fo_reader *reader, fo_document *d,
+                     const fo_page_result *m, PIX *pix, fo_error *err)
 {
-    const fo_page_result *m = &d->page_results[pageno - 1];
     const fo_template_page *tp = &d->tpl->pages[m->template_page];
     fo_zone_page zp;
     int first = (int)(tp->fields - d->tpl->fields), rc;
@@ -205,12 +206,12 @@ static int read_page(const fo_pipeline *p, fo_reader *reader, fo_document *d, PI
         r->confidence = reading.confidence;
         r->status = v.status;
         r->reason = v.reason;
-        r->page = pageno;
+        r->page = m->file_page;
         field_extent(r->field, m->transform, r);
         d->seconds[FO_STAGE_CHECK] += fo_now() - t2;
     }
     if (rc == FO_OK && p->debug_dir)
-        fo_debug_overlay(p->debug_dir, d, pageno, zp.grey);
+        fo_debug_overlay(p->debug_dir, d, m->file_page, zp.grey);
     fo_zone_page_free(&zp);
     return rc;
 }
@@ -237,16 +238,161 @@ static int start_fields(fo_document *d, fo_error *err)
 
 static void finish_status(fo_document *d)
 {
-    if (d->status == FO_DOC_ERROR)
+    bool read = false;
+    if (d->status == FO_DOC_ERROR) {
+        /* what its pages gave was dropped with it */
+        for (int i = 0; i < d->npage_results; i++)
+            if (d->page_results[i].status == FO_PAGE_READ)
+                d->page_results[i].status = FO_PAGE_ERROR;
         return;
+    }
     if (!d->tpl) {
         d->status = FO_DOC_UNMATCHED;
         return;
     }
+    /* as trustworthy as its weakest page */
+    for (int i = 0; i < d->npage_results; i++)
+        if (d->page_results[i].status == FO_PAGE_READ) {
+            double s = d->page_results[i].score;
+            d->score = read ? fmin(d->score, s) : s;
+            read = true;
+        }
     d->status = FO_DOC_OK;
     for (int i = 0; i < d->nfields; i++)
         if (d->fields[i].status != FO_STATUS_OK)
             d->status = FO_DOC_REVIEW;
+}
+
+/*
+ * A file cut into documents (DESIGN §6): a page matched as a template's
+ * page starts a document unless it continues the open one (same template,
+ * a later page of it not read yet); a page that matches nothing is a
+ * document of its own (unmatched); a blank page joins the document before
+ * it (those before the first document join the first); a page that cannot
+ * be decoded or matched is an error document of its own.  The file's first
+ * document is the caller's; the others are chained after it.
+ */
+typedef struct cutter {
+    const fo_pipeline *p;
+    fo_reader *reader;
+    fo_document *head, *last; /* the chain; last NULL: no document yet */
+    fo_document *open;        /* the document a matched page may continue */
+    bool *page_done;          /* the open document's template pages read */
+    int last_template_page;   /* the last of them read */
+    double started;           /* when the open document began (its timeout) */
+    fo_page_result *blank;    /* blank pages before the first document */
+    int nblank;
+} cutter;
+
+static int add_page(fo_document *d, const fo_page_result *pr, fo_error *err)
+{
+    fo_page_result *grown =
+        realloc(d->page_results, sizeof *grown * (size_t)(d->npage_results + 1));
+    if (!grown)
+        return fo_error_set(err, FO_ERR_NOMEM, "out of memory");
+    d->page_results = grown;
+    d->page_results[d->npage_results++] = *pr;
+    if (d->first_page == 0)
+        d->first_page = pr->file_page;
+    d->last_page = pr->file_page;
+    d->pages = d->last_page - d->first_page + 1;
+    return FO_OK;
+}
+
+/* A new document at the end of the chain, holding the blank pages that
+ * came before any document; *out borrowed. */
+static int new_document(cutter *c, fo_document **out, fo_error *err)
+{
+    fo_document *d = c->head;
+    int rc = FO_OK;
+
+    c->open = NULL;
+    if (c->last) {
+        d = calloc(1, sizeof *d);
+        if (!d)
+            return fo_error_set(err, FO_ERR_NOMEM, "out of memory");
+        c->last->next = d;
+        d->path = fo_strdup(c->head->path);
+        memcpy(d->sha256, c->head->sha256, sizeof d->sha256);
+        d->bytes = c->head->bytes;
+        if (c->head->warning)
+            d->warning = fo_strdup(c->head->warning);
+        if (!d->path || (c->head->warning && !d->warning))
+            rc = fo_error_set(err, FO_ERR_NOMEM, "out of memory");
+    }
+    c->last = d;
+    for (int i = 0; rc == FO_OK && i < c->nblank; i++)
+        rc = add_page(d, &c->blank[i], err);
+    c->nblank = 0;
+    *out = d;
+    return rc;
+}
+
+/* The scan page pr (pix) through the cut: it joins the open document or
+ * starts one. */
+static int place_page(cutter *c, const fo_match *m, fo_page_result *pr, PIX *pix,
+                      double page_started, fo_error *err)
+{
+    const fo_template *t = m->template;
+    fo_document *d = c->open;
+    int rc;
+
+    if (!t && m->ink >= 0 && m->ink < FO_BLANK_INK_FRACTION) {
+        pr->status = FO_PAGE_BLANK;
+        if (!c->last) {
+            fo_page_result *grown =
+                realloc(c->blank, sizeof *grown * (size_t)(c->nblank + 1));
+            if (!grown)
+                return fo_error_set(err, FO_ERR_NOMEM, "out of memory");
+            c->blank = grown;
+            c->blank[c->nblank++] = *pr;
+            return FO_OK;
+        }
+        return add_page(c->last, pr, err);
+    }
+    if (!t) {
+        pr->status = FO_PAGE_UNMATCHED;
+        if ((rc = new_document(c, &d, err)) != FO_OK)
+            return rc;
+        d->score = m->score;
+        return add_page(d, pr, err);
+    }
+    pr->status = FO_PAGE_READ;
+    if (!d || d->tpl != t || c->page_done[m->template_page] ||
+        m->template_page < c->last_template_page) {
+        /* page 1 of a form, a page it has already had (a second copy), or
+         * another form: a document begins */
+        if ((rc = new_document(c, &d, err)) != FO_OK)
+            return rc;
+        d->tpl = t;
+        free(c->page_done);
+        c->page_done = calloc((size_t)t->npages, sizeof *c->page_done);
+        if (!c->page_done)
+            return fo_error_set(err, FO_ERR_NOMEM, "out of memory");
+        if ((rc = start_fields(d, err)) != FO_OK)
+            return rc;
+        c->open = d;
+        c->started = page_started;
+        /* the reading stops too once the document's time is up */
+        fo_reader_set_time_limit(c->reader, c->p->timeout);
+    }
+    c->page_done[m->template_page] = true;
+    c->last_template_page = m->template_page;
+    if ((rc = add_page(d, pr, err)) != FO_OK ||
+        (rc = past_timeout(c->p, c->started, err)) != FO_OK)
+        return rc;
+    return read_page(c->p, c->reader, d, pr, pix, err);
+}
+
+/* The chain after d is freed (d keeps what it holds). */
+static void drop_chain(fo_document *d)
+{
+    fo_document *n = d->next;
+    d->next = NULL;
+    if (n) {
+        fo_document_free(n);
+        free(n);
+    }
 }
 
 int fo_pipeline_process(const fo_pipeline *p, fo_reader *reader, const char *path,
@@ -255,12 +401,12 @@ int fo_pipeline_process(const fo_pipeline *p, fo_reader *reader, const char *pat
 {
     fo_image *img = NULL;
     fo_error ferr;
-    bool *page_done = NULL;
     uint8_t *data = NULL;
     size_t size = 0;
     uint8_t sum[FO_SHA256_LEN];
     double t0 = fo_now();
-    int pg, rc = FO_OK;
+    int pages, rc = FO_OK;
+    cutter c = {.p = p, .reader = reader, .head = d};
 
     memset(d, 0, sizeof *d);
     if (!p->forms)
@@ -268,8 +414,6 @@ int fo_pipeline_process(const fo_pipeline *p, fo_reader *reader, const char *pat
     d->path = fo_strdup(path);
     if (!d->path)
         return fo_error_set(err, FO_ERR_NOMEM, "out of memory");
-    /* the reading stops too once the document's time is up (from now) */
-    fo_reader_set_time_limit(reader, p->timeout);
     /* The file is read once: the bytes hashed are the bytes decoded, and a
      * file that is no image still has its hash (so a nightly run knows it
      * has seen it). */
@@ -294,68 +438,90 @@ int fo_pipeline_process(const fo_pipeline *p, fo_reader *reader, const char *pat
         set_error(d, 0, "out of memory");
         goto out;
     }
-    d->pages = fo_image_page_count(img);
-    d->page_results = calloc((size_t)d->pages, sizeof *d->page_results);
-    if (!d->page_results) {
-        set_error(d, 0, "out of memory");
-        goto out;
-    }
+    pages = fo_image_page_count(img);
     d->seconds[FO_STAGE_DECODE] += fo_now() - t0;
 
-    for (pg = 0; pg < d->pages; pg++) {
-        fo_page_result *pr = &d->page_results[pg];
-        fo_match match, *m = &match;
+    for (int pg = 0; pg < pages && rc == FO_OK; pg++) {
+        fo_page_result pr = {.file_page = pg + 1};
+        fo_match m;
         fo_page_info info;
+        fo_document *e = NULL;
         PIX *pix = NULL;
         double t1 = fo_now(), seconds[2];
-        d->npage_results = pg + 1;
-        /* a damaged page makes the whole document unreliable */
-        if ((rc = past_timeout(p, t0, &ferr)) != FO_OK ||
-            (rc = fo_image_decode(img, pg, &pix, &info, &ferr)) != FO_OK)
-            break;
-        d->seconds[FO_STAGE_DECODE] += fo_now() - t1;
-        rc = fo_pipeline_match_page(p, pix, info.xdpi, info.dpi_from_file, m, seconds,
-                                    &ferr);
-        d->seconds[FO_STAGE_PREP] += seconds[0];
-        d->seconds[FO_STAGE_MATCH] += seconds[1];
-        if (rc == FO_OK)
-            rc = past_timeout(p, t0, &ferr);
+        fo_document *acct = c.open ? c.open : c.last ? c.last : d;
+
+        rc = fo_image_decode(img, pg, &pix, &info, &ferr);
+        acct->seconds[FO_STAGE_DECODE] += fo_now() - t1;
         if (rc == FO_OK) {
-            d->score = fmax(d->score, m->score);
-            *pr = (fo_page_result){m->template, m->template_page, m->score, m->turn,
-                                   m->transform};
+            rc = fo_pipeline_match_page(p, pix, info.xdpi, info.dpi_from_file, &m,
+                                        seconds, &ferr);
+            acct->seconds[FO_STAGE_PREP] += seconds[0];
+            acct->seconds[FO_STAGE_MATCH] += seconds[1];
         }
-        if (rc == FO_OK && m->template && !d->tpl) {
-            d->tpl = m->template;
-            rc = start_fields(d, &ferr);
-            page_done =
-                rc == FO_OK ? calloc((size_t)d->tpl->npages, sizeof *page_done) : NULL;
-            if (rc == FO_OK && !page_done)
-                rc = fo_error_set(&ferr, FO_ERR_NOMEM, "out of memory");
-        }
-        /* a later page of another form, or a second copy of a page, is
-         * left aside */
-        if (rc == FO_OK && m->template && m->template == d->tpl &&
-            !page_done[m->template_page]) {
-            page_done[m->template_page] = true;
-            rc = read_page(p, reader, d, pix, pg + 1, &ferr);
+        /* a page that is no form may take no longer than a document */
+        if (rc == FO_OK && !m.template)
+            rc = past_timeout(p, t1, &ferr);
+        if (rc == FO_OK) {
+            pr.template = m.template;
+            pr.template_page = m.template_page;
+            pr.score = m.score;
+            pr.turn = m.turn;
+            pr.transform = m.transform;
+            rc = place_page(&c, &m, &pr, pix, t1, &ferr);
+            if (rc != FO_OK && !stops_the_run(&ferr) && c.last &&
+                c.last->last_page == pg + 1) {
+                /* the page was placed, and its document failed with it */
+                if (c.last->status != FO_DOC_ERROR)
+                    set_error(c.last, pg + 1, ferr.message);
+                c.last->page_results[c.last->npage_results - 1].status = FO_PAGE_ERROR;
+                c.open = NULL;
+                rc = FO_OK;
+            }
         }
         pixDestroy(&pix);
-        if (rc != FO_OK)
-            break;
+        if (rc != FO_OK && !stops_the_run(&ferr)) {
+            /* the page could not be decoded or matched: an error
+             * document of its own, and the file goes on */
+            pr.status = FO_PAGE_ERROR;
+            pr.template = NULL;
+            rc = new_document(&c, &e, &ferr);
+            if (rc == FO_OK) {
+                rc = add_page(e, &pr, &ferr);
+                set_error(e, pg + 1, ferr.message);
+            }
+        }
+    }
+    if (rc == FO_OK && c.nblank > 0) {
+        /* nothing but blank pages */
+        fo_document *b = NULL;
+        rc = new_document(&c, &b, &ferr);
+        if (rc == FO_OK &&
+            !(b->error = fo_strdup(c.last->pages > 1 ? "every page is blank"
+                                                     : "the page is blank")))
+            rc = fo_error_set(&ferr, FO_ERR_NOMEM, "out of memory");
+    }
+    if (rc == FO_OK && !c.last) {
+        set_error(d, 0, "the file has no page");
     }
     if (rc == FO_OK) {
-        finish_status(d);
+        for (fo_document *e = d; e; e = e->next)
+            finish_status(e);
     } else if (stops_the_run(&ferr)) {
         if (err)
             *err = ferr;
     } else {
-        set_error(d, pg + 1, ferr.message);
+        /* out of memory for the cut itself: the file is one error */
+        drop_chain(d);
+        free(d->page_results);
+        d->page_results = NULL;
+        d->npage_results = d->pages = d->first_page = d->last_page = 0;
+        set_error(d, 0, ferr.message);
         rc = FO_OK;
     }
 out:
     fo_reader_set_time_limit(reader, 0);
-    free(page_done);
+    free(c.page_done);
+    free(c.blank);
     fo_image_destroy(&img);
     return rc;
 }

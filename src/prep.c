@@ -256,3 +256,25 @@ void fo_prep_result_free(fo_prep_result *r)
     fo_profile_free(&r->rows);
     fo_profile_free(&r->cols);
 }
+
+double fo_prep_ink_fraction(const fo_prep_result *r)
+{
+    PIX *inner = NULL, *open = NULL;
+    BOX *box;
+    l_int32 w, h, ink = 0;
+    double fraction = -1;
+
+    if (!r || !r->binary)
+        return -1;
+    pixGetDimensions(r->binary, &w, &h, NULL);
+    box = boxCreate(w * 4 / 100, h * 4 / 100, w - 2 * (w * 4 / 100),
+                    h - 2 * (h * 4 / 100));
+    if (box && (inner = pixClipRectangle(r->binary, box, NULL)) &&
+        (open = pixOpenBrick(NULL, inner, 2, 2)) &&
+        pixCountPixels(open, &ink, NULL) == 0)
+        fraction = (double)ink / ((double)pixGetWidth(open) * pixGetHeight(open));
+    boxDestroy(&box);
+    pixDestroy(&inner);
+    pixDestroy(&open);
+    return fraction;
+}

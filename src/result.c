@@ -30,10 +30,28 @@ const char *fo_doc_status_name(fo_doc_status s)
     }
 }
 
+const char *fo_page_status_name(fo_page_status s)
+{
+    switch (s) {
+    case FO_PAGE_READ: return "read";
+    case FO_PAGE_UNMATCHED: return "unmatched";
+    case FO_PAGE_BLANK: return "blank";
+    default: return "error";
+    }
+}
+
 void fo_document_free(fo_document *d)
 {
     if (!d)
         return;
+    /* the chain iteratively: a file of thousands of pages is no recursion */
+    while (d->next) {
+        fo_document *n = d->next;
+        d->next = n->next;
+        n->next = NULL;
+        fo_document_free(n);
+        free(n);
+    }
     for (int i = 0; i < d->nfields; i++) {
         free(d->fields[i].value);
         free(d->fields[i].raw);
@@ -69,13 +87,31 @@ char *fo_document_to_json(const fo_document *d)
             goto out;
     }
     /* the name as bytes: valid UTF-8 for JSON, reversibly escaped */
-    doc = json_pack("{s:s, s:s?, s:s?, s:s, s:o, s:i, s:o, s:s?}", "file", file,
-                    "sha256", d->sha256[0] ? d->sha256 : NULL, "template",
+    doc = json_pack("{s:s, s:s?, s:i, s:i, s:s?, s:s, s:o, s:i, s:o, s:s?}", "file",
+                    file, "sha256", d->sha256[0] ? d->sha256 : NULL, "first_page",
+                    d->first_page, "last_page", d->last_page, "template",
                     d->tpl ? d->tpl->name : NULL, "status",
                     fo_doc_status_name(d->status), "score", rounded(d->score), "pages",
                     d->pages, "fields", fields, "error", error);
     fields = NULL; /* the document took it, or json_pack freed it (jansson
                       steals an "o" reference even on error) */
+    for (int i = 0; doc && i < d->npage_results; i++) {
+        /* the blank pages a document holds are named (only when it has
+         * some: other lines stay as they were) */
+        json_t *list;
+        if (d->page_results[i].status != FO_PAGE_BLANK)
+            continue;
+        if (!(list = json_object_get(doc, "blank_pages"))) {
+            list = json_array();
+            if (!list || json_object_set_new(doc, "blank_pages", list) != 0)
+                list = NULL;
+        }
+        if (!list || json_array_append_new(
+                         list, json_integer(d->page_results[i].file_page)) != 0) {
+            json_decref(doc);
+            doc = NULL;
+        }
+    }
     if (doc && d->warning) {
         /* only when the decoder had something to say: other lines stay as
          * they were */

@@ -56,18 +56,24 @@ static int ensure_folder(const char *dir, fo_error *err)
 static int write_document(void *ctx, const fo_document *d)
 {
     run *r = ctx;
+    bool all_failed = true;
     if (d->deferred) {
         /* changed while it was read: nothing is written, nothing moved */
         notice(r, d->path, d->error);
         r->summary->deferred++;
         return 0;
     }
-    if (d->status == FO_DOC_ERROR)
-        notice(r, d->path, d->error);
+    for (const fo_document *e = d; e; e = e->next) {
+        all_failed = all_failed && e->status == FO_DOC_ERROR;
+        if (e->status == FO_DOC_ERROR)
+            notice(r, e->path, e->error);
+    }
+    /* the file's documents, together */
     for (int i = 0; i < r->nsinks; i++)
         if (fo_sink_write(r->sinks[i], d, &r->write_err) != FO_OK)
             return -1; /* the run's error: said once, by the caller */
-    if (r->o->quarantine && d->status == FO_DOC_ERROR) {
+    /* a file is moved aside only when nothing in it could be read */
+    if (r->o->quarantine && all_failed) {
         fo_error qerr;
         /* the size it had when read: a file that grew since (an upload) is
          * not moved */

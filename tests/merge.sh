@@ -12,6 +12,11 @@ fail() { echo "FAIL: $*"; exit 1; }
 export OMP_THREAD_LIMIT=1
 mkdir "$work/scans"
 cp samples/scan_000[1-6].* samples/scan_0021.png "$work/scans/"
+# a stack: one file, three documents (two forms and a page of none)
+/usr/bin/python3 -c "
+from PIL import Image
+p = [Image.open('samples/' + n).convert('L') for n in ('scan_0002.tif', 'scan_0022.png', 'scan_0006.png')]
+p[0].save('$work/scans/stack.tif', save_all=True, append_images=p[1:], compression='tiff_lzw', dpi=(300, 300))"
 cd "$work"
 for k in 0 1; do
     "$formocr" run --min-age 0 -q -j 1 -t "$src/templates" --shard "$k/2" -o "part-{shard}.sqlite" scans || true
@@ -19,13 +24,16 @@ done
 "$formocr" run --min-age 0 -q -j 2 -t "$src/templates" -o single.sqlite scans || true
 n0=$(sqlite3 part-0.sqlite "SELECT count(*) FROM documents")
 n1=$(sqlite3 part-1.sqlite "SELECT count(*) FROM documents")
-[ $((n0 + n1)) = 7 ] || fail "the shards hold $n0 + $n1 documents, expected 7 in all"
+[ $((n0 + n1)) = 10 ] || fail "the shards hold $n0 + $n1 documents, expected 10 in all"
 [ "$(sqlite3 part-0.sqlite "SELECT shard FROM runs")" = "0/2" ] || fail "shard not recorded"
 
 dump() {
-    sqlite3 "$1" "SELECT d.path, d.sha256, d.template, d.status, f.name, f.value, f.status
+    sqlite3 "$1" "SELECT d.path, d.sha256, d.first_page, d.last_page, d.template, d.status,
+                         f.name, f.value, f.status
                   FROM documents d LEFT JOIN fields f ON f.document_id = d.id
-                  ORDER BY d.sha256, f.name"
+                  ORDER BY d.sha256, d.first_page, f.name;
+                  SELECT d.sha256, p.file_page, p.template_page, p.status FROM pages p
+                  JOIN documents d ON d.id = p.document_id ORDER BY d.sha256, p.file_page"
 }
 "$formocr" merge -q -o all.sqlite part-0.sqlite part-1.sqlite
 [ "$(dump all.sqlite)" = "$(dump single.sqlite)" ] || fail "merged values differ from one run"
@@ -38,21 +46,28 @@ before=$(sqlite3 all.sqlite "SELECT count(*) FROM runs")
     fail "the merged views"
 
 cp part-1.sqlite newer.sqlite
-sqlite3 newer.sqlite "PRAGMA user_version = 3"
+sqlite3 newer.sqlite "PRAGMA user_version = 4"
 status=0
 "$formocr" merge -q -o all.sqlite newer.sqlite 2>err.txt || status=$?
-[ "$status" = 1 ] || fail "a part of schema 3 gave exit $status"
-grep -q "newer.sqlite: schema version 3, this formocr writes 2: refused" err.txt ||
+[ "$status" = 1 ] || fail "a part of schema 4 gave exit $status"
+grep -q "newer.sqlite: schema version 4, this formocr writes 3: refused" err.txt ||
     fail "refusal message: $(cat err.txt)"
 # a part made before schema 2 (runs without file_outputs, delivered_by) merges
 cp part-1.sqlite older.sqlite
-sqlite3 older.sqlite "ALTER TABLE runs DROP COLUMN file_outputs;
+# (nor a file of several documents, pages, page ranges, warnings)
+sqlite3 older.sqlite "DELETE FROM documents WHERE first_page > 1; DROP TABLE pages;
+  DROP INDEX documents_file_page; ALTER TABLE documents DROP COLUMN first_page;
+  ALTER TABLE documents DROP COLUMN last_page; ALTER TABLE documents DROP COLUMN warning;
+  ALTER TABLE runs DROP COLUMN file_outputs;
   ALTER TABLE runs DROP COLUMN delivered_by; PRAGMA user_version = 1"
 "$formocr" merge -q -o from-older.sqlite older.sqlite 2>err.txt ||
     fail "a part of schema 1 was refused: $(cat err.txt)"
 [ "$(sqlite3 from-older.sqlite "SELECT count(*) FROM documents")" = \
-  "$(sqlite3 part-1.sqlite "SELECT count(*) FROM documents")" ] ||
+  "$(sqlite3 older.sqlite "SELECT count(*) FROM documents")" ] ||
     fail "a part of schema 1 merged partly"
+[ "$(sqlite3 from-older.sqlite "SELECT count(*) FROM documents WHERE first_page = 1 AND last_page = pages")" = \
+  "$(sqlite3 older.sqlite "SELECT count(*) FROM documents WHERE pages > 0")" ] ||
+    fail "documents of a schema 1 part are not whole files"
 # a database merged into itself, however spelled, is refused, not locked
 cp single.sqlite self.sqlite
 status=0

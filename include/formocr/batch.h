@@ -36,7 +36,8 @@ typedef struct fo_batch_options {
 } fo_batch_options;
 
 typedef struct fo_batch_stats {
-    int documents; /* written */
+    int files;     /* inputs finished (written, skipped or deferred) */
+    int documents; /* written (a file holds one or more) */
     int skipped;   /* already in the output */
     int deferred;  /* changed while read: given to write, to be reported and
                       written nowhere (fo_document.deferred) */
@@ -48,9 +49,10 @@ typedef struct fo_batch_stats {
     double seconds[FO_STAGE_COUNT]; /* summed over workers */
 } fo_batch_stats;
 
-/* Called on the calling thread for each finished document (not the skipped
- * ones); a non-zero return stops the batch (the writer failed): no other
- * document is written after it. */
+/* Called on the calling thread for each finished file (not the skipped
+ * ones) with its documents (d and those chained after it); a non-zero
+ * return stops the batch (the writer failed): nothing else is written
+ * after it. */
 typedef int (*fo_batch_write)(void *ctx, const fo_document *d);
 /* Called on the calling thread about twice a second, and at the end. */
 typedef void (*fo_batch_progress)(void *ctx, const fo_batch_stats *s, int total,

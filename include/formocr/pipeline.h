@@ -84,15 +84,25 @@ typedef bool (*fo_skip_test)(void *ctx, const char *sha256);
 
 /*
  * Processes the file at path with reader (one per thread).  Fills *out
- * (free with fo_document_free).  Whatever goes wrong with this document --
- * its bytes, a limit, a damaged page, a stage out of memory or refusing its
- * page, Tesseract failing on a zone -- is the document's: out->status is
- * error, out->error says why ("page N: ..." when a page failed), it has no
- * template and no fields, and the call succeeds.  When skip (may be NULL)
- * says so once the file is read and hashed, out is only marked skipped.
- * Fails only when the run cannot go on: Tesseract unable to start (its
- * language data missing: FO_ERR_CONFIG), no memory even for the path
- * (FO_ERR_NOMEM); FO_ERR_USAGE on a match_only pipeline.
+ * (free with fo_document_free) with the file's first document and chains
+ * the others after it (out->next): the file is cut into documents by its
+ * pages' matches.  A page matched as a template page starts a document,
+ * unless it is a later page of the same template, not read yet, than the
+ * document open before it, which it joins; a page that matches no template
+ * is an unmatched document of its own; a blank page (FO_BLANK_INK_FRACTION)
+ * joins the document before it (the first one, when none is); a page that
+ * cannot be decoded or matched is an error document of its own.  Every
+ * page lies in exactly one document (first_page..last_page, with a page
+ * result each).  Whatever goes wrong with a document -- a limit, a stage
+ * out of memory or refusing its page, Tesseract failing on a zone, the
+ * document taking longer than document_timeout -- is that document's: its
+ * status is error, its error says why ("page N: ..."), it has no template
+ * and no fields, and the call succeeds.  A file that cannot be read or
+ * decoded at all is one error document (first_page 0).  When skip (may be
+ * NULL) says so once the file is read and hashed, out is only marked
+ * skipped.  Fails only when the run cannot go on: Tesseract unable to
+ * start (its language data missing: FO_ERR_CONFIG), no memory even for
+ * the path (FO_ERR_NOMEM); FO_ERR_USAGE on a match_only pipeline.
  */
 FO_API int fo_pipeline_process(const fo_pipeline *p, fo_reader *reader,
                                const char *path, fo_skip_test skip, void *skip_ctx,

@@ -57,8 +57,21 @@ typedef struct fo_field_result {
     int x, y, w, h;     /* where, in scan px of that page */
 } fo_field_result;
 
+/* What became of a page of the file.  Fixed numbers: statuses are stored. */
+typedef enum fo_page_status {
+    FO_PAGE_READ,      /* matched a template page: its fields were read */
+    FO_PAGE_UNMATCHED, /* matched no template (its own unmatched document) */
+    FO_PAGE_BLANK,     /* no ink worth reading: kept in the document around it */
+    FO_PAGE_ERROR      /* could not be decoded, matched or read */
+} fo_page_status;
+
+/* "read", "unmatched", "blank", "error" (static). */
+FO_API const char *fo_page_status_name(fo_page_status s);
+
 /* How one page of the file matched (template NULL: it matched none). */
 typedef struct fo_page_result {
+    int file_page; /* 1-based page of the file */
+    fo_page_status status;
     const fo_template *template; /* borrowed; NULL when unmatched */
     int template_page;           /* 0-based page of the template */
     double score;                /* 0..1, the best found even when unmatched */
@@ -80,29 +93,43 @@ typedef enum fo_stage {
     FO_STAGE_COUNT
 } fo_stage;
 
+/*
+ * One document: a filled form found in a file, or a page of it that matched
+ * nothing, or the whole file when it could not be read.  A file holds one
+ * document or several (a feeder's stack of forms: see fo_pipeline_process);
+ * they are chained through next, in page order, and every page of the file
+ * lies in exactly one of them.  A document is identified by its file's
+ * SHA-256 and its first page.
+ */
 typedef struct fo_document {
-    char *path;      /* as reached from the command line */
-    char sha256[65]; /* of the file's bytes; "" when unread */
-    uint64_t bytes;
-    int pages;
+    char *path;             /* as reached from the command line */
+    char sha256[65];        /* of the file's bytes; "" when unread */
+    uint64_t bytes;         /* of the whole file */
+    int pages;              /* the document's pages: last_page - first_page + 1, 0 when
+                               the file could not be opened */
+    int first_page;         /* 1-based range in the file; 0 when the file could not */
+    int last_page;          /* be opened (the document is then the whole file) */
     const fo_template *tpl; /* NULL: unmatched or error */
     fo_doc_status status;
-    double score;            /* the best page's match score */
+    double score;            /* the weakest read page's match score (the best
+                                score found, for an unmatched page) */
     char *error;             /* why, for status error; NULL otherwise */
     char *warning;           /* what the decoder repaired or tolerated (a PDF rebuilt
                                 from a broken cross-reference table): the values may
                                 be right, the file was not; NULL when nothing */
     fo_field_result *fields; /* tpl's fields, in template order */
     int nfields;
-    fo_page_result *page_results; /* one per page examined */
+    fo_page_result *page_results; /* one per page of the range, in order */
     int npage_results;
     double seconds[FO_STAGE_COUNT];
     bool skipped;  /* already in the output: nothing else is set */
     bool deferred; /* changed while it was read: left for the next run, no row
                       is written; error says why */
+    struct fo_document *next; /* the file's next document; owned */
 } fo_document;
 
-/* Frees what d holds and zeroes it; accepts NULL and a zeroed document. */
+/* Frees what d holds, the documents chained after it included, and zeroes
+ * it (d itself is the caller's); accepts NULL and a zeroed document. */
 FO_API void fo_document_free(fo_document *d);
 
 /* The JSON object of a document, as the JSON Lines output writes it (one

@@ -28,9 +28,11 @@
 extern "C" {
 #endif
 
-/* 2: runs.file_outputs, runs.delivered_by and runs.skipped_entries (a
- * database of schema 1 is brought to 2 when a run opens it). */
-enum { FO_SQLITE_SCHEMA_VERSION = 2 };
+/* 2: runs.file_outputs, runs.delivered_by and runs.skipped_entries;
+ * 3: a file holds several documents (documents.first_page and last_page,
+ * unique by sha256 and first_page) and the pages table.  A database of an
+ * older schema is brought to 3, in one transaction, when a run opens it. */
+enum { FO_SQLITE_SCHEMA_VERSION = 3 };
 
 typedef enum fo_sink_format {
     FO_SINK_JSONL,
@@ -76,7 +78,9 @@ typedef struct fo_sink fo_sink;
 FO_API int fo_sink_open(const char *path, const fo_sink_options *o, fo_sink **out,
                         fo_error *err);
 
-/* Writes one document; FO_ERR_OUTPUT when it cannot. */
+/* Writes the documents of one file: d and those chained after it (an SQLite
+ * output in one transaction, after removing what it held of the same file);
+ * FO_ERR_OUTPUT when it cannot. */
 FO_API int fo_sink_write(fo_sink *s, const fo_document *d, fo_error *err);
 
 /* Completes the output (renames files into place, records the run's end);

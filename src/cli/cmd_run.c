@@ -144,7 +144,7 @@ static void show_progress(void *ctx, const fo_batch_stats *s, int total, double 
                           bool last)
 {
     display *d = ctx;
-    int done = s->documents + s->skipped + s->deferred;
+    int done = s->files;
     double rate = secs > 0 ? s->pages / secs : 0;
     double docs_rate = secs > 0 ? done / secs : 0;
     int eta = docs_rate > 0 ? (int)((total - done) / docs_rate) : 0;
@@ -155,7 +155,7 @@ static void show_progress(void *ctx, const fo_batch_stats *s, int total, double 
         return;
     }
     fprintf(stderr,
-            "\r\033[Kformocr: %d/%d documents (%d skipped), %.1f pages/s, "
+            "\r\033[Kformocr: %d/%d files (%d skipped), %.1f pages/s, "
             "ETA %dm%02ds",
             done, total, s->skipped, rate, eta / 60, eta % 60);
     d->shown = true;
@@ -418,7 +418,7 @@ int cmd_run(int argc, char **argv)
     fo_run_events ev = {.ctx = &d, .notice = notice, .progress = show_progress};
     fo_run_summary sum;
     fo_error err;
-    char skipped_text[96] = "";
+    char skipped_text[96] = "", files_text[48] = "";
     int status, rc;
 
     fo_run_options_default(&a.run);
@@ -451,12 +451,19 @@ int cmd_run(int argc, char **argv)
     if (sum.skipped_entries > 0)
         snprintf(skipped_text, sizeof skipped_text, "; %d skipped: not scans%s",
                  sum.skipped_entries, a.verbose ? "" : " (-v names them)");
+    /* a file of several forms: how many files the documents came from */
+    {
+        int read = sum.stats.files - sum.stats.skipped - sum.stats.deferred;
+        if (sum.stats.documents != read)
+            snprintf(files_text, sizeof files_text, " (in %d file%s)", read,
+                     read == 1 ? "" : "s");
+    }
     if (!a.quiet)
         fprintf(stderr,
-                "formocr: %d documents, %d pages: %d ok, %d review, %d unmatched, "
+                "formocr: %d documents%s, %d pages: %d ok, %d review, %d unmatched, "
                 "%d error; %d already done%s; %.1f pages/s\n",
-                sum.stats.documents, sum.stats.pages, sum.stats.by_status[FO_DOC_OK],
-                sum.stats.by_status[FO_DOC_REVIEW],
+                sum.stats.documents, files_text, sum.stats.pages,
+                sum.stats.by_status[FO_DOC_OK], sum.stats.by_status[FO_DOC_REVIEW],
                 sum.stats.by_status[FO_DOC_UNMATCHED],
                 sum.stats.by_status[FO_DOC_ERROR], sum.stats.skipped, skipped_text,
                 sum.seconds > 0 ? sum.stats.pages / sum.seconds : 0.0);

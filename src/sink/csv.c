@@ -86,16 +86,28 @@ static int put_number(FILE *fp, const fo_sink_options *o, double v)
     return put_cell(fp, o, buf, false);
 }
 
+/* The document's page range, last on each row: ",first,last". */
+static int put_range(FILE *fp, const fo_sink_options *o, const fo_document *d)
+{
+    char buf[32];
+    snprintf(buf, sizeof buf, "%d", d->first_page);
+    if (put_sep(fp, o) || put_cell(fp, o, buf, false) || put_sep(fp, o))
+        return -1;
+    snprintf(buf, sizeof buf, "%d", d->last_page);
+    return put_cell(fp, o, buf, false);
+}
+
 static int csv_header(csv_file *cf, const fo_sink_options *o)
 {
-    static const char *const long_columns[] = {"file", "template",   "field", "value",
-                                               "raw",  "confidence", "status"};
+    static const char *const long_columns[] = {"file",   "template",   "field",
+                                               "value",  "raw",        "confidence",
+                                               "status", "first_page", "last_page"};
     FILE *fp = cf->fp;
     int rc = 0;
     if (o->bom && fputs("\xEF\xBB\xBF", fp) < 0)
         return -1;
     if (o->csv_layout == FO_CSV_LONG) {
-        for (int i = 0; i < 7 && rc == 0; i++)
+        for (int i = 0; i < 9 && rc == 0; i++)
             rc = (i ? put_sep(fp, o) : 0) || put_cell(fp, o, long_columns[i], false);
     } else {
         rc = put_cell(fp, o, "file", false) || put_sep(fp, o) ||
@@ -103,6 +115,9 @@ static int csv_header(csv_file *cf, const fo_sink_options *o)
              put_cell(fp, o, "status", false);
         for (int i = 0; cf->tpl && i < cf->tpl->nfields && rc == 0; i++)
             rc = put_sep(fp, o) || put_cell(fp, o, cf->tpl->fields[i].name, false);
+        /* a file may hold several documents: each row says its pages */
+        rc = rc || put_sep(fp, o) || put_cell(fp, o, "first_page", false) ||
+             put_sep(fp, o) || put_cell(fp, o, "last_page", false);
     }
     cf->header_done = true;
     return rc || fputs("\r\n", fp) < 0 ? -1 : 0;
@@ -122,7 +137,7 @@ static int csv_wide_row(FILE *fp, const fo_sink_options *o, const fo_template *c
             v = d->fields[i].value;
         rc = put_sep(fp, o) || put_value(fp, o, &columns->fields[i], v);
     }
-    return rc || fputs("\r\n", fp) < 0 ? -1 : 0;
+    return rc || put_range(fp, o, d) || fputs("\r\n", fp) < 0 ? -1 : 0;
 }
 
 /* A document's rows; file and error as the CSV writes them. */
@@ -137,7 +152,8 @@ static int csv_long_rows(FILE *fp, const fo_sink_options *o, const fo_document *
              put_cell(fp, o, d->tpl ? d->tpl->name : "", false) || put_sep(fp, o) ||
              put_sep(fp, o) || put_cell(fp, o, error ? error : "", true) ||
              put_sep(fp, o) || put_sep(fp, o) || put_sep(fp, o) ||
-             put_cell(fp, o, fo_doc_status_name(d->status), false);
+             put_cell(fp, o, fo_doc_status_name(d->status), false) ||
+             put_range(fp, o, d);
         return rc || fputs("\r\n", fp) < 0 ? -1 : 0;
     }
     for (int i = 0; i < d->nfields && rc == 0; i++) {
@@ -149,7 +165,7 @@ static int csv_long_rows(FILE *fp, const fo_sink_options *o, const fo_document *
              put_cell(fp, o, r->raw, true) || put_sep(fp, o) ||
              put_number(fp, o, r->confidence) || put_sep(fp, o) ||
              put_cell(fp, o, fo_field_status_name(r->status), false) ||
-             fputs("\r\n", fp) < 0;
+             put_range(fp, o, d) || fputs("\r\n", fp) < 0;
     }
     return rc ? -1 : 0;
 }

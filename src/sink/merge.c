@@ -100,28 +100,55 @@ int fo_sink_merge(fo_sink *s, const char *part, fo_error *err)
     struct stat out, in;
     static const char docs[] =
         "SELECT id, run_id, sha256, path, processed_at FROM part.documents ORDER BY id";
+    /* an unread file (no hash) is known by its path */
     static const char mine[] =
-        "SELECT id, processed_at FROM documents WHERE sha256 IS ?1 AND "
-        "(?1 IS NOT NULL OR path = ?2)";
-    /* schema 1 parts have no warning column */
+        "SELECT id, processed_at FROM documents WHERE sha256 IS NULL AND path = ?";
+    static const char taken[] = "SELECT 1 FROM temp.merge_take WHERE sha256 = ?";
+    /* the files of the part to take whole: absent from the output, or
+     * processed more recently there (a file's documents share their run) */
+    static const char decide[] =
+        "CREATE TEMP TABLE IF NOT EXISTS merge_take(sha256 TEXT PRIMARY KEY);"
+        "DELETE FROM temp.merge_take;"
+        "INSERT INTO temp.merge_take SELECT p.sha256 FROM part.documents p WHERE "
+        "p.sha256 IS NOT NULL GROUP BY p.sha256 HAVING NOT EXISTS (SELECT 1 FROM "
+        "main.documents o WHERE o.sha256 = p.sha256) OR max(p.processed_at) > "
+        "(SELECT max(o.processed_at) FROM main.documents o WHERE o.sha256 = "
+        "p.sha256);"
+        "DELETE FROM main.documents WHERE sha256 IN (SELECT sha256 FROM "
+        "temp.merge_take)";
+    /* schema 1 parts have no warning column, 1 and 2 no page range (their
+     * document was the whole file) */
     static const char copy_doc_v1[] =
         "INSERT INTO documents(run_id, path, sha256, bytes, pages, template, "
-        "template_sha256, status, score, error, processed_at) SELECT ?, path, sha256, "
-        "bytes, pages, template, template_sha256, status, score, error, processed_at "
-        "FROM part.documents WHERE id = ?";
+        "template_sha256, status, score, error, processed_at, first_page, last_page) "
+        "SELECT ?, path, sha256, bytes, pages, template, template_sha256, status, "
+        "score, error, processed_at, CASE WHEN pages > 0 THEN 1 ELSE 0 END, "
+        "coalesce(pages, 0) FROM part.documents WHERE id = ?";
+    static const char copy_doc_v2[] =
+        "INSERT INTO documents(run_id, path, sha256, bytes, pages, template, "
+        "template_sha256, status, score, error, processed_at, warning, first_page, "
+        "last_page) SELECT ?, path, sha256, bytes, pages, template, template_sha256, "
+        "status, score, error, processed_at, warning, CASE WHEN pages > 0 THEN 1 ELSE "
+        "0 END, coalesce(pages, 0) FROM part.documents WHERE id = ?";
     static const char copy_doc[] =
         "INSERT INTO documents(run_id, path, sha256, bytes, pages, template, "
-        "template_sha256, status, score, error, processed_at, warning) SELECT ?, path, "
-        "sha256, bytes, pages, template, template_sha256, status, score, error, "
-        "processed_at, warning FROM part.documents WHERE id = ?";
+        "template_sha256, status, score, error, processed_at, warning, first_page, "
+        "last_page) SELECT ?, path, sha256, bytes, pages, template, template_sha256, "
+        "status, score, error, processed_at, warning, first_page, last_page FROM "
+        "part.documents WHERE id = ?";
     static const char copy_fields[] =
         "INSERT INTO fields(document_id, page, name, value, raw, confidence, status, "
         "x, y, "
         "w, h, reason) SELECT ?, page, name, value, raw, confidence, status, x, y, w, "
         "h, "
         "reason FROM part.fields WHERE document_id = ? ORDER BY rowid";
+    static const char copy_pages[] =
+        "INSERT INTO pages(document_id, file_page, template_page, orientation, "
+        "transform, score, status) SELECT ?1, file_page, template_page, orientation, "
+        "transform, score, status FROM part.pages WHERE document_id = ?2 AND ?3 >= 3 "
+        "ORDER BY file_page";
     sqlite3_stmt *attach = NULL, *d = NULL, *m = NULL, *del = NULL, *cd = NULL,
-                 *cf = NULL;
+                 *cf = NULL, *cp = NULL, *tk = NULL;
     sqlite3_stmt *ver = NULL;
     int rc = FO_OK, version = -1;
 
@@ -147,8 +174,6 @@ int fo_sink_merge(fo_sink *s, const char *part, fo_error *err)
         sqlite3_step(ver) == SQLITE_ROW)
         version = sqlite3_column_int(ver, 0);
     sqlite3_finalize(ver);
-    /* schema 1 differs from 2 only by two columns of runs a merge does
-     * not copy */
     if (version < 1 || version > FO_SQLITE_SCHEMA_VERSION) {
         rc = fo_error_set(err, FO_ERR_IO,
                           "%s: schema version %d, this formocr writes %d: "
@@ -160,34 +185,47 @@ int fo_sink_merge(fo_sink *s, const char *part, fo_error *err)
      * back, and merging again finishes it */
     if ((rc = fo_sql_exec(s, "BEGIN IMMEDIATE", err)) != FO_OK)
         goto detach;
-    if (sqlite3_prepare_v2(s->db, docs, -1, &d, NULL) != SQLITE_OK ||
+    /* the same file in the output already: the most recent one stays, all
+     * its documents together */
+    if (fo_sql_exec(s, decide, NULL) != FO_OK ||
+        sqlite3_prepare_v2(s->db, docs, -1, &d, NULL) != SQLITE_OK ||
         sqlite3_prepare_v2(s->db, mine, -1, &m, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(s->db, taken, -1, &tk, NULL) != SQLITE_OK ||
         sqlite3_prepare_v2(s->db, "DELETE FROM documents WHERE id = ?", -1, &del,
                            NULL) != SQLITE_OK ||
-        sqlite3_prepare_v2(s->db, version >= 2 ? copy_doc : copy_doc_v1, -1, &cd,
-                           NULL) != SQLITE_OK ||
-        sqlite3_prepare_v2(s->db, copy_fields, -1, &cf, NULL) != SQLITE_OK) {
+        sqlite3_prepare_v2(s->db,
+                           version >= 3   ? copy_doc
+                           : version == 2 ? copy_doc_v2
+                                          : copy_doc_v1,
+                           -1, &cd, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(s->db, copy_fields, -1, &cf, NULL) != SQLITE_OK ||
+        (version >= 3 &&
+         sqlite3_prepare_v2(s->db, copy_pages, -1, &cp, NULL) != SQLITE_OK)) {
         rc = fo_error_set(err, FO_ERR_IO, "%s: not a formocr database (%s)", part,
                           sqlite3_errmsg(s->db));
         goto rollback;
     }
     while (rc == FO_OK && sqlite3_step(d) == SQLITE_ROW) {
-        sqlite3_int64 pid = sqlite3_column_int64(d, 0), run;
+        sqlite3_int64 pid = sqlite3_column_int64(d, 0), run, id;
         const char *when = (const char *)sqlite3_column_text(d, 4);
         bool take = true;
-        /* the same file in the output already: the most recent one stays */
-        sqlite3_bind_value(m, 1, sqlite3_column_value(d, 2));
-        sqlite3_bind_value(m, 2, sqlite3_column_value(d, 3));
-        if (sqlite3_step(m) == SQLITE_ROW) {
-            const char *have = (const char *)sqlite3_column_text(m, 1);
-            take = when && (!have || strcmp(when, have) > 0);
-            if (take) {
-                sqlite3_bind_int64(del, 1, sqlite3_column_int64(m, 0));
-                if (fo_sql_step_done(del) != 0)
-                    rc = fo_sql_error(s, "cannot merge a document", err);
+        if (sqlite3_column_type(d, 2) != SQLITE_NULL) {
+            sqlite3_bind_value(tk, 1, sqlite3_column_value(d, 2));
+            take = sqlite3_step(tk) == SQLITE_ROW;
+            sqlite3_reset(tk);
+        } else {
+            sqlite3_bind_value(m, 1, sqlite3_column_value(d, 3));
+            if (sqlite3_step(m) == SQLITE_ROW) {
+                const char *have = (const char *)sqlite3_column_text(m, 1);
+                take = when && (!have || strcmp(when, have) > 0);
+                if (take) {
+                    sqlite3_bind_int64(del, 1, sqlite3_column_int64(m, 0));
+                    if (fo_sql_step_done(del) != 0)
+                        rc = fo_sql_error(s, "cannot merge a document", err);
+                }
             }
+            sqlite3_reset(m);
         }
-        sqlite3_reset(m);
         if (!take || rc != FO_OK)
             continue;
         if ((rc = run_id_for(s, sqlite3_column_int64(d, 1), &run, err)) != FO_OK)
@@ -198,10 +236,18 @@ int fo_sink_merge(fo_sink *s, const char *part, fo_error *err)
             rc = fo_sql_error(s, "cannot merge a document", err);
             break;
         }
-        sqlite3_bind_int64(cf, 1, sqlite3_last_insert_rowid(s->db));
+        id = sqlite3_last_insert_rowid(s->db);
+        sqlite3_bind_int64(cf, 1, id);
         sqlite3_bind_int64(cf, 2, pid);
         if (fo_sql_step_done(cf) != 0)
             rc = fo_sql_error(s, "cannot merge fields", err);
+        if (cp && rc == FO_OK) {
+            sqlite3_bind_int64(cp, 1, id);
+            sqlite3_bind_int64(cp, 2, pid);
+            sqlite3_bind_int(cp, 3, version);
+            if (fo_sql_step_done(cp) != 0)
+                rc = fo_sql_error(s, "cannot merge pages", err);
+        }
     }
     /* runs whose documents were all superseded are kept too */
     if (rc == FO_OK) {
@@ -223,6 +269,8 @@ rollback:
     sqlite3_finalize(del);
     sqlite3_finalize(cd);
     sqlite3_finalize(cf);
+    sqlite3_finalize(cp);
+    sqlite3_finalize(tk);
     if (rc == FO_OK)
         rc = fo_sql_exec(s, "COMMIT", err);
     else

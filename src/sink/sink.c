@@ -278,7 +278,13 @@ int fo_sink_open(const char *path, const fo_sink_options *o, fo_sink **out,
 
 int fo_sink_write(fo_sink *s, const fo_document *d, fo_error *err)
 {
-    return s->cls->write(s, d, err);
+    int rc = FO_OK;
+    /* SQLite takes a file's documents together (one transaction) */
+    if (s->format == FO_SINK_SQLITE)
+        return s->cls->write(s, d, err);
+    for (; d && rc == FO_OK; d = d->next)
+        rc = s->cls->write(s, d, err);
+    return rc;
 }
 
 void fo_sink_note_skipped(fo_sink *s, int n)

@@ -10,22 +10,34 @@
 #include "strbuf.h"
 #include "util.h"
 
+/* documents' columns (schema 3: a file holds documents, each from its
+ * first page; before, sha256 alone was UNIQUE) */
+#define DOCUMENTS_COLUMNS                                                              \
+    "(id INTEGER PRIMARY KEY, run_id INTEGER REFERENCES runs(id), path TEXT, "         \
+    "sha256 TEXT, bytes INTEGER, pages INTEGER, template TEXT, template_sha256 TEXT, " \
+    "status TEXT, score REAL, error TEXT, processed_at TEXT, warning TEXT, "           \
+    "first_page INTEGER, last_page INTEGER)"
+
 static const char *const SCHEMA[] = {
     "CREATE TABLE IF NOT EXISTS runs(id INTEGER PRIMARY KEY, started_at TEXT, "
     "finished_at TEXT, version TEXT, command TEXT, host TEXT, shard TEXT, "
     "file_outputs INTEGER, delivered_by INTEGER, skipped_entries INTEGER)",
-    "CREATE TABLE IF NOT EXISTS documents(id INTEGER PRIMARY KEY, "
-    "run_id INTEGER REFERENCES runs(id), path TEXT, sha256 TEXT UNIQUE, bytes INTEGER, "
-    "pages INTEGER, template TEXT, template_sha256 TEXT, status TEXT, score REAL, "
-    "error TEXT, processed_at TEXT, warning TEXT)",
+    "CREATE TABLE IF NOT EXISTS documents" DOCUMENTS_COLUMNS,
     "CREATE TABLE IF NOT EXISTS fields(document_id INTEGER NOT NULL "
     "REFERENCES documents(id) ON DELETE CASCADE, page INTEGER, name TEXT NOT NULL, "
     "value TEXT, raw TEXT, confidence REAL, status TEXT, x INTEGER, y INTEGER, "
     "w INTEGER, h INTEGER, reason TEXT, PRIMARY KEY(document_id, name))",
+    /* every page of every file, in the document that holds it */
+    "CREATE TABLE IF NOT EXISTS pages(document_id INTEGER NOT NULL "
+    "REFERENCES documents(id) ON DELETE CASCADE, file_page INTEGER NOT NULL, "
+    "template_page INTEGER, orientation INTEGER, transform TEXT, score REAL, "
+    "status TEXT, PRIMARY KEY(document_id, file_page))",
+    "CREATE UNIQUE INDEX IF NOT EXISTS documents_file_page ON documents(sha256, "
+    "first_page)",
     "CREATE INDEX IF NOT EXISTS documents_template ON documents(template)",
     "CREATE INDEX IF NOT EXISTS documents_path ON documents(path)",
 };
-static const char *const TABLES[] = {"runs", "documents", "fields", NULL};
+static const char *const TABLES[] = {"runs", "documents", "fields", "pages", NULL};
 
 /* Columns added since schema 1, for a database made before them. */
 static const struct {
@@ -88,7 +100,7 @@ static int check_schema(fo_sink *s, fo_error *err)
         if (sqlite3_prepare_v2(
                 s->db,
                 "SELECT count(*) FROM sqlite_master WHERE type = "
-                "'table' AND name NOT IN ('runs', 'documents', 'fields')",
+                "'table' AND name NOT IN ('runs', 'documents', 'fields', 'pages')",
                 -1, &st, NULL) != SQLITE_OK)
             return fo_sql_error(s, "cannot read", err);
         if (sqlite3_step(st) == SQLITE_ROW)
@@ -160,27 +172,93 @@ static int template_view(fo_sink *s, const fo_template *t, fo_error *err)
     return rc;
 }
 
+/* Whether table has the column (a missing table has none); -1 when the
+ * schema cannot be read.  table and name are constants. */
+static int has_column(fo_sink *s, const char *table, const char *name)
+{
+    sqlite3_stmt *st;
+    int present = -1;
+    if (sqlite3_prepare_v2(s->db,
+                           "SELECT count(*) FROM pragma_table_info(?) WHERE name = ?",
+                           -1, &st, NULL) != SQLITE_OK)
+        return -1;
+    sqlite3_bind_text(st, 1, table, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
+    if (sqlite3_step(st) == SQLITE_ROW)
+        present = sqlite3_column_int(st, 0) > 0;
+    sqlite3_finalize(st);
+    return present;
+}
+
 /* Schema 1 to 2: a column of a table, unless it is there (the names are the
  * constants of ADDED, safe to write into SQL). */
 static int add_column(fo_sink *s, const char *table, const char *name, const char *type,
                       fo_error *err)
 {
-    sqlite3_stmt *st;
     char sql[160];
-    int present = 0;
-    if (sqlite3_prepare_v2(s->db,
-                           "SELECT count(*) FROM pragma_table_info(?) WHERE name = ?",
-                           -1, &st, NULL) != SQLITE_OK)
+    int present = has_column(s, table, name);
+    if (present < 0)
         return fo_sql_error(s, "cannot read the schema", err);
-    sqlite3_bind_text(st, 1, table, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
-    if (sqlite3_step(st) == SQLITE_ROW)
-        present = sqlite3_column_int(st, 0);
-    sqlite3_finalize(st);
     if (present)
         return FO_OK;
     snprintf(sql, sizeof sql, "ALTER TABLE %s ADD COLUMN %s %s", table, name, type);
     return fo_sql_exec(s, sql, err);
+}
+
+/*
+ * Schema 1 or 2 to 3, inside the open transaction, with foreign keys off
+ * (dropping the old table must not cascade to the fields): documents is
+ * made again without "sha256 UNIQUE" (a file now holds several documents,
+ * each unique by its file and first page), every old document taken as
+ * the whole file (pages 1 to pages; 0 when it could not be opened).  The
+ * views name documents: they are kept aside and made again as they were.
+ * Pages of old documents were never recorded: pages holds none of them.
+ */
+static int migrate_documents(fo_sink *s, fo_error *err)
+{
+    sqlite3_stmt *st = NULL;
+    fo_strbuf views = FO_STRBUF_INIT;
+    char *text = NULL;
+    int rc = FO_OK;
+
+    for (size_t i = 0; rc == FO_OK && i < sizeof ADDED / sizeof *ADDED; i++)
+        rc = add_column(s, ADDED[i].table, ADDED[i].column, ADDED[i].type, err);
+    if (rc != FO_OK)
+        return rc;
+    if (sqlite3_prepare_v2(s->db,
+                           "SELECT name, sql FROM sqlite_master WHERE type = 'view'",
+                           -1, &st, NULL) != SQLITE_OK)
+        return fo_sql_error(s, "cannot read the schema", err);
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        const char *name = (const char *)sqlite3_column_text(st, 0);
+        const char *sql = (const char *)sqlite3_column_text(st, 1);
+        /* only formocr's views (identifiers) are dropped and made again */
+        if (name && sql && fo_is_identifier(name))
+            fo_strbuf_addf(&views, "DROP VIEW \"%s\";", name);
+    }
+    sqlite3_reset(st);
+    fo_strbuf_addf(&views, "CREATE TABLE documents_v3" DOCUMENTS_COLUMNS ";"
+                           "INSERT INTO documents_v3(id, run_id, path, sha256, bytes, "
+                           "pages, template, template_sha256, status, score, error, "
+                           "processed_at, warning, first_page, last_page) SELECT id, "
+                           "run_id, path, sha256, bytes, pages, template, "
+                           "template_sha256, status, score, error, processed_at, "
+                           "warning, CASE WHEN pages > 0 THEN 1 ELSE 0 END, "
+                           "coalesce(pages, 0) FROM documents;"
+                           "DROP TABLE documents;"
+                           "ALTER TABLE documents_v3 RENAME TO documents;");
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        const char *name = (const char *)sqlite3_column_text(st, 0);
+        const char *sql = (const char *)sqlite3_column_text(st, 1);
+        if (name && sql && fo_is_identifier(name))
+            fo_strbuf_addf(&views, "%s;", sql);
+    }
+    sqlite3_finalize(st);
+    if (!(text = fo_strbuf_detach(&views)))
+        return fo_error_set(err, FO_ERR_NOMEM, "out of memory");
+    rc = fo_sql_exec(s, text, err);
+    free(text);
+    return rc;
 }
 
 static int sqlite_open(fo_sink *s, fo_error *err)
@@ -199,14 +277,20 @@ static int sqlite_open(fo_sink *s, fo_error *err)
         return rc;
     /* WAL: readers (a spreadsheet, sqlite3) are never blocked by the run;
      * NORMAL sync: a power cut may lose the last commits, never corrupt,
-     * and the next run redoes what was lost. */
+     * and the next run redoes what was lost.  Foreign keys are enforced
+     * once the schema is settled (a migration drops a table). */
     if ((rc = fo_sql_exec(s,
                           "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
-                          "PRAGMA foreign_keys=ON",
+                          "PRAGMA foreign_keys=OFF",
                           err)) != FO_OK)
         return rc;
     if ((rc = fo_sql_exec(s, "BEGIN IMMEDIATE", err)) != FO_OK)
         return rc;
+    /* a database of schema 1 or 2: its documents table is made again, in
+     * this transaction (all or nothing) */
+    if (has_column(s, "documents", "id") > 0 &&
+        has_column(s, "documents", "first_page") == 0)
+        rc = migrate_documents(s, err);
     for (size_t i = 0; i < sizeof SCHEMA / sizeof *SCHEMA && rc == FO_OK; i++)
         rc = fo_sql_exec(s, SCHEMA[i], err);
     for (size_t i = 0; rc == FO_OK && i < sizeof ADDED / sizeof *ADDED; i++)
@@ -245,7 +329,7 @@ static int sqlite_open(fo_sink *s, fo_error *err)
         fo_sql_exec(s, "ROLLBACK", NULL);
         return rc;
     }
-    if ((rc = fo_sql_exec(s, "COMMIT", err)) != FO_OK)
+    if ((rc = fo_sql_exec(s, "COMMIT; PRAGMA foreign_keys=ON", err)) != FO_OK)
         return rc;
     if (sqlite3_prepare_v2(s->db, "DELETE FROM documents WHERE sha256 = ?", -1,
                            &s->del_doc, NULL) != SQLITE_OK ||
@@ -255,10 +339,15 @@ static int sqlite_open(fo_sink *s, fo_error *err)
         sqlite3_prepare_v2(
             s->db,
             "INSERT INTO documents(run_id, path, sha256, bytes, pages, "
-            "template, template_sha256, status, score, error, processed_at, warning) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
-            "strftime('%Y-%m-%dT%H:%M:%SZ', 'now'), ?)",
+            "template, template_sha256, status, score, error, processed_at, warning, "
+            "first_page, last_page) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+            "strftime('%Y-%m-%dT%H:%M:%SZ', 'now'), ?, ?, ?)",
             -1, &s->ins_doc, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(s->db,
+                           "INSERT INTO pages(document_id, file_page, template_page, "
+                           "orientation, transform, score, status) "
+                           "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                           -1, &s->ins_page, NULL) != SQLITE_OK ||
         sqlite3_prepare_v2(s->db,
                            "INSERT INTO fields(document_id, page, name, value, raw, "
                            "confidence, status, x, y, w, h, reason) "
@@ -276,24 +365,19 @@ int fo_sql_step_done(sqlite3_stmt *st)
     return rc == SQLITE_DONE ? 0 : -1;
 }
 
-/* A document and its fields, in one transaction: all or nothing. */
-static int sqlite_write(fo_sink *s, const fo_document *d, fo_error *err)
+/* The transform's six numbers as JSON text (template px -> scan px). */
+static void transform_text(const fo_affine *t, char *buf, size_t n)
+{
+    snprintf(buf, n, "[%.9g,%.9g,%.9g,%.9g,%.9g,%.9g]", t->a, t->b, t->c, t->d, t->e,
+             t->f);
+}
+
+/* One document's rows: its own, its fields', its pages'. */
+static int insert_document(fo_sink *s, const fo_document *d)
 {
     sqlite3_int64 id;
-    int rc = fo_sql_exec(s, "BEGIN IMMEDIATE", err);
-    if (rc != FO_OK)
-        return rc;
-    /* one row per input: the same file redone (--force, --retry-errors)
-     * replaces its row, and a file that failed before at this path
-     * (unreadable one night, readable the next; an upload read half-way)
-     * replaces that error row, whatever its bytes were; the run that wrote
-     * each stays in runs */
-    if (d->sha256[0]) {
-        sqlite3_bind_text(s->del_doc, 1, d->sha256, -1, SQLITE_STATIC);
-        rc = fo_sql_step_done(s->del_doc);
-    }
-    sqlite3_bind_text(s->del_failed, 1, d->path, -1, SQLITE_STATIC);
-    rc = rc || fo_sql_step_done(s->del_failed);
+    int rc = 0;
+
     if (s->run_id)
         sqlite3_bind_int64(s->ins_doc, 1, s->run_id);
     else
@@ -313,7 +397,9 @@ static int sqlite_write(fo_sink *s, const fo_document *d, fo_error *err)
         sqlite3_bind_text(s->ins_doc, 10, d->error, -1, SQLITE_STATIC);
     if (d->warning)
         sqlite3_bind_text(s->ins_doc, 11, d->warning, -1, SQLITE_STATIC);
-    rc = rc || fo_sql_step_done(s->ins_doc);
+    sqlite3_bind_int(s->ins_doc, 12, d->first_page);
+    sqlite3_bind_int(s->ins_doc, 13, d->last_page);
+    rc = fo_sql_step_done(s->ins_doc);
     id = sqlite3_last_insert_rowid(s->db);
     for (int i = 0; i < d->nfields && rc == 0; i++) {
         const fo_field_result *r = &d->fields[i];
@@ -335,6 +421,46 @@ static int sqlite_write(fo_sink *s, const fo_document *d, fo_error *err)
             sqlite3_bind_text(s->ins_field, 12, r->reason, -1, SQLITE_STATIC);
         rc = fo_sql_step_done(s->ins_field);
     }
+    for (int i = 0; i < d->npage_results && rc == 0; i++) {
+        const fo_page_result *pr = &d->page_results[i];
+        char transform[160];
+        sqlite3_bind_int64(s->ins_page, 1, id);
+        sqlite3_bind_int(s->ins_page, 2, pr->file_page);
+        if (pr->status == FO_PAGE_READ && pr->template) {
+            transform_text(&pr->transform, transform, sizeof transform);
+            sqlite3_bind_int(s->ins_page, 3, pr->template_page + 1);
+            sqlite3_bind_int(s->ins_page, 4, pr->turn);
+            sqlite3_bind_text(s->ins_page, 5, transform, -1, SQLITE_TRANSIENT);
+        }
+        if (pr->status != FO_PAGE_ERROR)
+            sqlite3_bind_double(s->ins_page, 6, pr->score);
+        sqlite3_bind_text(s->ins_page, 7, fo_page_status_name(pr->status), -1,
+                          SQLITE_STATIC);
+        rc = fo_sql_step_done(s->ins_page);
+    }
+    return rc;
+}
+
+/* A file's documents (d and those chained after it) with their fields and
+ * pages, in one transaction: all or nothing. */
+static int sqlite_write(fo_sink *s, const fo_document *d, fo_error *err)
+{
+    int rc = fo_sql_exec(s, "BEGIN IMMEDIATE", err);
+    if (rc != FO_OK)
+        return rc;
+    /* the documents of one input: the same file redone (--force,
+     * --retry-errors) replaces its rows, and a file that failed before at
+     * this path (unreadable one night, readable the next; an upload read
+     * half-way) replaces those error rows, whatever its bytes were; the run
+     * that wrote each stays in runs */
+    if (d->sha256[0]) {
+        sqlite3_bind_text(s->del_doc, 1, d->sha256, -1, SQLITE_STATIC);
+        rc = fo_sql_step_done(s->del_doc);
+    }
+    sqlite3_bind_text(s->del_failed, 1, d->path, -1, SQLITE_STATIC);
+    rc = rc || fo_sql_step_done(s->del_failed);
+    for (const fo_document *e = d; e && rc == 0; e = e->next)
+        rc = insert_document(s, e);
     if (rc != 0) {
         rc = fo_sql_error(s, "cannot write a document", err);
         fo_sql_exec(s, "ROLLBACK", NULL);
@@ -358,8 +484,11 @@ int fo_sink_known(fo_sink *s, fo_known **known, int *n, fo_error *err)
     if (s->format != FO_SINK_SQLITE)
         return FO_OK;
     if (sqlite3_prepare_v2(s->db,
-                           "SELECT sha256, status FROM documents WHERE sha256 IS "
-                           "NOT NULL",
+                           /* a file is known once; as an error when any
+                            * document of it is one */
+                           "SELECT sha256, CASE WHEN sum(status = 'error') > 0 "
+                           "THEN 'error' ELSE min(status) END FROM documents "
+                           "WHERE sha256 IS NOT NULL GROUP BY sha256",
                            -1, &st, NULL) != SQLITE_OK)
         return fo_sql_error(s, "cannot read", err);
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -496,7 +625,8 @@ int fo_sink_replay_owed(fo_sink *s, const fo_template_set *templates,
         sqlite3_prepare_v2(
             s->db,
             "SELECT d.id, d.path, d.sha256, d.bytes, d.pages, d.template, "
-            "d.status, d.score, d.error, d.warning FROM documents d "
+            "d.status, d.score, d.error, d.warning, d.first_page, d.last_page "
+            "FROM documents d "
             "WHERE d.run_id = ? "
             "ORDER BY d.id",
             -1, &docs, NULL) != SQLITE_OK ||
@@ -535,6 +665,8 @@ int fo_sink_replay_owed(fo_sink *s, const fo_template_set *templates,
                 memcpy(d.sha256, sha, 65);
             d.bytes = (uint64_t)sqlite3_column_int64(docs, 3);
             d.pages = sqlite3_column_int(docs, 4);
+            d.first_page = sqlite3_column_int(docs, 10);
+            d.last_page = sqlite3_column_int(docs, 11);
             d.tpl = tpl;
             for (int k = FO_DOC_OK; status && k <= FO_DOC_ERROR; k++)
                 if (strcmp(status, fo_doc_status_name((fo_doc_status)k)) == 0)
@@ -580,7 +712,8 @@ static int sqlite_close(fo_sink *s, bool finished, fo_error *err)
     sqlite3_finalize(s->del_failed);
     sqlite3_finalize(s->ins_doc);
     sqlite3_finalize(s->ins_field);
-    s->del_doc = s->del_failed = s->ins_doc = s->ins_field = NULL;
+    sqlite3_finalize(s->ins_page);
+    s->del_doc = s->del_failed = s->ins_doc = s->ins_field = s->ins_page = NULL;
     /* a run stopped by a signal is not finished: finished_at stays empty,
      * as for a run that was killed; its file outputs were completed all
      * the same, so its documents are delivered, and so are those of the

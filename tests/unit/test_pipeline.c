@@ -447,12 +447,19 @@ static void test_blank_page(void)
     pixSetResolution(white, 300, 300);
     OK(pixWrite(path, white, IFF_PNG) == 0);
     INT_EQ(fo_pipeline_process(pipeline, reader, path, NULL, NULL, &d, &err), FO_OK);
+    /* a blank page is no error: unmatched, and it says why */
     INT_EQ(d.status, FO_DOC_UNMATCHED);
-    OK(d.tpl == NULL && d.nfields == 0 && d.fields == NULL && d.error == NULL);
+    OK(d.tpl == NULL && d.nfields == 0 && d.fields == NULL);
+    STR_EQ(d.error ? d.error : "(null)", "the page is blank");
     INT_EQ(d.pages, 1);
+    INT_EQ(d.first_page, 1);
+    INT_EQ(d.last_page, 1);
+    OK(d.next == NULL);
     INT_EQ(d.npage_results, 1);
     if (d.npage_results == 1) {
         OK(d.page_results[0].template == NULL);
+        INT_EQ(d.page_results[0].status, FO_PAGE_BLANK);
+        INT_EQ(d.page_results[0].file_page, 1);
         OK(d.page_results[0].score < FO_MATCH_THRESHOLD);
     }
     OK(d.score < FO_MATCH_THRESHOLD);
@@ -543,23 +550,29 @@ static char *three_pages(void)
     return path;
 }
 
-/* Three pages: blank, the form, the form again.  The first page that
- * matches decides; the second copy is left aside. */
+/* Three pages: blank, the form, the form again: a feeder's stack of two
+ * forms.  The blank page opens the first document; the second copy of the
+ * page is a second document, read on its own page. */
 static void test_multipage(void)
 {
     char *path = tmp_path("three.tif");
     fo_document d;
+    const fo_document *e;
     fo_error err;
 
     INT_EQ(fo_pipeline_process(pipeline, reader, path, NULL, NULL, &d, &err), FO_OK);
-    INT_EQ(d.pages, 3);
-    INT_EQ(d.npage_results, 3);
+    INT_EQ(d.first_page, 1);
+    INT_EQ(d.last_page, 2);
+    INT_EQ(d.pages, 2);
+    INT_EQ(d.npage_results, 2);
     OK(d.tpl == shipped("cerfa_14011_03"));
-    if (d.npage_results == 3) {
+    if (d.npage_results == 2) {
         OK(d.page_results[0].template == NULL);
+        INT_EQ(d.page_results[0].status, FO_PAGE_BLANK);
         OK(d.page_results[1].template == d.tpl);
-        OK(d.page_results[2].template == d.tpl);
-        NUM_NEAR(d.score, fmax(d.page_results[1].score, d.page_results[2].score), 0);
+        INT_EQ(d.page_results[1].status, FO_PAGE_READ);
+        INT_EQ(d.page_results[1].file_page, 2);
+        NUM_NEAR(d.score, d.page_results[1].score, 0);
     }
     INT_EQ(d.nfields, 33);
     for (int i = 0; i < d.nfields; i++)
@@ -567,6 +580,26 @@ static void test_multipage(void)
     if (d.nfields == 33)
         STR_EQ(result(&d, "nom_famille")->value, "VIDAL");
     INT_EQ(d.status, FO_DOC_OK);
+    e = d.next;
+    OK(e != NULL);
+    if (e) {
+        OK(e->next == NULL);
+        STR_EQ(e->sha256, d.sha256);
+        STR_EQ(e->path, d.path);
+        INT_EQ(e->first_page, 3);
+        INT_EQ(e->last_page, 3);
+        INT_EQ(e->pages, 1);
+        OK(e->tpl == d.tpl);
+        INT_EQ(e->npage_results, 1);
+        if (e->npage_results == 1)
+            INT_EQ(e->page_results[0].file_page, 3);
+        INT_EQ(e->nfields, 33);
+        for (int i = 0; i < e->nfields; i++)
+            INT_EQ(e->fields[i].page, 3);
+        if (e->nfields == 33)
+            STR_EQ(result(e, "nom_famille")->value, "VIDAL");
+        INT_EQ(e->status, FO_DOC_OK);
+    }
     fo_document_free(&d);
     free(path);
 }

@@ -22,6 +22,7 @@ static void make_doc(fo_document *d, const char *path, const char *sha,
     snprintf(d->sha256, sizeof d->sha256, "%s", sha);
     d->bytes = 1234;
     d->pages = 1;
+    d->first_page = d->last_page = 1;
     d->tpl = tpl;
     d->status = status;
     d->score = 0.93;
@@ -82,9 +83,9 @@ static void test_csv_wide_and_french_options(void)
     STR_EQ(text,
            "\xEF\xBB\xBF"
            "file;template;status;nom;code;adresse;date;montant;genre;majeur;ref;"
-           "signature\r\n"
+           "signature;first_page;last_page\r\n"
            "\"scans/a;b.tif\";test_form;ok;\"'=HYPERLINK(\"\"x\"\")\";75001;"
-           "\"1 rue A\n75001 PARIS\";2021-03-05;-1234,56;homme;1;'@SUM(A1);0\r\n");
+           "\"1 rue A\n75001 PARIS\";2021-03-05;-1234,56;homme;1;'@SUM(A1);0;1;1\r\n");
     free(text);
     fo_document_free(&d);
     free(path);
@@ -113,12 +114,12 @@ static void test_csv_long(void)
     text = slurp(path);
     STR_CONTAINS(
         text,
-        "file,template,field,value,raw,confidence,status\r\n"
+        "file,template,field,value,raw,confidence,status,first_page,last_page\r\n"
         "a.tif,test_form,nom,\"'=HYPERLINK(\"\"x\"\")\",\"'=HYPERLINK(\"\"x\"\")\","
-        "91.25,ok\r\n"
-        "a.tif,test_form,code,75001,75001,91.25,invalid\r\n");
-    STR_CONTAINS(text, "a.tif,test_form,montant,-1234.56,'-1234.56,91.25,ok\r\n");
-    STR_CONTAINS(text, "bad.tif,,,not an image (unknown format),,,error\r\n");
+        "91.25,ok,1,1\r\n"
+        "a.tif,test_form,code,75001,75001,91.25,invalid,1,1\r\n");
+    STR_CONTAINS(text, "a.tif,test_form,montant,-1234.56,'-1234.56,91.25,ok,1,1\r\n");
+    STR_CONTAINS(text, "bad.tif,,,not an image (unknown format),,,error,0,0\r\n");
     free(text);
     fo_document_free(&d);
     fo_document_free(&e);
@@ -473,6 +474,153 @@ static void test_sqlite_schema_1_migrates(void)
     free(path);
 }
 
+/* A file of three documents (a stack) goes in together, each with its
+ * pages; the file is known once (as an error when one of its documents
+ * is); redone, its documents replace the three, not join them. */
+static void test_sqlite_stack_of_documents(void)
+{
+    fo_sink_options o;
+    fo_sink *s = NULL;
+    fo_document *d = calloc(3, sizeof *d);
+    fo_known *known = NULL;
+    fo_error err;
+    sqlite3 *db;
+    int n = 0;
+    char *path = fo_path_join(dir, "stack.sqlite");
+    char sha[65];
+
+    memset(sha, 'c', 64);
+    sha[64] = '\0';
+    fo_sink_options_default(&o);
+    o.templates = set;
+    o.command = "formocr run stack";
+    for (int round = 0; round < 2; round++) {
+        make_doc(&d[0], "stack.tif", sha, VALUES, FO_DOC_OK);
+        make_doc(&d[1], "stack.tif", sha, NULL, FO_DOC_ERROR);
+        make_doc(&d[2], "stack.tif", sha, VALUES, FO_DOC_REVIEW);
+        for (int k = 0; k < 3; k++) {
+            fo_page_result pr = {.file_page = k + 1,
+                                 .status = FO_PAGE_READ,
+                                 .template = tpl,
+                                 .score = 0.9,
+                                 .turn = 180,
+                                 .transform = {1, 0, 0, 0, 1, 0}};
+            d[k].first_page = d[k].last_page = k + 1;
+            d[k].page_results = calloc(1, sizeof pr);
+            d[k].page_results[0] = pr;
+            d[k].npage_results = 1;
+            d[k].next = k < 2 ? &d[k + 1] : NULL;
+        }
+        d[1].page_results[0].status = FO_PAGE_ERROR;
+        INT_EQ(fo_sink_open(path, &o, &s, &err), FO_OK);
+        if (round == 1) {
+            INT_EQ(fo_sink_known(s, &known, &n, &err), FO_OK);
+            INT_EQ(n, 1);
+            if (n == 1)
+                INT_EQ(known[0].status, FO_DOC_ERROR);
+            free(known);
+        }
+        INT_EQ(fo_sink_write(s, &d[0], &err), FO_OK);
+        INT_EQ(fo_sink_close(&s, &err), FO_OK);
+        for (int k = 0; k < 3; k++) {
+            d[k].next = NULL;
+            fo_document_free(&d[k]);
+        }
+    }
+    OK(sqlite3_open(path, &db) == SQLITE_OK);
+    INT_EQ(count(db, "SELECT count(*) FROM documents"), 3);
+    INT_EQ(count(db, "SELECT count(*) FROM documents WHERE first_page = last_page"), 3);
+    INT_EQ(count(db, "SELECT count(*) FROM pages"), 3);
+    INT_EQ(count(db, "SELECT count(*) FROM pages p JOIN documents d ON d.id = "
+                     "p.document_id WHERE p.file_page = d.first_page"),
+           3);
+    INT_EQ(count(db, "SELECT count(*) FROM pages WHERE status = 'read' AND "
+                     "template_page = 1 AND orientation = 180 AND transform = "
+                     "'[1,0,0,0,1,0]'"),
+           2);
+    INT_EQ(count(db, "SELECT count(*) FROM pages WHERE status = 'error'"), 1);
+    INT_EQ(count(db, "SELECT count(*) FROM fields"), 3 * tpl->nfields);
+    sqlite3_close(db);
+    free(d);
+    free(path);
+}
+
+/* A database of schema 2 (one document per file: sha256 UNIQUE) is brought
+ * to schema 3 in place: documents made again with their page range, their
+ * fields kept (the old table's drop must not cascade to them), the views
+ * kept, and a stack of documents of one file then fits. */
+static void test_sqlite_schema_2_migrates(void)
+{
+    fo_sink_options o;
+    fo_sink *s = NULL;
+    fo_document d[2];
+    fo_error err;
+    sqlite3 *db;
+    char *path = fo_path_join(dir, "v2.sqlite");
+    char sha[65];
+
+    OK(sqlite3_open(path, &db) == SQLITE_OK);
+    OK(sqlite3_exec(
+           db,
+           "CREATE TABLE runs(id INTEGER PRIMARY KEY, started_at TEXT, finished_at "
+           "TEXT, version TEXT, command TEXT, host TEXT, shard TEXT, file_outputs "
+           "INTEGER, delivered_by INTEGER, skipped_entries INTEGER);"
+           "CREATE TABLE documents(id INTEGER PRIMARY KEY, run_id INTEGER REFERENCES "
+           "runs(id), path TEXT, sha256 TEXT UNIQUE, bytes INTEGER, pages INTEGER, "
+           "template TEXT, template_sha256 TEXT, status TEXT, score REAL, error TEXT, "
+           "processed_at TEXT, warning TEXT);"
+           "CREATE TABLE fields(document_id INTEGER NOT NULL REFERENCES documents(id) "
+           "ON DELETE CASCADE, page INTEGER, name TEXT NOT NULL, value TEXT, raw TEXT, "
+           "confidence REAL, status TEXT, x INTEGER, y INTEGER, w INTEGER, h INTEGER, "
+           "reason TEXT, PRIMARY KEY(document_id, name));"
+           "CREATE INDEX documents_path ON documents(path);"
+           "CREATE VIEW old_form AS SELECT d.path AS file, max(CASE WHEN f.name = "
+           "'nom' THEN f.value END) AS nom FROM documents d LEFT JOIN fields f ON "
+           "f.document_id = d.id WHERE d.template = 'old_form' GROUP BY d.id;"
+           "INSERT INTO runs(started_at) VALUES ('2026-01-01');"
+           "INSERT INTO documents VALUES (1, 1, 'old.tif', 'dddd', 10, 2, 'old_form', "
+           "NULL, 'ok', 0.9, NULL, '2026-01-01', NULL);"
+           "INSERT INTO documents VALUES (2, 1, 'bad.tif', NULL, 0, 0, NULL, NULL, "
+           "'error', 0, 'not an image', '2026-01-01', NULL);"
+           "INSERT INTO fields(document_id, page, name, value) VALUES (1, 1, 'nom', "
+           "'DUPONT');"
+           "PRAGMA user_version = 2",
+           NULL, NULL, NULL) == SQLITE_OK);
+    sqlite3_close(db);
+    fo_sink_options_default(&o);
+    o.templates = set;
+    o.command = "formocr run";
+    memset(sha, 'e', 64);
+    sha[64] = '\0';
+    make_doc(&d[0], "stack.tif", sha, VALUES, FO_DOC_OK);
+    make_doc(&d[1], "stack.tif", sha, VALUES, FO_DOC_OK);
+    d[1].first_page = d[1].last_page = 2;
+    d[0].next = &d[1];
+    INT_EQ(fo_sink_open(path, &o, &s, &err), FO_OK);
+    INT_EQ(fo_sink_write(s, &d[0], &err), FO_OK);
+    INT_EQ(fo_sink_close(&s, &err), FO_OK);
+    d[0].next = NULL;
+    fo_document_free(&d[0]);
+    fo_document_free(&d[1]);
+    OK(sqlite3_open(path, &db) == SQLITE_OK);
+    INT_EQ(count(db, "PRAGMA user_version"), FO_SQLITE_SCHEMA_VERSION);
+    INT_EQ(count(db, "SELECT count(*) FROM documents"), 4);
+    INT_EQ(count(db, "SELECT count(*) FROM documents WHERE path = 'old.tif' AND "
+                     "first_page = 1 AND last_page = 2"),
+           1);
+    INT_EQ(count(db, "SELECT count(*) FROM documents WHERE path = 'bad.tif' AND "
+                     "first_page = 0 AND last_page = 0"),
+           1);
+    INT_EQ(count(db, "SELECT count(*) FROM fields WHERE document_id = 1 AND value = "
+                     "'DUPONT'"),
+           1);
+    INT_EQ(count(db, "SELECT count(*) FROM old_form WHERE nom = 'DUPONT'"), 1);
+    INT_EQ(count(db, "SELECT count(*) FROM documents WHERE path = 'stack.tif'"), 2);
+    INT_EQ(count(db, "SELECT count(*) FROM pragma_foreign_key_check"), 0);
+    sqlite3_close(db);
+    free(path);
+}
+
 int main(void)
 {
     fo_error err;
@@ -492,6 +640,8 @@ int main(void)
     RUN(test_files_of_a_run_with_nothing_new);
     RUN(test_sqlite_replays_what_a_killed_run_owes);
     RUN(test_sqlite_schema_1_migrates);
+    RUN(test_sqlite_stack_of_documents);
+    RUN(test_sqlite_schema_2_migrates);
     fo_template_set_destroy(&set);
     free(good);
     {
