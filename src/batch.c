@@ -23,7 +23,8 @@ typedef struct batch {
     pthread_mutex_t lock;
     pthread_cond_t not_empty, not_full;
     int next;            /* next input to take */
-    fo_document **queue; /* ring of finished documents */
+    fo_document **queue; /* ring of finished files (their first document) */
+    int *queue_index;    /* the input each came from */
     int cap, head, count;
     int running; /* workers not yet finished */
     int fatal;   /* an fo_err that stops the run */
@@ -102,6 +103,7 @@ static void *worker(void *arg)
             free(d);
             break;
         }
+        b->queue_index[(b->head + b->count) % b->cap] = idx;
         b->queue[(b->head + b->count++) % b->cap] = d;
         pthread_cond_signal(&b->not_empty);
         pthread_mutex_unlock(&b->lock);
@@ -116,7 +118,7 @@ static void *worker(void *arg)
 
 /* Takes a finished document, or NULL when every worker is done; waits at
  * most until deadline (then returns NULL with *timed_out). */
-static fo_document *take(batch *b, double deadline, bool *timed_out)
+static fo_document *take(batch *b, double deadline, bool *timed_out, int *idx)
 {
     fo_document *d = NULL;
     struct timespec ts;
@@ -134,6 +136,7 @@ static fo_document *take(batch *b, double deadline, bool *timed_out)
     }
     if (b->count > 0) {
         d = b->queue[b->head];
+        *idx = b->queue_index[b->head];
         b->head = (b->head + 1) % b->cap;
         b->count--;
         pthread_cond_signal(&b->not_full);
@@ -142,25 +145,134 @@ static fo_document *take(batch *b, double deadline, bool *timed_out)
     return d;
 }
 
-static void account(fo_batch_stats *s, const fo_document *d)
+/* A finished file: counted, with its stages' time. */
+static void account_file(fo_batch_stats *s, const fo_document *d)
 {
     for (const fo_document *e = d; e; e = e->next)
         for (int i = 0; i < FO_STAGE_COUNT; i++)
             s->seconds[i] += e->seconds[i];
     s->files++;
-    if (d->skipped) {
+    if (d->skipped)
         s->skipped++;
-        return;
-    }
-    if (d->deferred) {
+    else if (d->deferred)
         s->deferred++;
+}
+
+/* The documents written. */
+static void account_documents(fo_batch_stats *s, const fo_document *d)
+{
+    if (d->skipped || d->deferred)
         return;
-    }
     for (; d; d = d->next) {
         s->documents++;
         s->pages += d->pages;
         s->by_status[d->status]++;
     }
+}
+
+/* The writer's side: files delivered in the order they finish, or with
+ * join_files in input order, a file that continues the form of the one
+ * before it joined to it (fo_pipeline_join). */
+typedef struct writer {
+    batch *b;
+    fo_batch_stats *stats;
+    fo_batch_write write;
+    void *ctx;
+    bool failed;
+    fo_document *pending; /* join_files: a file whose last form may go on */
+    fo_document **held;   /* join_files: finished files by input, not yet due */
+    int due;              /* join_files: the next input to deliver */
+} writer;
+
+static void drop(fo_document *d)
+{
+    fo_document_free(d);
+    free(d);
+}
+
+/* Writes a file's documents (unless the writer failed before). */
+static void emit(writer *w, fo_document *d)
+{
+    if (w->failed) {
+        /* the writer failed: nothing more is written, and what was made is
+         * left for the next run */
+        pthread_mutex_lock(&w->b->lock);
+        w->b->dropped++;
+        pthread_mutex_unlock(&w->b->lock);
+    } else {
+        double t = fo_now();
+        account_documents(w->stats, d);
+        w->failed = !d->skipped && w->write(w->ctx, d) != 0;
+        w->stats->seconds[FO_STAGE_OUTPUT] += fo_now() - t;
+        if (w->failed) {
+            pthread_mutex_lock(&w->b->lock);
+            if (!w->b->fatal) {
+                w->b->fatal = FO_ERR_OUTPUT;
+                fo_error_set(&w->b->fatal_err, FO_ERR_OUTPUT, "an output failed");
+            }
+            pthread_cond_broadcast(&w->b->not_full);
+            pthread_mutex_unlock(&w->b->lock);
+        }
+    }
+    drop(d);
+}
+
+static fo_document *last_of(fo_document *d)
+{
+    while (d->next)
+        d = d->next;
+    return d;
+}
+
+/* A file in delivery order. */
+static void deliver(writer *w, fo_document *d)
+{
+    account_file(w->stats, d);
+    if (!w->b->o->join_files) {
+        emit(w, d);
+        return;
+    }
+    if (w->pending && fo_pipeline_join(last_of(w->pending), d)) {
+        drop(d); /* its page and fields are the pending file's now */
+        return;
+    }
+    if (w->pending)
+        emit(w, w->pending);
+    w->pending = NULL;
+    if (!d->skipped && !d->deferred && last_of(d)->tpl &&
+        last_of(d)->status != FO_DOC_ERROR)
+        w->pending = d;
+    else
+        emit(w, d);
+}
+
+/* A finished file of input idx. */
+static void arrive(writer *w, fo_document *d, int idx)
+{
+    if (!w->b->o->join_files) {
+        deliver(w, d);
+        return;
+    }
+    w->held[idx] = d;
+    while (w->due < w->b->in->count && w->held[w->due]) {
+        fo_document *next = w->held[w->due];
+        w->held[w->due++] = NULL;
+        deliver(w, next);
+    }
+}
+
+/* The end: what is held (inputs before it were never done) and pending. */
+static void finish(writer *w)
+{
+    for (int i = 0; w->held && i < w->b->in->count; i++)
+        if (w->held[i]) {
+            fo_document *d = w->held[i];
+            w->held[i] = NULL;
+            deliver(w, d);
+        }
+    if (w->pending)
+        emit(w, w->pending);
+    w->pending = NULL;
 }
 
 int fo_batch_run(const fo_pipeline *p, const fo_inputs *in, const fo_batch_options *o,
@@ -170,7 +282,7 @@ int fo_batch_run(const fo_pipeline *p, const fo_inputs *in, const fo_batch_optio
     batch b = {0};
     pthread_t *threads;
     int jobs = o->jobs < 1 ? 1 : o->jobs, started = 0;
-    bool write_failed = false;
+    writer w = {.b = &b, .stats = stats, .write = write, .ctx = ctx};
     double start = fo_now(), next_report = start + PROGRESS_SECONDS;
 
     memset(stats, 0, sizeof *stats);
@@ -179,10 +291,15 @@ int fo_batch_run(const fo_pipeline *p, const fo_inputs *in, const fo_batch_optio
     b.o = o;
     b.cap = QUEUE_PER_WORKER * jobs;
     b.queue = calloc((size_t)b.cap, sizeof *b.queue);
+    b.queue_index = calloc((size_t)b.cap, sizeof *b.queue_index);
     threads = calloc((size_t)jobs, sizeof *threads);
-    if (!b.queue || !threads) {
+    if (o->join_files)
+        w.held = calloc((size_t)(in->count > 0 ? in->count : 1), sizeof *w.held);
+    if (!b.queue || !b.queue_index || !threads || (o->join_files && !w.held)) {
         free(b.queue);
+        free(b.queue_index);
         free(threads);
+        free(w.held);
         return fo_error_set(err, FO_ERR_NOMEM, "out of memory");
     }
     pthread_mutex_init(&b.lock, NULL);
@@ -211,39 +328,18 @@ int fo_batch_run(const fo_pipeline *p, const fo_inputs *in, const fo_batch_optio
     }
     for (;;) {
         bool timed_out;
-        fo_document *d = take(&b, next_report, &timed_out);
-        if (d && write_failed) {
-            /* the writer failed: nothing more is written, and what was
-             * made is left for the next run */
-            pthread_mutex_lock(&b.lock);
-            b.dropped++;
-            pthread_mutex_unlock(&b.lock);
-            fo_document_free(d);
-            free(d);
-        } else if (d) {
-            double t = fo_now();
-            account(stats, d);
-            write_failed = !d->skipped && write(ctx, d) != 0;
-            stats->seconds[FO_STAGE_OUTPUT] += fo_now() - t;
-            if (write_failed) {
-                pthread_mutex_lock(&b.lock);
-                if (!b.fatal) {
-                    b.fatal = FO_ERR_OUTPUT;
-                    fo_error_set(&b.fatal_err, FO_ERR_OUTPUT, "an output failed");
-                }
-                pthread_cond_broadcast(&b.not_full);
-                pthread_mutex_unlock(&b.lock);
-            }
-            fo_document_free(d);
-            free(d);
-        } else if (!timed_out) {
+        int idx = 0;
+        fo_document *d = take(&b, next_report, &timed_out, &idx);
+        if (d)
+            arrive(&w, d, idx);
+        else if (!timed_out)
             break; /* every worker is done and the queue is empty */
-        }
         if (progress && fo_now() >= next_report) {
             progress(ctx, stats, in->count, fo_now() - start, false);
             next_report = fo_now() + PROGRESS_SECONDS;
         }
     }
+    finish(&w);
     for (int i = 0; i < started; i++)
         pthread_join(threads[i], NULL);
     stats->not_started = in->count - b.next + b.dropped;
@@ -253,6 +349,8 @@ int fo_batch_run(const fo_pipeline *p, const fo_inputs *in, const fo_batch_optio
     pthread_cond_destroy(&b.not_empty);
     pthread_cond_destroy(&b.not_full);
     free(b.queue);
+    free(b.queue_index);
+    free(w.held);
     free(threads);
     if (b.fatal) {
         if (err)

@@ -525,3 +525,74 @@ out:
     fo_image_destroy(&img);
     return rc;
 }
+
+/* The folder of path ("" for a bare name); malloc'd, NULL out of memory. */
+static char *folder_of(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    return slash ? fo_asprintf("%.*s", (int)(slash - path), path) : fo_strdup("");
+}
+
+bool fo_pipeline_join(fo_document *d, fo_document *h)
+{
+    const fo_page_result *hp;
+    int last = -1, k;
+    char *a, *b, **paths;
+    char(*sums)[65];
+    fo_page_result *pages;
+    bool same;
+
+    if (!d || !h || !d->tpl || d->status == FO_DOC_ERROR || h->skipped || h->deferred ||
+        h->next || h->npage_results != 1 || h->tpl != d->tpl ||
+        h->status == FO_DOC_ERROR || h->page_results[0].status != FO_PAGE_READ)
+        return false;
+    hp = &h->page_results[0];
+    for (int i = 0; i < d->npage_results; i++)
+        if (d->page_results[i].status == FO_PAGE_READ)
+            last = d->page_results[i].template_page > last
+                       ? d->page_results[i].template_page
+                       : last;
+    if (hp->template_page <= last)
+        return false;
+    a = folder_of(d->path);
+    b = folder_of(h->path);
+    same = a && b && strcmp(a, b) == 0;
+    free(a);
+    free(b);
+    if (!same)
+        return false;
+    k = d->njoined + 1;
+    paths = realloc(d->joined, sizeof *paths * (size_t)k);
+    if (paths)
+        d->joined = paths;
+    sums = realloc(d->joined_sha256, sizeof *sums * (size_t)k);
+    if (sums)
+        d->joined_sha256 = sums;
+    pages = realloc(d->page_results, sizeof *pages * (size_t)(d->npage_results + 1));
+    if (pages)
+        d->page_results = pages;
+    if (!paths || !sums || !pages || !(d->joined[k - 1] = fo_strdup(h->path)))
+        return false;
+    memcpy(d->joined_sha256[k - 1], h->sha256, sizeof h->sha256);
+    d->njoined = k;
+    d->page_results[d->npage_results] = *hp;
+    d->page_results[d->npage_results++].file = k;
+    d->pages++;
+    /* the fields of that template page, as h read them */
+    for (int i = 0; i < d->nfields && i < h->nfields; i++) {
+        fo_field_result *to = &d->fields[i], *from = &h->fields[i];
+        if (from->page == 0)
+            continue; /* not on h's page */
+        free(to->value);
+        free(to->raw);
+        *to = *from;
+        to->file = k;
+        from->value = from->raw = NULL;
+        from->page = 0;
+    }
+    for (int i = 0; i < FO_STAGE_COUNT; i++)
+        d->seconds[i] += h->seconds[i];
+    d->status = FO_DOC_OK;
+    finish_status(d);
+    return true;
+}

@@ -58,6 +58,10 @@ void fo_document_free(fo_document *d)
     }
     free(d->fields);
     free(d->page_results);
+    for (int i = 0; i < d->njoined; i++)
+        free(d->joined[i]);
+    free(d->joined);
+    free(d->joined_sha256);
     free(d->path);
     free(d->error);
     free(d->warning);
@@ -108,6 +112,22 @@ char *fo_document_to_json(const fo_document *d)
         }
         if (!list || json_array_append_new(
                          list, json_integer(d->page_results[i].file_page)) != 0) {
+            json_decref(doc);
+            doc = NULL;
+        }
+    }
+    if (doc && d->njoined > 0) {
+        /* the files that continued the form (--join-files) */
+        json_t *list = json_array();
+        if (!list || json_object_set_new(doc, "joined_files", list) != 0)
+            list = NULL;
+        for (int i = 0; list && i < d->njoined; i++) {
+            char *name = fo_escape_text(d->joined[i], FO_ESCAPE_BACKSLASH);
+            if (!name || json_array_append_new(list, json_string(name)) != 0)
+                list = NULL;
+            free(name);
+        }
+        if (!list) {
             json_decref(doc);
             doc = NULL;
         }

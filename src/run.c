@@ -277,6 +277,7 @@ int fo_run(const fo_run_options *o, const fo_run_events *events, fo_run_summary 
     bo.known = known;
     bo.force = o->force;
     bo.retry_errors = o->retry_errors;
+    bo.join_files = o->join_files;
     bo.stop = o->stop;
     batch_start = fo_now();
     out->setup_seconds = batch_start - start;

@@ -32,6 +32,8 @@ typedef struct fo_batch_options {
     int nknown;
     bool force;                  /* redo known documents */
     bool retry_errors;           /* redo known documents whose status is error */
+    bool join_files;             /* a one-page file that continues the form of the file
+                                    before it (in input order) joins it: fo_pipeline_join */
     volatile sig_atomic_t *stop; /* may be NULL */
 } fo_batch_options;
 

@@ -108,6 +108,19 @@ FO_API int fo_pipeline_process(const fo_pipeline *p, fo_reader *reader,
                                const char *path, fo_skip_test skip, void *skip_ctx,
                                fo_document *out, fo_error *err);
 
+/*
+ * --join-files (scanners that write one file per page): whether the file
+ * whose documents start at h continues the form of d, the last document of
+ * the file before it in name order, and if so moves h's page and fields
+ * into d (h keeps its path and hash; the caller frees it, writes nothing of
+ * it and counts its page in d).  Joins only a file of one page that is a
+ * read page of d's template, later than every page d has read and not read
+ * in d, from the same folder as d's file; neither may be an error, skipped
+ * or deferred.  d's score and status are settled again.  Returns false,
+ * nothing changed, when it does not join (or out of memory).
+ */
+FO_API bool fo_pipeline_join(fo_document *d, fo_document *h);
+
 #ifdef __cplusplus
 }
 #endif

@@ -54,6 +54,7 @@ typedef struct fo_field_result {
     fo_field_status status;
     const char *reason; /* static; NULL when ok */
     int page;           /* 1-based scan page it was read on, 0: none */
+    int file;           /* that page's file: 0 the document's, k its joined[k - 1] */
     int x, y, w, h;     /* where, in scan px of that page */
 } fo_field_result;
 
@@ -71,6 +72,7 @@ FO_API const char *fo_page_status_name(fo_page_status s);
 /* How one page of the file matched (template NULL: it matched none). */
 typedef struct fo_page_result {
     int file_page; /* 1-based page of the file */
+    int file;      /* 0: the document's file; k: its joined[k - 1] */
     fo_page_status status;
     const fo_template *template; /* borrowed; NULL when unmatched */
     int template_page;           /* 0-based page of the template */
@@ -102,13 +104,13 @@ typedef enum fo_stage {
  * SHA-256 and its first page.
  */
 typedef struct fo_document {
-    char *path;             /* as reached from the command line */
-    char sha256[65];        /* of the file's bytes; "" when unread */
-    uint64_t bytes;         /* of the whole file */
-    int pages;              /* the document's pages: last_page - first_page + 1, 0 when
-                               the file could not be opened */
-    int first_page;         /* 1-based range in the file; 0 when the file could not */
-    int last_page;          /* be opened (the document is then the whole file) */
+    char *path;      /* as reached from the command line */
+    char sha256[65]; /* of the file's bytes; "" when unread */
+    uint64_t bytes;  /* of the whole file */
+    int pages;       /* the document's pages: last_page - first_page + 1 (+ njoined),
+                        0 when the file could not be opened */
+    int first_page;  /* 1-based range in the file; 0 when the file could not */
+    int last_page;   /* be opened (the document is then the whole file) */
     const fo_template *tpl; /* NULL: unmatched or error */
     fo_doc_status status;
     double score;            /* the weakest read page's match score (the best
@@ -126,6 +128,11 @@ typedef struct fo_document {
     bool deferred; /* changed while it was read: left for the next run, no row
                       is written; error says why */
     struct fo_document *next; /* the file's next document; owned */
+    /* --join-files: one-page files that continued the form, in order
+     * (fo_pipeline_join); their pages are in page_results, file k */
+    char **joined;             /* paths; owned */
+    char (*joined_sha256)[65]; /* owned */
+    int njoined;
 } fo_document;
 
 /* Frees what d holds, the documents chained after it included, and zeroes

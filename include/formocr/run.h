@@ -50,6 +50,7 @@ typedef struct fo_run_options {
     const char *tessdata;        /* NULL: $TESSDATA_PREFIX or Tesseract's */
     bool force;                  /* redo documents the output holds */
     bool retry_errors;           /* redo those of them that failed */
+    bool join_files;             /* fo_batch_options.join_files */
     const char *quarantine;      /* folder for failed inputs; NULL: none */
     const char *debug_dir;       /* folder for overlay PNGs; NULL: none */
     double document_timeout;     /* seconds a file may take (then it is an

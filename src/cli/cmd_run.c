@@ -28,6 +28,9 @@ static const char USAGE[] =
     "                        '*.tif'); repeatable\n"
     "  --force               redo files the SQLite output already holds\n"
     "  --retry-errors        redo those of them that failed\n"
+    "  --join-files          a one-page file that continues the form of the file\n"
+    "                        before it in its folder (scanners that write a file\n"
+    "                        per page) joins that document\n"
     "  --shard K/N           only the inputs whose path falls in shard K of N\n"
     "                        (0 <= K < N; auto/N takes K from SLURM_ARRAY_TASK_ID\n"
     "                        or JOB_COMPLETION_INDEX)\n"
@@ -49,7 +52,7 @@ static const char USAGE[] =
     "                        zones coloured by status, the values read\n"
     "running:\n"
     "  -j, --jobs N          worker threads (default: number of cores)\n"
-    "  --document-timeout S  seconds one file may take; then it is an error row\n"
+    "  --document-timeout S  seconds one document may take; then it is an error row\n"
     "                        and the batch goes on (default 120; 0: no limit)\n"
     "  --min-age S           leave for the next run the files found in folders\n"
     "                        that changed less than S seconds ago: an upload may\n"
@@ -84,6 +87,7 @@ enum {
     OPT_BOM,
     OPT_FORCE,
     OPT_RETRY,
+    OPT_JOIN_FILES,
     OPT_LOCK_TIMEOUT,
     OPT_QUARANTINE,
     OPT_PROGRESS,
@@ -203,6 +207,7 @@ static int parse_args(int argc, char **argv, run_args *a)
         {"bom", no_argument, NULL, OPT_BOM},
         {"force", no_argument, NULL, OPT_FORCE},
         {"retry-errors", no_argument, NULL, OPT_RETRY},
+        {"join-files", no_argument, NULL, OPT_JOIN_FILES},
         {"lock-timeout", required_argument, NULL, OPT_LOCK_TIMEOUT},
         {"quarantine", required_argument, NULL, OPT_QUARANTINE},
         {"progress", required_argument, NULL, OPT_PROGRESS},
@@ -277,6 +282,7 @@ static int parse_args(int argc, char **argv, run_args *a)
         case OPT_BOM: so->bom = true; break;
         case OPT_FORCE: o->force = true; break;
         case OPT_RETRY: o->retry_errors = true; break;
+        case OPT_JOIN_FILES: o->join_files = true; break;
         case OPT_LOCK_TIMEOUT:
             if (!fo_parse_int(optarg, 0, 86400, &v))
                 return cli_usage_error("run",

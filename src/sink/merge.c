@@ -138,15 +138,18 @@ int fo_sink_merge(fo_sink *s, const char *part, fo_error *err)
         "part.documents WHERE id = ?";
     static const char copy_fields[] =
         "INSERT INTO fields(document_id, page, name, value, raw, confidence, status, "
-        "x, y, "
-        "w, h, reason) SELECT ?, page, name, value, raw, confidence, status, x, y, w, "
-        "h, "
-        "reason FROM part.fields WHERE document_id = ? ORDER BY rowid";
+        "x, y, w, h, reason) SELECT ?, page, name, value, raw, confidence, status, x, "
+        "y, w, h, reason FROM part.fields WHERE document_id = ? ORDER BY rowid";
+    static const char copy_fields_v3[] =
+        "INSERT INTO fields(document_id, page, name, value, raw, confidence, status, "
+        "x, y, w, h, reason, file) SELECT ?, page, name, value, raw, confidence, "
+        "status, x, y, w, h, reason, file FROM part.fields WHERE document_id = ? "
+        "ORDER BY rowid";
     static const char copy_pages[] =
         "INSERT INTO pages(document_id, file_page, template_page, orientation, "
-        "transform, score, status) SELECT ?1, file_page, template_page, orientation, "
-        "transform, score, status FROM part.pages WHERE document_id = ?2 AND ?3 >= 3 "
-        "ORDER BY file_page";
+        "transform, score, status, path, sha256) SELECT ?1, file_page, "
+        "template_page, orientation, transform, score, status, path, sha256 FROM "
+        "part.pages WHERE document_id = ?2 ORDER BY rowid";
     sqlite3_stmt *attach = NULL, *d = NULL, *m = NULL, *del = NULL, *cd = NULL,
                  *cf = NULL, *cp = NULL, *tk = NULL;
     sqlite3_stmt *ver = NULL;
@@ -198,7 +201,8 @@ int fo_sink_merge(fo_sink *s, const char *part, fo_error *err)
                            : version == 2 ? copy_doc_v2
                                           : copy_doc_v1,
                            -1, &cd, NULL) != SQLITE_OK ||
-        sqlite3_prepare_v2(s->db, copy_fields, -1, &cf, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(s->db, version >= 3 ? copy_fields_v3 : copy_fields, -1, &cf,
+                           NULL) != SQLITE_OK ||
         (version >= 3 &&
          sqlite3_prepare_v2(s->db, copy_pages, -1, &cp, NULL) != SQLITE_OK)) {
         rc = fo_error_set(err, FO_ERR_IO, "%s: not a formocr database (%s)", part,
@@ -244,7 +248,6 @@ int fo_sink_merge(fo_sink *s, const char *part, fo_error *err)
         if (cp && rc == FO_OK) {
             sqlite3_bind_int64(cp, 1, id);
             sqlite3_bind_int64(cp, 2, pid);
-            sqlite3_bind_int(cp, 3, version);
             if (fo_sql_step_done(cp) != 0)
                 rc = fo_sql_error(s, "cannot merge pages", err);
         }

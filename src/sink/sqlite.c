@@ -26,12 +26,16 @@ static const char *const SCHEMA[] = {
     "CREATE TABLE IF NOT EXISTS fields(document_id INTEGER NOT NULL "
     "REFERENCES documents(id) ON DELETE CASCADE, page INTEGER, name TEXT NOT NULL, "
     "value TEXT, raw TEXT, confidence REAL, status TEXT, x INTEGER, y INTEGER, "
-    "w INTEGER, h INTEGER, reason TEXT, PRIMARY KEY(document_id, name))",
-    /* every page of every file, in the document that holds it */
+    "w INTEGER, h INTEGER, reason TEXT, file TEXT, PRIMARY KEY(document_id, name))",
+    /* every page of every file, in the document that holds it; path and
+     * sha256 name a file joined to the document's (--join-files), NULL:
+     * the document's own */
     "CREATE TABLE IF NOT EXISTS pages(document_id INTEGER NOT NULL "
     "REFERENCES documents(id) ON DELETE CASCADE, file_page INTEGER NOT NULL, "
     "template_page INTEGER, orientation INTEGER, transform TEXT, score REAL, "
-    "status TEXT, PRIMARY KEY(document_id, file_page))",
+    "status TEXT, path TEXT, sha256 TEXT)",
+    "CREATE INDEX IF NOT EXISTS pages_document ON pages(document_id)",
+    "CREATE INDEX IF NOT EXISTS pages_sha256 ON pages(sha256)",
     "CREATE UNIQUE INDEX IF NOT EXISTS documents_file_page ON documents(sha256, "
     "first_page)",
     "CREATE INDEX IF NOT EXISTS documents_template ON documents(template)",
@@ -45,7 +49,8 @@ static const struct {
 } ADDED[] = {{"runs", "file_outputs", "INTEGER"},
              {"runs", "delivered_by", "INTEGER"},
              {"runs", "skipped_entries", "INTEGER"},
-             {"documents", "warning", "TEXT"}};
+             {"documents", "warning", "TEXT"},
+             {"fields", "file", "TEXT"}};
 
 /* What the system said, when SQLite failed on the disk ("disk I/O error"
  * alone does not tell a full disk from a failing one). */
@@ -336,6 +341,10 @@ static int sqlite_open(fo_sink *s, fo_error *err)
         sqlite3_prepare_v2(s->db,
                            "DELETE FROM documents WHERE path = ? AND status = 'error'",
                            -1, &s->del_failed, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(s->db,
+                           "DELETE FROM documents WHERE id IN (SELECT document_id "
+                           "FROM pages WHERE sha256 = ?)",
+                           -1, &s->del_joined, NULL) != SQLITE_OK ||
         sqlite3_prepare_v2(
             s->db,
             "INSERT INTO documents(run_id, path, sha256, bytes, pages, "
@@ -345,13 +354,13 @@ static int sqlite_open(fo_sink *s, fo_error *err)
             -1, &s->ins_doc, NULL) != SQLITE_OK ||
         sqlite3_prepare_v2(s->db,
                            "INSERT INTO pages(document_id, file_page, template_page, "
-                           "orientation, transform, score, status) "
-                           "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                           "orientation, transform, score, status, path, sha256) "
+                           "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                            -1, &s->ins_page, NULL) != SQLITE_OK ||
         sqlite3_prepare_v2(s->db,
                            "INSERT INTO fields(document_id, page, name, value, raw, "
-                           "confidence, status, x, y, w, h, reason) "
-                           "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                           "confidence, status, x, y, w, h, reason, file) "
+                           "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                            -1, &s->ins_field, NULL) != SQLITE_OK)
         return fo_sql_error(s, "cannot prepare", err);
     return FO_OK;
@@ -419,6 +428,9 @@ static int insert_document(fo_sink *s, const fo_document *d)
         }
         if (r->reason)
             sqlite3_bind_text(s->ins_field, 12, r->reason, -1, SQLITE_STATIC);
+        if (r->file > 0 && r->file <= d->njoined)
+            sqlite3_bind_text(s->ins_field, 13, d->joined[r->file - 1], -1,
+                              SQLITE_STATIC);
         rc = fo_sql_step_done(s->ins_field);
     }
     for (int i = 0; i < d->npage_results && rc == 0; i++) {
@@ -436,6 +448,12 @@ static int insert_document(fo_sink *s, const fo_document *d)
             sqlite3_bind_double(s->ins_page, 6, pr->score);
         sqlite3_bind_text(s->ins_page, 7, fo_page_status_name(pr->status), -1,
                           SQLITE_STATIC);
+        if (pr->file > 0 && pr->file <= d->njoined) {
+            sqlite3_bind_text(s->ins_page, 8, d->joined[pr->file - 1], -1,
+                              SQLITE_STATIC);
+            sqlite3_bind_text(s->ins_page, 9, d->joined_sha256[pr->file - 1], -1,
+                              SQLITE_STATIC);
+        }
         rc = fo_sql_step_done(s->ins_page);
     }
     return rc;
@@ -459,6 +477,20 @@ static int sqlite_write(fo_sink *s, const fo_document *d, fo_error *err)
     }
     sqlite3_bind_text(s->del_failed, 1, d->path, -1, SQLITE_STATIC);
     rc = rc || fo_sql_step_done(s->del_failed);
+    /* a file redone goes wherever it was: its own documents, or the one it
+     * was joined to; and so do the files joined to this one */
+    for (const fo_document *e = d; e && rc == 0; e = e->next)
+        for (int k = -1; k < e->njoined && rc == 0; k++) {
+            const char *sha = k < 0 ? e->sha256 : e->joined_sha256[k];
+            if (!sha[0])
+                continue;
+            sqlite3_bind_text(s->del_joined, 1, sha, -1, SQLITE_STATIC);
+            rc = fo_sql_step_done(s->del_joined);
+            if (k >= 0 && rc == 0) {
+                sqlite3_bind_text(s->del_doc, 1, sha, -1, SQLITE_STATIC);
+                rc = fo_sql_step_done(s->del_doc);
+            }
+        }
     for (const fo_document *e = d; e && rc == 0; e = e->next)
         rc = insert_document(s, e);
     if (rc != 0) {
@@ -487,8 +519,11 @@ int fo_sink_known(fo_sink *s, fo_known **known, int *n, fo_error *err)
                            /* a file is known once; as an error when any
                             * document of it is one */
                            "SELECT sha256, CASE WHEN sum(status = 'error') > 0 "
-                           "THEN 'error' ELSE min(status) END FROM documents "
-                           "WHERE sha256 IS NOT NULL GROUP BY sha256",
+                           "THEN 'error' ELSE min(status) END FROM (SELECT "
+                           "sha256, status FROM documents UNION ALL SELECT "
+                           "p.sha256, d.status FROM pages p JOIN documents d ON "
+                           "d.id = p.document_id) WHERE sha256 IS NOT NULL GROUP BY "
+                           "sha256",
                            -1, &st, NULL) != SQLITE_OK)
         return fo_sql_error(s, "cannot read", err);
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -713,7 +748,9 @@ static int sqlite_close(fo_sink *s, bool finished, fo_error *err)
     sqlite3_finalize(s->ins_doc);
     sqlite3_finalize(s->ins_field);
     sqlite3_finalize(s->ins_page);
+    sqlite3_finalize(s->del_joined);
     s->del_doc = s->del_failed = s->ins_doc = s->ins_field = s->ins_page = NULL;
+    s->del_joined = NULL;
     /* a run stopped by a signal is not finished: finished_at stays empty,
      * as for a run that was killed; its file outputs were completed all
      * the same, so its documents are delivered, and so are those of the
