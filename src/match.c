@@ -104,6 +104,10 @@ static const double INLIER_PX = 1.5;             /* px at WORK_DPI */
 static const double REFINE_INLIER_PX = 1.0;      /* px at WORK_DPI, second round */
 static const double MAX_SCALE_DEVIATION = 0.25;  /* of the fitted affine */
 static const double MAX_FIT_ANGLE = 10.0;        /* degrees, after the turn */
+/* Scales tried with the shifts searched across the whole page when
+ * nothing matched (each searched +-COARSE_SCALE_RANGE): 1, and the others
+ * only when the page's resolution was estimated. */
+static const double OTHER_SCALES[] = {1.0, 0.86, 0.74, 0.64, 1.16};
 
 /* ---- float images ------------------------------------------------------ */
 
@@ -215,15 +219,19 @@ static double profile_ncc(const fo_profile *t, const fo_profile *s, double scale
  * then the final steps around its best.
  */
 static double fit_profile_within(const fo_profile *t, const fo_profile *s,
-                                 double scale0, double range, double *best_scale,
-                                 double *best_shift)
+                                 double scale0, double range, bool wide,
+                                 double *best_scale, double *best_shift)
 {
     double best = -2, k0 = 0, sh0 = 0;
+    /* wide: a form that does not fill the page (margins, a larger canvas, a
+     * corner) lies anywhere in the slack between the two lengths, and the
+     * shifts cover it */
+    double slack = wide ? fabs(s->n - scale0 * t->n) * FO_PROFILE_BIN / 2.0 : 0;
     for (int pass = 0; pass < 2; pass++) {
         double kstep = COARSE_SCALE_STEP * (pass == 0 ? 4 : 1);
         double shstep = COARSE_SHIFT_STEP * (pass == 0 ? 4 : 1);
         double krange = pass == 0 ? range : 4 * COARSE_SCALE_STEP;
-        double shrange = pass == 0 ? COARSE_SHIFT_RANGE : 4 * COARSE_SHIFT_STEP;
+        double shrange = pass == 0 ? COARSE_SHIFT_RANGE + slack : 4 * COARSE_SHIFT_STEP;
         double kc = k0, shc = sh0;
         for (double k = kc - krange; k <= kc + krange + 1e-9; k += kstep)
             for (double sh = shc - shrange; sh <= shc + shrange + 1e-9; sh += shstep) {
@@ -241,9 +249,10 @@ static double fit_profile_within(const fo_profile *t, const fo_profile *s,
 }
 
 static double fit_profile(const fo_profile *t, const fo_profile *s, double scale0,
-                          double *best_scale, double *best_shift)
+                          bool wide, double *best_scale, double *best_shift)
 {
-    return fit_profile_within(t, s, scale0, COARSE_SCALE_RANGE, best_scale, best_shift);
+    return fit_profile_within(t, s, scale0, COARSE_SCALE_RANGE, wide, best_scale,
+                              best_shift);
 }
 
 /* ---- patches ------------------------------------------------------------- */
@@ -685,6 +694,7 @@ typedef struct scan_work {
                                       or own_rows and own_cols */
     fo_profile rev_rows, rev_cols; /* the same, reversed (for the turns) */
     fo_profile own_rows, own_cols; /* made here (without edge bands) */
+    bool wide; /* shifts searched across the whole page (fit_profile_within) */
 } scan_work;
 
 static void scan_work_free(scan_work *s)
@@ -778,9 +788,9 @@ static bool isotropic_refit(const page_model *m, const scan_work *s, const coars
         return false;
     upright_profiles(s, c->turn, &ur, &uc);
     out[0] = out[1] = *c;
-    fit_profile_within(&m->cols, uc, c->sy, ISOTROPY_TOLERANCE, &out[0].sx,
+    fit_profile_within(&m->cols, uc, c->sy, ISOTROPY_TOLERANCE, s->wide, &out[0].sx,
                        &out[0].shx);
-    fit_profile_within(&m->rows, ur, c->sx, ISOTROPY_TOLERANCE, &out[1].sy,
+    fit_profile_within(&m->rows, ur, c->sx, ISOTROPY_TOLERANCE, s->wide, &out[1].sy,
                        &out[1].shy);
     return true;
 }
@@ -793,8 +803,8 @@ static void coarse_fit(const page_model *m, const scan_work *s, double scale0,
         const fo_profile *ur, *uc;
         double sy, shy, sx, shx;
         upright_profiles(s, turn, &ur, &uc);
-        double r = fit_profile(&m->rows, ur, scale0, &sy, &shy);
-        double c = fit_profile(&m->cols, uc, scale0, &sx, &shx);
+        double r = fit_profile(&m->rows, ur, scale0, s->wide, &sy, &shy);
+        double c = fit_profile(&m->cols, uc, scale0, s->wide, &sx, &shx);
         double score = (r + c) / 2;
         if (score > best->score) {
             *best = (coarse){0, turn, score, sx, sy, shx, shy};
@@ -1163,15 +1173,15 @@ static int by_coarse_score(const void *a, const void *b)
  * whole layout agrees best among those that register; *tried is false
  * when none was tried.
  */
-static int try_templates(const fo_matcher *m, const scan_work *s, coarse *cands,
-                         precise *best, coarse *chosen, bool *tried)
+static int try_templates(const fo_matcher *m, const scan_work *s, double scale0,
+                         coarse *cands, precise *best, coarse *chosen, bool *tried)
 {
     int rc = FO_OK;
 
     *tried = false;
     memset(best, 0, sizeof *best);
     for (int i = 0; i < m->nmodels; i++) {
-        coarse_fit(&m->models[i], s, 1.0, &cands[i]);
+        coarse_fit(&m->models[i], s, scale0, &cands[i]);
         cands[i].model = i;
     }
     qsort(cands, (size_t)m->nmodels, sizeof *cands, by_coarse_score);
@@ -1294,14 +1304,35 @@ int fo_match_page(const fo_matcher *m, const fo_prep_result *scan, fo_match *out
         rc = FO_ERR_NOMEM;
         goto out;
     }
-    rc = try_templates(m, &s, cands, &best, &chosen, &tried);
+    rc = try_templates(m, &s, 1.0, cands, &best, &chosen, &tried);
     /* nothing registered: once more without the page's edge bands, if any */
     if (rc == FO_OK && best.score < FO_MATCH_THRESHOLD &&
         (rc = profiles_without_bands(&s, &bands)) == FO_OK && bands) {
         precise p;
         coarse c = {0};
         bool again;
-        rc = try_templates(m, &s, cands, &p, &c, &again);
+        rc = try_templates(m, &s, 1.0, cands, &p, &c, &again);
+        if (rc == FO_OK && again && p.score > best.score) {
+            best = p;
+            chosen = c;
+            tried = true;
+        }
+    }
+    /* a form that does not fill the page (margins, a larger canvas, a
+     * corner): the shifts searched cover the whole page; and where the
+     * resolution was estimated from the page's size (taken to be the
+     * form's), the scales that cover forms filling 60 % to 108 % of it,
+     * each with the coarse stage's own range */
+    s.wide = true;
+    for (size_t i = 0; rc == FO_OK && best.score < FO_MATCH_THRESHOLD &&
+                       i < sizeof OTHER_SCALES / sizeof *OTHER_SCALES;
+         i++) {
+        if (i > 0 && !scan->dpi_estimated)
+            break;
+        precise p;
+        coarse c = {0};
+        bool again;
+        rc = try_templates(m, &s, OTHER_SCALES[i], cands, &p, &c, &again);
         if (rc == FO_OK && again && p.score > best.score) {
             best = p;
             chosen = c;
