@@ -1,5 +1,6 @@
 /* decode.c - PNG and JPEG to 8-bit grey without printing (see decode.h). */
 #include "decode.h"
+#include "raster.h"
 
 #include <leptonica/allheaders.h>
 #include <png.h>
@@ -225,7 +226,14 @@ static int finish(PIX *pix, int orientation, int xdpi, int ydpi, PIX **out,
     return FO_OK;
 }
 
-/* One decoded CMYK row to grey (BT.601 luma of the RGB the inks leave).
+/* One decoded RGB row to grey (fo_ink_grey). */
+static void rgb_to_grey(const JSAMPLE *rgb, JDIMENSION width, l_uint32 *line)
+{
+    for (JDIMENSION x = 0; x < width; x++, rgb += 3)
+        SET_DATA_BYTE(line, x, (l_uint32)(fo_ink_grey(rgb[0], rgb[1], rgb[2]) + 0.5));
+}
+
+/* One decoded CMYK row to grey (fo_ink_grey of the RGB the inks leave).
  * Adobe's writers (and most others, which copy them) store each ink
  * inverted, 255 meaning none; the Adobe marker says so. */
 static void cmyk_to_grey(const JSAMPLE *ink, JDIMENSION width, boolean inverted,
@@ -244,7 +252,7 @@ static void cmyk_to_grey(const JSAMPLE *ink, JDIMENSION width, boolean inverted,
         r = c * k / 255;
         g = m * k / 255;
         b = y * k / 255;
-        SET_DATA_BYTE(line, x, (l_uint32)(0.299 * r + 0.587 * g + 0.114 * b + 0.5));
+        SET_DATA_BYTE(line, x, (l_uint32)(fo_ink_grey(r, g, b) + 0.5));
     }
 }
 
@@ -253,8 +261,8 @@ int fo_jpeg_decode_grey(const uint8_t *data, size_t size, PIX **out, fo_error *e
     struct jpeg_decompress_struct cinfo;
     jpeg_catch c;
     PIX *volatile pix = NULL;
-    JSAMPLE *volatile ink = NULL; /* one CMYK row */
-    int xdpi, ydpi, cmyk, orientation;
+    JSAMPLE *volatile ink = NULL; /* one CMYK or RGB row */
+    int xdpi, ydpi, cmyk, colour, orientation;
 
     *out = NULL;
     jpeg_setup(&cinfo, &c, data, size);
@@ -275,27 +283,33 @@ int fo_jpeg_decode_grey(const uint8_t *data, size_t size, PIX **out, fo_error *e
     jpeg_read_header(&cinfo, TRUE);
     orientation = exif_orientation(&cinfo);
     cmyk = cinfo.jpeg_color_space == JCS_CMYK || cinfo.jpeg_color_space == JCS_YCCK;
-    /* libjpeg has no CMYK to grey: CMYK comes out and is converted here */
-    cinfo.out_color_space = cmyk ? JCS_CMYK : JCS_GRAYSCALE;
+    colour = !cmyk && cinfo.num_components == 3;
+    /* libjpeg has no CMYK to grey, and its grey is luma alone: CMYK and RGB
+     * come out and are made grey here (fo_ink_grey: coloured print stays
+     * ink) */
+    cinfo.out_color_space = cmyk ? JCS_CMYK : colour ? JCS_RGB : JCS_GRAYSCALE;
     jpeg_start_decompress(&cinfo);
     pix = pixCreate((l_int32)cinfo.output_width, (l_int32)cinfo.output_height, 8);
-    if (cmyk && pix)
+    if ((cmyk || colour) && pix)
         ink = malloc((size_t)cinfo.output_width * 4);
-    if (!pix || (cmyk && !ink)) {
+    if (!pix || ((cmyk || colour) && !ink)) {
         PIX *p = pix;
         pixDestroy(&p);
         jpeg_destroy_decompress(&cinfo);
         return fo_error_set(err, FO_ERR_NOMEM, "out of memory for a %ux%u page",
                             cinfo.output_width, cinfo.output_height);
     }
-    if (cmyk) {
+    if (cmyk || colour) {
         l_uint32 *base = pixGetData(pix);
         l_int32 wpl = pixGetWpl(pix);
         while (cinfo.output_scanline < cinfo.output_height) {
             l_uint32 *line = base + (size_t)cinfo.output_scanline * wpl;
             JSAMPROW row = ink;
             jpeg_read_scanlines(&cinfo, &row, 1);
-            cmyk_to_grey(ink, cinfo.output_width, cinfo.saw_Adobe_marker, line);
+            if (colour)
+                rgb_to_grey(ink, cinfo.output_width, line);
+            else
+                cmyk_to_grey(ink, cinfo.output_width, cinfo.saw_Adobe_marker, line);
         }
         free(ink);
         ink = NULL;
@@ -424,7 +438,8 @@ int fo_png_decode_grey(const uint8_t *data, size_t size, PIX **out, fo_error *er
     png_image image;
     png_color white = {255, 255, 255};
     PIX *pix;
-    int dpi, rc;
+    uint8_t *rgb = NULL;
+    int dpi, rc, colour;
 
     *out = NULL;
     if (size < 8)
@@ -439,22 +454,40 @@ int fo_png_decode_grey(const uint8_t *data, size_t size, PIX **out, fo_error *er
         png_image_free(&image);
         return rc;
     }
-    image.format = PNG_FORMAT_GRAY;
+    /* colour is read as RGB and made grey here (fo_ink_grey: coloured print
+     * stays ink), grey as grey */
+    colour = (image.format & PNG_FORMAT_FLAG_COLOR) != 0;
+    image.format = colour ? PNG_FORMAT_RGB : PNG_FORMAT_GRAY;
     pix = pixCreate((l_int32)image.width, (l_int32)image.height, 8);
-    if (!pix) {
+    if (pix && colour)
+        rgb = malloc((size_t)image.width * image.height * 3);
+    if (!pix || (colour && !rgb)) {
         png_image_free(&image);
+        pixDestroy(&pix);
         return fo_error_set(err, FO_ERR_NOMEM, "out of memory for a %ux%u page",
                             image.width, image.height);
     }
-    if (!png_image_finish_read(&image, &white, pixGetData(pix),
-                               (png_int_32)(pixGetWpl(pix) * 4), NULL)) {
+    if (!png_image_finish_read(&image, &white, colour ? (void *)rgb : pixGetData(pix),
+                               colour ? (png_int_32)(image.width * 3)
+                                      : (png_int_32)(pixGetWpl(pix) * 4),
+                               NULL)) {
         rc = fo_error_set(err, FO_ERR_CORRUPT, "damaged or truncated png data (%s)",
                           image.message);
         png_image_free(&image);
         pixDestroy(&pix);
+        free(rgb);
         return rc;
     }
-    pixEndianByteSwap(pix);
+    if (colour) {
+        l_uint32 *base = pixGetData(pix);
+        l_int32 wpl = pixGetWpl(pix);
+        for (png_uint_32 y = 0; y < image.height; y++)
+            rgb_to_grey(rgb + (size_t)y * image.width * 3, image.width,
+                        base + (size_t)y * wpl);
+        free(rgb);
+    } else {
+        pixEndianByteSwap(pix);
+    }
     dpi = png_dpi(data, size);
     pixSetResolution(pix, dpi, dpi);
     *out = pix;

@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "decode.h"
+#include "raster.h"
 
 /* GDCM's 12-bit IJG headers (include path set by CMakeLists.txt) */
 #include <jerror.h>
@@ -160,7 +161,7 @@ int fo_jpeg12_decode_grey(const uint8_t *data, size_t size, PIX **out, fo_error 
     jpeg12_catch c;
     PIX *volatile pix = NULL;
     JSAMPLE *volatile row = NULL;
-    int xdpi, ydpi;
+    int xdpi, ydpi, colour;
 
     *out = NULL;
     setup(&cinfo, &c, data, size);
@@ -178,10 +179,13 @@ int fo_jpeg12_decode_grey(const uint8_t *data, size_t size, PIX **out, fo_error 
         return fo_error_set(err, FO_ERR_FORMAT,
                             "unsupported image format (12-bit CMYK jpeg)");
     }
-    cinfo.out_color_space = JCS_GRAYSCALE;
+    /* colour comes out as RGB and is made grey as the 8-bit decoders do
+     * (fo_ink_grey) */
+    colour = cinfo.num_components == 3;
+    cinfo.out_color_space = colour ? JCS_RGB : JCS_GRAYSCALE;
     jpeg_start_decompress(&cinfo);
     pix = pixCreate((l_int32)cinfo.output_width, (l_int32)cinfo.output_height, 8);
-    row = pix ? malloc(sizeof *row * cinfo.output_width) : NULL;
+    row = pix ? malloc(sizeof *row * cinfo.output_width * (colour ? 3 : 1)) : NULL;
     if (!pix || !row) {
         PIX *p = pix;
         pixDestroy(&p);
@@ -199,8 +203,18 @@ int fo_jpeg12_decode_grey(const uint8_t *data, size_t size, PIX **out, fo_error 
             jpeg_read_scanlines(&cinfo, &r, 1);
             for (JDIMENSION x = 0; x < cinfo.output_width; x++) {
                 /* 0..4095 to 0..255, rounded; out-of-range samples clamped */
-                int v = row[x] < 0 ? 0 : row[x] > 4095 ? 4095 : row[x];
-                SET_DATA_BYTE(line, x, (l_uint32)((v * 255 + 2047) / 4095));
+                if (colour) {
+                    double v[3];
+                    for (int k = 0; k < 3; k++) {
+                        int s = row[3 * x + k];
+                        v[k] = (s < 0 ? 0 : s > 4095 ? 4095 : s) * 255.0 / 4095;
+                    }
+                    SET_DATA_BYTE(line, x,
+                                  (l_uint32)(fo_ink_grey(v[0], v[1], v[2]) + 0.5));
+                } else {
+                    int v = row[x] < 0 ? 0 : row[x] > 4095 ? 4095 : row[x];
+                    SET_DATA_BYTE(line, x, (l_uint32)((v * 255 + 2047) / 4095));
+                }
             }
         }
     }

@@ -12,9 +12,10 @@
  *
  * Sources: TIFF 6.0 specification, sections 8 (Orientation, PlanarConfig),
  * 15 (tiles) and 19 (SampleFormat, SMinSampleValue, SMaxSampleValue);
- * grey is ITU-R BT.601 luma (0.299 R + 0.587 G + 0.114 B), as libjpeg's.
+ * colour is made grey by fo_ink_grey (raster.h): BT.601 luma less chroma.
  */
 #include "decode.h"
+#include "raster.h"
 
 #include <leptonica/allheaders.h>
 #include <math.h>
@@ -299,7 +300,7 @@ typedef struct pixel_model {
 
 static uint8_t grey_of(const pixel_model *pm, const double *v)
 {
-    double g = pm->colour ? 0.299 * v[0] + 0.587 * v[1] + 0.114 * v[2] : v[0];
+    double g = pm->colour ? fo_ink_grey(v[0], v[1], v[2]) : v[0];
     if (pm->photometric == PHOTOMETRIC_MINISWHITE)
         g = 1 - g;
     if (pm->alpha >= 0) /* composed onto white paper */
@@ -500,8 +501,7 @@ static int decode_rgba(TIFF *tif, const fo_tiff_header *h, PIX *pix, char *why,
         for (uint32_t x = 0; x < w; x++) {
             uint32_t p = src[x];
             double a = TIFFGetA(p) / 255.0;
-            double g =
-                (0.299 * TIFFGetR(p) + 0.587 * TIFFGetG(p) + 0.114 * TIFFGetB(p));
+            double g = fo_ink_grey(TIFFGetR(p), TIFFGetG(p), TIFFGetB(p));
             g = g * a + 255 * (1 - a);
             SET_DATA_BYTE(row, x, (l_uint32)(g + 0.5));
         }

@@ -21,6 +21,7 @@
 
 #include "decode.h"
 #include "pdf.h"
+#include "raster.h"
 #include "util.h"
 
 /* findFileFormatBuffer() looks at this many leading bytes. */
@@ -372,7 +373,7 @@ static int to_grey(PIX **pix, fo_error *err)
         return FO_OK;
     if (pixGetDepth(p) == 8 && !pixGetColormap(p))
         return FO_OK;
-    q = pixConvertTo8(p, 0);
+    q = fo_raster_colour_to_grey(p);
     pixDestroy(pix);
     if (!q)
         return fo_error_set(err, FO_ERR_NOMEM, "out of memory converting to grey");

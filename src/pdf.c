@@ -1,5 +1,6 @@
 /* pdf.c - the pages of a PDF as scans, with MuPDF (see pdf.h). */
 #include "pdf.h"
+#include "raster.h"
 
 #include "decode.h"
 
@@ -269,9 +270,12 @@ int fo_pdf_page_info(fo_pdf *p, int page, fo_page_info *info, fo_error *err)
 }
 
 /* A grey MuPDF pixmap (one component, no alpha) into a new 8-bit PIX. */
+/* A grey (1 component) or RGB (3 components) pixmap without alpha, as 8-bit
+ * grey; RGB through fo_ink_grey, as every colour decoder. */
 static PIX *pix_from_grey(fz_context *ctx, fz_pixmap *pm)
 {
     int w = fz_pixmap_width(ctx, pm), h = fz_pixmap_height(ctx, pm);
+    int n = fz_pixmap_components(ctx, pm);
     ptrdiff_t stride = fz_pixmap_stride(ctx, pm);
     const unsigned char *src = fz_pixmap_samples(ctx, pm);
     PIX *pix = pixCreate(w, h, 8);
@@ -283,7 +287,11 @@ static PIX *pix_from_grey(fz_context *ctx, fz_pixmap *pm)
         l_uint32 *line = base + (size_t)y * wpl;
         const unsigned char *row = src + (size_t)y * (size_t)stride;
         for (int x = 0; x < w; x++)
-            SET_DATA_BYTE(line, x, row[x]);
+            SET_DATA_BYTE(line, x,
+                          n == 3 ? (l_uint32)(fo_ink_grey(row[3 * x], row[3 * x + 1],
+                                                          row[3 * x + 2]) +
+                                              0.5)
+                                 : row[x]);
     }
     return pix;
 }
@@ -411,15 +419,21 @@ static int decode_page(fo_pdf *p, int page, PIX **out, fo_error *err)
     {
         if (plan.image) {
             pm = fz_get_pixmap_from_image(ctx, plan.image, NULL, NULL, NULL, NULL);
+            /* grey stays grey; colour (and alpha) becomes RGB, made grey
+             * below like every colour scan */
             if (fz_pixmap_colorspace(ctx, pm) != fz_device_gray(ctx) ||
                 fz_pixmap_alpha(ctx, pm))
-                grey = fz_convert_pixmap(ctx, pm, fz_device_gray(ctx), NULL, NULL,
-                                         fz_default_color_params, 0);
+                grey = fz_convert_pixmap(ctx, pm,
+                                         fz_pixmap_colorspace(ctx, pm) ==
+                                                 fz_device_gray(ctx)
+                                             ? fz_device_gray(ctx)
+                                             : fz_device_rgb(ctx),
+                                         NULL, NULL, fz_default_color_params, 0);
         } else {
             double scale = plan.xdpi / POINTS_PER_INCH;
             /* the page with its annotations and form fields, as printed */
             pm = fz_new_pixmap_from_page(ctx, pg, fz_scale((float)scale, (float)scale),
-                                         fz_device_gray(ctx), 0);
+                                         fz_device_rgb(ctx), 0);
         }
     }
     fz_catch(ctx)

@@ -101,12 +101,32 @@ int fo_pipeline_match_page(const fo_pipeline *p, PIX *page, int dpi, bool from_f
     else
         memset(out, 0, sizeof *out);
     /* a blank page is told from another form only where nothing matched */
-    out->ink = rc == FO_OK && !out->template ? fo_prep_ink_fraction(&prep) : -1;
+    if (rc == FO_OK && !out->template &&
+        fo_prep_page_is_blank(page, dpi, from_file, &out->blank) != FO_OK)
+        rc = fo_error_set(err, FO_ERR_NOMEM, "out of memory");
     if (seconds) {
         seconds[0] = t1 - t0;
         seconds[1] = fo_now() - t1;
     }
     fo_prep_result_free(&prep);
+    if (rc == FO_OK && !out->template && !out->blank) {
+        /* nothing matched: once more keeping light print, which Otsu drops
+         * next to dense dark marks (a form in a dropout colour, filled) */
+        fo_match light;
+        po.light_ink = true;
+        t0 = fo_now();
+        rc = fo_prep_page(page, dpi, from_file, &po, &prep, err);
+        t1 = fo_now();
+        if (rc == FO_OK)
+            rc = fo_match_page(p->matcher, &prep, &light, err);
+        if (rc == FO_OK && light.template)
+            *out = light;
+        if (seconds) {
+            seconds[0] += t1 - t0;
+            seconds[1] += fo_now() - t1;
+        }
+        fo_prep_result_free(&prep);
+    }
     return rc;
 }
 
@@ -337,7 +357,7 @@ static int place_page(cutter *c, const fo_match *m, fo_page_result *pr, PIX *pix
     fo_document *d = c->open;
     int rc;
 
-    if (!t && m->ink >= 0 && m->ink < FO_BLANK_INK_FRACTION) {
+    if (!t && m->blank) {
         pr->status = FO_PAGE_BLANK;
         if (!c->last) {
             fo_page_result *grown =
@@ -540,19 +560,23 @@ bool fo_pipeline_join(fo_document *d, fo_document *h)
     char *a, *b, **paths;
     char(*sums)[65];
     fo_page_result *pages;
-    bool same;
+    bool same, blank;
 
     if (!d || !h || !d->tpl || d->status == FO_DOC_ERROR || h->skipped || h->deferred ||
-        h->next || h->npage_results != 1 || h->tpl != d->tpl ||
-        h->status == FO_DOC_ERROR || h->page_results[0].status != FO_PAGE_READ)
+        h->next || h->npage_results != 1)
         return false;
     hp = &h->page_results[0];
+    /* a blank file (a duplex scan's back) joins as a blank page */
+    blank = hp->status == FO_PAGE_BLANK;
+    if (!blank &&
+        (h->tpl != d->tpl || h->status == FO_DOC_ERROR || hp->status != FO_PAGE_READ))
+        return false;
     for (int i = 0; i < d->npage_results; i++)
         if (d->page_results[i].status == FO_PAGE_READ)
             last = d->page_results[i].template_page > last
                        ? d->page_results[i].template_page
                        : last;
-    if (hp->template_page <= last)
+    if (!blank && hp->template_page <= last)
         return false;
     a = folder_of(d->path);
     b = folder_of(h->path);
@@ -573,6 +597,17 @@ bool fo_pipeline_join(fo_document *d, fo_document *h)
         d->page_results = pages;
     if (!paths || !sums || !pages || !(d->joined[k - 1] = fo_strdup(h->path)))
         return false;
+    if (h->warning) {
+        /* what a decoder repaired in the joined file stays said */
+        char *w = fo_asprintf("%s%s%s: %s", d->warning ? d->warning : "",
+                              d->warning ? "; " : "", h->path, h->warning);
+        if (!w) {
+            free(d->joined[k - 1]);
+            return false;
+        }
+        free(d->warning);
+        d->warning = w;
+    }
     memcpy(d->joined_sha256[k - 1], h->sha256, sizeof h->sha256);
     d->njoined = k;
     d->page_results[d->npage_results] = *hp;

@@ -67,6 +67,7 @@ void fo_prep_options_default(fo_prep_options *o)
     o->deskew = true;
     o->upright = true;
     o->profiles = false;
+    o->light_ink = false;
 }
 
 void fo_profile_free(fo_profile *p)
@@ -215,7 +216,9 @@ int fo_prep_page(PIX *page, int dpi, bool from_file, const fo_prep_options *opti
         return rc;
     }
     grey = fo_raster_grey_scaled(page, out->factor);
-    out->binary = grey ? fo_raster_binarize(grey) : NULL;
+    out->binary = !grey                ? NULL
+                  : options->light_ink ? fo_raster_binarize_light(grey)
+                                       : fo_raster_binarize(grey);
     if (!out->binary) {
         rc = FO_ERR_NOMEM;
         goto out;
@@ -257,24 +260,42 @@ void fo_prep_result_free(fo_prep_result *r)
     fo_profile_free(&r->cols);
 }
 
-double fo_prep_ink_fraction(const fo_prep_result *r)
+int fo_prep_page_is_blank(PIX *page, int dpi, bool from_file, bool *blank)
 {
-    PIX *inner = NULL, *open = NULL;
-    BOX *box;
-    l_int32 w, h, ink = 0;
-    double fraction = -1;
+    enum { WORK = 150 };
+    bool estimated;
+    int scan_dpi = fo_prep_scan_dpi(pixGetWidth(page), pixGetHeight(page), dpi,
+                                    from_file, &estimated);
+    PIX *grey = fo_raster_grey_scaled(page, (double)WORK / scan_dpi), *ink = NULL,
+        *inner = NULL;
+    BOXA *marks = NULL;
+    l_uint32 paper = 255;
+    const int mark = (int)ceil(FO_BLANK_MARK_MM / 25.4 * WORK);
+    int rc = FO_ERR_NOMEM;
 
-    if (!r || !r->binary)
-        return -1;
-    pixGetDimensions(r->binary, &w, &h, NULL);
-    box = boxCreate(w * 4 / 100, h * 4 / 100, w - 2 * (w * 4 / 100),
-                    h - 2 * (h * 4 / 100));
-    if (box && (inner = pixClipRectangle(r->binary, box, NULL)) &&
-        (open = pixOpenBrick(NULL, inner, 2, 2)) &&
-        pixCountPixels(open, &ink, NULL) == 0)
-        fraction = (double)ink / ((double)pixGetWidth(open) * pixGetHeight(open));
-    boxDestroy(&box);
+    *blank = false;
+    if (!grey || pixGetRankValue(grey, 1, 0.9f, &paper) != 0)
+        goto out;
+    rc = FO_OK;
+    if (paper < 64)
+        goto out; /* a dark page is not blank */
+    if (!(ink = pixThresholdToBinary(grey, (l_int32)lround(paper * 0.78))) ||
+        !(inner = pixRemoveBorderConnComps(ink, 8)) ||
+        !(marks = pixConnComp(inner, NULL, 8))) {
+        rc = FO_ERR_NOMEM;
+        goto out;
+    }
+    *blank = true;
+    for (int i = 0; i < boxaGetCount(marks) && *blank; i++) {
+        l_int32 x, y, w, h;
+        boxaGetBoxGeometry(marks, i, &x, &y, &w, &h);
+        if (w >= mark || h >= mark)
+            *blank = false;
+    }
+out:
+    boxaDestroy(&marks);
+    pixDestroy(&grey);
+    pixDestroy(&ink);
     pixDestroy(&inner);
-    pixDestroy(&open);
-    return fraction;
+    return rc;
 }

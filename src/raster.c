@@ -40,6 +40,67 @@ static const float OTSU_SCORE_FRACTION = 0.1f;
 /* Fallback global threshold on 8-bit grey (pages too small to tile). */
 enum { FALLBACK_THRESHOLD = 128 };
 
+PIX *fo_raster_colour_to_grey(PIX *pix)
+{
+    PIXCMAP *cmap = pixGetColormap(pix);
+    PIX *grey;
+    l_uint32 *src, *dst;
+    int w, h, swpl, dwpl, d = pixGetDepth(pix);
+
+    if (cmap) {
+        /* each entry once, then the indices looked up */
+        l_int32 n = pixcmapGetCount(cmap);
+        uint8_t lut[256];
+        PIX *index = d == 8 ? pixClone(pix) : pixConvertTo8(pix, 1);
+        PIX *plain;
+        if (!index)
+            return NULL;
+        for (l_int32 i = 0; i < 256; i++) {
+            l_int32 r = 255, g = 255, b = 255;
+            if (i < n)
+                pixcmapGetColor(cmap, i, &r, &g, &b);
+            lut[i] = (uint8_t)(fo_ink_grey(r, g, b) + 0.5);
+        }
+        /* the indices, without the map: Leptonica would read colours */
+        plain = pixCopy(NULL, index);
+        pixDestroy(&index);
+        if (!plain)
+            return NULL;
+        pixDestroyColormap(plain);
+        w = pixGetWidth(plain);
+        h = pixGetHeight(plain);
+        dwpl = pixGetWpl(plain);
+        dst = pixGetData(plain);
+        for (int y = 0; y < h; y++) {
+            l_uint32 *line = dst + (size_t)y * dwpl;
+            for (int x = 0; x < w; x++)
+                SET_DATA_BYTE(line, x, lut[GET_DATA_BYTE(line, x)]);
+        }
+        return plain;
+    }
+    if (d != 32)
+        return pixConvertTo8(pix, 0);
+    w = pixGetWidth(pix);
+    h = pixGetHeight(pix);
+    if (!(grey = pixCreate(w, h, 8)))
+        return NULL;
+    pixCopyResolution(grey, pix);
+    src = pixGetData(pix);
+    dst = pixGetData(grey);
+    swpl = pixGetWpl(pix);
+    dwpl = pixGetWpl(grey);
+    for (int y = 0; y < h; y++) {
+        const l_uint32 *in = src + (size_t)y * swpl;
+        l_uint32 *out = dst + (size_t)y * dwpl;
+        for (int x = 0; x < w; x++) {
+            l_int32 r, g, b;
+            extractRGBValues(in[x], &r, &g, &b);
+            SET_DATA_BYTE(out, x, (l_uint32)(fo_ink_grey(r, g, b) + 0.5));
+        }
+    }
+    return grey;
+}
+
 PIX *fo_raster_grey_scaled(PIX *page, double factor)
 {
     PIX *grey, *scaled;
@@ -71,6 +132,20 @@ PIX *fo_raster_binarize(PIX *grey)
             BG_SMOOTH, BG_SMOOTH, OTSU_SCORE_FRACTION, &thresh);
     if (!bin)
         bin = pixThresholdToBinary(grey, FALLBACK_THRESHOLD);
+    return bin;
+}
+
+PIX *fo_raster_binarize_light(PIX *grey)
+{
+    PIX *norm, *bin;
+    if (pixGetWidth(grey) < 4 * BG_TILE_X || pixGetHeight(grey) < 4 * BG_TILE_Y)
+        return pixThresholdToBinary(grey, FO_LIGHT_INK_LEVEL);
+    norm = pixBackgroundNorm(grey, NULL, NULL, BG_TILE_X, BG_TILE_Y, FO_LIGHT_INK_LEVEL,
+                             BG_MIN_COUNT, BG_VALUE, BG_SMOOTH, BG_SMOOTH);
+    if (!norm)
+        return NULL;
+    bin = pixThresholdToBinary(norm, FO_LIGHT_INK_LEVEL);
+    pixDestroy(&norm);
     return bin;
 }
 

@@ -21,6 +21,29 @@ enum {
     FO_INK_BLUR = 1     /* box blur radius of ink maps, px (working resolution) */
 };
 
+/*
+ * The grey of a colour pixel (R, G, B and the result 0-255): ITU-R BT.601
+ * luma less the pixel's chroma (the largest channel less the smallest),
+ * never below 0.  Coloured print is made dark: a form printed in dropout
+ * red, blue or green, or a colour Cerfa's tinted rules, whose luma is near
+ * the paper's (light red 185 on 255), stays ink when the page is binarized
+ * next to pencil or pen marks; grey, black and white (chroma near 0) keep
+ * their luma, and a uniform paper tint is taken away by the background
+ * normalisation.  Every colour decoder and the templates' references use
+ * it, so that a scan and its reference are alike.
+ */
+static inline double fo_ink_grey(double r, double g, double b)
+{
+    double hi = r > g ? (r > b ? r : b) : (g > b ? g : b);
+    double lo = r < g ? (r < b ? r : b) : (g < b ? g : b);
+    double v = 0.299 * r + 0.587 * g + 0.114 * b - (hi - lo);
+    return v > 0 ? v : 0;
+}
+
+/* Any page Leptonica holds (1 to 32 bpp, colour-mapped or not) -> 8-bit
+ * grey, colours through fo_ink_grey; 1 bpp gives 0 and 255. */
+struct Pix *fo_raster_colour_to_grey(struct Pix *pix);
+
 /* 1 or 8 bpp page -> 8-bit grey scaled by factor (area-averaged, so that a
  * binary page becomes a smooth grey one). */
 struct Pix *fo_raster_grey_scaled(struct Pix *page, double factor);
@@ -28,6 +51,13 @@ struct Pix *fo_raster_grey_scaled(struct Pix *page, double factor);
 /* Background normalisation then Otsu threshold: 8 bpp -> 1 bpp (method and
  * parameters in raster.c). */
 struct Pix *fo_raster_binarize(struct Pix *grey);
+
+/* The same background normalisation, then a fixed threshold close to the
+ * paper (FO_LIGHT_INK_LEVEL): light print (dropout colours, pale rules) stays
+ * ink however much dark ink the page also has, where Otsu, pulled by dense
+ * pencil or pen marks, would drop it.  8 bpp -> 1 bpp. */
+enum { FO_LIGHT_INK_LEVEL = 220 };
+struct Pix *fo_raster_binarize_light(struct Pix *grey);
 
 /*
  * Bilinear warp of an 8 bpp image: the result is width x height, and its

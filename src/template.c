@@ -22,6 +22,7 @@
 
 #include "formocr/image.h"
 #include "jsonpos.h"
+#include "raster.h"
 #include "util.h"
 
 /* Templates taken when none are named, relative to the working folder. */
@@ -794,7 +795,7 @@ static int decode_references(loader *L)
         if (rc != FO_OK)
             return fail(L, jpath, "page %d: reference \"%.200s\": %s", i + 1,
                         page->reference, ierr.message);
-        page->image = pixConvertTo8(pix, 0);
+        page->image = fo_raster_colour_to_grey(pix);
         pixDestroy(&pix);
         if (!page->image)
             return nomem(L);

@@ -78,7 +78,7 @@ grep -q "0 documents, 0 pages.*; $ninputs already done" err.txt || fail "rerun d
 [ "$(sqlite3 -csv out.sqlite "SELECT count(*) FROM cerfa_14011_03")" = \
   "$(q "SELECT count(*) FROM documents WHERE template = 'cerfa_14011_03'")" ] || fail "view rows"
 sqlite3 -csv -header out.sqlite "SELECT * FROM cerfa_12485_03" | head -n 1 |
-    grep -q "^file,status,processed_at,nom_assure,prenom_assure,nir_assure," || fail "view columns"
+    grep -q "^file,first_page,last_page,status,processed_at,nom_assure,prenom_assure,nir_assure," || fail "view columns"
 
 # 5. the lock
 "$formocr" run --min-age 0 -q -j 1 --force -t "$src/templates" -o out.sqlite scans >/dev/null 2>&1 &

@@ -54,8 +54,8 @@ typedef struct fo_match {
     fo_affine transform;         /* template pixels -> scan pixels */
     double residual_px;          /* RMS alignment error, scan pixels */
     int inliers, patches;        /* patches that agreed / patches tried */
-    double ink; /* share of the page that is ink (fo_prep_ink_fraction), set by
-                   fo_pipeline_match_page; -1 when not measured */
+    bool blank; /* matched nothing and is blank (fo_prep_page_is_blank); set by
+                   fo_pipeline_match_page */
 } fo_match;
 
 /*

@@ -26,12 +26,15 @@ extern "C" {
 struct Pix;
 
 typedef struct fo_prep_options {
-    int dpi;       /* working resolution of the results; default 300 */
-    bool orient;   /* find the 90/180/270 turn from the text (default on) */
-    bool deskew;   /* find the skew (default on) */
-    bool upright;  /* make `upright`: the page turned and deskewed (default on) */
-    bool profiles; /* make `ink` and the deskewed profiles, for matching
-                      (default off) */
+    int dpi;        /* working resolution of the results; default 300 */
+    bool orient;    /* find the 90/180/270 turn from the text (default on) */
+    bool deskew;    /* find the skew (default on) */
+    bool upright;   /* make `upright`: the page turned and deskewed (default on) */
+    bool profiles;  /* make `ink` and the deskewed profiles, for matching
+                       (default off) */
+    bool light_ink; /* binarize keeping light print (a dropout colour next to
+                       dense dark marks): a fixed threshold near the paper, not
+                       Otsu (default off) */
 } fo_prep_options;
 
 /* The defaults: 300 dpi, orient, deskew, upright; no profiles. */
@@ -100,19 +103,21 @@ FO_API int fo_prep_page(struct Pix *page, int dpi, bool from_file,
 /* Frees what r holds and zeroes it; accepts NULL. */
 FO_API void fo_prep_result_free(fo_prep_result *r);
 
-/* Below this share of ink (of the page inside its margins, specks removed)
- * a page is blank: 0.05 % is a dozen handwritten characters on A4. */
-#define FO_BLANK_INK_FRACTION 0.0005
-
 /*
- * The share of a prepared page's area (r->binary, 0..1) that is ink worth
- * reading: inside a margin of 4 % a side (where scanners leave the sheet's
- * edge and shadows), after an opening by a 2 x 2 brick at the working
- * resolution (which removes dust and scanner speckle, about 0.2 mm at
- * 150 dpi, and keeps pen strokes).  -1 when r has no binary image or out
- * of memory.
+ * Whether a decoded page (1 or 8 bpp; resolution dpi, from_file as for
+ * fo_prep_page) is blank: nothing on it a person put there or a printer
+ * printed.  Conservative, for a blank page is kept in a document without
+ * being read: the page is reduced to 150 dpi, its paper level taken (the
+ * grey of 90 % of it), and ink is what is darker than 0.78 of the paper
+ * (whatever the paper's tint or grey); ink connected to the page's border
+ * (a scanner's edge, a shadow) is taken away; the page is blank when no
+ * mark remains as large as FO_BLANK_MARK_MM either way (dust and speckle
+ * are smaller; a handwritten letter, a tick or a dot of a pen is larger).
+ * *blank false when out of memory.
  */
-FO_API double fo_prep_ink_fraction(const fo_prep_result *r);
+#define FO_BLANK_MARK_MM 1.0
+FO_API int fo_prep_page_is_blank(struct Pix *page, int dpi, bool from_file,
+                                 bool *blank);
 
 #ifdef __cplusplus
 }

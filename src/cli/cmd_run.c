@@ -374,6 +374,11 @@ static int check_outputs(run_args *a, char **shard_outputs)
         cli_error("--shard %s: %s", a->shard, err.message);
         return EXIT_USAGE;
     }
+    /* a shard holds files of a folder that are not next to each other */
+    if (a->shard && o->join_files)
+        return cli_usage_error("run", "--join-files joins files that follow each "
+                                      "other in a folder: it needs the whole folder "
+                                      "in one run, not a --shard");
     if (o->noutputs == 0)
         a->outputs[o->noutputs++] = "-";
     for (int i = 0; i < o->noutputs; i++) {

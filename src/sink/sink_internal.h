@@ -41,7 +41,7 @@ struct fo_sink {
     bool per_template;
     /* SQLite */
     sqlite3 *db;
-    sqlite3_stmt *del_doc, *del_failed, *ins_doc, *ins_field, *ins_page, *del_joined;
+    sqlite3_stmt *del_doc, *del_failed, *ins_doc, *ins_field, *ins_page;
     sqlite3_int64 run_id;
     bool interrupted;    /* the run was stopped: not recorded as finished */
     sqlite3_int64 *owed; /* runs whose documents this run's files carry */

@@ -140,8 +140,8 @@ int fo_sql_make_view(fo_sink *s, const char *name, const char *const *fields, in
                                 s->path, name);
     fo_strbuf_addf(&sql,
                    "DROP VIEW IF EXISTS \"%s\"; CREATE VIEW \"%s\" AS SELECT "
-                   "d.path AS file, d.status AS status, d.processed_at AS "
-                   "processed_at",
+                   "d.path AS file, d.first_page AS first_page, d.last_page AS "
+                   "last_page, d.status AS status, d.processed_at AS processed_at",
                    name, name);
     for (int i = 0; i < n; i++)
         /* a field named like a fixed column gets a prefix */
@@ -149,7 +149,9 @@ int fo_sql_make_view(fo_sink *s, const char *name, const char *const *fields, in
             &sql, ", max(CASE WHEN f.name = '%s' THEN f.value END) AS \"%s%s\"",
             fields[i],
             strcmp(fields[i], "file") == 0 || strcmp(fields[i], "status") == 0 ||
-                    strcmp(fields[i], "processed_at") == 0
+                    strcmp(fields[i], "processed_at") == 0 ||
+                    strcmp(fields[i], "first_page") == 0 ||
+                    strcmp(fields[i], "last_page") == 0
                 ? "field_"
                 : "",
             fields[i]);
@@ -230,16 +232,24 @@ static int migrate_documents(fo_sink *s, fo_error *err)
         rc = add_column(s, ADDED[i].table, ADDED[i].column, ADDED[i].type, err);
     if (rc != FO_OK)
         return rc;
+    /* every view (a user's own too) and every trigger and index on
+     * documents is kept aside, as its own SQL, and made again */
     if (sqlite3_prepare_v2(s->db,
-                           "SELECT name, sql FROM sqlite_master WHERE type = 'view'",
+                           "SELECT type, name, sql FROM sqlite_master WHERE sql IS NOT "
+                           "NULL AND (type = 'view' OR (type IN ('trigger', 'index') "
+                           "AND tbl_name = 'documents'))",
                            -1, &st, NULL) != SQLITE_OK)
         return fo_sql_error(s, "cannot read the schema", err);
     while (sqlite3_step(st) == SQLITE_ROW) {
-        const char *name = (const char *)sqlite3_column_text(st, 0);
-        const char *sql = (const char *)sqlite3_column_text(st, 1);
-        /* only formocr's views (identifiers) are dropped and made again */
-        if (name && sql && fo_is_identifier(name))
-            fo_strbuf_addf(&views, "DROP VIEW \"%s\";", name);
+        const char *type = (const char *)sqlite3_column_text(st, 0);
+        const char *name = (const char *)sqlite3_column_text(st, 1);
+        if (type && name && strcmp(type, "view") == 0) {
+            /* the name quoted: a user's view may be named anything */
+            fo_strbuf_addf(&views, "DROP VIEW \"");
+            for (const char *c = name; *c; c++)
+                fo_strbuf_addf(&views, *c == '"' ? "\"\"" : "%c", *c);
+            fo_strbuf_addf(&views, "\";");
+        }
     }
     sqlite3_reset(st);
     fo_strbuf_addf(&views, "CREATE TABLE documents_v3" DOCUMENTS_COLUMNS ";"
@@ -253,9 +263,8 @@ static int migrate_documents(fo_sink *s, fo_error *err)
                            "DROP TABLE documents;"
                            "ALTER TABLE documents_v3 RENAME TO documents;");
     while (sqlite3_step(st) == SQLITE_ROW) {
-        const char *name = (const char *)sqlite3_column_text(st, 0);
-        const char *sql = (const char *)sqlite3_column_text(st, 1);
-        if (name && sql && fo_is_identifier(name))
+        const char *sql = (const char *)sqlite3_column_text(st, 2);
+        if (sql)
             fo_strbuf_addf(&views, "%s;", sql);
     }
     sqlite3_finalize(st);
@@ -338,13 +347,14 @@ static int sqlite_open(fo_sink *s, fo_error *err)
         return rc;
     if (sqlite3_prepare_v2(s->db, "DELETE FROM documents WHERE sha256 = ?", -1,
                            &s->del_doc, NULL) != SQLITE_OK ||
+        /* a file that failed at a path (an error row, or a stack with an
+         * error among its documents) is replaced by what the path gives */
         sqlite3_prepare_v2(s->db,
-                           "DELETE FROM documents WHERE path = ? AND status = 'error'",
+                           "DELETE FROM documents WHERE path = ?1 AND (status = "
+                           "'error' OR sha256 IN (SELECT sha256 FROM documents WHERE "
+                           "path = ?1 AND status = 'error'))",
                            -1, &s->del_failed, NULL) != SQLITE_OK ||
-        sqlite3_prepare_v2(s->db,
-                           "DELETE FROM documents WHERE id IN (SELECT document_id "
-                           "FROM pages WHERE sha256 = ?)",
-                           -1, &s->del_joined, NULL) != SQLITE_OK ||
+
         sqlite3_prepare_v2(
             s->db,
             "INSERT INTO documents(run_id, path, sha256, bytes, pages, "
@@ -477,18 +487,17 @@ static int sqlite_write(fo_sink *s, const fo_document *d, fo_error *err)
     }
     sqlite3_bind_text(s->del_failed, 1, d->path, -1, SQLITE_STATIC);
     rc = rc || fo_sql_step_done(s->del_failed);
-    /* a file redone goes wherever it was: its own documents, or the one it
-     * was joined to; and so do the files joined to this one */
+    /* the files joined to this one (--join-files) replace their own rows,
+     * and what failed at their paths; a document of another file that
+     * holds one of them (joined there by an earlier run) is not this
+     * file's to remove: it is kept, never lost */
     for (const fo_document *e = d; e && rc == 0; e = e->next)
-        for (int k = -1; k < e->njoined && rc == 0; k++) {
-            const char *sha = k < 0 ? e->sha256 : e->joined_sha256[k];
-            if (!sha[0])
-                continue;
-            sqlite3_bind_text(s->del_joined, 1, sha, -1, SQLITE_STATIC);
-            rc = fo_sql_step_done(s->del_joined);
-            if (k >= 0 && rc == 0) {
-                sqlite3_bind_text(s->del_doc, 1, sha, -1, SQLITE_STATIC);
-                rc = fo_sql_step_done(s->del_doc);
+        for (int k = 0; k < e->njoined && rc == 0; k++) {
+            sqlite3_bind_text(s->del_doc, 1, e->joined_sha256[k], -1, SQLITE_STATIC);
+            rc = fo_sql_step_done(s->del_doc);
+            if (rc == 0) {
+                sqlite3_bind_text(s->del_failed, 1, e->joined[k], -1, SQLITE_STATIC);
+                rc = fo_sql_step_done(s->del_failed);
             }
         }
     for (const fo_document *e = d; e && rc == 0; e = e->next)
@@ -748,9 +757,7 @@ static int sqlite_close(fo_sink *s, bool finished, fo_error *err)
     sqlite3_finalize(s->ins_doc);
     sqlite3_finalize(s->ins_field);
     sqlite3_finalize(s->ins_page);
-    sqlite3_finalize(s->del_joined);
     s->del_doc = s->del_failed = s->ins_doc = s->ins_field = s->ins_page = NULL;
-    s->del_joined = NULL;
     /* a run stopped by a signal is not finished: finished_at stays empty,
      * as for a run that was killed; its file outputs were completed all
      * the same, so its documents are delivered, and so are those of the
