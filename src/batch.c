@@ -227,6 +227,14 @@ static fo_document *last_of(fo_document *d)
 /* A file in delivery order. */
 static void deliver(writer *w, fo_document *d)
 {
+    if (d->interrupted) {
+        /* stopped while read: left, with the files not started */
+        pthread_mutex_lock(&w->b->lock);
+        w->b->dropped++;
+        pthread_mutex_unlock(&w->b->lock);
+        drop(d);
+        return;
+    }
     account_file(w->stats, d);
     if (!w->b->o->join_files) {
         emit(w, d);

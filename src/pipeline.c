@@ -19,6 +19,7 @@ struct fo_pipeline {
     fo_image_limits limits;
     char *debug_dir; /* NULL: no overlays */
     double timeout;  /* seconds a document may take; 0: no limit */
+    volatile sig_atomic_t *stop;
 };
 
 void fo_pipeline_options_default(fo_pipeline_options *o)
@@ -52,6 +53,7 @@ int fo_pipeline_create(const fo_pipeline_options *o, fo_pipeline **out, fo_error
     }
     p->limits = o->limits;
     p->timeout = o->document_timeout > 0 ? o->document_timeout : 0;
+    p->stop = o->stop;
     rc = fo_template_set_load(o->templates, o->ntemplates, &p->templates, err);
     if (rc == FO_OK)
         rc = fo_matcher_create(p->templates, &p->matcher, err);
@@ -470,6 +472,12 @@ int fo_pipeline_process(const fo_pipeline *p, fo_reader *reader, const char *pat
         double t1 = fo_now(), seconds[2];
         fo_document *acct = c.open ? c.open : c.last ? c.last : d;
 
+        if (pg > 0 && p->stop && *p->stop) {
+            /* a stop between two pages of a long file: the file is left
+             * whole for the next run (what was read of it is not kept) */
+            d->interrupted = true;
+            break;
+        }
         rc = fo_image_decode(img, pg, &pix, &info, &ferr);
         acct->seconds[FO_STAGE_DECODE] += fo_now() - t1;
         if (rc == FO_OK) {

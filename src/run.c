@@ -244,6 +244,7 @@ int fo_run(const fo_run_options *o, const fo_run_events *events, fo_run_summary 
     po.limits = o->limits;
     po.debug_dir = o->debug_dir;
     po.document_timeout = o->document_timeout;
+    po.stop = o->stop;
     if ((rc = fo_pipeline_create(&po, &pipeline, err)) != FO_OK ||
         (rc = open_outputs(&r, fo_pipeline_templates(pipeline), err)) != FO_OK)
         goto out;

@@ -191,4 +191,25 @@ grep -q "$committed documents committed by an interrupted run go into this run's
 # delivered once: the next run owes nothing
 "$formocr" run --min-age 0 -q -j 1 -t "$src/templates" -o k.sqlite -o k.jsonl few 2>/dev/null || true
 [ ! -s k.jsonl ] || fail "a run with nothing new replayed again"
+# 10. SIGTERM inside a long file (a stack of 60 pages): the run stops
+# between two of its pages, not after the whole file; the file is left
+# whole for the next run, which reads it
+mkdir long
+/usr/bin/python3 -c "
+from PIL import Image
+p = Image.new('1', (1654, 2339), 1)
+p.save('long/stack.tif', save_all=True, append_images=[p] * 59, compression='group4', dpi=(200, 200))"
+"$formocr" run --min-age 0 -q -j 1 -t "$src/templates" -o long.sqlite long 2>err.txt &
+pid=$!
+sleep 3
+kill -TERM "$pid"
+status=0
+wait "$pid" || status=$?
+[ "$status" = 1 ] || fail "a run stopped inside a file exited $status, expected 1"
+grep -q "interrupted: 1 inputs not started" err.txt || fail "stopped inside a file: $(cat err.txt)"
+[ "$(sqlite3 long.sqlite "SELECT count(*) FROM documents")" = 0 ] ||
+    fail "a file stopped half-way was written"
+"$formocr" run --min-age 0 -q -j 1 -t "$src/templates" -o long.sqlite long 2>/dev/null || true
+[ "$(sqlite3 long.sqlite "SELECT count(*) FROM pages WHERE status = 'blank'")" = 60 ] ||
+    fail "the next run did not read the whole file"
 echo "batch: all checks passed"

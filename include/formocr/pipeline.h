@@ -17,6 +17,7 @@
 #ifndef FORMOCR_PIPELINE_H
 #define FORMOCR_PIPELINE_H
 
+#include <signal.h>
 #include <stdbool.h>
 
 #include "formocr/error.h"
@@ -44,8 +45,11 @@ typedef struct fo_pipeline_options {
     fo_image_limits limits;       /* for every scan */
     const char *debug_dir;        /* an existing folder for overlay PNGs;
                                      NULL: none */
-    double document_timeout;      /* seconds one file may take; past it, it
-                                     is an error row; 0: no limit */
+    double document_timeout;      /* seconds one document may take; past it,
+                                     it is an error row; 0: no limit */
+    /* set (a signal): the file being read is left between two of its pages
+     * (fo_document.interrupted); NULL: never */
+    volatile sig_atomic_t *stop;
 } fo_pipeline_options;
 
 /* No templates, read fields, the default image limits, no overlays. */

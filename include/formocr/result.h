@@ -124,9 +124,11 @@ typedef struct fo_document {
     fo_page_result *page_results; /* one per page of the range, in order */
     int npage_results;
     double seconds[FO_STAGE_COUNT];
-    bool skipped;  /* already in the output: nothing else is set */
-    bool deferred; /* changed while it was read: left for the next run, no row
-                      is written; error says why */
+    bool skipped;     /* already in the output: nothing else is set */
+    bool deferred;    /* changed while it was read: left for the next run, no row
+                         is written; error says why */
+    bool interrupted; /* the run was stopped while this file was read: it is
+                         not written, the next run redoes it */
     struct fo_document *next; /* the file's next document; owned */
     /* --join-files: one-page files that continued the form, in order
      * (fo_pipeline_join); their pages are in page_results, file k */
