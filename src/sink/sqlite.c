@@ -652,11 +652,56 @@ static int rebuild_fields(fo_sink *s, sqlite3_stmt *fields, sqlite3_int64 id,
     return FO_OK;
 }
 
+/* The blank pages and joined files of document id, from pages, into d (what
+ * JSON Lines says of them: blank_pages, joined_files). */
+static int rebuild_pages(sqlite3_stmt *pages, sqlite3_int64 id, fo_document *d)
+{
+    int rc = FO_OK;
+    sqlite3_bind_int64(pages, 1, id);
+    while (rc == FO_OK && sqlite3_step(pages) == SQLITE_ROW) {
+        const char *status = (const char *)sqlite3_column_text(pages, 1);
+        const char *path = (const char *)sqlite3_column_text(pages, 2);
+        const char *sha = (const char *)sqlite3_column_text(pages, 3);
+        fo_page_result pr = {.file_page = sqlite3_column_int(pages, 0),
+                             .status = FO_PAGE_READ};
+        fo_page_result *grown;
+        for (int k = FO_PAGE_READ; status && k <= FO_PAGE_ERROR; k++)
+            if (strcmp(status, fo_page_status_name((fo_page_status)k)) == 0)
+                pr.status = (fo_page_status)k;
+        if (path) {
+            char **paths = realloc(d->joined, sizeof *paths * (size_t)(d->njoined + 1));
+            char(*sums)[65] = paths ? realloc(d->joined_sha256,
+                                              sizeof *sums * (size_t)(d->njoined + 1))
+                                    : NULL;
+            if (paths)
+                d->joined = paths;
+            if (sums)
+                d->joined_sha256 = sums;
+            if (!paths || !sums || !(d->joined[d->njoined] = fo_strdup(path))) {
+                rc = FO_ERR_NOMEM;
+                break;
+            }
+            snprintf(d->joined_sha256[d->njoined], 65, "%s", sha ? sha : "");
+            pr.file = ++d->njoined;
+        }
+        grown =
+            realloc(d->page_results, sizeof *grown * (size_t)(d->npage_results + 1));
+        if (!grown) {
+            rc = FO_ERR_NOMEM;
+            break;
+        }
+        d->page_results = grown;
+        d->page_results[d->npage_results++] = pr;
+    }
+    sqlite3_reset(pages);
+    return rc;
+}
+
 int fo_sink_replay_owed(fo_sink *s, const fo_template_set *templates,
                         fo_sink_replay_fn fn, void *ctx, int *replayed, int *left,
                         fo_error *err)
 {
-    sqlite3_stmt *runs = NULL, *docs = NULL, *fields = NULL;
+    sqlite3_stmt *runs = NULL, *docs = NULL, *fields = NULL, *pages = NULL;
     int rc = FO_OK, done = 0, skipped = 0;
 
     if (replayed)
@@ -677,7 +722,11 @@ int fo_sink_replay_owed(fo_sink *s, const fo_template_set *templates,
         sqlite3_prepare_v2(s->db,
                            "SELECT page, name, value, raw, confidence, status, x, y, "
                            "w, h, reason FROM fields WHERE document_id = ?",
-                           -1, &fields, NULL) != SQLITE_OK) {
+                           -1, &fields, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(s->db,
+                           "SELECT file_page, status, path, sha256 FROM pages WHERE "
+                           "document_id = ? ORDER BY rowid",
+                           -1, &pages, NULL) != SQLITE_OK) {
         rc = fo_sql_error(s, "cannot read the documents owed to the files", err);
         goto out;
     }
@@ -725,7 +774,8 @@ int fo_sink_replay_owed(fo_sink *s, const fo_template_set *templates,
             if (!d.path || (tpl && !reasons) ||
                 (sqlite3_column_type(docs, 8) != SQLITE_NULL && !d.error) ||
                 (tpl && rebuild_fields(s, fields, sqlite3_column_int64(docs, 0), tpl,
-                                       &d, reasons) != FO_OK))
+                                       &d, reasons) != FO_OK) ||
+                rebuild_pages(pages, sqlite3_column_int64(docs, 0), &d) != FO_OK)
                 rc = fo_error_set(err, FO_ERR_NOMEM, "out of memory");
             else if (fn(ctx, &d) != 0)
                 rc = FO_ERR_OUTPUT;
@@ -742,6 +792,7 @@ out:
     sqlite3_finalize(runs);
     sqlite3_finalize(docs);
     sqlite3_finalize(fields);
+    sqlite3_finalize(pages);
     if (replayed)
         *replayed = done;
     if (left)
