@@ -20,13 +20,17 @@ static const double CM_PER_INCH = 2.54;
 /* A progressive JPEG's scans each cost a pass over the whole image: a
  * hostile file repeats them by the thousand.  Real files have about ten. */
 enum { MAX_JPEG_SCANS = 100 };
+/* Warnings about the data a file may raise before it is refused: a damaged
+ * scan gives a few; a hostile file, one per block. */
+enum { MAX_JPEG_WARNINGS = 100 };
 
 typedef struct jpeg_catch {
     struct jpeg_error_mgr mgr;
     struct jpeg_progress_mgr progress;
     jmp_buf jump;
     char message[JMSG_LENGTH_MAX]; /* the first error or warning */
-    bool stop_on_warning;          /* decoding: the first warning ends it */
+    bool stop_on_warning;          /* the first warning ends it */
+    int warnings;                  /* warnings about the data so far */
 } jpeg_catch;
 
 static void lowercase_first(char *s)
@@ -71,11 +75,24 @@ static void jpeg_on_message(j_common_ptr cinfo, int level)
     if (level < 0 && !jpeg_warning_is_benign(cinfo)) {
         if (!c->message[0])
             cinfo->err->format_message(cinfo, c->message);
-        /* a damaged file is refused anyway: not after decoding the rest of
-         * it, which a hostile one makes last minutes */
-        if (c->stop_on_warning)
+        /* a few are a damaged scan, read as far as it goes; many, a hostile
+         * file, refused before it lasts minutes */
+        if (c->stop_on_warning || ++c->warnings > MAX_JPEG_WARNINGS)
             longjmp(c->jump, 1);
     }
+}
+
+/* What the decoding tolerated, for the record. */
+static void note_warning(const jpeg_catch *c, char *warning)
+{
+    char first[JMSG_LENGTH_MAX];
+    if (!c->message[0])
+        return;
+    snprintf(first, sizeof first, "%s", c->message);
+    lowercase_first(first);
+    snprintf(warning, FO_JPEG_WARNING_LEN,
+             "damaged jpeg data, read as far as it goes (%s%s)", first,
+             c->warnings > 1 ? ", and more" : "");
 }
 
 /* Called by libjpeg as it goes: ends the decoding past MAX_JPEG_SCANS. */
@@ -98,6 +115,7 @@ static void jpeg_setup(struct jpeg_decompress_struct *cinfo, jpeg_catch *c,
     c->mgr.emit_message = jpeg_on_message;
     c->message[0] = '\0';
     c->stop_on_warning = false;
+    c->warnings = 0;
     jpeg_create_decompress(cinfo);
     c->progress.progress_monitor = jpeg_on_progress;
     cinfo->progress = &c->progress;
@@ -256,7 +274,8 @@ static void cmyk_to_grey(const JSAMPLE *ink, JDIMENSION width, boolean inverted,
     }
 }
 
-int fo_jpeg_decode_grey(const uint8_t *data, size_t size, PIX **out, fo_error *err)
+int fo_jpeg_decode_grey(const uint8_t *data, size_t size, PIX **out, char *warning,
+                        fo_error *err)
 {
     struct jpeg_decompress_struct cinfo;
     jpeg_catch c;
@@ -266,7 +285,7 @@ int fo_jpeg_decode_grey(const uint8_t *data, size_t size, PIX **out, fo_error *e
 
     *out = NULL;
     jpeg_setup(&cinfo, &c, data, size);
-    c.stop_on_warning = true;
+    warning[0] = '\0';
     if (setjmp(c.jump)) {
         PIX *p = pix;
         bool twelve =
@@ -316,6 +335,7 @@ int fo_jpeg_decode_grey(const uint8_t *data, size_t size, PIX **out, fo_error *e
         jpeg_finish_decompress(&cinfo);
         density(&cinfo, &xdpi, &ydpi);
         jpeg_destroy_decompress(&cinfo);
+        note_warning(&c, warning);
         return finish(pix, orientation, xdpi, ydpi, out, err);
     }
     {
@@ -332,6 +352,7 @@ int fo_jpeg_decode_grey(const uint8_t *data, size_t size, PIX **out, fo_error *e
     density(&cinfo, &xdpi, &ydpi);
     jpeg_destroy_decompress(&cinfo);
     pixEndianByteSwap(pix);
+    note_warning(&c, warning);
     return finish(pix, orientation, xdpi, ydpi, out, err);
 }
 

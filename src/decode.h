@@ -35,10 +35,13 @@ int fo_jpeg_read_header(const uint8_t *data, size_t size, fo_jpeg_header *h,
                         fo_error *err);
 
 /* Decodes to 8-bit grey (CMYK converted; 12-bit samples through
- * fo_jpeg12_decode_grey); fails on any warning about the data (a damaged
- * scan must become an error, not a page with a grey band). */
+ * fo_jpeg12_decode_grey).  A file whose data libjpeg warns about (corrupt
+ * data, a premature end) is read as far as libjpeg reads it, as other
+ * readers do, and warning (FO_JPEG_WARNING_LEN bytes) says so; "" when
+ * clean.  More than MAX_JPEG_WARNINGS warnings (a hostile file) fail. */
+enum { FO_JPEG_WARNING_LEN = 160 };
 int fo_jpeg_decode_grey(const uint8_t *data, size_t size, struct Pix **out,
-                        fo_error *err);
+                        char *warning, fo_error *err);
 
 /* A JFIF density (unit 1: per inch, 2: per cm, else none) as dpi; 0 when
  * there is none.  Shared by the 8-bit and 12-bit readers, whose libjpeg

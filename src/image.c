@@ -381,13 +381,14 @@ static int to_grey(PIX **pix, fo_error *err)
     return FO_OK;
 }
 
-static int decode_page(const fo_image *img, int page, PIX **pix, fo_error *err)
+static int decode_page(const fo_image *img, int page, PIX **pix, char *warning,
+                       fo_error *err)
 {
     *pix = NULL;
     if (img->pdf)
         return fo_pdf_decode(img->pdf, page, pix, err);
     if (img->format == IFF_JFIF_JPEG)
-        return fo_jpeg_decode_grey(img->data, img->size, pix, err);
+        return fo_jpeg_decode_grey(img->data, img->size, pix, warning, err);
     if (img->format == IFF_PNG)
         return fo_png_decode_grey(img->data, img->size, pix, err);
     if (L_FORMAT_IS_TIFF(img->format)) {
@@ -469,7 +470,11 @@ int fo_image_decode(const fo_image *img, int page, PIX **pix, fo_page_info *info
     if (rc != FO_OK)
         return rc;
     last_message[0] = '\0';
-    rc = decode_page(img, page, &p, err);
+    {
+        char warning[FO_JPEG_WARNING_LEN] = "";
+        rc = decode_page(img, page, &p, warning, err);
+        snprintf(info->warning, sizeof info->warning, "%s", warning);
+    }
     if (rc != FO_OK)
         return rc;
     if (pixGetWidth(p) != info->width || pixGetHeight(p) != info->height) {

@@ -399,7 +399,13 @@ static int decode_page(fo_pdf *p, int page, PIX **out, fo_error *err)
         unsigned char *bytes = NULL;
         size_t n = fz_buffer_storage(
             ctx, fz_compressed_image_buffer(ctx, plan.image)->buffer, &bytes);
-        rc = fo_jpeg_decode_grey(bytes, n, out, err);
+        char warning[FO_JPEG_WARNING_LEN];
+        rc = fo_jpeg_decode_grey(bytes, n, out, warning, err);
+        if (rc == FO_OK && warning[0]) {
+            /* a PDF page's image must decode whole, as MuPDF's own must */
+            pixDestroy(out);
+            rc = fo_error_set(err, FO_ERR_CORRUPT, "damaged pdf page (%s)", warning);
+        }
         if (rc == FO_OK) {
             int w = pixGetWidth(*out), h = pixGetHeight(*out);
             if (w != plan.width || h != plan.height) {

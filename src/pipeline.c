@@ -221,6 +221,11 @@ static int read_page(const fo_pipeline *p, fo_reader *reader, fo_document *d,
             v.status = FO_STATUS_LOW_CONFIDENCE;
             v.reason = "ink that could not be read";
         }
+        /* nor is anything read on a page whose data was damaged */
+        if (m->damaged && v.status == FO_STATUS_OK) {
+            v.status = FO_STATUS_LOW_CONFIDENCE;
+            v.reason = "the page's image data is damaged";
+        }
         free(r->value);
         free(r->raw);
         r->value = v.value;
@@ -489,6 +494,7 @@ int fo_pipeline_process(const fo_pipeline *p, fo_reader *reader, const char *pat
         /* a page that is no form may take no longer than a document */
         if (rc == FO_OK && !m.template)
             rc = past_timeout(p, t1, &ferr);
+        pr.damaged = rc == FO_OK && info.warning[0];
         if (rc == FO_OK) {
             pr.template = m.template;
             pr.template_page = m.template_page;
@@ -507,6 +513,19 @@ int fo_pipeline_process(const fo_pipeline *p, fo_reader *reader, const char *pat
             }
         }
         pixDestroy(&pix);
+        if (rc == FO_OK && pr.damaged) {
+            /* the record says what the decoder tolerated, page by page */
+            fo_document *holder = c.last && c.last->last_page == pg + 1 ? c.last : d;
+            char *w =
+                fo_asprintf("%s%spage %d: %s", holder->warning ? holder->warning : "",
+                            holder->warning ? "; " : "", pg + 1, info.warning);
+            if (!w) {
+                rc = fo_error_set(&ferr, FO_ERR_NOMEM, "out of memory");
+            } else {
+                free(holder->warning);
+                holder->warning = w;
+            }
+        }
         if (rc != FO_OK && !stops_the_run(&ferr)) {
             /* the page could not be decoded or matched: an error
              * document of its own, and the file goes on */

@@ -57,6 +57,9 @@ typedef struct fo_page_info {
     int bits_per_pixel;      /* as stored: bits per sample x samples per pixel */
     int xdpi, ydpi;          /* from the file, or limits.default_dpi */
     bool dpi_from_file;      /* false when the file carries no resolution */
+    char warning[160];       /* fo_image_decode: what the decoder tolerated on
+                                the page (a JPEG's corrupt data, cut short): the
+                                pixels may be wrong in places; "" when none */
 } fo_page_info;
 
 typedef struct fo_image fo_image;

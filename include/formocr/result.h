@@ -73,6 +73,8 @@ FO_API const char *fo_page_status_name(fo_page_status s);
 typedef struct fo_page_result {
     int file_page; /* 1-based page of the file */
     int file;      /* 0: the document's file; k: its joined[k - 1] */
+    bool damaged;  /* decoded with a warning (fo_page_info.warning): no field
+                      read on it is ok */
     fo_page_status status;
     const fo_template *template; /* borrowed; NULL when unmatched */
     int template_page;           /* 0-based page of the template */

@@ -46,10 +46,11 @@ static int info_file(const char *path, const fo_image_limits *limits)
             failed = 1;
             continue;
         }
-        printf("%s: page %d/%d: %s, %s, %dx%d, %d bpp, %dx%d dpi%s\n", path, p + 1,
+        printf("%s: page %d/%d: %s, %s, %dx%d, %d bpp, %dx%d dpi%s%s%s\n", path, p + 1,
                npages, info.format, info.compression, info.width, info.height,
                info.bits_per_pixel, info.xdpi, info.ydpi,
-               info.dpi_from_file ? "" : " (assumed)");
+               info.dpi_from_file ? "" : " (assumed)", info.warning[0] ? "; " : "",
+               info.warning);
         pixDestroy(&pix);
     }
     fo_image_destroy(&img);

@@ -102,6 +102,8 @@ int cmd_prep(int argc, char **argv)
         fo_image_destroy(&img);
         return EXIT_SOME_FAILED;
     }
+    if (info.warning[0])
+        cli_error("%s: %s", argv[optind], info.warning);
     if (fo_prep_page(pix, info.xdpi, info.dpi_from_file, &opts, &res, &err) != FO_OK) {
         cli_error("%s: %s", argv[optind], err.message);
         status = EXIT_SOME_FAILED;
