@@ -1371,10 +1371,13 @@ char *fo_match_to_json(const char *path, int page, const fo_match *m)
 {
     const fo_affine *t = &m->transform;
     json_t *line = json_pack(
-        "{s:s, s:i, s:s?, s:o, s:f, s:i, s:f, s:o, s:o}", "file", path, "page", page,
+        "{s:s, s:i, s:s?, s:o, s:f, s:o, s:f, s:o, s:o}", "file", path, "page", page,
         "template", m->template ? m->template->name : NULL, "template_page",
         m->template ? json_integer(m->template_page + 1) : json_null(), "score",
-        m->score, "orientation", m->turn, "skew", m->skew, "transform",
+        m->score, "orientation",
+        /* a page that matched nothing has no orientation known: the turn of
+         * the best failed attempt is no fact */
+        m->template ? json_integer(m->turn) : json_null(), "skew", m->skew, "transform",
         m->template
             ? json_pack("[f, f, f, f, f, f]", t->a, t->b, t->c, t->d, t->e, t->f)
             : json_null(),

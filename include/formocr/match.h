@@ -71,6 +71,7 @@ FO_API int fo_match_page(const fo_matcher *m, const fo_prep_result *scan, fo_mat
  * The JSON object `formocr match` prints for page (1-based) of the file at
  * path: {"file", "page", "template", "template_page", "score",
  * "orientation", "skew", "transform": [a, b, c, d, e, f], "residual_px"};
+ * orientation too is null for a page that matched none (no turn is known).
  * template, template_page, transform and residual_px are null for a page
  * that matched none.  One line; the caller frees it; NULL when out of
  * memory.
