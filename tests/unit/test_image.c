@@ -220,7 +220,8 @@ static void test_damaged_jpeg_read_with_warning(void)
     PIX *pix = decode("truncated.jpg", 0, NULL, &info, &rc, &err);
     INT_EQ(rc, FO_OK);
     OK(pix != NULL);
-    STR_CONTAINS(info.warning, "damaged jpeg data, read as far as it goes (premature end");
+    STR_CONTAINS(info.warning,
+                 "damaged jpeg data, read as far as it goes (premature end");
     pixDestroy(&pix);
     pix = decode("grey.png", 0, NULL, &info, &rc, &err);
     INT_EQ(rc, FO_OK);
