@@ -22,7 +22,7 @@ static const char *const SCHEMA[] = {
     "CREATE TABLE IF NOT EXISTS runs(id INTEGER PRIMARY KEY, started_at TEXT, "
     "finished_at TEXT, version TEXT, command TEXT, host TEXT, shard TEXT, "
     "file_outputs INTEGER, delivered_by INTEGER, skipped_entries INTEGER)",
-    "CREATE TABLE IF NOT EXISTS documents" DOCUMENTS_COLUMNS,
+    ("CREATE TABLE IF NOT EXISTS documents" DOCUMENTS_COLUMNS),
     "CREATE TABLE IF NOT EXISTS fields(document_id INTEGER NOT NULL "
     "REFERENCES documents(id) ON DELETE CASCADE, page INTEGER, name TEXT NOT NULL, "
     "value TEXT, raw TEXT, confidence REAL, status TEXT, x INTEGER, y INTEGER, "
@@ -36,8 +36,8 @@ static const char *const SCHEMA[] = {
     "status TEXT, path TEXT, sha256 TEXT)",
     "CREATE INDEX IF NOT EXISTS pages_document ON pages(document_id)",
     "CREATE INDEX IF NOT EXISTS pages_sha256 ON pages(sha256)",
-    "CREATE UNIQUE INDEX IF NOT EXISTS documents_file_page ON documents(sha256, "
-    "first_page)",
+    ("CREATE UNIQUE INDEX IF NOT EXISTS documents_file_page ON documents(sha256, "
+     "first_page)"),
     "CREATE INDEX IF NOT EXISTS documents_template ON documents(template)",
     "CREATE INDEX IF NOT EXISTS documents_path ON documents(path)",
 };
