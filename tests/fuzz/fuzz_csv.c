@@ -124,6 +124,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     d.path = strings[0];
     d.tpl = tpl;
     d.status = FO_DOC_OK;
+    d.first_page = d.last_page = d.pages = 1;
     d.nfields = 3;
     d.fields = fields;
     for (int i = 0; i < 3; i++) {
@@ -150,12 +151,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         while (!eol)
             free(read_cell(&q, qend, o.csv_sep, &eol));
         for (int row = 0; row < 3; row++) {
-            const char *want[7];
+            const char *want[9];
             want[0] = file;
             want[2] = tpl->fields[row].name;
             want[3] = want[4] = fields[row].value;
-            for (int col = 0; col < 7; col++) {
+            /* the document's pages, last */
+            want[7] = want[8] = "1";
+            for (int col = 0; col < 9; col++) {
                 char *cell = read_cell(&q, qend, o.csv_sep, &eol);
+                if (col >= 7 && strcmp(cell, want[col]) != 0)
+                    abort();
                 if (col == 0 || col == 4 ||
                     (col == 3 && !(row == 1 && numeric(want[3])))) {
                     /* text: the guard's quote, then the value unchanged */
