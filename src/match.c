@@ -1277,6 +1277,7 @@ void fo_match_prep_options(fo_prep_options *o)
     o->orient = false;  /* the templates decide the turn */
     o->upright = false; /* profiles are turned, never the page */
     o->profiles = true;
+    o->keep_grey = true; /* for fo_prep_is_blank */
 }
 
 int fo_match_page(const fo_matcher *m, const fo_prep_result *scan, fo_match *out,

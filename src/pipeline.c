@@ -103,8 +103,7 @@ int fo_pipeline_match_page(const fo_pipeline *p, PIX *page, int dpi, bool from_f
     else
         memset(out, 0, sizeof *out);
     /* a blank page is told from another form only where nothing matched */
-    if (rc == FO_OK && !out->template &&
-        fo_prep_page_is_blank(page, dpi, from_file, &out->blank) != FO_OK)
+    if (rc == FO_OK && !out->template && fo_prep_is_blank(&prep, &out->blank) != FO_OK)
         rc = fo_error_set(err, FO_ERR_NOMEM, "out of memory");
     if (seconds) {
         seconds[0] = t1 - t0;
@@ -313,12 +312,8 @@ typedef struct cutter {
 
 static int add_page(fo_document *d, const fo_page_result *pr, fo_error *err)
 {
-    fo_page_result *grown =
-        realloc(d->page_results, sizeof *grown * (size_t)(d->npage_results + 1));
-    if (!grown)
+    if (fo_document_add_page(d, pr) != FO_OK)
         return fo_error_set(err, FO_ERR_NOMEM, "out of memory");
-    d->page_results = grown;
-    d->page_results[d->npage_results++] = *pr;
     if (d->first_page == 0)
         d->first_page = pr->file_page;
     d->last_page = pr->file_page;
@@ -561,6 +556,7 @@ int fo_pipeline_process(const fo_pipeline *p, fo_reader *reader, const char *pat
         drop_chain(d);
         free(d->page_results);
         d->page_results = NULL;
+        d->page_results_cap = 0;
         d->npage_results = d->pages = d->first_page = d->last_page = 0;
         set_error(d, 0, ferr.message);
         rc = FO_OK;
@@ -584,9 +580,8 @@ bool fo_pipeline_join(fo_document *d, fo_document *h)
 {
     const fo_page_result *hp;
     int last = -1, k;
-    char *a, *b, **paths;
-    char(*sums)[65];
-    fo_page_result *pages;
+    char *a, *b, *warning = NULL;
+    fo_page_result joined_page;
     bool same, blank;
 
     if (!d || !h || !d->tpl || d->status == FO_DOC_ERROR || h->skipped || h->deferred ||
@@ -612,33 +607,28 @@ bool fo_pipeline_join(fo_document *d, fo_document *h)
     free(b);
     if (!same)
         return false;
-    k = d->njoined + 1;
-    paths = realloc(d->joined, sizeof *paths * (size_t)k);
-    if (paths)
-        d->joined = paths;
-    sums = realloc(d->joined_sha256, sizeof *sums * (size_t)k);
-    if (sums)
-        d->joined_sha256 = sums;
-    pages = realloc(d->page_results, sizeof *pages * (size_t)(d->npage_results + 1));
-    if (pages)
-        d->page_results = pages;
-    if (!paths || !sums || !pages || !(d->joined[k - 1] = fo_strdup(h->path)))
-        return false;
     if (h->warning) {
         /* what a decoder repaired in the joined file stays said */
-        char *w = fo_asprintf("%s%s%s: %s", d->warning ? d->warning : "",
+        warning = fo_asprintf("%s%s%s: %s", d->warning ? d->warning : "",
                               d->warning ? "; " : "", h->path, h->warning);
-        if (!w) {
-            free(d->joined[k - 1]);
+        if (!warning)
             return false;
-        }
-        free(d->warning);
-        d->warning = w;
     }
-    memcpy(d->joined_sha256[k - 1], h->sha256, sizeof h->sha256);
-    d->njoined = k;
-    d->page_results[d->npage_results] = *hp;
-    d->page_results[d->npage_results++].file = k;
+    if ((k = fo_document_add_joined(d, h->path, h->sha256)) < 0) {
+        free(warning);
+        return false;
+    }
+    joined_page = *hp;
+    joined_page.file = k;
+    if (fo_document_add_page(d, &joined_page) != FO_OK) {
+        free(d->joined[--d->njoined]);
+        free(warning);
+        return false;
+    }
+    if (warning) {
+        free(d->warning);
+        d->warning = warning;
+    }
     d->pages++;
     /* the fields of that template page, as h read them */
     for (int i = 0; i < d->nfields && i < h->nfields; i++) {

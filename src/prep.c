@@ -68,6 +68,7 @@ void fo_prep_options_default(fo_prep_options *o)
     o->upright = true;
     o->profiles = false;
     o->light_ink = false;
+    o->keep_grey = false;
 }
 
 void fo_profile_free(fo_profile *p)
@@ -241,7 +242,10 @@ int fo_prep_page(PIX *page, int dpi, bool from_file, const fo_prep_options *opti
     if (options->upright)
         rc = make_upright(grey, options, out);
 out:
-    pixDestroy(&grey);
+    if (options->keep_grey && rc == FO_OK)
+        out->grey = grey; /* the caller's now */
+    else
+        pixDestroy(&grey);
     if (rc != FO_OK) {
         fo_prep_result_free(out);
         return fo_error_set(err, FO_ERR_NOMEM, "out of memory preparing the page");
@@ -256,25 +260,23 @@ void fo_prep_result_free(fo_prep_result *r)
     pixDestroy(&r->binary);
     pixDestroy(&r->ink);
     pixDestroy(&r->upright);
+    pixDestroy(&r->grey);
     fo_profile_free(&r->rows);
     fo_profile_free(&r->cols);
 }
 
-int fo_prep_page_is_blank(PIX *page, int dpi, bool from_file, bool *blank)
+int fo_prep_is_blank(const fo_prep_result *r, bool *blank)
 {
-    enum { WORK = 150 };
-    bool estimated;
-    int scan_dpi = fo_prep_scan_dpi(pixGetWidth(page), pixGetHeight(page), dpi,
-                                    from_file, &estimated);
-    PIX *grey = fo_raster_grey_scaled(page, (double)WORK / scan_dpi), *ink = NULL,
-        *inner = NULL;
+    PIX *grey = r->grey, *ink = NULL, *inner = NULL;
     BOXA *marks = NULL;
     l_uint32 paper = 255;
-    const int mark = (int)ceil(FO_BLANK_MARK_MM / 25.4 * WORK);
+    const int mark = (int)ceil(FO_BLANK_MARK_MM / 25.4 * r->dpi);
     int rc = FO_ERR_NOMEM;
 
     *blank = false;
-    if (!grey || pixGetRankValue(grey, 1, 0.9f, &paper) != 0)
+    if (!grey || pixGetDepth(grey) != 8)
+        return FO_ERR_USAGE;
+    if (pixGetRankValue(grey, 1, 0.9f, &paper) != 0)
         goto out;
     rc = FO_OK;
     if (paper < 64)
@@ -294,7 +296,6 @@ int fo_prep_page_is_blank(PIX *page, int dpi, bool from_file, bool *blank)
     }
 out:
     boxaDestroy(&marks);
-    pixDestroy(&grey);
     pixDestroy(&ink);
     pixDestroy(&inner);
     return rc;

@@ -1,8 +1,11 @@
 /* result.c - the result record: status names, freeing, JSON (result.h). */
 #include "formocr/result.h"
 
+#include "util.h"
+
 #include <jansson.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -66,6 +69,39 @@ void fo_document_free(fo_document *d)
     free(d->error);
     free(d->warning);
     memset(d, 0, sizeof *d);
+}
+
+int fo_document_add_page(fo_document *d, const fo_page_result *pr)
+{
+    if (d->npage_results == d->page_results_cap) {
+        int cap = d->page_results_cap ? 2 * d->page_results_cap : 4;
+        fo_page_result *grown = realloc(d->page_results, sizeof *grown * (size_t)cap);
+        if (!grown)
+            return FO_ERR_NOMEM;
+        d->page_results = grown;
+        d->page_results_cap = cap;
+    }
+    d->page_results[d->npage_results++] = *pr;
+    return FO_OK;
+}
+
+int fo_document_add_joined(fo_document *d, const char *path, const char *sha256)
+{
+    int k = d->njoined + 1;
+    char **paths = realloc(d->joined, sizeof *paths * (size_t)k);
+    char(*sums)[65];
+    if (!paths)
+        return -1;
+    d->joined = paths;
+    sums = realloc(d->joined_sha256, sizeof *sums * (size_t)k);
+    if (!sums)
+        return -1;
+    d->joined_sha256 = sums;
+    if (!(d->joined[k - 1] = fo_strdup(path)))
+        return -1;
+    snprintf(d->joined_sha256[k - 1], sizeof *sums, "%s", sha256 ? sha256 : "");
+    d->njoined = k;
+    return k;
 }
 
 /* A confidence or a score means nothing beyond four decimals. */

@@ -54,7 +54,7 @@ typedef struct fo_match {
     fo_affine transform;         /* template pixels -> scan pixels */
     double residual_px;          /* RMS alignment error, scan pixels */
     int inliers, patches;        /* patches that agreed / patches tried */
-    bool blank; /* matched nothing and is blank (fo_prep_page_is_blank); set by
+    bool blank; /* matched nothing and is blank (fo_prep_is_blank); set by
                    fo_pipeline_match_page */
 } fo_match;
 

@@ -93,7 +93,7 @@ typedef bool (*fo_skip_test)(void *ctx, const char *sha256);
  * pages' matches.  A page matched as a template page starts a document,
  * unless it is a later page of the same template, not read yet, than the
  * document open before it, which it joins; a page that matches no template
- * is an unmatched document of its own; a blank page (fo_prep_page_is_blank)
+ * is an unmatched document of its own; a blank page (fo_prep_is_blank)
  * joins the document before it (the first one, when none is); a page that
  * cannot be decoded or matched is an error document of its own.  Every
  * page lies in exactly one document (first_page..last_page, with a page

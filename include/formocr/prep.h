@@ -35,6 +35,7 @@ typedef struct fo_prep_options {
     bool light_ink; /* binarize keeping light print (a dropout colour next to
                        dense dark marks): a fixed threshold near the paper, not
                        Otsu (default off) */
+    bool keep_grey; /* keep `grey`, the page in grey at dpi (default off) */
 } fo_prep_options;
 
 /* The defaults: 300 dpi, orient, deskew, upright; no profiles. */
@@ -69,6 +70,9 @@ typedef struct fo_prep_result {
     int turn;               /* clockwise turn that stood the page up: 0/90/180/270 */
     double turn_confidence; /* Leptonica's orientation confidence */
     fo_affine to_result;    /* scan px -> upright px */
+    /* options.keep_grey: */
+    struct Pix *grey; /* 8 bpp at dpi, as scanned (what binary was made from);
+                         owned */
 } fo_prep_result;
 
 /*
@@ -104,20 +108,19 @@ FO_API int fo_prep_page(struct Pix *page, int dpi, bool from_file,
 FO_API void fo_prep_result_free(fo_prep_result *r);
 
 /*
- * Whether a decoded page (1 or 8 bpp; resolution dpi, from_file as for
- * fo_prep_page) is blank: nothing on it a person put there or a printer
- * printed.  Conservative, for a blank page is kept in a document without
- * being read: the page is reduced to 150 dpi, its paper level taken (the
- * grey of 90 % of it), and ink is what is darker than 0.78 of the paper
- * (whatever the paper's tint or grey); ink connected to the page's border
- * (a scanner's edge, a shadow) is taken away; the page is blank when no
- * mark remains as large as FO_BLANK_MARK_MM either way (dust and speckle
- * are smaller; a handwritten letter, a tick or a dot of a pen is larger).
- * *blank false when out of memory.
+ * Whether a prepared page is blank: nothing on it a person put there or a
+ * printer printed.  r must come from fo_prep_page with keep_grey (its grey
+ * at r->dpi).  Conservative, for a blank page is kept in a document without
+ * being read: the page's paper level is taken (the grey of 90 % of it), and
+ * ink is what is darker than 0.78 of the paper (whatever the paper's tint or
+ * grey); ink connected to the page's border (a scanner's edge, a shadow) is
+ * taken away; the page is blank when no mark remains as large as
+ * FO_BLANK_MARK_MM either way (dust and speckle are smaller; a handwritten
+ * letter, a tick or a dot of a pen is larger).  FO_ERR_USAGE without r->grey;
+ * FO_ERR_NOMEM out of memory; *blank false on any error.
  */
 #define FO_BLANK_MARK_MM 1.0
-FO_API int fo_prep_page_is_blank(struct Pix *page, int dpi, bool from_file,
-                                 bool *blank);
+FO_API int fo_prep_is_blank(const fo_prep_result *r, bool *blank);
 
 #ifdef __cplusplus
 }

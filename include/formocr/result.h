@@ -125,6 +125,7 @@ typedef struct fo_document {
     int nfields;
     fo_page_result *page_results; /* one per page of the range, in order */
     int npage_results;
+    int page_results_cap; /* allocated (fo_document_add_page) */
     double seconds[FO_STAGE_COUNT];
     bool skipped;     /* already in the output: nothing else is set */
     bool deferred;    /* changed while it was read: left for the next run, no row
@@ -142,6 +143,17 @@ typedef struct fo_document {
 /* Frees what d holds, the documents chained after it included, and zeroes
  * it (d itself is the caller's); accepts NULL and a zeroed document. */
 FO_API void fo_document_free(fo_document *d);
+
+/* Appends a copy of pr to d->page_results, the array growing by doubling.
+ * FO_OK, or FO_ERR_NOMEM with d unchanged.  The page range (first_page,
+ * last_page, pages) is the caller's to keep. */
+FO_API int fo_document_add_page(fo_document *d, const fo_page_result *pr);
+
+/* Appends a joined file (--join-files): copies of path and its SHA-256 hex
+ * digest (64 characters, "" when unknown) to d->joined and d->joined_sha256.
+ * Returns its number k >= 1 (fo_page_result.file, fo_field_result.file), or
+ * -1 out of memory with d unchanged. */
+FO_API int fo_document_add_joined(fo_document *d, const char *path, const char *sha256);
 
 /* The JSON object of a document, as the JSON Lines output writes it (one
  * line, no newline; DESIGN §5); the caller frees it.  NULL when out of

@@ -664,34 +664,13 @@ static int rebuild_pages(sqlite3_stmt *pages, sqlite3_int64 id, fo_document *d)
         const char *sha = (const char *)sqlite3_column_text(pages, 3);
         fo_page_result pr = {.file_page = sqlite3_column_int(pages, 0),
                              .status = FO_PAGE_READ};
-        fo_page_result *grown;
         for (int k = FO_PAGE_READ; status && k <= FO_PAGE_ERROR; k++)
             if (strcmp(status, fo_page_status_name((fo_page_status)k)) == 0)
                 pr.status = (fo_page_status)k;
-        if (path) {
-            char **paths = realloc(d->joined, sizeof *paths * (size_t)(d->njoined + 1));
-            char(*sums)[65] = paths ? realloc(d->joined_sha256,
-                                              sizeof *sums * (size_t)(d->njoined + 1))
-                                    : NULL;
-            if (paths)
-                d->joined = paths;
-            if (sums)
-                d->joined_sha256 = sums;
-            if (!paths || !sums || !(d->joined[d->njoined] = fo_strdup(path))) {
-                rc = FO_ERR_NOMEM;
-                break;
-            }
-            snprintf(d->joined_sha256[d->njoined], 65, "%s", sha ? sha : "");
-            pr.file = ++d->njoined;
-        }
-        grown =
-            realloc(d->page_results, sizeof *grown * (size_t)(d->npage_results + 1));
-        if (!grown) {
+        if (path && (pr.file = fo_document_add_joined(d, path, sha)) < 0)
             rc = FO_ERR_NOMEM;
-            break;
-        }
-        d->page_results = grown;
-        d->page_results[d->npage_results++] = pr;
+        else if (fo_document_add_page(d, &pr) != FO_OK)
+            rc = FO_ERR_NOMEM;
     }
     sqlite3_reset(pages);
     return rc;

@@ -621,6 +621,34 @@ static void test_sqlite_schema_2_migrates(void)
     free(path);
 }
 
+/* The record's arrays grow as pages and joined files are added, and keep
+ * what was added, in order (result.c). */
+static void test_document_grows_pages_and_joined_files(void)
+{
+    fo_document d = {0};
+    char sha[65];
+    for (int i = 1; i <= 37; i++) {
+        fo_page_result pr = {.file_page = i, .status = FO_PAGE_BLANK};
+        INT_EQ(fo_document_add_page(&d, &pr), FO_OK);
+    }
+    INT_EQ(d.npage_results, 37);
+    OK(d.page_results_cap >= 37);
+    for (int i = 0; i < 37; i++)
+        INT_EQ(d.page_results[i].file_page, i + 1);
+    memset(sha, 'a', 64);
+    sha[64] = '\0';
+    INT_EQ(fo_document_add_joined(&d, "scans/p2.tif", sha), 1);
+    INT_EQ(fo_document_add_joined(&d, "scans/p3.tif", NULL), 2);
+    INT_EQ(d.njoined, 2);
+    STR_EQ(d.joined[0], "scans/p2.tif");
+    STR_EQ(d.joined[1], "scans/p3.tif");
+    STR_EQ(d.joined_sha256[0], sha);
+    STR_EQ(d.joined_sha256[1], "");
+    fo_document_free(&d);
+    INT_EQ(d.npage_results, 0);
+    INT_EQ(d.page_results_cap, 0);
+}
+
 int main(void)
 {
     fo_error err;
@@ -631,6 +659,7 @@ int main(void)
         return 1;
     }
     tpl = set->items[0];
+    RUN(test_document_grows_pages_and_joined_files);
     RUN(test_csv_wide_and_french_options);
     RUN(test_csv_long);
     RUN(test_csv_wide_needs_template_token);
