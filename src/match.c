@@ -1372,8 +1372,8 @@ char *fo_match_to_json(const char *path, int page, const fo_match *m)
 {
     const fo_affine *t = &m->transform;
     json_t *line = json_pack(
-        "{s:s, s:i, s:s?, s:o, s:f, s:o, s:f, s:o, s:o}", "file", path, "page", page,
-        "template", m->template ? m->template->name : NULL, "template_page",
+        "{s:s, s:i, s:s?, s:o, s:f, s:o, s:f, s:o, s:o, s:o}", "file", path, "page",
+        page, "template", m->template ? m->template->name : NULL, "template_page",
         m->template ? json_integer(m->template_page + 1) : json_null(), "score",
         m->score, "orientation",
         /* a page that matched nothing has no orientation known: the turn of
@@ -1382,7 +1382,14 @@ char *fo_match_to_json(const char *path, int page, const fo_match *m)
         m->template
             ? json_pack("[f, f, f, f, f, f]", t->a, t->b, t->c, t->d, t->e, t->f)
             : json_null(),
-        "residual_px", m->template ? json_real(m->residual_px) : json_null());
+        "residual_px", m->template ? json_real(m->residual_px) : json_null(), "sheet",
+        m->straightened
+            ? json_pack("[[f, f], [f, f], [f, f], [f, f]]", round(m->sheet.corner[0].x),
+                        round(m->sheet.corner[0].y), round(m->sheet.corner[1].x),
+                        round(m->sheet.corner[1].y), round(m->sheet.corner[2].x),
+                        round(m->sheet.corner[2].y), round(m->sheet.corner[3].x),
+                        round(m->sheet.corner[3].y))
+            : json_null());
     char *text = line ? json_dumps(line, JSON_COMPACT | JSON_REAL_PRECISION(6)) : NULL;
     json_decref(line);
     return text;

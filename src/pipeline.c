@@ -87,14 +87,28 @@ const fo_template_set *fo_pipeline_templates(const fo_pipeline *p)
     return p->templates;
 }
 
-int fo_pipeline_match_page(const fo_pipeline *p, PIX *page, int dpi, bool from_file,
+int fo_pipeline_match_page(const fo_pipeline *p, PIX **pagep, int dpi, bool from_file,
                            fo_match *out, double seconds[2], fo_error *err)
 {
     fo_prep_options po;
     fo_prep_result prep;
+    fo_sheet sheet;
     double t0 = fo_now(), t1;
+    bool straightened = false;
+    PIX *page;
     int rc;
 
+    if (fo_prep_find_sheet(*pagep, &sheet)) {
+        /* a photo: the sheet alone, flat, is what is matched and read */
+        if ((rc = fo_prep_straighten(pagep, &sheet, err)) != FO_OK) {
+            memset(out, 0, sizeof *out);
+            return rc;
+        }
+        straightened = true;
+        dpi = 0;
+        from_file = false;
+    }
+    page = *pagep;
     fo_match_prep_options(&po);
     rc = fo_prep_page(page, dpi, from_file, &po, &prep, err);
     t1 = fo_now();
@@ -110,11 +124,14 @@ int fo_pipeline_match_page(const fo_pipeline *p, PIX *page, int dpi, bool from_f
         seconds[1] = fo_now() - t1;
     }
     fo_prep_result_free(&prep);
-    if (rc == FO_OK && !out->template && !out->blank) {
-        /* nothing matched: once more keeping light print, which Otsu drops
-         * next to dense dark marks (a form in a dropout colour, filled) */
+    /* nothing matched: once more keeping light print, which Otsu drops
+     * next to dense dark marks (a form in a dropout colour, filled); and
+     * once more taking the paper level where the light is uneven */
+    for (int pass = 0; pass < 2 && rc == FO_OK && !out->template && !out->blank;
+         pass++) {
         fo_match light;
         po.light_ink = true;
+        po.shaded = pass == 1;
         t0 = fo_now();
         rc = fo_prep_page(page, dpi, from_file, &po, &prep, err);
         t1 = fo_now();
@@ -127,6 +144,10 @@ int fo_pipeline_match_page(const fo_pipeline *p, PIX *page, int dpi, bool from_f
             seconds[1] += fo_now() - t1;
         }
         fo_prep_result_free(&prep);
+    }
+    if (rc == FO_OK && straightened) {
+        out->straightened = true;
+        out->sheet = sheet;
     }
     return rc;
 }
@@ -377,6 +398,13 @@ static int place_page(cutter *c, const fo_match *m, fo_page_result *pr, PIX *pix
         if ((rc = new_document(c, &d, err)) != FO_OK)
             return rc;
         d->score = m->score;
+        /* why, as for an error (DESIGN §5) */
+        d->error = fo_asprintf(
+            "page %d: no template matched it (best score %.2f, %.2f needed)%s",
+            pr->file_page, m->score, FO_MATCH_THRESHOLD,
+            m->straightened ? "; it was a photo of a sheet, straightened first" : "");
+        if (!d->error)
+            return fo_error_set(err, FO_ERR_NOMEM, "out of memory");
         return add_page(d, pr, err);
     }
     pr->status = FO_PAGE_READ;
@@ -481,7 +509,7 @@ int fo_pipeline_process(const fo_pipeline *p, fo_reader *reader, const char *pat
         rc = fo_image_decode(img, pg, &pix, &info, &ferr);
         acct->seconds[FO_STAGE_DECODE] += fo_now() - t1;
         if (rc == FO_OK) {
-            rc = fo_pipeline_match_page(p, pix, info.xdpi, info.dpi_from_file, &m,
+            rc = fo_pipeline_match_page(p, &pix, info.xdpi, info.dpi_from_file, &m,
                                         seconds, &ferr);
             acct->seconds[FO_STAGE_PREP] += seconds[0];
             acct->seconds[FO_STAGE_MATCH] += seconds[1];
@@ -508,12 +536,17 @@ int fo_pipeline_process(const fo_pipeline *p, fo_reader *reader, const char *pat
             }
         }
         pixDestroy(&pix);
-        if (rc == FO_OK && pr.damaged) {
-            /* the record says what the decoder tolerated, page by page */
+        if (rc == FO_OK && (pr.damaged || m.straightened)) {
+            /* the record says what the decoder tolerated, and what was done
+             * to a photo, page by page */
             fo_document *holder = c.last && c.last->last_page == pg + 1 ? c.last : d;
-            char *w =
-                fo_asprintf("%s%spage %d: %s", holder->warning ? holder->warning : "",
-                            holder->warning ? "; " : "", pg + 1, info.warning);
+            char *w = fo_asprintf(
+                "%s%spage %d: %s%s%s", holder->warning ? holder->warning : "",
+                holder->warning ? "; " : "", pg + 1, pr.damaged ? info.warning : "",
+                pr.damaged && m.straightened ? "; " : "",
+                m.straightened ? "a photo: the sheet was found on its background "
+                                 "and straightened (perspective corrected)"
+                               : "");
             if (!w) {
                 rc = fo_error_set(&ferr, FO_ERR_NOMEM, "out of memory");
             } else {

@@ -68,6 +68,7 @@ void fo_prep_options_default(fo_prep_options *o)
     o->upright = true;
     o->profiles = false;
     o->light_ink = false;
+    o->shaded = false;
     o->keep_grey = false;
 }
 
@@ -218,7 +219,7 @@ int fo_prep_page(PIX *page, int dpi, bool from_file, const fo_prep_options *opti
     }
     grey = fo_raster_grey_scaled(page, out->factor);
     out->binary = !grey                ? NULL
-                  : options->light_ink ? fo_raster_binarize_light(grey)
+                  : options->light_ink ? fo_raster_binarize_light(grey, options->shaded)
                                        : fo_raster_binarize(grey);
     if (!out->binary) {
         rc = FO_ERR_NOMEM;

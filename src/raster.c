@@ -135,13 +135,14 @@ PIX *fo_raster_binarize(PIX *grey)
     return bin;
 }
 
-PIX *fo_raster_binarize_light(PIX *grey)
+PIX *fo_raster_binarize_light(PIX *grey, bool shaded)
 {
     PIX *norm, *bin;
     if (pixGetWidth(grey) < 4 * BG_TILE_X || pixGetHeight(grey) < 4 * BG_TILE_Y)
         return pixThresholdToBinary(grey, FO_LIGHT_INK_LEVEL);
-    norm = pixBackgroundNorm(grey, NULL, NULL, BG_TILE_X, BG_TILE_Y, FO_LIGHT_INK_LEVEL,
-                             BG_MIN_COUNT, BG_VALUE, BG_SMOOTH, BG_SMOOTH);
+    norm = pixBackgroundNorm(grey, NULL, NULL, BG_TILE_X, BG_TILE_Y,
+                             shaded ? BG_FG_THRESH : FO_LIGHT_INK_LEVEL, BG_MIN_COUNT,
+                             BG_VALUE, BG_SMOOTH, BG_SMOOTH);
     if (!norm)
         return NULL;
     bin = pixThresholdToBinary(norm, FO_LIGHT_INK_LEVEL);
@@ -215,6 +216,47 @@ PIX *fo_raster_warp_grey(PIX *src, fo_affine to_src, int width, int height, int 
                           GET_DATA_BYTE(r1, x0 + 1) * fx;
                 v = (top * (wmax - fy) + bot * fy + (1 << (2 * WARP_WEIGHT - 1))) >>
                     (2 * WARP_WEIGHT);
+            }
+            SET_DATA_BYTE(drow, x, v);
+        }
+    }
+    return dst;
+}
+
+PIX *fo_raster_warp_grey_projective(PIX *src, const fo_homography *to_src, int width,
+                                    int height, int fill)
+{
+    PIX *dst = pixCreate(width, height, 8);
+    const double *m = to_src->h;
+    const l_uint32 *sdata;
+    l_uint32 *ddata;
+    int sw, sh, swpl, dwpl;
+
+    if (!dst)
+        return NULL;
+    pixCopyResolution(dst, src);
+    sdata = pixGetData(src);
+    ddata = pixGetData(dst);
+    sw = pixGetWidth(src);
+    sh = pixGetHeight(src);
+    swpl = pixGetWpl(src);
+    dwpl = pixGetWpl(dst);
+    for (int y = 0; y < height; y++) {
+        l_uint32 *drow = ddata + (size_t)y * dwpl;
+        for (int x = 0; x < width; x++) {
+            double w = m[6] * x + m[7] * y + m[8];
+            double sx = (m[0] * x + m[1] * y + m[2]) / w;
+            double sy = (m[3] * x + m[4] * y + m[5]) / w;
+            int v = fill;
+            if (w > 0 && sx >= 0 && sy >= 0 && sx < sw - 1 && sy < sh - 1) {
+                int x0 = (int)sx, y0 = (int)sy;
+                double fx = sx - x0, fy = sy - y0;
+                const l_uint32 *r0 = sdata + (size_t)y0 * swpl, *r1 = r0 + swpl;
+                double top =
+                    GET_DATA_BYTE(r0, x0) * (1 - fx) + GET_DATA_BYTE(r0, x0 + 1) * fx;
+                double bot =
+                    GET_DATA_BYTE(r1, x0) * (1 - fx) + GET_DATA_BYTE(r1, x0 + 1) * fx;
+                v = (int)(top * (1 - fy) + bot * fy + 0.5);
             }
             SET_DATA_BYTE(drow, x, v);
         }

@@ -55,9 +55,13 @@ struct Pix *fo_raster_binarize(struct Pix *grey);
 /* The same background normalisation, then a fixed threshold close to the
  * paper (FO_LIGHT_INK_LEVEL): light print (dropout colours, pale rules) stays
  * ink however much dark ink the page also has, where Otsu, pulled by dense
- * pencil or pen marks, would drop it.  8 bpp -> 1 bpp. */
+ * pencil or pen marks, would drop it.  8 bpp -> 1 bpp.  The paper level is
+ * taken from what is lighter than the light ink level; shaded: from what is
+ * lighter than BG_FG_THRESH, as for Otsu (paper in the shade of a photo,
+ * under uneven light, is darker than the ink level and would count as
+ * print; but print then weighs on the paper level). */
 enum { FO_LIGHT_INK_LEVEL = 220 };
-struct Pix *fo_raster_binarize_light(struct Pix *grey);
+struct Pix *fo_raster_binarize_light(struct Pix *grey, bool shaded);
 
 /*
  * Bilinear warp of an 8 bpp image: the result is width x height, and its
@@ -65,6 +69,15 @@ struct Pix *fo_raster_binarize_light(struct Pix *grey);
  */
 struct Pix *fo_raster_warp_grey(struct Pix *src, fo_affine to_src, int width,
                                 int height, int fill);
+
+/*
+ * The same with a homography to_src (output px -> src px): what straightens
+ * a sheet photographed at an angle.  Bilinear in doubles (the division by
+ * w changes along a row, so the fixed-point stepping does not apply);
+ * positions outside src get fill.  NULL when out of memory.
+ */
+struct Pix *fo_raster_warp_grey_projective(struct Pix *src, const fo_homography *to_src,
+                                           int width, int height, int fill);
 
 /* The ink map of a binary page: ink 255, paper 0, box-blurred by
  * FO_INK_BLUR, 8 bpp; so that a 1-bit photocopy and a clean grey rendering

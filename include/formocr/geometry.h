@@ -1,5 +1,6 @@
 /*
- * geometry.h - 2-D affine transforms between template and scan pixels.
+ * geometry.h - 2-D affine transforms between template and scan pixels, and
+ * the homography a camera makes of a flat sheet.
  *
  * An fo_affine maps (x, y) to (a*x + b*y + c, d*x + e*y + f): the layout of
  * the "transform" that `formocr match` prints.  Composition reads right to
@@ -47,6 +48,31 @@ FO_API bool fo_affine_fit(const fo_point *from, const fo_point *to,
 /* Rotation angle (degrees) and mean scale of t's linear part. */
 FO_API double fo_affine_angle(fo_affine t);
 FO_API double fo_affine_scale(fo_affine t);
+
+/*
+ * A plane projective transform (homography): (x, y) maps to
+ * ((h[0] x + h[1] y + h[2]) / w, (h[3] x + h[4] y + h[5]) / w) with
+ * w = h[6] x + h[7] y + h[8].  What a camera does to a flat sheet it sees
+ * at an angle; an affine is the special case h[6] = h[7] = 0.
+ */
+typedef struct fo_homography {
+    double h[9];
+} fo_homography;
+
+/*
+ * The homography taking from[i] to to[i], i = 0..3 (four correspondences
+ * fix its eight degrees of freedom): the 8x8 linear system of the direct
+ * linear transform with h[8] = 1 (Hartley & Zisserman, Multiple View
+ * Geometry, 2nd ed., §4.1), solved by Gaussian elimination with partial
+ * pivoting on coordinates normalised to the points' spread.  false when
+ * three of either quadrilateral's points are (nearly) collinear.
+ */
+FO_API bool fo_homography_from_quads(const fo_point *from, const fo_point *to,
+                                     fo_homography *out);
+
+/* h applied to p; a point h sends to infinity (w = 0) comes back as
+ * (HUGE_VAL, HUGE_VAL). */
+FO_API fo_point fo_homography_apply(const fo_homography *h, fo_point p);
 
 #ifdef __cplusplus
 }

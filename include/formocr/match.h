@@ -54,8 +54,14 @@ typedef struct fo_match {
     fo_affine transform;         /* template pixels -> scan pixels */
     double residual_px;          /* RMS alignment error, scan pixels */
     int inliers, patches;        /* patches that agreed / patches tried */
-    bool blank; /* matched nothing and is blank (fo_prep_is_blank); set by
-                   fo_pipeline_match_page */
+    bool blank;        /* matched nothing and is blank (fo_prep_is_blank); set by
+                          fo_pipeline_match_page */
+    bool straightened; /* the page was a photo of a sheet on a table, and was
+                          straightened before matching (fo_prep_straighten):
+                          transform is in the straightened page's pixels;
+                          set by fo_pipeline_match_page */
+    fo_sheet sheet;    /* straightened: the sheet's outline in the decoded
+                          page's pixels */
 } fo_match;
 
 /*
@@ -70,8 +76,12 @@ FO_API int fo_match_page(const fo_matcher *m, const fo_prep_result *scan, fo_mat
 /*
  * The JSON object `formocr match` prints for page (1-based) of the file at
  * path: {"file", "page", "template", "template_page", "score",
- * "orientation", "skew", "transform": [a, b, c, d, e, f], "residual_px"};
- * orientation too is null for a page that matched none (no turn is known).
+ * "orientation", "skew", "transform": [a, b, c, d, e, f], "residual_px",
+ * "sheet"}; orientation too is null for a page that matched none (no turn
+ * is known); sheet is null but for a photo that was straightened: then the
+ * four corners [[x, y], ...] (top-left, top-right, bottom-right,
+ * bottom-left) of the sheet in the decoded page, and transform maps onto
+ * the straightened page.
  * template, template_page, transform and residual_px are null for a page
  * that matched none.  One line; the caller frees it; NULL when out of
  * memory.

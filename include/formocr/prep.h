@@ -32,6 +32,8 @@ typedef struct fo_prep_options {
     bool upright;   /* make `upright`: the page turned and deskewed (default on) */
     bool profiles;  /* make `ink` and the deskewed profiles, for matching
                        (default off) */
+    bool shaded;    /* with light_ink: the paper may lie in shade (a photo's
+                       uneven light; default off; fo_raster_binarize_light) */
     bool light_ink; /* binarize keeping light print (a dropout colour next to
                        dense dark marks): a fixed threshold near the paper, not
                        Otsu (default off) */
@@ -122,6 +124,36 @@ FO_API void fo_prep_result_free(fo_prep_result *r);
 #define FO_BLANK_MARK_MM 1.0
 FO_API int fo_prep_is_blank(const fo_prep_result *r, bool *blank);
 
+/*
+ * A sheet of paper photographed on a table (sheet.c): its outline, the
+ * quadrilateral the camera saw.
+ */
+typedef struct fo_sheet {
+    fo_point corner[4]; /* page px: the sheet's top-left, top-right,
+                           bottom-right and bottom-left as they lie in the
+                           image (not yet turned upright) */
+    double contrast;    /* grey levels between paper and table */
+} fo_sheet;
+
+/*
+ * Whether page (1 or 8 bpp) is a photo of a sheet with the table visible
+ * around it, and its outline in *out (zeroed when not).  False for a scan
+ * (paper to the image's edges, or a dark strip along one or two of them),
+ * a sheet cut by the frame, a sheet on a table as light as paper, or an
+ * outline that is no quadrilateral.  Method in sheet.c.
+ */
+FO_API bool fo_prep_find_sheet(struct Pix *page, fo_sheet *out);
+
+/*
+ * Replaces *page by the sheet s outlines, straightened: the homography
+ * from s's corners to a rectangle, in the sheet's own proportions
+ * (recovered from the perspective, snapped to a paper format), its long
+ * side keeping the photo's sampling, 8 bpp, no resolution (the caller
+ * estimates it from the size: fo_prep_scan_dpi).  The old page is
+ * destroyed.  FO_ERR_USAGE for a degenerate outline, FO_ERR_NOMEM; *page
+ * is unchanged on failure.
+ */
+FO_API int fo_prep_straighten(struct Pix **page, const fo_sheet *s, fo_error *err);
 #ifdef __cplusplus
 }
 #endif

@@ -52,7 +52,7 @@ static int match_file(const fo_pipeline *p, const char *path, int dpi)
         char *text;
         if (fo_image_decode(img, page, &pix, &info, &err) != FO_OK ||
             fo_pipeline_match_page(
-                p, pix, dpi > 0 && !info.dpi_from_file ? dpi : info.xdpi,
+                p, &pix, dpi > 0 && !info.dpi_from_file ? dpi : info.xdpi,
                 info.dpi_from_file || dpi > 0, &m, NULL, &err) != FO_OK) {
             cli_error("%s: page %d: %s", path, page + 1, err.message);
             pixDestroy(&pix);

@@ -52,6 +52,7 @@ int cmd_prep(int argc, char **argv)
         {NULL, 0, NULL, 0}};
     fo_prep_options opts;
     fo_prep_result res;
+    fo_sheet sheet;
     fo_image *img = NULL;
     fo_page_info info;
     fo_error err;
@@ -104,6 +105,24 @@ int cmd_prep(int argc, char **argv)
     }
     if (info.warning[0])
         cli_error("%s: %s", argv[optind], info.warning);
+    if (fo_prep_find_sheet(pix, &sheet)) {
+        /* a photo of a sheet on a table: the sheet, straightened */
+        if (fo_prep_straighten(&pix, &sheet, &err) != FO_OK) {
+            cli_error("%s: %s", argv[optind], err.message);
+            status = EXIT_SOME_FAILED;
+            goto out;
+        }
+        info.xdpi = 0;
+        info.dpi_from_file = false;
+        if (verbose)
+            fprintf(stderr,
+                    "formocr: %s: a photo: sheet found at (%.0f,%.0f) (%.0f,%.0f) "
+                    "(%.0f,%.0f) (%.0f,%.0f), straightened to %dx%d px\n",
+                    argv[optind], sheet.corner[0].x, sheet.corner[0].y,
+                    sheet.corner[1].x, sheet.corner[1].y, sheet.corner[2].x,
+                    sheet.corner[2].y, sheet.corner[3].x, sheet.corner[3].y,
+                    pixGetWidth(pix), pixGetHeight(pix));
+    }
     if (fo_prep_page(pix, info.xdpi, info.dpi_from_file, &opts, &res, &err) != FO_OK) {
         cli_error("%s: %s", argv[optind], err.message);
         status = EXIT_SOME_FAILED;

@@ -1,4 +1,4 @@
-/* test_geometry.c - affine transforms: composition, inverse, fitting. */
+/* test_geometry.c - affine transforms: composition, inverse, fitting; homographies. */
 #include "formocr/geometry.h"
 #include "harness.h"
 
@@ -63,10 +63,51 @@ static void test_fit_recovers_a_transform(void)
     OK(!fo_affine_fit(from, to, NULL, 2, &fit));
 }
 
+/* The homography of four points takes each to its pair, keeps a
+ * parallelogram's map affine, and refuses a degenerate quadrilateral. */
+static void test_homography_from_quads(void)
+{
+    const fo_point rect[4] = {{0, 0}, {2480, 0}, {2480, 3508}, {0, 3508}};
+    const fo_point seen[4] = {
+        {268.78, 92.96}, {2176.58, 183.49}, {1970.16, 2925.68}, {78.57, 2735.56}};
+    const fo_point slanted[4] = {{10, 20}, {110, 30}, {130, 230}, {30, 220}};
+    const fo_point line[4] = {{0, 0}, {1, 1}, {2, 2}, {0, 5}};
+    fo_homography h;
+    OK(fo_homography_from_quads(rect, seen, &h));
+    for (int i = 0; i < 4; i++) {
+        fo_point p = fo_homography_apply(&h, rect[i]);
+        NUM_NEAR(p.x, seen[i].x, 1e-6);
+        NUM_NEAR(p.y, seen[i].y, 1e-6);
+    }
+    /* the sheet's middle is where the quadrilateral's diagonals cross (a
+     * projective map keeps lines), not the mean of its corners */
+    {
+        fo_point mid = fo_homography_apply(&h, (fo_point){1240, 1754});
+        fo_point a = seen[0], b = seen[2], c = seen[1], d = seen[3];
+        double den = (b.x - a.x) * (d.y - c.y) - (b.y - a.y) * (d.x - c.x);
+        double t = ((c.x - a.x) * (d.y - c.y) - (c.y - a.y) * (d.x - c.x)) / den;
+        NUM_NEAR(mid.x, a.x + t * (b.x - a.x), 1e-6);
+        NUM_NEAR(mid.y, a.y + t * (b.y - a.y), 1e-6);
+        OK(fabs(mid.x - (a.x + b.x + c.x + d.x) / 4) > 2 ||
+           fabs(mid.y - (a.y + b.y + c.y + d.y) / 4) > 2);
+    }
+    OK(fo_homography_from_quads(rect, slanted, &h));
+    NUM_NEAR(h.h[6], 0, 1e-12);
+    NUM_NEAR(h.h[7], 0, 1e-12);
+    {
+        fo_point p = fo_homography_apply(&h, (fo_point){1240, 1754});
+        NUM_NEAR(p.x, 70, 1e-9);
+        NUM_NEAR(p.y, 125, 1e-9);
+    }
+    OK(!fo_homography_from_quads(rect, line, &h));
+    OK(!fo_homography_from_quads(line, rect, &h));
+}
+
 int main(void)
 {
     RUN(test_rotation_is_clockwise_on_the_page);
     RUN(test_compose_order_and_inverse);
     RUN(test_fit_recovers_a_transform);
+    RUN(test_homography_from_quads);
     return harness_done();
 }

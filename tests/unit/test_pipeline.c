@@ -172,7 +172,7 @@ static void test_match_only(void)
         double seconds[2] = {-1, -1};
         INT_EQ(fo_image_open(scan, NULL, &img, &err), FO_OK);
         INT_EQ(fo_image_decode(img, 0, &pix, &info, &err), FO_OK);
-        INT_EQ(fo_pipeline_match_page(p, pix, info.xdpi, info.dpi_from_file, &m,
+        INT_EQ(fo_pipeline_match_page(p, &pix, info.xdpi, info.dpi_from_file, &m,
                                       seconds, &err),
                FO_OK);
         OK(m.template == set->items[0] || m.template == set->items[1]);
@@ -182,7 +182,7 @@ static void test_match_only(void)
         OK(m.score >= FO_MATCH_THRESHOLD && m.score <= 1);
         OK(seconds[0] > 0 && seconds[1] > 0);
         /* seconds may be NULL */
-        INT_EQ(fo_pipeline_match_page(p, pix, info.xdpi, info.dpi_from_file, &m, NULL,
+        INT_EQ(fo_pipeline_match_page(p, &pix, info.xdpi, info.dpi_from_file, &m, NULL,
                                       &err),
                FO_OK);
         STR_EQ(m.template ? m.template->name : "(none)", "cerfa_12485_03");
@@ -470,7 +470,7 @@ static void test_blank_page(void)
         fo_match m;
         double seconds[2] = {-1, -1};
         memset(&m, 0xAB, sizeof m);
-        INT_EQ(fo_pipeline_match_page(pipeline, white, 300, true, &m, seconds, &err),
+        INT_EQ(fo_pipeline_match_page(pipeline, &white, 300, true, &m, seconds, &err),
                FO_OK);
         OK(m.template == NULL);
         OK(m.score >= 0 && m.score < FO_MATCH_THRESHOLD);
