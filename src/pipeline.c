@@ -100,13 +100,11 @@ int fo_pipeline_match_page(const fo_pipeline *p, PIX **pagep, int dpi, bool from
 
     if (fo_prep_find_sheet(*pagep, &sheet)) {
         /* a photo: the sheet alone, flat, is what is matched and read */
-        if ((rc = fo_prep_straighten(pagep, &sheet, err)) != FO_OK) {
+        if ((rc = fo_prep_straighten(pagep, &sheet, &dpi, &from_file, err)) != FO_OK) {
             memset(out, 0, sizeof *out);
             return rc;
         }
         straightened = true;
-        dpi = 0;
-        from_file = false;
     }
     page = *pagep;
     fo_match_prep_options(&po);
@@ -240,6 +238,14 @@ static int read_page(const fo_pipeline *p, fo_reader *reader, fo_document *d,
         if (reading.unread && v.status == FO_STATUS_OK) {
             v.status = FO_STATUS_LOW_CONFIDENCE;
             v.reason = "ink that could not be read";
+        }
+        /* a photo's text needs more than a scan's to be taken as read */
+        if (m->photo && v.status == FO_STATUS_OK &&
+            r->field->type != FO_FIELD_CHECKBOX && r->field->type != FO_FIELD_CHOICE &&
+            r->field->type != FO_FIELD_SIGNATURE &&
+            !(reading.confidence >= FO_PHOTO_MIN_CONFIDENCE)) {
+            v.status = FO_STATUS_LOW_CONFIDENCE;
+            v.reason = "read from a photo, below its confidence";
         }
         /* nor is anything read on a page whose data was damaged */
         if (m->damaged && v.status == FO_STATUS_OK) {
@@ -518,6 +524,7 @@ int fo_pipeline_process(const fo_pipeline *p, fo_reader *reader, const char *pat
         if (rc == FO_OK && !m.template)
             rc = past_timeout(p, t1, &ferr);
         pr.damaged = rc == FO_OK && info.warning[0];
+        pr.photo = rc == FO_OK && m.straightened;
         if (rc == FO_OK) {
             pr.template = m.template;
             pr.template_page = m.template_page;

@@ -24,21 +24,31 @@
  *    x - y, then a total-least-squares line through the outline points
  *    near each side (twice, the band narrowing), the corners where
  *    adjacent lines meet.  The four lines must enclose the candidate
- *    (areas within SHEET_QUAD_FIT), be convex, and meet at angles a sheet
- *    at up to ~30 degrees of tilt can show.
+ *    (areas within SHEET_QUAD_FIT), be convex, meet at angles a sheet at
+ *    up to ~30 degrees of tilt can show, and be no longer than
+ *    SHEET_MAX_ELONGATION times their width; each must be an edge: paper
+ *    lighter than the table across it (SHEET_MIN_STEP) along most of it.
  *
  * The straightened size: the sheet's proportions are recovered from the
  * perspective, taking the camera's principal point at the image centre
  * and square pixels (Zhang & He, "Whiteboard scanning and image
- * enhancement", Digital Signal Processing 17(2), 2007, §3), snapped to a
- * paper format (ISO A, Letter, Legal) within SHEET_SNAP; its long side
- * keeps the photo's sampling.  Uneven light is left to the binarization's
- * background normalisation (raster.c).
+ * enhancement", Digital Signal Processing 17(2), 2007, §3), the focal
+ * length held within a phone's range; a paper format (ISO A, Letter,
+ * Legal) is taken when a focal length in that range gives it (give or
+ * take SHEET_SNAP); its long side keeps the photo's sampling.  Uneven light is left to
+ * the binarization's background normalisation (raster.c).
  *
  * Limits: a sheet on a light table (no contrast), a sheet cut by the
- * frame, a folded or curled sheet (not a plane), or a lens's barrel
- * distortion: not found, or straightened only as far as a plane is; the
- * page then goes on as it is.
+ * frame, a thumb over a corner, a busy or patterned table, a folded or
+ * curled sheet (not a plane), or a lens's barrel distortion: not found, or
+ * straightened only as far as a plane is; the page then goes on as it is.
+ * The outline must have a paper format's proportions (ISO A, Letter,
+ * Legal, at some focal length a phone has): a form on a cheque-sized or
+ * coupon-sized slip is not straightened.  A shadow across the sheet as
+ * dark as the table, or a second sheet under it, can still be taken for
+ * its edge when what is left has a paper format's proportions: the part
+ * found is straightened, and mostly matches nothing (and what is read
+ * from a photo needs FO_PHOTO_MIN_CONFIDENCE to be ok).
  */
 #include "formocr/prep.h"
 
@@ -60,14 +70,19 @@ static const double SHEET_MIN_CONTRAST = 25;
 static const double SHEET_QUAD_FIT = 0.06;
 static const double SHEET_SNAP = 0.05;
 static const double SHEET_MIN_ANGLE = 50, SHEET_MAX_ANGLE = 130;
+/* A form's sheet is no longer than three times its width (a cheque, a
+ * coupon); a longer light band is something else. */
+static const double SHEET_MAX_ELONGATION = 3;
 /* Along each side, the paper just inside must be lighter than the table just
  * outside by SHEET_MIN_STEP grey levels at SHEET_EDGE_FRACTION of the
  * points: an edge, not a shade of light the threshold happened to cut. */
 static const double SHEET_MIN_STEP = 12, SHEET_EDGE_FRACTION = 0.7;
 enum { SHEET_EDGE_OFFSET = 4, SHEET_EDGE_SAMPLES = 40 };
 
-/* Paper formats' long / short side. */
+/* Paper formats' long / short side, and the short side in inches: A4 (A5,
+ * A3: the same proportions; taken for A4, the common form), Letter, Legal. */
 static const double PAPER_RATIOS[] = {1.41421356, 1.29411765, 1.64705882};
+static const double PAPER_SHORT_INCHES[] = {8.2677, 8.5, 8.5};
 
 /* The outline points: per row its first and last sheet pixel, per column
  * its first and last. */
@@ -250,6 +265,14 @@ static bool find_corners(PIX *mask, double area, fo_point q[4])
     free(o.p);
     if (!ok || !plausible_quad(c))
         return false;
+    {
+        double across = hypot(c[1].x - c[0].x, c[1].y - c[0].y) +
+                        hypot(c[2].x - c[3].x, c[2].y - c[3].y);
+        double down = hypot(c[3].x - c[0].x, c[3].y - c[0].y) +
+                      hypot(c[2].x - c[1].x, c[2].y - c[1].y);
+        if (fmax(across, down) > SHEET_MAX_ELONGATION * fmin(across, down))
+            return false;
+    }
     if (fabs(quad_area(c) / area - 1) > SHEET_QUAD_FIT)
         return false;
     memcpy(q, c, sizeof c);
@@ -267,8 +290,10 @@ static int grey_at(PIX *grey, double x, double y)
 }
 
 /* Whether each side of q is a step from light paper inside to darker
- * table outside, in grey (q's frame). */
-static bool sides_are_edges(PIX *grey, const fo_point q[4])
+ * table outside, in grey (q's frame); the outside must be nearer the
+ * table's level (ground) than the paper's (paper): the edge of a shadow
+ * across the sheet is a step too, but from paper to shaded paper. */
+static bool sides_are_edges(PIX *grey, const fo_point q[4], double paper, double ground)
 {
     fo_point mid = {0, 0};
     for (int i = 0; i < 4; i++) {
@@ -295,7 +320,7 @@ static bool sides_are_edges(PIX *grey, const fo_point q[4])
             if (in < 0 || out < 0)
                 continue; /* the table beyond the frame */
             seen++;
-            edges += in - out >= SHEET_MIN_STEP;
+            edges += in - out >= SHEET_MIN_STEP && out - ground < (paper - ground) / 2;
         }
         if (seen < SHEET_EDGE_SAMPLES / 2 || edges < SHEET_EDGE_FRACTION * seen)
             return false;
@@ -370,6 +395,9 @@ done:
     return out;
 }
 
+static double sheet_ratio(const fo_point q[4], int w, int h, bool *wide,
+                          double *inches);
+
 bool fo_prep_find_sheet(PIX *page, fo_sheet *out)
 {
     const int w = pixGetWidth(page), h = pixGetHeight(page);
@@ -403,7 +431,7 @@ bool fo_prep_find_sheet(PIX *page, fo_sheet *out)
         pixGetAverageMasked(closed, table, 0, 0, 1, L_MEAN_ABSVAL, &ground) != 0 ||
         paper - ground < SHEET_MIN_CONTRAST)
         goto done;
-    if (!find_corners(mask, area, q) || !sides_are_edges(closed, q))
+    if (!find_corners(mask, area, q) || !sides_are_edges(closed, q, paper, ground))
         goto done;
     for (int i = 0; i < 4; i++) {
         /* reduced px centres back to the page's */
@@ -412,6 +440,15 @@ bool fo_prep_find_sheet(PIX *page, fo_sheet *out)
         if (out->corner[i].x < -1 || out->corner[i].y < -1 || out->corner[i].x > w ||
             out->corner[i].y > h)
             goto done; /* cut by the frame */
+    }
+    {
+        /* a form's sheet is a paper format: a part of a sheet (cut off by a
+         * shadow as dark as the table) or two sheets together are not */
+        bool wide;
+        double inches;
+        sheet_ratio(out->corner, w, h, &wide, &inches);
+        if (inches <= 0)
+            goto done;
     }
     out->contrast = paper - ground;
     found = true;
@@ -427,12 +464,17 @@ done:
     return found;
 }
 
-/* Width / height of the sheet whose image is the quadrilateral q (page
- * px, centre cx, cy): Zhang & He's recovery through the focal length;
- * the sides' mean ratio when the perspective is too weak to tell it. */
-static double sheet_aspect(const fo_point q[4], double cx, double cy)
+/* Phones' focal lengths, in frame long sides: an ultra-wide's 0.6 to a 2x
+ * tele's 1.6 (a 26 mm-equivalent main camera is 0.72). */
+static const double FOCAL_MIN = 0.6, FOCAL_MAX = 1.6, FOCAL_USUAL = 1.0;
+
+/* Zhang & He's vanishing terms of the quadrilateral q (page px, centred on
+ * cx, cy): n2 along the top edge, n3 down the left; and f^2 as they
+ * measure it (0 when one vanishing point is at infinity). */
+static void vanishing_terms(const fo_point q[4], double cx, double cy, double n2[3],
+                            double n3[3], double *f2)
 {
-    /* m1 top-left, m2 top-right, m3 bottom-left, m4 bottom-right, centred */
+    /* m1 top-left, m2 top-right, m3 bottom-left, m4 bottom-right */
     double m1[3] = {q[0].x - cx, q[0].y - cy, 1}, m2[3] = {q[1].x - cx, q[1].y - cy, 1};
     double m3[3] = {q[3].x - cx, q[3].y - cy, 1}, m4[3] = {q[2].x - cx, q[2].y - cy, 1};
     double c14[3] = {m1[1] * m4[2] - m1[2] * m4[1], m1[2] * m4[0] - m1[0] * m4[2],
@@ -443,41 +485,78 @@ static double sheet_aspect(const fo_point q[4], double cx, double cy)
                      m3[0] * m4[1] - m3[1] * m4[0]};
     double d2 = c24[0] * m3[0] + c24[1] * m3[1] + c24[2] * m3[2];
     double d3 = c34[0] * m2[0] + c34[1] * m2[1] + c34[2] * m2[2];
-    double top = hypot(q[1].x - q[0].x, q[1].y - q[0].y);
-    double bottom = hypot(q[2].x - q[3].x, q[2].y - q[3].y);
-    double left = hypot(q[3].x - q[0].x, q[3].y - q[0].y);
-    double right = hypot(q[2].x - q[1].x, q[2].y - q[1].y);
-    double plain = (top + bottom) / (left + right);
-
-    if (fabs(d2) < 1e-12 || fabs(d3) < 1e-12)
-        return plain;
-    double k2 = (c14[0] * m3[0] + c14[1] * m3[1] + c14[2] * m3[2]) / d2;
-    double k3 = (c14[0] * m2[0] + c14[1] * m2[1] + c14[2] * m2[2]) / d3;
-    double n2[3], n3[3];
+    /* a convex quadrilateral keeps d2, d3 away from 0 */
+    double k2 =
+        fabs(d2) > 1e-9 ? (c14[0] * m3[0] + c14[1] * m3[1] + c14[2] * m3[2]) / d2 : 1;
+    double k3 =
+        fabs(d3) > 1e-9 ? (c14[0] * m2[0] + c14[1] * m2[1] + c14[2] * m2[2]) / d3 : 1;
     for (int i = 0; i < 3; i++) {
         n2[i] = k2 * m2[i] - m1[i];
         n3[i] = k3 * m3[i] - m1[i];
     }
-    /* f^2 from the two vanishing points; when one is at infinity (a
-     * camera tilted about one axis of the sheet) it is not measurable, and
-     * a phone's usual focal length is taken: 0.75 of the frame's long side
-     * (a 26 mm-equivalent lens) */
-    double longside = 2 * fmax(cx, cy) + 1;
     double den = n2[2] * n3[2];
-    double f2 = fabs(den) > 1e-12 ? -(n2[0] * n3[0] + n2[1] * n3[1]) / den : 0;
-    if (!isfinite(f2) || f2 < 0.09 * longside * longside ||
-        f2 > 100 * longside * longside)
-        f2 = 0.5625 * longside * longside;
-    double a2 = (n2[0] * n2[0] + n2[1] * n2[1]) / f2 + n2[2] * n2[2];
-    double a3 = (n3[0] * n3[0] + n3[1] * n3[1]) / f2 + n3[2] * n3[2];
-    double r = a3 > 0 ? sqrt(a2 / a3) : plain;
-    return isfinite(r) && r > 0 ? r : plain;
+    *f2 = fabs(den) > 1e-12 ? -(n2[0] * n3[0] + n2[1] * n3[1]) / den : 0;
 }
 
-int fo_prep_straighten(PIX **page, const fo_sheet *s, fo_error *err)
+/* Width / height of the sheet seen as the quadrilateral with vanishing
+ * terms n2, n3 by a camera of focal length f px (Zhang & He, eq. 20). */
+static double aspect_at(const double n2[3], const double n3[3], double f)
+{
+    double a2 = (n2[0] * n2[0] + n2[1] * n2[1]) / (f * f) + n2[2] * n2[2];
+    double a3 = (n3[0] * n3[0] + n3[1] * n3[1]) / (f * f) + n3[2] * n3[2];
+    return a3 > 0 && a2 > 0 ? sqrt(a2 / a3) : 1;
+}
+
+/*
+ * The sheet's proportions, long side / short side, and whether its long
+ * side is its width; *inches its short side when it is a paper format (0
+ * otherwise).  The focal length Zhang & He measure is noisy for a small
+ * sheet or a slight tilt, so it is held within a phone's range; a paper
+ * format that some focal length within that range gives (give or take
+ * SHEET_SNAP) is taken, A4 first.
+ */
+static double sheet_ratio(const fo_point q[4], int w, int h, bool *wide, double *inches)
+{
+    const double longside = w > h ? w : h;
+    double n2[3], n3[3], f2, f, lo, hi, est, ratio;
+
+    vanishing_terms(q, (w - 1) / 2.0, (h - 1) / 2.0, n2, n3, &f2);
+    f = f2 > 0 ? sqrt(f2) : FOCAL_USUAL * longside;
+    f = fmin(fmax(f, FOCAL_MIN * longside), FOCAL_MAX * longside);
+    est = aspect_at(n2, n3, f);
+    *wide = est >= 1;
+    lo = aspect_at(n2, n3, FOCAL_MIN * longside);
+    hi = aspect_at(n2, n3, FOCAL_MAX * longside);
+    if (!*wide) {
+        est = 1 / est;
+        lo = 1 / lo;
+        hi = 1 / hi;
+    }
+    if (lo > hi) {
+        double t = lo;
+        lo = hi;
+        hi = t;
+    }
+    ratio = est < 1 ? 1 : est;
+    *inches = 0;
+    /* the first format that fits: A4 before the others, the forms being
+     * French (a tilt about one axis of the sheet leaves the focal length
+     * unmeasured, and its range then spans A4 and Letter alike) */
+    for (size_t i = 0; i < sizeof PAPER_RATIOS / sizeof *PAPER_RATIOS; i++) {
+        double p = PAPER_RATIOS[i];
+        if (p >= lo * (1 - SHEET_SNAP) && p <= hi * (1 + SHEET_SNAP)) {
+            ratio = p;
+            *inches = PAPER_SHORT_INCHES[i];
+            break;
+        }
+    }
+    return ratio;
+}
+
+int fo_prep_straighten(PIX **page, const fo_sheet *s, int *dpi, bool *from_file,
+                       fo_error *err)
 {
     const int w = pixGetWidth(*page), h = pixGetHeight(*page);
-    double aspect = sheet_aspect(s->corner, (w - 1) / 2.0, (h - 1) / 2.0);
     double left =
         hypot(s->corner[3].x - s->corner[0].x, s->corner[3].y - s->corner[0].y);
     double right =
@@ -486,17 +565,16 @@ int fo_prep_straighten(PIX **page, const fo_sheet *s, fo_error *err)
         hypot(s->corner[1].x - s->corner[0].x, s->corner[1].y - s->corner[0].y);
     double bottom =
         hypot(s->corner[2].x - s->corner[3].x, s->corner[2].y - s->corner[3].y);
-    double ratio = aspect >= 1 ? aspect : 1 / aspect, longest;
+    double inches, longest;
+    bool wide;
+    double ratio = sheet_ratio(s->corner, w, h, &wide, &inches);
     fo_homography to_page;
     PIX *grey, *flat;
     int ow, oh;
 
-    for (size_t i = 0; i < sizeof PAPER_RATIOS / sizeof *PAPER_RATIOS; i++)
-        if (fabs(ratio / PAPER_RATIOS[i] - 1) <= SHEET_SNAP)
-            ratio = PAPER_RATIOS[i];
     /* the long side keeps the photo's finest sampling of it */
-    longest = aspect >= 1 ? fmax(top, bottom) : fmax(left, right);
-    if (aspect >= 1) {
+    longest = wide ? fmax(top, bottom) : fmax(left, right);
+    if (wide) {
         ow = (int)lround(longest);
         oh = (int)lround(longest / ratio);
     } else {
@@ -522,7 +600,21 @@ int fo_prep_straighten(PIX **page, const fo_sheet *s, fo_error *err)
     pixDestroy(&grey);
     if (!flat)
         return fo_error_set(err, FO_ERR_NOMEM, "out of memory straightening the sheet");
-    pixSetResolution(flat, 0, 0);
+    /* the file's resolution still holds when it is a page's (a flatbed
+     * scan with its lid's dark border: the sheet keeps its sampling); a
+     * phone's 72 dpi does not, and the sheet's paper format gives it then,
+     * the sheet being the page */
+    {
+        bool estimated = true;
+        int res = inches > 0 ? (int)lround((ow < oh ? ow : oh) / inches) : 0;
+        if (*from_file && *dpi > 0)
+            fo_prep_scan_dpi(ow, oh, *dpi, true, &estimated);
+        if (estimated) {
+            *dpi = res;
+            *from_file = res > 0;
+        }
+        pixSetResolution(flat, *dpi, *dpi);
+    }
     pixDestroy(page);
     *page = flat;
     return FO_OK;

@@ -76,7 +76,7 @@ FO_API const fo_template_set *fo_pipeline_templates(const fo_pipeline *p);
  * One decoded page (1 or 8 bpp) whose file stated dpi (from_file) or not,
  * through prep and match.  A photo of a sheet on a table
  * (fo_prep_find_sheet) is first straightened: *page is then replaced by
- * the straightened sheet (its resolution estimated from its size), which
+ * the straightened sheet (its resolution that of its paper format), which
  * out->transform refers to and which is what is to be read
  * (out->straightened, out->sheet).  seconds, when not NULL, receives the
  * time spent in each: seconds[0] preparing, seconds[1] matching.  Fails

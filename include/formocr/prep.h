@@ -140,7 +140,8 @@ typedef struct fo_sheet {
  * around it, and its outline in *out (zeroed when not).  False for a scan
  * (paper to the image's edges, or a dark strip along one or two of them),
  * a sheet cut by the frame, a sheet on a table as light as paper, or an
- * outline that is no quadrilateral.  Method in sheet.c.
+ * outline that is no quadrilateral with a paper format's proportions.
+ * Method in sheet.c.
  */
 FO_API bool fo_prep_find_sheet(struct Pix *page, fo_sheet *out);
 
@@ -148,12 +149,18 @@ FO_API bool fo_prep_find_sheet(struct Pix *page, fo_sheet *out);
  * Replaces *page by the sheet s outlines, straightened: the homography
  * from s's corners to a rectangle, in the sheet's own proportions
  * (recovered from the perspective, snapped to a paper format), its long
- * side keeping the photo's sampling, 8 bpp, no resolution (the caller
- * estimates it from the size: fo_prep_scan_dpi).  The old page is
- * destroyed.  FO_ERR_USAGE for a degenerate outline, FO_ERR_NOMEM; *page
- * is unchanged on failure.
+ * side keeping the photo's sampling, 8 bpp.  *dpi and *from_file (the
+ * page's resolution and whether its file stated it, as fo_prep_page takes
+ * them) are updated: a stated resolution that is plausible for the
+ * straightened page is kept (a flatbed scan with its lid's dark border);
+ * otherwise it is that of the paper format the sheet's proportions
+ * snapped to (A4, Letter, Legal: the sheet is the whole page), or
+ * unknown (0, false: estimated from the size) when none.  The old page is
+ * destroyed.  FO_ERR_USAGE for a degenerate outline, FO_ERR_NOMEM; *page,
+ * *dpi and *from_file are unchanged on failure.
  */
-FO_API int fo_prep_straighten(struct Pix **page, const fo_sheet *s, fo_error *err);
+FO_API int fo_prep_straighten(struct Pix **page, const fo_sheet *s, int *dpi,
+                              bool *from_file, fo_error *err);
 #ifdef __cplusplus
 }
 #endif

@@ -70,11 +70,19 @@ typedef enum fo_page_status {
 FO_API const char *fo_page_status_name(fo_page_status s);
 
 /* How one page of the file matched (template NULL: it matched none). */
+/* A photo is blurrier and noisier than a scan, and Tesseract's confidence
+ * tells less there: a text, number or date read from a photo is ok only
+ * from this confidence (measured on simulated phone photos: see the
+ * README's Accuracy section). */
+#define FO_PHOTO_MIN_CONFIDENCE 98.0
+
 typedef struct fo_page_result {
     int file_page; /* 1-based page of the file */
     int file;      /* 0: the document's file; k: its joined[k - 1] */
     bool damaged;  /* decoded with a warning (fo_page_info.warning): no field
                       read on it is ok */
+    bool photo;    /* a photo of a sheet, straightened (fo_match.straightened):
+                      text read on it is ok only from FO_PHOTO_MIN_CONFIDENCE */
     fo_page_status status;
     const fo_template *template; /* borrowed; NULL when unmatched */
     int template_page;           /* 0-based page of the template */

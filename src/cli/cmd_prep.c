@@ -107,13 +107,12 @@ int cmd_prep(int argc, char **argv)
         cli_error("%s: %s", argv[optind], info.warning);
     if (fo_prep_find_sheet(pix, &sheet)) {
         /* a photo of a sheet on a table: the sheet, straightened */
-        if (fo_prep_straighten(&pix, &sheet, &err) != FO_OK) {
+        if (fo_prep_straighten(&pix, &sheet, &info.xdpi, &info.dpi_from_file, &err) !=
+            FO_OK) {
             cli_error("%s: %s", argv[optind], err.message);
             status = EXIT_SOME_FAILED;
             goto out;
         }
-        info.xdpi = 0;
-        info.dpi_from_file = false;
         if (verbose)
             fprintf(stderr,
                     "formocr: %s: a photo: sheet found at (%.0f,%.0f) (%.0f,%.0f) "

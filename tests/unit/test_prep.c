@@ -257,8 +257,15 @@ static void test_sheet_of_a_photo(void)
         NUM_NEAR(sheet.corner[i].y, q[i].y, 4);
     }
     OK(sheet.contrast > 100);
-    INT_EQ(fo_prep_straighten(&photo, &sheet, &err), FO_OK);
-    NUM_NEAR((double)pixGetHeight(photo) / pixGetWidth(photo), sqrt(2.0), 0.01);
+    {
+        int dpi = 72; /* a phone's: no page's */
+        bool from_file = true;
+        INT_EQ(fo_prep_straighten(&photo, &sheet, &dpi, &from_file, &err), FO_OK);
+        NUM_NEAR((double)pixGetHeight(photo) / pixGetWidth(photo), sqrt(2.0), 0.01);
+        /* A4's: the sheet is the page */
+        NUM_NEAR(dpi, pixGetWidth(photo) / 8.2677, 1);
+        OK(from_file);
+    }
     pixDestroy(&photo);
 
     page = reference();
