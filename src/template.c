@@ -617,7 +617,7 @@ static int parse_field(loader *L, json_t *obj, const char *jpath, int pageno,
         "name",        "type",    "box",     "comb",  "lines",
         "cells",       "options", "min",     "max",   "required",
         "lang",        "charset", "pattern", "check", "min_confidence",
-        "date_format", NULL};
+        "date_format", "label",   NULL};
     char what[128], npath[512];
     json_t *v;
     int rc;
@@ -647,7 +647,8 @@ static int parse_field(loader *L, json_t *obj, const char *jpath, int pageno,
         (rc = parse_choice_bounds(L, obj, jpath, what, f)) != FO_OK ||
         (rc = parse_text_options(L, obj, jpath, what, f)) != FO_OK ||
         (rc = parse_min_confidence(L, obj, jpath, what, f)) != FO_OK ||
-        (rc = get_string(L, obj, "lang", jpath, what, false, &f->lang)) != FO_OK)
+        (rc = get_string(L, obj, "lang", jpath, what, false, &f->lang)) != FO_OK ||
+        (rc = get_string(L, obj, "label", jpath, what, false, &f->label)) != FO_OK)
         return rc;
     if (f->lang && !valid_lang(f->lang)) {
         char kpath[512];
@@ -1039,6 +1040,7 @@ static void free_field(fo_field *f)
     free(f->pattern);
     pcre2_code_free((pcre2_code *)f->pattern_code);
     free(f->date_format);
+    free(f->label);
 }
 
 void fo_template_destroy(fo_template **tp)

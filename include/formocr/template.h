@@ -85,6 +85,8 @@ typedef struct fo_field {
     fo_check check;
     double min_confidence; /* 0..100 */
     char *date_format;     /* date: e.g. "DD/MM/YYYY" */
+    char *label;           /* what the form calls it (a PDF field's tooltip);
+                              NULL: none; for people, not for reading */
     int line, column;      /* where the field is defined, for messages */
 } fo_field;
 

@@ -1,20 +1,44 @@
-/* cmd_template.c - `formocr template check` and `template import-formiable`. */
+/* cmd_template.c - `formocr template check`, `from-pdf`, `preview` and
+ * `import-formiable`. */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cli.h"
+#include "formocr/author.h"
 #include "formocr/formiable.h"
 #include "formocr/template.h"
+#include "util.h"
 
 static const char USAGE[] =
     "usage: formocr template check FILE|DIR...\n"
+    "       formocr template from-pdf FORM.pdf -o DIR [--name NAME] [--dpi N]\n"
+    "                                 [--pages LIST] [--force]\n"
+    "       formocr template preview TEMPLATE -o DIR\n"
     "       formocr template import-formiable [--force] MAP.json REFERENCE -o DIR\n"
     "\n"
     "check: loads and validates each template (a template.json, a folder holding\n"
     "  one, or a folder of */template.json) and prints one line per template:\n"
     "  name, pages, fields. Errors give file:line:col. Exit 2 if any is invalid.\n"
+    "\n"
+    "from-pdf: makes a template from a fillable PDF form (its form fields):\n"
+    "  DIR/template.json, DIR/pageN.png (each page rendered at --dpi) and\n"
+    "  DIR/pageN-preview.png (the fields drawn on it). Text fields become boxes\n"
+    "  (combs with their cell count), check boxes checkboxes, radio groups\n"
+    "  choices, signature fields signatures; tooltips are kept as labels. Types\n"
+    "  and checks inferred from the labels (dates, SIRET, SIREN, NIR, postal\n"
+    "  codes, IBAN, amounts) are printed on stderr: confirm them.\n"
+    "  -o, --output DIR   folder to write (created if missing)\n"
+    "  --name NAME        the template's name (default: DIR's last component)\n"
+    "  --dpi N            resolution of the reference images (default 300)\n"
+    "  --pages LIST       pages to take, e.g. 1,3-4 (default: all)\n"
+    "  --force            replace an existing DIR/template.json\n"
+    "\n"
+    "preview: draws a template's fields on its reference images, coloured by\n"
+    "  type (text blue, number and date green, checkbox and choice orange,\n"
+    "  signature purple), into DIR/pageN-preview.png.\n"
     "\n"
     "import-formiable: converts a FormIAble field map and the blank form it\n"
     "  describes into DIR/template.json plus DIR/page1.<ext>. The template is\n"
@@ -138,10 +162,128 @@ static int import_formiable(int argc, char **argv)
     return EXIT_OK;
 }
 
+static void print_note(void *ctx, const char *line)
+{
+    (void)ctx;
+    fprintf(stderr, "formocr: note: %s\n", line);
+}
+
+static int from_pdf(int argc, char **argv)
+{
+    static const struct option longopts[] = {{"output", required_argument, NULL, 'o'},
+                                             {"name", required_argument, NULL, 'n'},
+                                             {"dpi", required_argument, NULL, 'd'},
+                                             {"pages", required_argument, NULL, 'p'},
+                                             {"force", no_argument, NULL, 'f'},
+                                             {"help", no_argument, NULL, 'h'},
+                                             {NULL, 0, NULL, 0}};
+    fo_pdf_template_options o = {.note = print_note};
+    const char *out_dir = NULL;
+    fo_template *t = NULL;
+    fo_error err;
+    int c;
+
+    opterr = 0;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, ":o:h", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'o': out_dir = optarg; break;
+        case 'n': o.name = optarg; break;
+        case 'd': {
+            long long v;
+            if (!fo_parse_int(optarg, 72, 1200, &v))
+                return cli_usage_error("template",
+                                       "--dpi wants a number from 72 to 1200");
+            o.dpi = (int)v;
+            break;
+        }
+        case 'p': o.pages = optarg; break;
+        case 'f': o.force = true; break;
+        case 'h': fputs(USAGE, stdout); return EXIT_OK;
+        case ':':
+            return cli_usage_error("template", "option \"%s\" needs a value",
+                                   argv[optind - 1]);
+        default:
+            return cli_usage_error("template", "unknown option \"%s\"",
+                                   argv[optind - 1]);
+        }
+    }
+    if (argc - optind != 1)
+        return cli_usage_error("template", "from-pdf wants one FORM.pdf");
+    if (!out_dir)
+        return cli_usage_error("template", "from-pdf wants -o DIR");
+    if (fo_template_from_pdf(argv[optind], out_dir, &o, &t, &err) != FO_OK ||
+        fo_template_preview(t, out_dir, &err) != FO_OK) {
+        cli_error("%s", err.message);
+        fo_template_destroy(&t);
+        return err.code == FO_ERR_OUTPUT ? EXIT_OUTPUT : EXIT_USAGE;
+    }
+    print_summary(t);
+    fo_template_destroy(&t);
+    return EXIT_OK;
+}
+
+static int preview(int argc, char **argv)
+{
+    static const struct option longopts[] = {{"output", required_argument, NULL, 'o'},
+                                             {"help", no_argument, NULL, 'h'},
+                                             {NULL, 0, NULL, 0}};
+    const char *out_dir = NULL;
+    fo_template *t = NULL;
+    char **files = NULL;
+    fo_error err;
+    int c, n = 0, status = EXIT_OK;
+
+    opterr = 0;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, ":o:h", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'o': out_dir = optarg; break;
+        case 'h': fputs(USAGE, stdout); return EXIT_OK;
+        case ':':
+            return cli_usage_error("template", "option \"%s\" needs a value",
+                                   argv[optind - 1]);
+        default:
+            return cli_usage_error("template", "unknown option \"%s\"",
+                                   argv[optind - 1]);
+        }
+    }
+    if (argc - optind != 1)
+        return cli_usage_error("template", "preview wants one TEMPLATE");
+    if (!out_dir)
+        return cli_usage_error("template", "preview wants -o DIR");
+    if (!fo_is_dir(out_dir) && mkdir(out_dir, 0755) != 0) {
+        cli_error("%s: cannot create folder", out_dir);
+        return EXIT_OUTPUT;
+    }
+    if (fo_template_paths(argv[optind], &files, &err) != FO_OK) {
+        cli_error("%s", err.message);
+        return EXIT_USAGE;
+    }
+    for (n = 0; files[n]; n++)
+        ;
+    if (n != 1) {
+        cli_error("%s: holds %d templates: name one", argv[optind], n);
+        status = EXIT_USAGE;
+    } else if (fo_template_load(files[0], &t, &err) != FO_OK) {
+        cli_error("%s", err.message);
+        status = EXIT_USAGE;
+    } else if (fo_template_preview(t, out_dir, &err) != FO_OK) {
+        cli_error("%s", err.message);
+        status = EXIT_OUTPUT;
+    } else {
+        print_summary(t);
+    }
+    fo_template_destroy(&t);
+    fo_template_paths_free(&files);
+    return status;
+}
+
 int cmd_template(int argc, char **argv)
 {
     if (argc < 2)
-        return cli_usage_error("template", "which action: check or import-formiable?");
+        return cli_usage_error(
+            "template", "which action: check, from-pdf, preview or import-formiable?");
     if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
         fputs(USAGE, stdout);
         return EXIT_OK;
@@ -150,5 +292,9 @@ int cmd_template(int argc, char **argv)
         return check(argc - 2, argv + 2);
     if (strcmp(argv[1], "import-formiable") == 0)
         return import_formiable(argc - 1, argv + 1);
+    if (strcmp(argv[1], "from-pdf") == 0)
+        return from_pdf(argc - 1, argv + 1);
+    if (strcmp(argv[1], "preview") == 0)
+        return preview(argc - 1, argv + 1);
     return cli_usage_error("template", "unknown action \"%s\"", argv[1]);
 }
