@@ -334,17 +334,6 @@ static const char *extension(const char *format)
     return format;
 }
 
-static int make_dir(const char *dir, fo_error *err)
-{
-    char ebuf[128];
-    if (mkdir(dir, 0755) != 0 && errno != EEXIST)
-        return fo_error_set(err, FO_ERR_OUTPUT, "%s: cannot create folder (%s)", dir,
-                            fo_syserr(errno, ebuf, sizeof ebuf));
-    if (!fo_is_dir(dir))
-        return fo_error_set(err, FO_ERR_OUTPUT, "%s: not a folder", dir);
-    return FO_OK;
-}
-
 /* Writes the template text: one field per line, as in the design document.
  * NULL when out of memory. */
 static char *render(const char *name, int dpi, const char *reference, import *im)
@@ -432,7 +421,7 @@ import im = {map_path, err, NULL, 0 };
                           "%s: already exists (--force replaces it)", tpath);
         goto out;
     }
-    if ((rc = make_dir(out_dir, err)) != FO_OK)
+    if ((rc = fo_make_dir(out_dir, err)) != FO_OK)
         goto out;
     bytes = fo_image_bytes(img, &nbytes);
     if ((rc = fo_write_file_atomic(ref_out, bytes, nbytes, err)) != FO_OK) {

@@ -141,38 +141,40 @@ typedef struct line {
     fo_point at, dir;
 } line;
 
-/* The total-least-squares line through the outline points within band px
- * of the line a-b and whose projection falls in the middle of the segment
- * (the corners' neighbourhoods belong to two sides); false when too few. */
+/* Whether p lies within band px of the line along and its projection in
+ * the middle of the side's length (the corners' neighbourhoods belong to
+ * two sides). */
+static bool near_side(fo_point p, line along, double length, double band)
+{
+    double dx = p.x - along.at.x, dy = p.y - along.at.y;
+    double t = dx * along.dir.x + dy * along.dir.y;
+    double d = -dx * along.dir.y + dy * along.dir.x;
+    return fabs(d) <= band && t >= 0.1 * length && t <= 0.9 * length;
+}
+
+/* The total-least-squares line through the outline points near the side
+ * along (near_side); false when too few. */
 static bool fit_side(const outline *o, line along, double length, double band,
                      line *out)
 {
     double sx = 0, sy = 0, sxx = 0, syy = 0, sxy = 0;
     int n = 0;
-    for (int i = 0; i < o->n; i++) {
-        double dx = o->p[i].x - along.at.x, dy = o->p[i].y - along.at.y;
-        double t = dx * along.dir.x + dy * along.dir.y;
-        double d = -dx * along.dir.y + dy * along.dir.x;
-        if (fabs(d) > band || t < 0.1 * length || t > 0.9 * length)
-            continue;
-        sx += o->p[i].x;
-        sy += o->p[i].y;
-        n++;
-    }
+    for (int i = 0; i < o->n; i++)
+        if (near_side(o->p[i], along, length, band)) {
+            sx += o->p[i].x;
+            sy += o->p[i].y;
+            n++;
+        }
     if (n < 10)
         return false;
     sx /= n;
     sy /= n;
-    for (int i = 0; i < o->n; i++) {
-        double dx = o->p[i].x - along.at.x, dy = o->p[i].y - along.at.y;
-        double t = dx * along.dir.x + dy * along.dir.y;
-        double d = -dx * along.dir.y + dy * along.dir.x;
-        if (fabs(d) > band || t < 0.1 * length || t > 0.9 * length)
-            continue;
-        sxx += (o->p[i].x - sx) * (o->p[i].x - sx);
-        syy += (o->p[i].y - sy) * (o->p[i].y - sy);
-        sxy += (o->p[i].x - sx) * (o->p[i].y - sy);
-    }
+    for (int i = 0; i < o->n; i++)
+        if (near_side(o->p[i], along, length, band)) {
+            sxx += (o->p[i].x - sx) * (o->p[i].x - sx);
+            syy += (o->p[i].y - sy) * (o->p[i].y - sy);
+            sxy += (o->p[i].x - sx) * (o->p[i].y - sy);
+        }
     /* the principal direction of the scatter */
     double theta = 0.5 * atan2(2 * sxy, sxx - syy);
     out->at = (fo_point){sx, sy};

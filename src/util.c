@@ -278,6 +278,17 @@ bool fo_is_dir(const char *path)
     return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
+int fo_make_dir(const char *dir, fo_error *err)
+{
+    char ebuf[128];
+    if (mkdir(dir, 0755) != 0 && errno != EEXIST)
+        return fo_error_set(err, FO_ERR_OUTPUT, "%s: cannot create folder (%s)", dir,
+                            fo_syserr(errno, ebuf, sizeof ebuf));
+    if (!fo_is_dir(dir))
+        return fo_error_set(err, FO_ERR_OUTPUT, "%s: not a folder", dir);
+    return FO_OK;
+}
+
 bool fo_is_regular_file(const char *path)
 {
     struct stat st;

@@ -696,15 +696,6 @@ static int reading_order(const void *a, const void *b)
     return (p->x > q->x) - (p->x < q->x);
 }
 
-static int make_dir(const char *dir, fo_error *err)
-{
-    if (mkdir(dir, 0755) != 0 && errno != EEXIST)
-        return fo_error_set(err, FO_ERR_OUTPUT, "%s: cannot create folder", dir);
-    if (!fo_is_dir(dir))
-        return fo_error_set(err, FO_ERR_OUTPUT, "%s: not a folder", dir);
-    return FO_OK;
-}
-
 /* A MuPDF context that opens PDFs and says nothing on stderr; NULL out of
  * memory. */
 static fz_context *start_mupdf(void)
@@ -775,7 +766,7 @@ int fo_template_from_pdf(const char *pdf_path, const char *out_dir,
         goto done;
     }
     /* the folder and the images only once there is a template to make */
-    if ((rc = make_dir(out_dir, err)) != FO_OK)
+    if ((rc = fo_make_dir(out_dir, err)) != FO_OK)
         goto done;
     {
         harvest again = {0};

@@ -4,7 +4,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "cli.h"
 #include "formocr/author.h"
@@ -252,8 +251,8 @@ static int preview(int argc, char **argv)
         return cli_usage_error("template", "preview wants one TEMPLATE");
     if (!out_dir)
         return cli_usage_error("template", "preview wants -o DIR");
-    if (!fo_is_dir(out_dir) && mkdir(out_dir, 0755) != 0) {
-        cli_error("%s: cannot create folder", out_dir);
+    if (fo_make_dir(out_dir, &err) != FO_OK) {
+        cli_error("%s", err.message);
         return EXIT_OUTPUT;
     }
     if (fo_template_paths(argv[optind], &files, &err) != FO_OK) {
