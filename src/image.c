@@ -507,3 +507,20 @@ int fo_image_decode(const fo_image *img, int page, PIX **pix, fo_page_info *info
     *pix = p;
     return FO_OK;
 }
+
+int fo_image_form_values(const fo_image *img, int page, fo_form_value **out, int *n,
+                         fo_error *err)
+{
+    *out = NULL;
+    *n = 0;
+    return img->pdf ? fo_pdf_form_values(img->pdf, page, out, n, err) : FO_OK;
+}
+
+void fo_form_values_free(fo_form_value *v, int n)
+{
+    for (int i = 0; v && i < n; i++) {
+        free(v[i].name);
+        free(v[i].value);
+    }
+    free(v);
+}

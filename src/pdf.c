@@ -3,6 +3,7 @@
 #include "raster.h"
 
 #include "decode.h"
+#include "util.h"
 
 #include <leptonica/allheaders.h>
 #include <math.h>
@@ -495,4 +496,63 @@ int fo_pdf_decode(fo_pdf *p, int page, PIX **out, fo_error *err)
     rc = decode_page(p, page, out, err);
     fo_jpeg_capture_messages(NULL, 0);
     return rc;
+}
+
+int fo_pdf_form_values(fo_pdf *p, int page, fo_form_value **out, int *n, fo_error *err)
+{
+    enum { MAX_VALUES = 5000 };
+    fz_context *ctx = p->ctx;
+    fz_page *volatile pg = NULL;
+    fo_form_value *volatile v = NULL;
+    volatile int count = 0;
+    volatile int rc = FO_OK;
+
+    *out = NULL;
+    *n = 0;
+    if (page < 0 || page >= p->npages)
+        return FO_OK;
+    fz_try(ctx)
+    {
+        pdf_page *pp;
+        pg = fz_load_page(ctx, p->doc, page);
+        pp = pdf_page_from_fz_page(ctx, pg);
+        for (pdf_annot *a = pp ? pdf_first_widget(ctx, pp) : NULL;
+             a && count < MAX_VALUES; a = pdf_next_widget(ctx, a)) {
+            pdf_obj *obj = pdf_annot_obj(ctx, a);
+            const char *value = pdf_field_value(ctx, obj);
+            char *name = pdf_field_name(ctx, obj);
+            fo_form_value *grown;
+            if (!name)
+                continue;
+            grown = realloc(v, sizeof *grown * (size_t)(count + 1));
+            if (!grown) {
+                fz_free(ctx, name);
+                rc = FO_ERR_NOMEM;
+                break;
+            }
+            v = grown;
+            v[count].name = fo_strdup(name);
+            v[count].value = fo_strdup(value ? value : "");
+            fz_free(ctx, name);
+            count++;
+            if (!v[count - 1].name || !v[count - 1].value) {
+                rc = FO_ERR_NOMEM;
+                break;
+            }
+        }
+    }
+    fz_always(ctx) fz_drop_page(ctx, pg);
+    fz_catch(ctx)
+    {
+        /* fields that cannot be read: the page is read as an image */
+        fo_form_values_free(v, count);
+        return FO_OK;
+    }
+    if (rc != FO_OK) {
+        fo_form_values_free(v, count);
+        return fo_error_set(err, FO_ERR_NOMEM, "out of memory");
+    }
+    *out = v;
+    *n = count;
+    return FO_OK;
 }

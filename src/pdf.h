@@ -46,4 +46,8 @@ int fo_pdf_decode(fo_pdf *pdf, int page, struct Pix **out, fo_error *err);
  * was repaired. */
 const char *fo_pdf_open_warning(const fo_pdf *pdf);
 
+/* The live form fields of page (fo_image_form_values). */
+int fo_pdf_form_values(fo_pdf *pdf, int page, fo_form_value **out, int *n,
+                       fo_error *err);
+
 #endif

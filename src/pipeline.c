@@ -10,6 +10,7 @@
 #include "debug.h"
 #include "formocr/check.h"
 #include "formocr/zone.h"
+#include "strbuf.h"
 #include "util.h"
 
 struct fo_pipeline {
@@ -203,10 +204,59 @@ static bool stops_the_run(const fo_error *e)
     return e->code == FO_ERR_CONFIG;
 }
 
+/* The live form value named name among the page's, or NULL. */
+static const char *form_value(const fo_form_value *form, int nform, const char *name)
+{
+    for (int i = 0; name && i < nform; i++)
+        if (strcmp(form[i].name, name) == 0)
+            return form[i].value;
+    return NULL;
+}
+
+/*
+ * What a filled PDF's live form field says of field f, as a reading would
+ * give it (*raw malloc'd, NULL for nothing ticked): a text as typed, a
+ * check box "1" unless "Off", a choice the options whose export value is
+ * the field's.  false when the page has no such field, or f is a
+ * signature (ink, which a form field does not hold); *nomem when out of
+ * memory.
+ */
+static bool form_reading(const fo_field *f, const fo_form_value *form, int nform,
+                         char **raw, bool *nomem)
+{
+    const char *v = form_value(form, nform, f->pdf_field);
+    *raw = NULL;
+    *nomem = false;
+    if (!v || f->type == FO_FIELD_SIGNATURE)
+        return false;
+    if (f->type == FO_FIELD_CHECKBOX) {
+        *raw = fo_strdup(*v && strcmp(v, "Off") != 0 ? "1" : "0");
+    } else if (f->type == FO_FIELD_CHOICE) {
+        fo_strbuf b = FO_STRBUF_INIT;
+        for (int k = 0; k < f->noptions; k++)
+            if (f->options[k].pdf_value && strcmp(f->options[k].pdf_value, v) == 0) {
+                if (b.len)
+                    fo_strbuf_add(&b, ",");
+                fo_strbuf_add(&b, f->options[k].name);
+            }
+        if (b.len == 0) {
+            fo_strbuf_free(&b);
+            return true; /* nothing ticked */
+        }
+        *raw = fo_strbuf_detach(&b);
+    } else {
+        *raw = fo_strdup(v);
+    }
+    *nomem = *raw == NULL;
+    return true;
+}
+
 /* Reads and checks the fields of the template page that the scan page pr
- * matched, from that page (pix). */
+ * matched, from that page (pix), or from the page's live form fields where
+ * it is a filled PDF of the form the template was made from. */
 static int read_page(const fo_pipeline *p, fo_reader *reader, fo_document *d,
-                     const fo_page_result *m, PIX *pix, fo_error *err)
+                     const fo_page_result *m, PIX *pix, const fo_form_value *form,
+                     int nform, fo_error *err)
 {
     const fo_template_page *tp = &d->tpl->pages[m->template_page];
     fo_zone_page zp;
@@ -223,7 +273,17 @@ static int read_page(const fo_pipeline *p, fo_reader *reader, fo_document *d,
         fo_reading reading;
         fo_value v;
         double t1 = fo_now(), t2;
-        rc = fo_read_field(reader, &zp, r->field, &reading, err);
+        char *form_raw = NULL;
+        bool nomem = false;
+        bool from_form = form_reading(r->field, form, nform, &form_raw, &nomem);
+        if (nomem) {
+            rc = fo_error_set(err, FO_ERR_NOMEM, "out of memory");
+            break;
+        }
+        if (from_form)
+            reading = (fo_reading){.raw = form_raw, .confidence = 100.0};
+        else
+            rc = fo_read_field(reader, &zp, r->field, &reading, err);
         t2 = fo_now();
         d->seconds[FO_STAGE_OCR] += t2 - t1;
         if (rc != FO_OK)
@@ -259,6 +319,7 @@ static int read_page(const fo_pipeline *p, fo_reader *reader, fo_document *d,
         r->confidence = reading.confidence;
         r->status = v.status;
         r->reason = v.reason;
+        r->source = from_form ? "pdf_field" : NULL;
         r->page = m->file_page;
         field_extent(r->field, m->transform, r);
         d->seconds[FO_STAGE_CHECK] += fo_now() - t2;
@@ -335,6 +396,8 @@ typedef struct cutter {
     double started;           /* when the open document began (its timeout) */
     fo_page_result *blank;    /* blank pages before the first document */
     int nblank;
+    fo_form_value *form; /* the page's live PDF form fields (fo_image_form_values) */
+    int nform;
 } cutter;
 
 static int add_page(fo_document *d, const fo_page_result *pr, fo_error *err)
@@ -437,7 +500,7 @@ static int place_page(cutter *c, const fo_match *m, fo_page_result *pr, PIX *pix
     if ((rc = add_page(d, pr, err)) != FO_OK ||
         (rc = past_timeout(c->p, c->started, err)) != FO_OK)
         return rc;
-    return read_page(c->p, c->reader, d, pr, pix, err);
+    return read_page(c->p, c->reader, d, pr, pix, c->form, c->nform, err);
 }
 
 /* The chain after d is freed (d keeps what it holds). */
@@ -513,6 +576,11 @@ int fo_pipeline_process(const fo_pipeline *p, fo_reader *reader, const char *pat
             break;
         }
         rc = fo_image_decode(img, pg, &pix, &info, &ferr);
+        fo_form_values_free(c.form, c.nform);
+        c.form = NULL;
+        c.nform = 0;
+        if (rc == FO_OK)
+            rc = fo_image_form_values(img, pg, &c.form, &c.nform, &ferr);
         acct->seconds[FO_STAGE_DECODE] += fo_now() - t1;
         if (rc == FO_OK) {
             rc = fo_pipeline_match_page(p, &pix, info.xdpi, info.dpi_from_file, &m,
@@ -603,6 +671,7 @@ int fo_pipeline_process(const fo_pipeline *p, fo_reader *reader, const char *pat
     }
 out:
     fo_reader_set_time_limit(reader, 0);
+    fo_form_values_free(c.form, c.nform);
     free(c.page_done);
     free(c.blank);
     fo_image_destroy(&img);

@@ -123,6 +123,9 @@ char *fo_document_to_json(const fo_document *d)
         json_t *f = json_pack("{s:s, s:s, s:o, s:s, s:s?}", "value", r->value, "raw",
                               r->raw, "confidence", rounded(r->confidence), "status",
                               fo_field_status_name(r->status), "reason", r->reason);
+        /* said only where the value did not come from the pixels */
+        if (f && r->source && json_object_set_new(f, "source", json_string(r->source)))
+            f = NULL;
         if (!f || json_object_set_new(fields, r->field->name, f) != 0)
             goto out;
     }

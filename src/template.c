@@ -383,6 +383,41 @@ static int get_options(loader *L, json_t *v, const char *jpath, const char *what
     return FO_OK;
 }
 
+/* "pdf_values": {option: export value}, a choice's buttons' values in the
+ * PDF form it was made from. */
+static int get_pdf_values(loader *L, json_t *obj, const char *jpath, const char *what,
+                          fo_field *f)
+{
+    json_t *v = json_object_get(obj, "pdf_values"), *value;
+    const char *key;
+    char kpath[512];
+
+    if (!v)
+        return FO_OK;
+    snprintf(kpath, sizeof kpath, "%s/pdf_values", jpath);
+    if (f->geometry != FO_GEOM_OPTIONS || !json_is_object(v))
+        return fail(L, kpath,
+                    "%s: \"pdf_values\" is an object of a choice's option names to "
+                    "the PDF's export values",
+                    what);
+    json_object_foreach(v, key, value)
+    {
+        int k = 0;
+        while (k < f->noptions && strcmp(f->options[k].name, key) != 0)
+            k++;
+        if (k == f->noptions || !json_is_string(value) ||
+            json_string_length(value) > 256)
+            return fail(L, kpath,
+                        "%s: \"pdf_values\": \"%.64s\" is no option, or its "
+                        "value no short string",
+                        what, key);
+        free(f->options[k].pdf_value);
+        if (!(f->options[k].pdf_value = fo_strdup(json_string_value(value))))
+            return nomem(L);
+    }
+    return FO_OK;
+}
+
 static int parse_type(loader *L, json_t *obj, const char *jpath, const char *what,
                       fo_field *f)
 {
@@ -614,10 +649,10 @@ static int parse_field(loader *L, json_t *obj, const char *jpath, int pageno,
                        const fo_template_page *page, fo_field *f)
 {
     static const char *const allowed[] = {
-        "name",        "type",    "box",     "comb",  "lines",
-        "cells",       "options", "min",     "max",   "required",
-        "lang",        "charset", "pattern", "check", "min_confidence",
-        "date_format", "label",   NULL};
+        "name",        "type",    "box",       "comb",       "lines",
+        "cells",       "options", "min",       "max",        "required",
+        "lang",        "charset", "pattern",   "check",      "min_confidence",
+        "date_format", "label",   "pdf_field", "pdf_values", NULL};
     char what[128], npath[512];
     json_t *v;
     int rc;
@@ -648,7 +683,10 @@ static int parse_field(loader *L, json_t *obj, const char *jpath, int pageno,
         (rc = parse_text_options(L, obj, jpath, what, f)) != FO_OK ||
         (rc = parse_min_confidence(L, obj, jpath, what, f)) != FO_OK ||
         (rc = get_string(L, obj, "lang", jpath, what, false, &f->lang)) != FO_OK ||
-        (rc = get_string(L, obj, "label", jpath, what, false, &f->label)) != FO_OK)
+        (rc = get_string(L, obj, "label", jpath, what, false, &f->label)) != FO_OK ||
+        (rc = get_string(L, obj, "pdf_field", jpath, what, false, &f->pdf_field)) !=
+            FO_OK ||
+        (rc = get_pdf_values(L, obj, jpath, what, f)) != FO_OK)
         return rc;
     if (f->lang && !valid_lang(f->lang)) {
         char kpath[512];
@@ -1032,8 +1070,10 @@ static void free_field(fo_field *f)
 {
     free(f->name);
     free(f->boxes);
-    for (int i = 0; i < f->noptions; i++)
+    for (int i = 0; i < f->noptions; i++) {
         free(f->options[i].name);
+        free(f->options[i].pdf_value);
+    }
     free(f->options);
     free(f->lang);
     free(f->charset);
@@ -1041,6 +1081,7 @@ static void free_field(fo_field *f)
     pcre2_code_free((pcre2_code *)f->pattern_code);
     free(f->date_format);
     free(f->label);
+    free(f->pdf_field);
 }
 
 void fo_template_destroy(fo_template **tp)

@@ -116,6 +116,24 @@ FO_API int fo_image_decode(const fo_image *img, int page, struct Pix **pix,
 
 /* Silences the image libraries' own messages; called by the functions above
  * and safe to call again from any thread. */
+/* A live form field of a PDF page (a form filled on screen and saved). */
+typedef struct fo_form_value {
+    char *name;  /* fully qualified field name, UTF-8 */
+    char *value; /* its value: a text field's text, a check box's or radio
+                    button's state name ("Off" when not ticked), UTF-8 */
+} fo_form_value;
+
+/*
+ * The live form fields of page (0-based) of a PDF, one per widget on that
+ * page; none (*n = 0) for any other format, a page without fields, or a
+ * PDF whose fields cannot be read (its pages are still read as images).
+ * The caller frees *out with fo_form_values_free.  Fails only when out of
+ * memory.  At most 5000 per page.
+ */
+FO_API int fo_image_form_values(const fo_image *img, int page, fo_form_value **out,
+                                int *n, fo_error *err);
+FO_API void fo_form_values_free(fo_form_value *v, int n);
+
 FO_API void fo_image_init(void);
 
 /* The last message Leptonica wrote in this thread (for -v), or "". */

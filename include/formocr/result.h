@@ -53,6 +53,9 @@ typedef struct fo_field_result {
     double confidence;     /* 0..100 */
     fo_field_status status;
     const char *reason; /* static; NULL when ok */
+    const char *source; /* static: "pdf_field" when the value was a filled
+                           PDF's live form field, not read from pixels;
+                           NULL: read from the page */
     int page;           /* 1-based scan page it was read on, 0: none */
     int file;           /* that page's file: 0 the document's, k its joined[k - 1] */
     int x, y, w, h;     /* where, in scan px of that page */

@@ -62,6 +62,8 @@ typedef struct fo_box {
 typedef struct fo_option {
     char *name;
     fo_box box;
+    char *pdf_value; /* the PDF form's export value of this button
+                        ("pdf_values"); NULL: none */
 } fo_option;
 
 enum { FO_DEFAULT_MIN_CONFIDENCE = 70 };
@@ -85,6 +87,10 @@ typedef struct fo_field {
     fo_check check;
     double min_confidence; /* 0..100 */
     char *date_format;     /* date: e.g. "DD/MM/YYYY" */
+    char *pdf_field;       /* the PDF form field it was made from (fully
+                              qualified name): a filled PDF's live field of
+                              that name is read instead of the pixels; NULL:
+                              none */
     char *label;           /* what the form calls it (a PDF field's tooltip);
                               NULL: none; for people, not for reading */
     int line, column;      /* where the field is defined, for messages */

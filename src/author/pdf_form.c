@@ -628,7 +628,7 @@ static json_t *fields_of(harvest *h, const fo_pdf_template_options *o,
         json_object_set_new(obj, "name", json_string(name));
         if (w->type == PDF_WIDGET_TYPE_RADIOBUTTON ||
             (w->type == PDF_WIDGET_TYPE_CHECKBOX && members > 1)) {
-            json_t *options = json_object();
+            json_t *options = json_object(), *values = json_object();
             int k = 0;
             json_object_set_new(obj, "type", json_string("choice"));
             for (int j = i; j < h->n; j++) {
@@ -644,8 +644,14 @@ static json_t *fields_of(harvest *h, const fo_pdf_template_options *o,
                 for (int n = 2; json_object_get(options, oname); n++)
                     snprintf(oname, sizeof oname, "%s_%d", obase, n);
                 json_object_set_new(options, oname, box_of(&h->w[j]));
+                if (h->w[j].export_name)
+                    json_object_set_new(values, oname,
+                                        json_string(h->w[j].export_name));
             }
             json_object_set_new(obj, "options", options);
+            if (json_object_size(values) > 0)
+                json_object_set(obj, "pdf_values", values);
+            json_decref(values);
             json_object_set_new(obj, "min", json_integer(0));
             json_object_set_new(
                 obj, "max",
@@ -667,6 +673,8 @@ static json_t *fields_of(harvest *h, const fo_pdf_template_options *o,
         }
         if (w->label)
             json_object_set_new(obj, "label", json_string(w->label));
+        /* a filled copy of this PDF is read from this field */
+        json_object_set_new(obj, "pdf_field", json_string(w->field));
         if (o->note && why.len > 0) {
             char *line = fo_asprintf("page %d: %s: %s: confirm", w->page + 1, name,
                                      fo_strbuf_str(&why));

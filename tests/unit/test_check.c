@@ -342,8 +342,9 @@ static void test_checkbox_and_signature(void)
 static void test_choice(void)
 {
     static char homme[] = "homme", femme[] = "femme", autre[] = "autre";
-    fo_option options[] = {
-        {homme, {0, 0, 10, 10}}, {femme, {20, 0, 10, 10}}, {autre, {40, 0, 10, 10}}};
+    fo_option options[] = {{homme, {0, 0, 10, 10}, NULL},
+                           {femme, {20, 0, 10, 10}, NULL},
+                           {autre, {40, 0, 10, 10}, NULL}};
     fo_field f = make_field(FO_FIELD_CHOICE);
     f.options = options;
     f.noptions = 3;
