@@ -26,6 +26,19 @@ static inline void fuzz_decode_every_page(const uint8_t *data, size_t size,
                 (pixGetWidth(pix) != info.width || pixGetHeight(pix) != info.height))
                 __builtin_trap();
             pixDestroy(&pix);
+            /* a filled form's live fields (PDF only; none elsewhere) */
+            {
+                fo_form_value *v = NULL;
+                int n = -1;
+                if (fo_image_form_values(img, p, &v, &n, &err) == FO_OK) {
+                    if (n < 0 || (n > 0 && !v))
+                        __builtin_trap();
+                    for (int i = 0; i < n; i++)
+                        if (!v[i].name || !v[i].value)
+                            __builtin_trap();
+                }
+                fo_form_values_free(v, n > 0 ? n : 0);
+            }
         }
     }
     fo_image_destroy(&img);

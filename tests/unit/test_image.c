@@ -778,8 +778,48 @@ static void test_jpeg_exif_orientation(void)
     pixDestroy(&pix);
 }
 
+/* A PDF page's live form fields: names and values as MuPDF reads them
+ * (a comb text field, a ticked check box); none for another format. */
+static void test_pdf_form_values(void)
+{
+    char *path =
+        fo_asprintf("%s/tests/fuzz/corpus/pdf/form-fields.pdf", test_source_dir());
+    char *png = fo_asprintf("%s/samples/scan_0003.png", test_source_dir());
+    fo_image *img = NULL;
+    fo_form_value *v = NULL;
+    fo_error err;
+    int n = -1;
+
+    INT_EQ(fo_image_open(path, NULL, &img, &err), FO_OK);
+    if (img) {
+        INT_EQ(fo_image_form_values(img, 0, &v, &n, &err), FO_OK);
+        INT_EQ(n, 2);
+        if (n == 2) {
+            STR_EQ(v[0].name, "nom");
+            STR_EQ(v[0].value, "DUPONT");
+            STR_EQ(v[1].name, "coche");
+            STR_EQ(v[1].value, "Oui");
+        }
+        fo_form_values_free(v, n);
+        /* a page that is not there has none */
+        INT_EQ(fo_image_form_values(img, 5, &v, &n, &err), FO_OK);
+        INT_EQ(n, 0);
+        fo_image_destroy(&img);
+    }
+    INT_EQ(fo_image_open(png, NULL, &img, &err), FO_OK);
+    if (img) {
+        INT_EQ(fo_image_form_values(img, 0, &v, &n, &err), FO_OK);
+        INT_EQ(n, 0);
+        OK(v == NULL);
+        fo_image_destroy(&img);
+    }
+    free(path);
+    free(png);
+}
+
 int main(void)
 {
+    RUN(test_pdf_form_values);
     RUN(test_every_format_decodes);
     RUN(test_png_and_jpeg_pixels_match_leptonica);
     RUN(test_multipage_tiff);
