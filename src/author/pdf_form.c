@@ -30,7 +30,13 @@
 #include "strbuf.h"
 #include "util.h"
 
-enum { MAX_PAGES = 200, MAX_WIDGETS = 5000, MAX_NAME = 48 };
+enum {
+    MAX_PAGES = 200,
+    MAX_WIDGETS = 5000,
+    MAX_NAME = 48,
+    MAX_LABEL = 300,
+    MAX_FIELD_NAME = 1000
+};
 static const double POINTS_PER_INCH = 72.0;
 
 /* One widget, as read. */
@@ -70,6 +76,19 @@ static void harvest_free(harvest *h)
     free(h->w);
     free(h->page_numbers);
     memset(h, 0, sizeof *h);
+}
+
+/* A copy of s cut to at most max bytes at a UTF-8 character boundary
+ * (a tooltip may be a paragraph); NULL out of memory. */
+static char *short_text(const char *s, size_t max)
+{
+    size_t n = strlen(s);
+    if (n > max) {
+        n = max;
+        while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
+            n--;
+    }
+    return fo_asprintf("%.*s", (int)n, s);
 }
 
 /* "1,3-4" into a sorted, distinct list of 1-based pages within 1..count;
@@ -505,7 +524,7 @@ static int read_pdf(fz_context *ctx, const char *path, const char *out_dir,
                 if (label && *label &&
                     (!w->partial || strcmp(label, w->partial) != 0) &&
                     (!w->field || strcmp(label, w->field) != 0))
-                    w->label = fo_strdup(label);
+                    w->label = short_text(label, MAX_LABEL);
                 if (w->type == PDF_WIDGET_TYPE_CHECKBOX ||
                     w->type == PDF_WIDGET_TYPE_RADIOBUTTON) {
                     pdf_obj *on = pdf_button_field_on_state(ctx, obj);
@@ -644,7 +663,7 @@ static json_t *fields_of(harvest *h, const fo_pdf_template_options *o,
                 for (int n = 2; json_object_get(options, oname); n++)
                     snprintf(oname, sizeof oname, "%s_%d", obase, n);
                 json_object_set_new(options, oname, box_of(&h->w[j]));
-                if (h->w[j].export_name)
+                if (h->w[j].export_name && strlen(h->w[j].export_name) <= 256)
                     json_object_set_new(values, oname,
                                         json_string(h->w[j].export_name));
             }
@@ -673,8 +692,10 @@ static json_t *fields_of(harvest *h, const fo_pdf_template_options *o,
         }
         if (w->label)
             json_object_set_new(obj, "label", json_string(w->label));
-        /* a filled copy of this PDF is read from this field */
-        json_object_set_new(obj, "pdf_field", json_string(w->field));
+        /* a filled copy of this PDF is read from this field (a name past
+         * any form tool's is left out: the field is then read by OCR) */
+        if (strlen(w->field) <= MAX_FIELD_NAME)
+            json_object_set_new(obj, "pdf_field", json_string(w->field));
         if (o->note && why.len > 0) {
             char *line = fo_asprintf("page %d: %s: %s: confirm", w->page + 1, name,
                                      fo_strbuf_str(&why));
