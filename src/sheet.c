@@ -446,10 +446,8 @@ bool fo_prep_find_sheet(PIX *page, fo_sheet *out)
     {
         /* a form's sheet is a paper format: a part of a sheet (cut off by a
          * shadow as dark as the table) or two sheets together are not */
-        bool wide;
-        double inches;
-        sheet_ratio(out->corner, w, h, &wide, &inches);
-        if (inches <= 0)
+        out->ratio = sheet_ratio(out->corner, w, h, &out->wide, &out->inches);
+        if (out->inches <= 0)
             goto done;
     }
     out->contrast = paper - ground;
@@ -567,13 +565,18 @@ int fo_prep_straighten(PIX **page, const fo_sheet *s, int *dpi, bool *from_file,
         hypot(s->corner[1].x - s->corner[0].x, s->corner[1].y - s->corner[0].y);
     double bottom =
         hypot(s->corner[2].x - s->corner[3].x, s->corner[2].y - s->corner[3].y);
-    double inches, longest;
-    bool wide;
-    double ratio = sheet_ratio(s->corner, w, h, &wide, &inches);
+    /* proportions and format as fo_prep_find_sheet settled them */
+    const double ratio = s->ratio, inches = s->inches;
+    const bool wide = s->wide;
+    double longest;
     fo_homography to_page;
     PIX *grey, *flat;
     int ow, oh;
 
+    if (!(ratio >= 1))
+        return fo_error_set(err, FO_ERR_USAGE,
+                            "the sheet's proportions are unknown (not found by "
+                            "fo_prep_find_sheet)");
     /* the long side keeps the photo's finest sampling of it */
     longest = wide ? fmax(top, bottom) : fmax(left, right);
     if (wide) {

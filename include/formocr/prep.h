@@ -133,6 +133,11 @@ typedef struct fo_sheet {
                            bottom-right and bottom-left as they lie in the
                            image (not yet turned upright) */
     double contrast;    /* grey levels between paper and table */
+    double ratio;       /* the sheet's long side / short side, recovered
+                           from the perspective and snapped to its format */
+    bool wide;          /* its long side runs across the image */
+    double inches;      /* its short side: its paper format's (A4, Letter,
+                           Legal) */
 } fo_sheet;
 
 /*
@@ -146,7 +151,8 @@ typedef struct fo_sheet {
 FO_API bool fo_prep_find_sheet(struct Pix *page, fo_sheet *out);
 
 /*
- * Replaces *page by the sheet s outlines, straightened: the homography
+ * Replaces *page by the sheet s (as fo_prep_find_sheet filled it)
+ * outlines, straightened: the homography
  * from s's corners to a rectangle, in the sheet's own proportions
  * (recovered from the perspective, snapped to a paper format), its long
  * side keeping the photo's sampling, 8 bpp.  *dpi and *from_file (the
@@ -156,7 +162,8 @@ FO_API bool fo_prep_find_sheet(struct Pix *page, fo_sheet *out);
  * otherwise it is that of the paper format the sheet's proportions
  * snapped to (A4, Letter, Legal: the sheet is the whole page), or
  * unknown (0, false: estimated from the size) when none.  The old page is
- * destroyed.  FO_ERR_USAGE for a degenerate outline, FO_ERR_NOMEM; *page,
+ * destroyed.  FO_ERR_USAGE for a degenerate outline or a sheet not from
+ * fo_prep_find_sheet, FO_ERR_NOMEM; *page,
  * *dpi and *from_file are unchanged on failure.
  */
 FO_API int fo_prep_straighten(struct Pix **page, const fo_sheet *s, int *dpi,
