@@ -48,6 +48,15 @@ static const char USAGE[] =
     "\n"
     "  -h, --help         show this help and exit\n";
 
+/* The usage error for getopt's answer c (':' a missing value, else an
+ * unknown option), the option being argv[optind - 1]. */
+static int bad_option(int c, char **argv)
+{
+    return cli_usage_error(
+        "template", c == ':' ? "option \"%s\" needs a value" : "unknown option \"%s\"",
+        argv[optind - 1]);
+}
+
 static void print_summary(const fo_template *t)
 {
     printf("%s: %s: %d page%s, %d field%s\n", t->path, t->name, t->npages,
@@ -138,12 +147,7 @@ static int import_formiable(int argc, char **argv)
         case 'o': out_dir = optarg; break;
         case 'f': force = true; break;
         case 'h': fputs(USAGE, stdout); return EXIT_OK;
-        case ':':
-            return cli_usage_error("template", "option \"%s\" needs a value",
-                                   argv[optind - 1]);
-        default:
-            return cli_usage_error("template", "unknown option \"%s\"",
-                                   argv[optind - 1]);
+        default: return bad_option(c, argv);
         }
     }
     if (argc - optind != 2)
@@ -199,12 +203,7 @@ static int from_pdf(int argc, char **argv)
         case 'p': o.pages = optarg; break;
         case 'f': o.force = true; break;
         case 'h': fputs(USAGE, stdout); return EXIT_OK;
-        case ':':
-            return cli_usage_error("template", "option \"%s\" needs a value",
-                                   argv[optind - 1]);
-        default:
-            return cli_usage_error("template", "unknown option \"%s\"",
-                                   argv[optind - 1]);
+        default: return bad_option(c, argv);
         }
     }
     if (argc - optind != 1)
@@ -239,12 +238,7 @@ static int preview(int argc, char **argv)
         switch (c) {
         case 'o': out_dir = optarg; break;
         case 'h': fputs(USAGE, stdout); return EXIT_OK;
-        case ':':
-            return cli_usage_error("template", "option \"%s\" needs a value",
-                                   argv[optind - 1]);
-        default:
-            return cli_usage_error("template", "unknown option \"%s\"",
-                                   argv[optind - 1]);
+        default: return bad_option(c, argv);
         }
     }
     if (argc - optind != 1)
