@@ -44,14 +44,6 @@ static void input_problem(void *ctx, const char *path, const char *message)
     notice(ctx, path, message);
 }
 
-/* A folder that exists, or is made now. */
-static int ensure_folder(const char *dir, fo_error *err)
-{
-    if (fo_is_dir(dir) || mkdir(dir, 0755) == 0)
-        return FO_OK;
-    return fo_error_set(err, FO_ERR_OUTPUT, "%s: cannot create folder", dir);
-}
-
 /* The batch's writer: every output, then the quarantine. */
 static int write_document(void *ctx, const fo_document *d)
 {
@@ -225,8 +217,8 @@ int fo_run(const fo_run_options *o, const fo_run_events *events, fo_run_summary 
     memset(out, 0, sizeof *out);
     if (!err)
         err = &local;
-    if ((o->debug_dir && (rc = ensure_folder(o->debug_dir, err)) != FO_OK) ||
-        (o->quarantine && (rc = ensure_folder(o->quarantine, err)) != FO_OK))
+    if ((o->debug_dir && (rc = fo_make_dir(o->debug_dir, err)) != FO_OK) ||
+        (o->quarantine && (rc = fo_make_dir(o->quarantine, err)) != FO_OK))
         goto out;
 
     fo_pipeline_options_default(&po);

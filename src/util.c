@@ -281,6 +281,24 @@ bool fo_is_dir(const char *path)
 int fo_make_dir(const char *dir, fo_error *err)
 {
     char ebuf[128];
+    if (!fo_is_dir(dir)) {
+        /* its parents first, as mkdir -p */
+        char *parent = fo_strdup(dir);
+        char *slash = parent ? strrchr(parent, '/') : NULL;
+        while (slash && slash > parent && slash[1] == '\0') {
+            *slash = '\0'; /* "a/b/" names "a/b" */
+            slash = strrchr(parent, '/');
+        }
+        if (slash && slash > parent) {
+            *slash = '\0';
+            int rc = fo_is_dir(parent) ? FO_OK : fo_make_dir(parent, err);
+            if (rc != FO_OK) {
+                free(parent);
+                return rc;
+            }
+        }
+        free(parent);
+    }
     if (mkdir(dir, 0755) != 0 && errno != EEXIST)
         return fo_error_set(err, FO_ERR_OUTPUT, "%s: cannot create folder (%s)", dir,
                             fo_syserr(errno, ebuf, sizeof ebuf));

@@ -52,8 +52,9 @@ char *fo_path_basename(const char *path);
 char *fo_path_join(const char *dir, const char *name);
 
 bool fo_is_dir(const char *path);
-/* Creates the folder dir (mode 0755) unless it is one already;
- * FO_ERR_OUTPUT, saying why, when it cannot or something else is there. */
+/* Creates the folder dir (mode 0755), and its missing parents, unless it
+ * is one already; FO_ERR_OUTPUT, saying why, when it cannot or something
+ * else is there. */
 int fo_make_dir(const char *dir, fo_error *err);
 bool fo_is_regular_file(const char *path);
 

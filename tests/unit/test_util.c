@@ -106,6 +106,23 @@ static void test_files(void)
            FO_ERR_CHANGED);
     STR_CONTAINS(err.message, "changed while it was read");
     OK(data == NULL);
+    /* a folder and its missing parents, as mkdir -p; a file in the way */
+    char *deep = fo_asprintf("%s/a/b/c/", dir), *a = fo_path_join(dir, "a");
+    INT_EQ(fo_make_dir(deep, &err), FO_OK);
+    OK(fo_is_dir(deep));
+    INT_EQ(fo_make_dir(deep, &err), FO_OK);
+    char *blocked = fo_asprintf("%s/sub", path);
+    INT_EQ(fo_make_dir(blocked, &err), FO_ERR_OUTPUT);
+    STR_CONTAINS(err.message, "f.txt: not a folder");
+    *strrchr(deep, '/') = '\0';   /* "dir/a/b/c" */
+    for (int i = 0; i < 3; i++) { /* c, then b, then a */
+        OK(rmdir(deep) == 0);
+        *strrchr(deep, '/') = '\0';
+    }
+    OK(!fo_is_dir(a));
+    free(blocked);
+    free(deep);
+    free(a);
     unlink(path);
     rmdir(dir);
     free(path);
