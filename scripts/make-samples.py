@@ -43,6 +43,7 @@ import math
 import os
 import random
 import re
+import subprocess
 import sys
 import time
 import unicodedata
@@ -806,6 +807,75 @@ def fill_field(page, field):
                 return value, runs
     die(f"{page.label}: field {field['name']}: cannot invent a value that fits its box, "
         f"charset, pattern and check in {MAX_ATTEMPTS} attempts")
+
+
+def fill_page_pdf(page, fields):
+    """Truth values and what to type into the PDF form field of every field
+    of one page (--pdf-form): {field name: value}, {PDF field: typed}."""
+    truth, typed = {}, {}
+    for field in fields:
+        value, text = fill_field_pdf(page, field)
+        truth[field["name"]] = value
+        if text and field.get("pdf_field"):     # "" leaves the field empty
+            typed[field["pdf_field"]] = text
+    return truth, typed
+
+
+def fill_field_pdf(page, field):
+    """(truth value, text for the PDF field or None) of one field: the same
+    values as fill_field, typed into the form field instead of drawn.  A
+    field without a PDF field, and a signature (a form filled on screen is
+    not signed by hand), stay empty."""
+    kind = field["type"]
+    if kind == "signature" or not field.get("pdf_field"):
+        return ("0" if kind in ("checkbox", "signature") else ""), None
+    if kind == "checkbox":
+        checked = page.rng.random() < CHECKED_P or bool(field.get("required"))
+        return ("1", "@on") if checked else ("0", "Off")
+    if kind == "choice":
+        value, _ = fill_choice(page, field)
+        exports = field.get("pdf_values") or {}
+        if not value:
+            return "", "Off"
+        first = value.split(",")[0]     # a radio group holds one option
+        return first, exports.get(first, first)
+    if not field.get("required") and page.rng.random() < BLANK_OPTIONAL_P:
+        return "", ""
+    for attempt in range(MAX_ATTEMPTS):
+        proposal = propose(page, field, attempt)
+        if proposal is None:
+            continue
+        lines, value = proposal
+        if value == "" and not field.get("required"):
+            return "", ""
+        if value and acceptable(field, lines, value):
+            return value, "\n".join(lines)
+    die(f"{page.label}: field {field['name']}: cannot invent a value that fits its "
+        f"charset, pattern and check in {MAX_ATTEMPTS} attempts")
+
+
+def render_pdf_form(args, template, typed, index):
+    """The template's pages as the PDF form looks once typed into and
+    flattened: fo-pdf-fill (tests/tools/pdf_fill.c) sets the fields through
+    MuPDF and renders every page at the template's dpi.  Page k of the
+    template is page k of the PDF."""
+    prefix = os.path.join(args.out, f".fill_{index + 1:04d}")
+    tsv = prefix + ".tsv"
+    with open(tsv, "w", encoding="utf-8") as f:
+        for name, text in typed.items():
+            escaped = text.replace("\\", "\\\\").replace("\n", "\\n")
+            f.write(f"{name}\t{escaped}\n")
+    done = subprocess.run([args.pdf_filler, args.pdf_form, tsv, f"{template.dpi:g}", prefix],
+                          capture_output=True, text=True)
+    if done.returncode != 0:
+        die(f"{args.pdf_form}: fo-pdf-fill failed: {done.stderr.strip()}")
+    images = []
+    for k in range(len(template.pages)):
+        png = f"{prefix}-{k + 1}.png"
+        images.append(load_reference(png))
+    for path in glob.glob(glob.escape(prefix) + "*"):
+        os.remove(path)
+    return images
 
 
 def acceptable(field, lines, value):
@@ -2077,7 +2147,17 @@ def parse_args(argv):
                     help="straight 300 dpi grey PNGs, no noise: for debugging")
     ap.add_argument("--check", action="store_true",
                     help="also prove scan.transform with markers on every page; exit 1 if off")
+    ap.add_argument("--pdf-form", metavar="FORM.pdf",
+                    help="fill the fillable PDF form the templates were made from (formocr "
+                         "template from-pdf) through its form fields, with MuPDF, and scan "
+                         "it flattened, instead of typing into the reference image; "
+                         "needs --pdf-filler; no --colour")
+    ap.add_argument("--pdf-filler", metavar="PATH",
+                    help="the fo-pdf-fill test tool (built by CMake in BUILD/tests)")
     args = ap.parse_args(argv)
+    if args.pdf_form and not (args.pdf_filler and os.access(args.pdf_filler, os.X_OK)):
+        ap.error("--pdf-form needs --pdf-filler, the fo-pdf-fill program "
+                 "(cmake --build BUILD --target fo-pdf-fill)")
     defaults = {"formats": "g4,jpeg,png", "dpis": "300,200", "max_rotate": MAX_ROTATE_DEG,
                 "max_scale": MAX_SCALE_JITTER, "max_shift": MAX_SHIFT_PX,
                 "turn_weights": ",".join(f"{t}:{w}" for t, w in TURN_WEIGHTS.items()),
@@ -2085,6 +2165,8 @@ def parse_args(argv):
     for key, default in defaults.items():
         if getattr(args, key) is None:
             setattr(args, key, PROFILES.get(args.profile, {}).get(key, default))
+    if args.pdf_form:
+        args.colour = False     # the filled PDF is rendered in grey
     args.formats = [f for f in args.formats.split(",") if f]
     if not args.formats or any(f not in EXTENSIONS_BY_FORMAT for f in args.formats):
         ap.error("--formats takes a comma list of g4, jpeg, png")
@@ -2152,13 +2234,21 @@ def make_one(index, args, templates, fonts):
         if colour_rng:
             ink_rgb = colour_ink(colour_rng, page.ink_name, page.ink)
         images, fields, page_fields = [], {}, []
+        typed = {}
         for i, (reference, fields_i) in enumerate(template.pages):
-            values, ops = fill_page(page, fields_i)
-            image = template.colour_reference(i).copy() if colour_rng else reference.copy()
-            draw_ops(image, ops, font_path, ink_rgb or page.ink)
-            images.append(image)
+            if args.pdf_form:
+                values, typed_i = fill_page_pdf(page, fields_i)
+                typed.update(typed_i)
+            else:
+                values, ops = fill_page(page, fields_i)
+                image = template.colour_reference(i).copy() if colour_rng else reference.copy()
+                draw_ops(image, ops, font_path, ink_rgb or page.ink)
+                images.append(image)
             fields.update(values)
             page_fields.append(fields_i)
+        if args.pdf_form:
+            images = render_pdf_form(args, template, typed, index)
+            font_path = None    # the PDF's own font types the values
         ref_dpi, name, ink, today = template.dpi, template.name, page.ink_name, page.today
     else:
         image, ink, ink_rgb = foreign_page(kind, fill_rng, font_path, colour_rng)
