@@ -1263,11 +1263,16 @@ void fo_template_set_destroy(fo_template_set **set)
     *set = NULL;
 }
 
+void fo_template_release_images(fo_template *t)
+{
+    for (int p = 0; p < t->npages; p++)
+        pixDestroy(&t->pages[p].image);
+}
+
 void fo_template_set_release_images(fo_template_set *set)
 {
     for (int i = 0; i < set->count; i++)
-        for (int p = 0; p < set->items[i]->npages; p++)
-            pixDestroy(&set->items[i]->pages[p].image);
+        fo_template_release_images(set->items[i]);
 }
 
 char *fo_template_default_path(void)

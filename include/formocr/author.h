@@ -62,6 +62,22 @@ FO_API int fo_template_from_pdf(const char *pdf_path, const char *out_dir,
 FO_API int fo_template_preview(const fo_template *t, const char *out_dir,
                                fo_error *err);
 
+/*
+ * What a person has likely got wrong in a template that loads, each told
+ * through note (one line, no newline) and counted in *nwarnings: a dpi at
+ * which a reference page has no paper's size (72 for an A4 image; the dpi
+ * A4 would need is said), fields whose boxes overlap (15 % of the smaller
+ * or more; a choice's options too), a text box over the form's own print
+ * (three or more character-sized marks inside it on the reference, its
+ * borders, rules and comb ticks left out).  t's reference images must be
+ * loaded.  Returns FO_ERR_CONFIG when Tesseract cannot load the template's
+ * language or a field's (from tessdata; NULL: Tesseract's default), an
+ * error, not a warning: the template could read nothing.
+ */
+FO_API int fo_template_lint(const fo_template *t, const char *tessdata,
+                            fo_author_note_fn note, void *ctx, int *nwarnings,
+                            fo_error *err);
+
 #ifdef __cplusplus
 }
 #endif

@@ -167,6 +167,8 @@ FO_API void fo_template_set_destroy(fo_template_set **set);
  * and the zone forms are made from them, a run needs them no more.  The
  * pages keep their width and height; image becomes NULL. */
 FO_API void fo_template_set_release_images(fo_template_set *set);
+/* The same for one template. */
+FO_API void fo_template_release_images(fo_template *t);
 
 /*
  * Where templates are taken from when none are named (the caller frees

@@ -27,6 +27,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "detect.h"
 #include "strbuf.h"
 #include "util.h"
 
@@ -54,6 +55,7 @@ typedef struct widget {
     int flags, maxlen;
     double x, y, w, h; /* px at dpi */
     int group;         /* index of the first widget of its field */
+    bool drawn;        /* found in a flat page's drawing: no PDF field */
 } widget;
 
 typedef struct harvest {
@@ -61,6 +63,7 @@ typedef struct harvest {
     int n;
     int npages;
     int *page_numbers; /* 1-based PDF page of each template page */
+    bool xfa;          /* the PDF holds an XFA form */
 } harvest;
 
 static void harvest_free(harvest *h)
@@ -255,6 +258,9 @@ static void infer(json_t *obj, const widget *w, const char *name, fo_strbuf *why
     static const char *const MONTH[] = {"mois", NULL};
     static const char *const YEAR[] = {"annee", "année", NULL};
     said = said || strncmp(name, "dat", 3) == 0;
+    /* "Fait à ..., le ____": a French form's "le" before a blank is a date */
+    said = said || strcmp(name, "le") == 0 || strncmp(name, "le_", 3) == 0 ||
+           (strlen(name) > 3 && strcmp(name + strlen(name) - 3, "_le") == 0);
     if ((comb == 2 || !comb) && (mentions(text, DAY) || mentions(name, DAY)) &&
         !mentions(name, MONTH)) {
         json_object_set_new(obj, "charset", json_string("0123456789"));
@@ -323,16 +329,19 @@ typedef struct glyph {
     double x0, x1, y, size;
 } glyph;
 
-/* Up to two words from line[at], read forwards (dir 1) or backwards (-1),
- * to a wide gap, a ':' or a '('; malloc'd, NULL when none. */
-static char *words_from(const glyph *line, int n, int at, int dir)
+/* Up to max words from line[at], read forwards (dir 1) or backwards (-1),
+ * to a wide gap, a ':', a ',', a '(' or a leader's '_' or '.'; malloc'd,
+ * NULL when none. */
+static char *words_from(const glyph *line, int n, int at, int dir, int max)
 {
     int words = 0, from = at, to = at;
     bool in_word = false;
     fo_strbuf out = FO_STRBUF_INIT;
     for (int k = at, last = -1; k >= 0 && k < n; k += dir) {
         const glyph *g = &line[k];
-        if (g->c == ':' || g->c == '(' || g->c == ')')
+        if (g->c == ':' || g->c == '(' || g->c == ')' || g->c == ',' || g->c == ';' ||
+            g->c == '_' ||
+            (g->c == '.' && k + dir >= 0 && k + dir < n && line[k + dir].c == '.'))
             break;
         if (g->c == ' ') {
             in_word = false;
@@ -342,7 +351,7 @@ static char *words_from(const glyph *line, int n, int at, int dir)
         if (last >= 0 &&
             (dir > 0 ? g->x0 - line[last].x1 : line[last].x0 - g->x1) > 0.8 * g->size)
             break;
-        if (!in_word && ++words > 2)
+        if (!in_word && ++words > max)
             break;
         in_word = true;
         last = k;
@@ -365,6 +374,91 @@ static char *words_from(const glyph *line, int n, int at, int dir)
     return fo_strbuf_detach(&out);
 }
 
+/* The glyphs of a stext line in px (page bounds b, scale); *n of them;
+ * NULL when empty or out of memory. */
+static glyph *line_glyphs(fz_stext_line *ln, fz_rect b, double scale, int *n)
+{
+    glyph *line;
+    int cap = 0;
+    *n = 0;
+    for (fz_stext_char *ch = ln->first_char; ch; ch = ch->next)
+        cap++;
+    if (cap == 0 || !(line = malloc(sizeof *line * (size_t)cap)))
+        return NULL;
+    for (fz_stext_char *ch = ln->first_char; ch; ch = ch->next, (*n)++)
+        line[*n] = (glyph){
+            ch->c, (ch->quad.ll.x - b.x0) * scale, (ch->quad.lr.x - b.x0) * scale,
+            ((ch->quad.ul.y + ch->quad.ll.y) / 2 - b.y0) * scale, ch->size * scale};
+    return line;
+}
+
+/* The label printed for a box found in a flat page's drawing (px at scale,
+ * dpi), the nearest of: the words ending left of it on its line (up to 2
+ * inches), those starting just under it (a caption below, as Cerfa forms
+ * print "Jour", "Code postal") and those just above it (counted 1.5 times
+ * as far); a scrap of fewer than 3 letters on the left gives way to the
+ * others.  Into w->label; nothing found leaves it NULL. */
+static void label_of(fz_stext_page *st, widget *w, fz_rect b, double scale, int dpi)
+{
+    const double bottom = w->y + w->h, mid = w->y + w->h * 0.6;
+    double near_left = HUGE_VAL, best = HUGE_VAL;
+    char *left = NULL, *other = NULL;
+
+    for (fz_stext_block *bl = st->first_block; bl; bl = bl->next) {
+        if (bl->type != FZ_STEXT_BLOCK_TEXT)
+            continue;
+        for (fz_stext_line *ln = bl->u.t.first_line; ln; ln = ln->next) {
+            int n;
+            glyph *line = line_glyphs(ln, b, scale, &n);
+            for (int k = 0; line && k < n; k++) {
+                const glyph *g = &line[k];
+                char *words;
+                if (g->c == ' ' || g->c == '_')
+                    continue;
+                if (g->x1 <= w->x + 2 && w->x - g->x1 <= 2.0 * dpi &&
+                    fabs(g->y - mid) <= 0.6 * w->h && w->x - g->x1 < near_left) {
+                    if ((words = words_from(line, n, k, -1, 4))) {
+                        free(left);
+                        left = words;
+                        near_left = w->x - g->x1;
+                    }
+                    continue;
+                }
+                /* a phrase's first glyph under or over the box's left part */
+                bool starts = k == 0 || line[k - 1].c == ' ' || line[k - 1].c == '_' ||
+                              g->x0 - line[k - 1].x1 > 0.8 * g->size;
+                if (!starts || g->x0 < w->x - 0.05 * dpi ||
+                    g->x0 > w->x + fmin(w->w * 0.5, 1.5 * dpi))
+                    continue;
+                double score;
+                if (g->y > bottom && g->y - bottom <= 0.2 * dpi)
+                    score = (g->y - bottom) + 0.5 * fabs(g->x0 - w->x);
+                else if (g->y < w->y && w->y - g->y <= 0.3 * dpi)
+                    score = 1.5 * (w->y - g->y) + 0.5 * fabs(g->x0 - w->x);
+                else
+                    continue;
+                if (score < best && (words = words_from(line, n, k, 1, 4))) {
+                    free(other);
+                    other = words;
+                    best = score;
+                }
+            }
+            free(line);
+        }
+    }
+    /* the nearer of the two; a scrap of a word ("(e)", "à") gives way */
+    int letters = 0;
+    for (const unsigned char *c = (const unsigned char *)left; c && *c; c++)
+        letters += isalnum(*c) || *c >= 0xC0;
+    if (left && (!other || (near_left <= best && letters >= 3))) {
+        w->label = left;
+        free(other);
+    } else {
+        w->label = other;
+        free(left);
+    }
+}
+
 /* The captions printed beside the box w (px at scale, page bounds b): the
  * words starting just right of it and those ending just left of it, on its
  * line, within 2.5 box heights, into w->caption and w->gap. */
@@ -377,17 +471,10 @@ static void captions_of(fz_stext_page *st, widget *w, fz_rect b, double scale)
         if (bl->type != FZ_STEXT_BLOCK_TEXT)
             continue;
         for (fz_stext_line *ln = bl->u.t.first_line; ln; ln = ln->next) {
-            glyph *line;
-            int n = 0, cap = 0;
-            for (fz_stext_char *ch = ln->first_char; ch; ch = ch->next)
-                cap++;
-            if (cap == 0 || !(line = malloc(sizeof *line * (size_t)cap)))
+            int n;
+            glyph *line = line_glyphs(ln, b, scale, &n);
+            if (!line)
                 continue;
-            for (fz_stext_char *ch = ln->first_char; ch; ch = ch->next, n++)
-                line[n] = (glyph){ch->c, (ch->quad.ll.x - b.x0) * scale,
-                                  (ch->quad.lr.x - b.x0) * scale,
-                                  ((ch->quad.ul.y + ch->quad.ll.y) / 2 - b.y0) * scale,
-                                  ch->size * scale};
             for (int k = 0; k < n; k++) {
                 double gap;
                 int side;
@@ -404,7 +491,7 @@ static void captions_of(fz_stext_page *st, widget *w, fz_rect b, double scale)
                     continue;
                 }
                 if (gap >= w->gap[side] ||
-                    !(words = words_from(line, n, k, side == 0 ? 1 : -1)))
+                    !(words = words_from(line, n, k, side == 0 ? 1 : -1, 2)))
                     continue;
                 free(w->caption[side]);
                 w->caption[side] = words;
@@ -428,10 +515,76 @@ static int caption_side(const harvest *h, int i)
     return sum[1] < sum[0] ? 1 : 0;
 }
 
-/* Reads the widgets of the selected pages into h, and (out_dir not NULL)
- * renders each page's content into out_dir/pageN.png. */
+/* The boxes found in the drawing of page (its content rendered in pm, grey,
+ * at dpi) appended to h as widgets of no PDF field: text boxes (combs with
+ * their cells) and check boxes. */
+static int add_drawn(fz_context *ctx, fz_pixmap *pm, int page, int dpi, harvest *h,
+                     fo_error *err)
+{
+    int W = fz_pixmap_width(ctx, pm), H = fz_pixmap_height(ctx, pm);
+    int stride = (int)fz_pixmap_stride(ctx, pm), n = 0, rc = FO_OK;
+    const unsigned char *samples = fz_pixmap_samples(ctx, pm);
+    PIX *pix = fz_pixmap_components(ctx, pm) == 1 ? pixCreate(W, H, 8) : NULL;
+    fo_drawn *d = NULL;
+
+    if (!pix)
+        return fo_error_set(err, FO_ERR_NOMEM, "out of memory");
+    for (int y = 0; y < H; y++) {
+        l_uint32 *row = pixGetData(pix) + (size_t)y * pixGetWpl(pix);
+        for (int x = 0; x < W; x++)
+            SET_DATA_BYTE(row, x, samples[(size_t)y * stride + x]);
+    }
+    if ((rc = fo_detect_drawn(pix, dpi, &d, &n, err)) != FO_OK)
+        goto done;
+    for (int k = 0; k < n; k++) {
+        widget *w;
+        if (h->n >= MAX_WIDGETS) {
+            rc = fo_error_set(err, FO_ERR_LIMIT, "more than %d boxes", MAX_WIDGETS);
+            break;
+        }
+        if (h->n % 64 == 0) {
+            widget *grown = realloc(h->w, sizeof *grown * (size_t)(h->n + 64));
+            if (!grown) {
+                rc = fo_error_set(err, FO_ERR_NOMEM, "out of memory");
+                break;
+            }
+            h->w = grown;
+        }
+        w = &h->w[h->n];
+        memset(w, 0, sizeof *w);
+        w->page = page;
+        w->drawn = true;
+        w->type = d[k].kind == FO_DRAWN_CHECKBOX ? PDF_WIDGET_TYPE_CHECKBOX
+                                                 : PDF_WIDGET_TYPE_TEXT;
+        if (d[k].kind == FO_DRAWN_COMB) {
+            w->flags = PDF_TX_FIELD_IS_COMB;
+            w->maxlen = d[k].cells;
+        }
+        w->x = d[k].x;
+        w->y = d[k].y;
+        w->w = d[k].w;
+        w->h = d[k].h;
+        /* a field of its own; named from its label (or caption) later */
+        w->field = fo_asprintf("#drawn%d", h->n);
+        w->partial =
+            fo_strdup(d[k].kind == FO_DRAWN_CHECKBOX ? "case_a_cocher" : "champ");
+        h->n++;
+        if (!w->field || !w->partial) {
+            rc = fo_error_set(err, FO_ERR_NOMEM, "out of memory");
+            break;
+        }
+    }
+done:
+    free(d);
+    pixDestroy(&pix);
+    return rc;
+}
+
+/* Reads the widgets of the selected pages into h, or (drawn) the boxes
+ * found in each page's drawing, and (out_dir not NULL) renders each page's
+ * content into out_dir/pageN.png. */
 static int read_pdf(fz_context *ctx, const char *path, const char *out_dir,
-                    const fo_pdf_template_options *o, int dpi, harvest *h,
+                    const fo_pdf_template_options *o, int dpi, bool drawn, harvest *h,
                     fo_error *err)
 {
     fz_document *doc = NULL;
@@ -463,6 +616,7 @@ static int read_pdf(fz_context *ctx, const char *path, const char *out_dir,
                               "%s: the PDF is encrypted with a password", path);
             break;
         }
+        h->xfa = pdf_dict_getp(ctx, pdf_trailer(ctx, pdf), "Root/AcroForm/XFA") != NULL;
         count = fz_count_pages(ctx, doc);
         if (count > MAX_PAGES) {
             rc = fo_error_set(err, FO_ERR_LIMIT, "%s: %d pages (a form has at most %d)",
@@ -540,18 +694,25 @@ static int read_pdf(fz_context *ctx, const char *path, const char *out_dir,
             }
             if (rc != FO_OK)
                 break;
-            /* check boxes and radio buttons: the caption printed beside */
-            st = fz_new_stext_page_from_page(ctx, page, NULL);
-            for (int k = first; k < h->n; k++)
-                if (h->w[k].type == PDF_WIDGET_TYPE_CHECKBOX ||
-                    h->w[k].type == PDF_WIDGET_TYPE_RADIOBUTTON)
-                    captions_of(st, &h->w[k], bounds, scale);
-            fz_drop_stext_page(ctx, st);
-            st = NULL;
-            if (out_dir) {
+            if (out_dir || drawn)
                 pm = fz_new_pixmap_from_page_contents(
                     ctx, page, fz_scale((float)scale, (float)scale),
                     fz_device_gray(ctx), 0);
+            if (drawn && (rc = add_drawn(ctx, pm, i, dpi, h, err)) != FO_OK)
+                break;
+            /* check boxes and radio buttons: the caption printed beside;
+             * boxes found in the drawing: their label */
+            st = fz_new_stext_page_from_page(ctx, page, NULL);
+            for (int k = first; k < h->n; k++) {
+                if (h->w[k].type == PDF_WIDGET_TYPE_CHECKBOX ||
+                    h->w[k].type == PDF_WIDGET_TYPE_RADIOBUTTON)
+                    captions_of(st, &h->w[k], bounds, scale);
+                else if (h->w[k].drawn)
+                    label_of(st, &h->w[k], bounds, scale, dpi);
+            }
+            fz_drop_stext_page(ctx, st);
+            st = NULL;
+            if (out_dir) {
                 snprintf(name, sizeof name, "page%d.png", i + 1);
                 png = fo_path_join(out_dir, name);
                 if (!png) {
@@ -561,9 +722,9 @@ static int read_pdf(fz_context *ctx, const char *path, const char *out_dir,
                 fz_save_pixmap_as_png(ctx, pm, png);
                 free(png);
                 png = NULL;
-                fz_drop_pixmap(ctx, pm);
-                pm = NULL;
             }
+            fz_drop_pixmap(ctx, pm);
+            pm = NULL;
             fz_drop_page(ctx, page);
             page = NULL;
         }
@@ -694,7 +855,7 @@ static json_t *fields_of(harvest *h, const fo_pdf_template_options *o,
             json_object_set_new(obj, "label", json_string(w->label));
         /* a filled copy of this PDF is read from this field (a name past
          * any form tool's is left out: the field is then read by OCR) */
-        if (strlen(w->field) <= MAX_FIELD_NAME)
+        if (!w->drawn && strlen(w->field) <= MAX_FIELD_NAME)
             json_object_set_new(obj, "pdf_field", json_string(w->field));
         if (o->note && why.len > 0) {
             char *line = fo_asprintf("page %d: %s: %s: confirm", w->page + 1, name,
@@ -784,13 +945,26 @@ int fo_template_from_pdf(const char *pdf_path, const char *out_dir,
         rc = fo_error_set(err, FO_ERR_NOMEM, "cannot start MuPDF: out of memory");
         goto done;
     }
-    if ((rc = read_pdf(ctx, pdf_path, NULL, o, dpi, &h, err)) != FO_OK)
+    if ((rc = read_pdf(ctx, pdf_path, NULL, o, dpi, false, &h, err)) != FO_OK)
+        goto done;
+    bool drawn = h.n == 0;
+    if (drawn && o->note) {
+        char *line = fo_asprintf(
+            "%s: %s: the boxes are found in the pages' drawing and named from "
+            "their printed labels; check every one on the preview",
+            pdf_path,
+            h.xfa ? "an XFA form without AcroForm fields"
+                  : "a flat PDF (no form fields)");
+        if (line)
+            o->note(o->note_ctx, line);
+        free(line);
+    }
+    if (drawn && (rc = read_pdf(ctx, pdf_path, NULL, o, dpi, true, &h, err)) != FO_OK)
         goto done;
     if (h.n == 0) {
         rc = fo_error_set(err, FO_ERR_USAGE,
-                          "%s: no form fields on the pages taken (a flat PDF, or an "
-                          "XFA-only form): make the template from its drawn boxes "
-                          "by hand for now (see the README's \"Adding a form\")",
+                          "%s: no form fields on the pages taken, and no boxes, combs, "
+                          "check boxes or writing lines found in their drawing",
                           pdf_path);
         goto done;
     }
@@ -799,7 +973,7 @@ int fo_template_from_pdf(const char *pdf_path, const char *out_dir,
         goto done;
     {
         harvest again = {0};
-        rc = read_pdf(ctx, pdf_path, out_dir, o, dpi, &again, err);
+        rc = read_pdf(ctx, pdf_path, out_dir, o, dpi, false, &again, err);
         harvest_free(&again);
         if (rc != FO_OK)
             goto done;

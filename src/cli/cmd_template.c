@@ -21,8 +21,15 @@ static const char USAGE[] =
     "check: loads and validates each template (a template.json, a folder holding\n"
     "  one, or a folder of */template.json) and prints one line per template:\n"
     "  name, pages, fields. Errors give file:line:col. Exit 2 if any is invalid.\n"
+    "  Warns (on stderr, exit status unchanged) where a person has likely erred:\n"
+    "  a dpi that gives a reference page no paper's size, fields that overlap, a\n"
+    "  text box over the form's printed text. A Tesseract language that is not\n"
+    "  installed ($TESSDATA_PREFIX) is an error.\n"
     "\n"
-    "from-pdf: makes a template from a fillable PDF form (its form fields):\n"
+    "from-pdf: makes a template from a PDF form: a fillable one from its form\n"
+    "  fields; a flat one (or an XFA-only form) from the boxes drawn on its\n"
+    "  pages (boxes, combs, check boxes, writing lines, dotted leaders), each\n"
+    "  named from the label printed beside, under or above it. Writes\n"
     "  DIR/template.json, DIR/pageN.png (each page rendered at --dpi) and\n"
     "  DIR/pageN-preview.png (the fields drawn on it). Text fields become boxes\n"
     "  (combs with their cell count), check boxes checkboxes, radio groups\n"
@@ -76,6 +83,12 @@ static bool name_clash(fo_template **seen, int nseen, const fo_template *t)
     return false;
 }
 
+/* A template check warning, on stderr: "formocr: warning: PATH: LINE". */
+static void print_warning(void *ctx, const char *line)
+{
+    fprintf(stderr, "formocr: warning: %s: %s\n", (const char *)ctx, line);
+}
+
 static int check(int argc, char **argv)
 {
     fo_template **seen = NULL;
@@ -109,6 +122,12 @@ static int check(int argc, char **argv)
                 continue;
             }
             print_summary(t);
+            if (fo_template_lint(t, NULL, print_warning, t->path, NULL, &err) !=
+                FO_OK) {
+                cli_error("%s: %s", t->path, err.message);
+                failed = 1;
+            }
+            fo_template_release_images(t);
             grown = realloc(seen, (size_t)(nseen + 1) * sizeof *seen);
             if (!grown) {
                 cli_error("out of memory");
