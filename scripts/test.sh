@@ -6,7 +6,7 @@
 # while from its seed corpus; any crash, leak or sanitizer report fails.
 # The Slurm integration test (tests/slurm.sh, label "cluster") starts a
 # single-node cluster on this machine: it needs root.
-#   scripts/test.sh                 everything (fuzzing 60 s a target)
+#   scripts/test.sh                 everything (fuzzing 50 s a target)
 #   scripts/test.sh --quick         skip the sanitizer pass and the fuzzing
 #   scripts/test.sh --fuzz-time S   fuzz S seconds a target
 #   scripts/test.sh --no-cluster    skip the Slurm test (said loudly; CI
@@ -15,7 +15,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 quick=0
-fuzz_time=60
+fuzz_time=50
 cluster=1
 while [ $# -gt 0 ]; do
     case $1 in
@@ -72,7 +72,7 @@ if [ $quick -eq 0 ]; then
     CC=clang cmake -S . -B build/fuzz -DFORMOCR_FUZZ=ON -DFORMOCR_WERROR=ON \
         -DCMAKE_BUILD_TYPE=RelWithDebInfo -DBUILD_TESTING=OFF >/dev/null
     cmake --build build/fuzz -j"$jobs" >/dev/null
-    for target in template image pdf truth csv shard names; do
+    for target in template image pdf truth csv shard names author; do
         corpus=build/fuzz/corpus-$target
         rm -rf "$corpus"
         mkdir -p "$corpus"

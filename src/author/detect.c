@@ -5,7 +5,6 @@
 #include "detect.h"
 
 #include <stdbool.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -19,7 +18,8 @@ static const double LINE_MIN_IN = 0.4;      /* shortest writing line */
 static const double WRITING_IN = 0.17;      /* the band written above a line */
 static const double CELL_MAX_IN = 0.35;     /* widest comb cell, check box */
 static const double BOX_MIN_IN = 0.25;      /* narrowest box of one value */
-static const double DOT_MAX_IN = 0.02;      /* a leader's dot */
+static const double DOT_MAX_IN = 0.035;     /* a leader's dot or dash, long */
+static const double DOT_THICK_IN = 0.02;    /* and high */
 static const double DOT_GAP_IN = 0.06;      /* between a leader's dots */
 static const int INK_THRESHOLD = 160;       /* grey below is ink */
 static const int MAX_DRAWN = 4000;          /* boxes on one page, at most */
@@ -290,12 +290,6 @@ static bool one_rule(page_ctx *P, int x0, int y, int w, int thick)
     stroke st[MAX_STROKES];
     segment seg[MAX_STROKES];
     int ns = strokes_of(P, x0, y, w, st, MAX_STROKES), nseg = 0, tall = 0;
-    if (getenv("FO_DETECT_DEBUG")) {
-        fprintf(stderr, "rule %d %d %d %d:", x0, y, w, thick);
-        for (int i = 0; i < ns; i++)
-            fprintf(stderr, " %d-%d/%d", st[i].x0, st[i].x1, st[i].height);
-        fprintf(stderr, "\n");
-    }
     int nb = 0, bx[MAX_STROKES], bh[MAX_STROKES];
 
     for (int i = 0; i < ns; i++)
@@ -399,7 +393,7 @@ int fo_detect_drawn(PIX *grey, int dpi, fo_drawn **out, int *n, fo_error *err)
         goto done;
     }
     /* dotted leaders: dots closed into a rule */
-    dots = pixSelectBySize(bin, px(&P, DOT_MAX_IN), px(&P, DOT_MAX_IN), 8,
+    dots = pixSelectBySize(bin, px(&P, DOT_MAX_IN), px(&P, DOT_THICK_IN), 8,
                            L_SELECT_IF_BOTH, L_SELECT_IF_LTE, NULL);
     if (dots && (leaders = pixCloseBrick(NULL, dots, px(&P, DOT_GAP_IN), 1)) != NULL) {
         pixOpenBrick(leaders, leaders, px(&P, LINE_MIN_IN), 1);

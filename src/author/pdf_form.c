@@ -28,6 +28,7 @@
 #include <sys/stat.h>
 
 #include "detect.h"
+#include "page_text.h"
 #include "strbuf.h"
 #include "util.h"
 
@@ -323,11 +324,7 @@ static json_t *box_of(const widget *w)
     return json_pack("[i, i, i, i]", x, y, bw < 1 ? 1 : bw, bh < 1 ? 1 : bh);
 }
 
-/* A character of a line, in px. */
-typedef struct glyph {
-    int c;
-    double x0, x1, y, size;
-} glyph;
+typedef fo_text_glyph glyph;
 
 /* Up to max words from line[at], read forwards (dir 1) or backwards (-1),
  * to a wide gap, a ':', a ',', a '(' or a leader's '_' or '.'; malloc'd,
@@ -374,22 +371,40 @@ static char *words_from(const glyph *line, int n, int at, int dir, int max)
     return fo_strbuf_detach(&out);
 }
 
-/* The glyphs of a stext line in px (page bounds b, scale); *n of them;
- * NULL when empty or out of memory. */
-static glyph *line_glyphs(fz_stext_line *ln, fz_rect b, double scale, int *n)
+/* The text of a MuPDF stext page in px (page bounds b, scale) into t:
+ * each stext line a line.  FO_ERR_NOMEM. */
+static int page_text_from_stext(fz_stext_page *st, fz_rect b, double scale,
+                                fo_page_text *t, fo_error *err)
 {
-    glyph *line;
-    int cap = 0;
-    *n = 0;
-    for (fz_stext_char *ch = ln->first_char; ch; ch = ch->next)
-        cap++;
-    if (cap == 0 || !(line = malloc(sizeof *line * (size_t)cap)))
-        return NULL;
-    for (fz_stext_char *ch = ln->first_char; ch; ch = ch->next, (*n)++)
-        line[*n] = (glyph){
-            ch->c, (ch->quad.ll.x - b.x0) * scale, (ch->quad.lr.x - b.x0) * scale,
-            ((ch->quad.ul.y + ch->quad.ll.y) / 2 - b.y0) * scale, ch->size * scale};
-    return line;
+    memset(t, 0, sizeof *t);
+    for (fz_stext_block *bl = st->first_block; bl; bl = bl->next) {
+        if (bl->type != FZ_STEXT_BLOCK_TEXT)
+            continue;
+        for (fz_stext_line *ln = bl->u.t.first_line; ln; ln = ln->next) {
+            int cap = 0;
+            for (fz_stext_char *ch = ln->first_char; ch; ch = ch->next)
+                cap++;
+            if (cap == 0)
+                continue;
+            fo_text_line *grown = realloc(t->lines, sizeof *grown * (size_t)(t->n + 1));
+            glyph *line = malloc(sizeof *line * (size_t)cap);
+            if (grown)
+                t->lines = grown;
+            if (!grown || !line) {
+                free(line);
+                fo_page_text_free(t);
+                return fo_error_set(err, FO_ERR_NOMEM, "out of memory");
+            }
+            int n = 0;
+            for (fz_stext_char *ch = ln->first_char; ch; ch = ch->next, n++)
+                line[n] = (glyph){ch->c, (ch->quad.ll.x - b.x0) * scale,
+                                  (ch->quad.lr.x - b.x0) * scale,
+                                  ((ch->quad.ul.y + ch->quad.ll.y) / 2 - b.y0) * scale,
+                                  ch->size * scale};
+            t->lines[t->n++] = (fo_text_line){line, n};
+        }
+    }
+    return FO_OK;
 }
 
 /* The label printed for a box found in a flat page's drawing (px at scale,
@@ -398,19 +413,17 @@ static glyph *line_glyphs(fz_stext_line *ln, fz_rect b, double scale, int *n)
  * print "Jour", "Code postal") and those just above it (counted 1.5 times
  * as far); a scrap of fewer than 3 letters on the left gives way to the
  * others.  Into w->label; nothing found leaves it NULL. */
-static void label_of(fz_stext_page *st, widget *w, fz_rect b, double scale, int dpi)
+static void label_of(const fo_page_text *t, widget *w, int dpi)
 {
     const double bottom = w->y + w->h, mid = w->y + w->h * 0.6;
     double near_left = HUGE_VAL, best = HUGE_VAL;
     char *left = NULL, *other = NULL;
 
-    for (fz_stext_block *bl = st->first_block; bl; bl = bl->next) {
-        if (bl->type != FZ_STEXT_BLOCK_TEXT)
-            continue;
-        for (fz_stext_line *ln = bl->u.t.first_line; ln; ln = ln->next) {
-            int n;
-            glyph *line = line_glyphs(ln, b, scale, &n);
-            for (int k = 0; line && k < n; k++) {
+    for (int l = 0; l < t->n; l++) {
+        {
+            const glyph *line = t->lines[l].g;
+            int n = t->lines[l].n;
+            for (int k = 0; k < n; k++) {
                 const glyph *g = &line[k];
                 char *words;
                 if (g->c == ' ' || g->c == '_')
@@ -443,7 +456,6 @@ static void label_of(fz_stext_page *st, widget *w, fz_rect b, double scale, int 
                     best = score;
                 }
             }
-            free(line);
         }
     }
     /* the nearer of the two; a scrap of a word ("(e)", "à") gives way */
@@ -462,19 +474,15 @@ static void label_of(fz_stext_page *st, widget *w, fz_rect b, double scale, int 
 /* The captions printed beside the box w (px at scale, page bounds b): the
  * words starting just right of it and those ending just left of it, on its
  * line, within 2.5 box heights, into w->caption and w->gap. */
-static void captions_of(fz_stext_page *st, widget *w, fz_rect b, double scale)
+static void captions_of(const fo_page_text *t, widget *w)
 {
     const double right = w->x + w->w, mid = w->y + w->h / 2, reach = 2.5 * w->h;
 
     w->gap[0] = w->gap[1] = HUGE_VAL;
-    for (fz_stext_block *bl = st->first_block; bl; bl = bl->next) {
-        if (bl->type != FZ_STEXT_BLOCK_TEXT)
-            continue;
-        for (fz_stext_line *ln = bl->u.t.first_line; ln; ln = ln->next) {
-            int n;
-            glyph *line = line_glyphs(ln, b, scale, &n);
-            if (!line)
-                continue;
+    for (int l = 0; l < t->n; l++) {
+        {
+            const glyph *line = t->lines[l].g;
+            int n = t->lines[l].n;
             for (int k = 0; k < n; k++) {
                 double gap;
                 int side;
@@ -497,7 +505,6 @@ static void captions_of(fz_stext_page *st, widget *w, fz_rect b, double scale)
                 w->caption[side] = words;
                 w->gap[side] = gap;
             }
-            free(line);
         }
     }
 }
@@ -513,6 +520,19 @@ static int caption_side(const harvest *h, int i)
             for (int s = 0; s < 2; s++)
                 sum[s] += h->w[j].caption[s] ? h->w[j].gap[s] : 1e6;
     return sum[1] < sum[0] ? 1 : 0;
+}
+
+/* Widgets first.. of h named from the page's text: a check box's or radio
+ * button's caption, a box found in the drawing its label. */
+static void name_widgets(harvest *h, int first, const fo_page_text *text, int dpi)
+{
+    for (int k = first; k < h->n; k++) {
+        if (h->w[k].type == PDF_WIDGET_TYPE_CHECKBOX ||
+            h->w[k].type == PDF_WIDGET_TYPE_RADIOBUTTON)
+            captions_of(text, &h->w[k]);
+        else if (h->w[k].drawn)
+            label_of(text, &h->w[k], dpi);
+    }
 }
 
 /* The boxes found in the drawing of page (its content rendered in pm, grey,
@@ -642,8 +662,28 @@ static int read_pdf(fz_context *ctx, const char *path, const char *out_dir,
                 pdf_obj *obj = pdf_annot_obj(ctx, a);
                 fz_rect r = pdf_bound_widget(ctx, a);
                 const char *label = pdf_field_label(ctx, obj);
-                char *full = pdf_field_name(ctx, obj);
+                char *full;
                 widget *w;
+                /* a widget off the page (or of no size) has nowhere to be
+                 * written: left out, said; one overhanging it is cut to it */
+                fz_rect inside = fz_intersect_rect(r, bounds);
+                if (fz_is_empty_rect(inside) || !(inside.x1 - inside.x0 >= 1) ||
+                    !(inside.y1 - inside.y0 >= 1)) {
+                    if (o->note && !out_dir) {
+                        char *f = pdf_field_name(ctx, obj);
+                        char *line = fo_asprintf(
+                            "page %d: \"%s\": a form field outside the page (or of no "
+                            "size), left out",
+                            i + 1, f ? f : "");
+                        if (line)
+                            o->note(o->note_ctx, line);
+                        free(line);
+                        fz_free(ctx, f);
+                    }
+                    continue;
+                }
+                r = inside; /* what overhangs the page cannot be written on */
+                full = pdf_field_name(ctx, obj);
                 if (h->n >= MAX_WIDGETS) {
                     fz_free(ctx, full);
                     rc = fo_error_set(err, FO_ERR_LIMIT, "%s: more than %d form fields",
@@ -702,16 +742,14 @@ static int read_pdf(fz_context *ctx, const char *path, const char *out_dir,
                 break;
             /* check boxes and radio buttons: the caption printed beside;
              * boxes found in the drawing: their label */
+            fo_page_text text;
             st = fz_new_stext_page_from_page(ctx, page, NULL);
-            for (int k = first; k < h->n; k++) {
-                if (h->w[k].type == PDF_WIDGET_TYPE_CHECKBOX ||
-                    h->w[k].type == PDF_WIDGET_TYPE_RADIOBUTTON)
-                    captions_of(st, &h->w[k], bounds, scale);
-                else if (h->w[k].drawn)
-                    label_of(st, &h->w[k], bounds, scale, dpi);
-            }
+            if ((rc = page_text_from_stext(st, bounds, scale, &text, err)) != FO_OK)
+                break;
             fz_drop_stext_page(ctx, st);
             st = NULL;
+            name_widgets(h, first, &text, dpi);
+            fo_page_text_free(&text);
             if (out_dir) {
                 snprintf(name, sizeof name, "page%d.png", i + 1);
                 png = fo_path_join(out_dir, name);
@@ -886,6 +924,16 @@ static int reading_order(const void *a, const void *b)
     return (p->x > q->x) - (p->x < q->x);
 }
 
+/* How many of h's widgets a person writes in (push buttons are not). */
+static int writable(const harvest *h)
+{
+    int n = 0;
+    for (int i = 0; i < h->n; i++)
+        n += h->w[i].type != PDF_WIDGET_TYPE_BUTTON &&
+             h->w[i].type != PDF_WIDGET_TYPE_UNKNOWN;
+    return n;
+}
+
 /* A MuPDF context that opens PDFs and says nothing on stderr; NULL out of
  * memory. */
 static fz_context *start_mupdf(void)
@@ -947,7 +995,7 @@ int fo_template_from_pdf(const char *pdf_path, const char *out_dir,
     }
     if ((rc = read_pdf(ctx, pdf_path, NULL, o, dpi, false, &h, err)) != FO_OK)
         goto done;
-    bool drawn = h.n == 0;
+    bool drawn = writable(&h) == 0;
     if (drawn && o->note) {
         char *line = fo_asprintf(
             "%s: %s: the boxes are found in the pages' drawing and named from "
@@ -959,9 +1007,12 @@ int fo_template_from_pdf(const char *pdf_path, const char *out_dir,
             o->note(o->note_ctx, line);
         free(line);
     }
-    if (drawn && (rc = read_pdf(ctx, pdf_path, NULL, o, dpi, true, &h, err)) != FO_OK)
-        goto done;
-    if (h.n == 0) {
+    if (drawn) {
+        harvest_free(&h);
+        if ((rc = read_pdf(ctx, pdf_path, NULL, o, dpi, true, &h, err)) != FO_OK)
+            goto done;
+    }
+    if (writable(&h) == 0) {
         rc = fo_error_set(err, FO_ERR_USAGE,
                           "%s: no form fields on the pages taken, and no boxes, combs, "
                           "check boxes or writing lines found in their drawing",
