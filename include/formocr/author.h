@@ -53,6 +53,25 @@ FO_API int fo_template_from_pdf(const char *pdf_path, const char *out_dir,
                                 fo_error *err);
 
 /*
+ * A template from a scanned blank form (any image formocr reads, or a
+ * scanned PDF; each page upright): out_dir/template.json and
+ * out_dir/pageN.png (the page in grey, deskewed, as the reference).  The
+ * boxes are found in each page's drawing as for a flat PDF (open and
+ * closed boxes, combs, check boxes, writing lines, dotted leaders) and
+ * named from the labels Tesseract reads beside, under or above them
+ * ("fra"); types and checks inferred as from-pdf does, each reported
+ * through o->note.  o->dpi 0: the file's resolution, else the one that
+ * makes the page A4 wide (said through o->note).  No pdf_field is written.
+ * Errors: those of fo_image_open and fo_image_decode, FO_ERR_USAGE (a bad
+ * page list or name, no box found: nothing is written), FO_ERR_CONFIG
+ * (Tesseract's French data missing), FO_ERR_EXISTS, FO_ERR_OUTPUT,
+ * FO_ERR_NOMEM.  The caller owns *out (fo_template_destroy).
+ */
+FO_API int fo_template_from_scan(const char *image_path, const char *out_dir,
+                                 const fo_pdf_template_options *o, fo_template **out,
+                                 fo_error *err);
+
+/*
  * Draws each page's fields on its reference image: out_dir/pageN-preview.png,
  * boxes coloured by type (text blue, number/date green, checkbox and choice
  * orange, signature purple), each named above its box.  For any template,

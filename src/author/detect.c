@@ -18,18 +18,28 @@ static const double LINE_MIN_IN = 0.4;      /* shortest writing line */
 static const double WRITING_IN = 0.17;      /* the band written above a line */
 static const double CELL_MAX_IN = 0.35;     /* widest comb cell, check box */
 static const double BOX_MIN_IN = 0.25;      /* narrowest box of one value */
-static const double DOT_MAX_IN = 0.035;     /* a leader's dot or dash, long */
-static const double DOT_THICK_IN = 0.02;    /* and high */
-static const double DOT_GAP_IN = 0.06;      /* between a leader's dots */
-static const int INK_THRESHOLD = 160;       /* grey below is ink */
-static const int MAX_DRAWN = 4000;          /* boxes on one page, at most */
+static const double CHECKBOX_MIN_IN =
+    0.08; /* smallest check box: a letter's bowl is less */
+static const double DOT_MAX_IN = 0.035;  /* a leader's dot or dash, long */
+static const double DOT_THICK_IN = 0.02; /* and high */
+static const double DOT_GAP_IN = 0.06;   /* between a leader's dots */
+static const int INK_THRESHOLD = 160;    /* grey below is print */
+static const int RULE_CONTRAST = 35;     /* a rule: this much darker
+                                            than the paper (light grey
+                                            rules of a dropout form too) */
+static const int MAX_DRAWN = 4000;       /* boxes on one page, at most */
 
 /* Character-sized marks inside a box that make it hold printed text. */
 enum { MIN_PRINTED_CHARS = 3 };
 
 int fo_printed_chars(PIX *grey, int dpi, int x, int y, int w, int h)
 {
-    int mx = h / 8 > 3 ? h / 8 : 3, my = h / 6 > 2 ? h / 6 : 2;
+    /* margins clear of the box's own borders: a share of a small box,
+     * a few hundredths of an inch in a tall one */
+    int mx = h / 8 < dpi / 30 ? h / 8 : dpi / 30,
+        my = h / 6 < dpi / 25 ? h / 6 : dpi / 25;
+    mx = mx > 3 ? mx : 3;
+    my = my > 2 ? my : 2;
     BOX *inner = NULL;
     PIX *part = NULL, *bin = NULL, *hl = NULL, *vl = NULL;
     BOXA *comps = NULL;
@@ -218,6 +228,7 @@ static bool emit_segments(page_ctx *P, const segment *s, int n, int rule_y)
             y = rule_y - h;
         }
         bool square = s[i].top >= 0 && cells == 1 && w <= cell_max && h <= cell_max &&
+                      w >= px(P, CHECKBOX_MIN_IN) && h >= px(P, CHECKBOX_MIN_IN) &&
                       abs(w - h) * 100 <= 30 * (w > h ? w : h);
         if (h >= px(P, 0.06) && y >= 0 &&
             (square || cells > 1 || w >= px(P, BOX_MIN_IN))) {
@@ -338,6 +349,30 @@ static bool one_rule(page_ctx *P, int x0, int y, int w, int thick)
     return true;
 }
 
+/* Combs side by side on one rule, cells of one pitch, made one: a date's
+ * "JJ MM AAAA" groups drawn with taller ticks between them. */
+static void join_combs(drawn_list *L)
+{
+    int n = 0;
+    for (int i = 0; i < L->n; i++) {
+        fo_drawn *a = n > 0 ? &L->d[n - 1] : NULL, *b = &L->d[i];
+        if (a && a->kind == FO_DRAWN_COMB && b->kind == FO_DRAWN_COMB &&
+            abs(a->y + a->h - (b->y + b->h)) <= 3 && abs(a->x + a->w - b->x) <= 3) {
+            int pa = a->w / a->cells, pb = b->w / b->cells;
+            if (abs(pa - pb) * 100 <= 15 * (pa > pb ? pa : pb)) {
+                int top = a->y < b->y ? a->y : b->y;
+                a->w = b->x + b->w - a->x;
+                a->h = a->y + a->h - top;
+                a->y = top;
+                a->cells += b->cells;
+                continue;
+            }
+        }
+        L->d[n++] = *b;
+    }
+    L->n = n;
+}
+
 /* Reading order: top to bottom, then left to right (a row's tops within a
  * few pixels count as one row). */
 static int reading_order(const void *a, const void *b)
@@ -374,6 +409,92 @@ static void drop_doubles(drawn_list *L)
     L->n = n;
 }
 
+/* The grey level below which a pixel is drawing: RULE_CONTRAST darker than
+ * the paper (the commonest light level). */
+static int rule_threshold(PIX *grey)
+{
+    NUMA *hist = pixGetGrayHistogram(grey, 1);
+    int paper = 255;
+    l_float32 most = -1;
+    for (int v = 128; hist && v < 256; v++) {
+        l_float32 c;
+        numaGetFValue(hist, v, &c);
+        if (c > most) {
+            most = c;
+            paper = v;
+        }
+    }
+    numaDestroy(&hist);
+    int t = paper - RULE_CONTRAST;
+    return t < 100 ? 100 : t > 230 ? 230 : t;
+}
+
+/* Combs and check boxes drawn as white cells inside ink (a grey band with
+ * white cells, as Cerfa 12485 draws its NIR): the page's holes -- white
+ * components enclosed by drawing -- that are rectangles of a cell's size;
+ * a row of them of one height, close together, is a comb, a lone square
+ * one a check box. */
+static bool cells_from_holes(page_ctx *P, PIX *bin)
+{
+    PIX *white = pixInvert(NULL, bin);
+    BOXA *holes = NULL;
+    PIXA *shapes = NULL;
+    bool ok = true;
+    const int lo = px(P, 0.09), hi = px(P, CELL_MAX_IN);
+    if (!white || !(holes = pixConnComp(white, &shapes, 4))) {
+        pixDestroy(&white);
+        return false;
+    }
+    int n = boxaGetCount(holes), nc = 0;
+    fo_drawn *c = calloc((size_t)n + 1, sizeof *c);
+    if (!c)
+        ok = false;
+    for (int i = 0; ok && i < n; i++) {
+        l_int32 x, y, w, h, on;
+        boxaGetBoxGeometry(holes, i, &x, &y, &w, &h);
+        if (w < lo || h < lo || w > hi || h > hi || x == 0 || y == 0 ||
+            x + w >= pixGetWidth(bin) || y + h >= pixGetHeight(bin))
+            continue;
+        PIX *shape = pixaGetPix(shapes, i, L_CLONE);
+        pixCountPixels(shape, &on, NULL);
+        pixDestroy(&shape);
+        if (on < 0.9 * w * h)
+            continue; /* a letter's counter, not a drawn cell */
+        c[nc++] = (fo_drawn){FO_DRAWN_CHECKBOX, x, y, w, h, 0};
+    }
+    /* holes come in raster order of their top-left: rows of cells */
+    for (int i = 0; ok && i < nc;) {
+        int j = i + 1, last = i;
+        for (int k = i + 1; k < nc; k++) {
+            if (abs(c[k].y - c[i].y) > 3 || abs(c[k].h - c[i].h) * 100 > 15 * c[i].h)
+                continue;
+            if (c[k].x > c[last].x + c[last].w &&
+                /* the gap between groups of a NIR or a date: up to a cell */
+                c[k].x - (c[last].x + c[last].w) <= c[i].w &&
+                abs(c[k].w - c[i].w) * 100 <= 25 * c[i].w) {
+                /* the next cell of this row: bring it next to the last */
+                fo_drawn t = c[k];
+                memmove(&c[j + 1], &c[j], (size_t)(k - j) * sizeof *c);
+                c[j] = t;
+                last = j++;
+                k = j - 1;
+            }
+        }
+        int cells = j - i;
+        int x = c[i].x, w = c[j - 1].x + c[j - 1].w - x, y = c[i].y, h = c[i].h;
+        if (cells >= 2)
+            ok = add(P->out, FO_DRAWN_COMB, x, y, w, h, cells);
+        else if (abs(w - h) * 100 <= 30 * (w > h ? w : h) && w <= px(P, 0.3))
+            ok = add(P->out, FO_DRAWN_CHECKBOX, x, y, w, h, 0);
+        i = j;
+    }
+    free(c);
+    pixaDestroy(&shapes);
+    boxaDestroy(&holes);
+    pixDestroy(&white);
+    return ok;
+}
+
 int fo_detect_drawn(PIX *grey, int dpi, fo_drawn **out, int *n, fo_error *err)
 {
     PIX *bin = NULL, *rules = NULL, *dots = NULL, *leaders = NULL;
@@ -387,7 +508,7 @@ int fo_detect_drawn(PIX *grey, int dpi, fo_drawn **out, int *n, fo_error *err)
         return fo_error_set(err, FO_ERR_FORMAT, "the page must be 8-bit grey");
     page_ctx P = {grey, NULL, dpi > 0 ? dpi : 300, &L};
     int rule_min = px(&P, RULE_MIN_IN), thick_max = px(&P, RULE_THICK_IN);
-    if (!(bin = pixThresholdToBinary(grey, INK_THRESHOLD)) ||
+    if (!(bin = pixThresholdToBinary(grey, rule_threshold(grey))) ||
         !(rules = pixOpenBrick(NULL, bin, rule_min, 1))) {
         rc = fo_error_set(err, FO_ERR_NOMEM, "out of memory");
         goto done;
@@ -415,8 +536,13 @@ int fo_detect_drawn(PIX *grey, int dpi, fo_drawn **out, int *n, fo_error *err)
             goto done;
         }
     }
+    if (!L.full && !cells_from_holes(&P, bin)) {
+        rc = fo_error_set(err, FO_ERR_NOMEM, "out of memory");
+        goto done;
+    }
     if (L.n > 0)
         qsort(L.d, (size_t)L.n, sizeof *L.d, reading_order);
+    join_combs(&L);
     drop_doubles(&L);
     *out = L.d;
     *n = L.n;

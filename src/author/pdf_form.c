@@ -28,6 +28,7 @@
 #include <sys/stat.h>
 
 #include "detect.h"
+#include "formocr/image.h"
 #include "page_text.h"
 #include "strbuf.h"
 #include "util.h"
@@ -326,6 +327,11 @@ static json_t *box_of(const widget *w)
 
 typedef fo_text_glyph glyph;
 
+static bool is_letter(int c)
+{
+    return (c < 128 && isalpha(c)) || (c >= 0xC0 && c < 0x250);
+}
+
 /* Up to max words from line[at], read forwards (dir 1) or backwards (-1),
  * to a wide gap, a ':', a ',', a '(' or a leader's '_' or '.'; malloc'd,
  * NULL when none. */
@@ -336,6 +342,19 @@ static char *words_from(const glyph *line, int n, int at, int dir, int max)
     fo_strbuf out = FO_STRBUF_INIT;
     for (int k = at, last = -1; k >= 0 && k < n; k += dir) {
         const glyph *g = &line[k];
+        /* "Né(e)", "Prénom(s)": a glued "(e)" is part of its word */
+        bool glued = (g->c == '(' && k >= 1 && k + 2 < n && is_letter(line[k - 1].c) &&
+                      is_letter(line[k + 1].c) && line[k + 2].c == ')') ||
+                     (g->c == ')' && k >= 3 && is_letter(line[k - 1].c) &&
+                      line[k - 2].c == '(' && is_letter(line[k - 3].c));
+        if (glued) {
+            last = k;
+            if (dir > 0)
+                to = k;
+            else
+                from = k;
+            continue;
+        }
         if (g->c == ':' || g->c == '(' || g->c == ')' || g->c == ',' || g->c == ';' ||
             g->c == '_' ||
             (g->c == '.' && k + dir >= 0 && k + dir < n && line[k + dir].c == '.'))
@@ -407,6 +426,16 @@ static int page_text_from_stext(fz_stext_page *st, fz_rect b, double scale,
     return FO_OK;
 }
 
+/* Letters and digits in the UTF-8 text s (a multi-byte character counts
+ * once). */
+static int letters_in(const char *s)
+{
+    int n = 0;
+    for (const unsigned char *c = (const unsigned char *)s; c && *c; c++)
+        n += (*c < 128 && isalnum(*c)) || *c >= 0xC0;
+    return n;
+}
+
 /* The label printed for a box found in a flat page's drawing (px at scale,
  * dpi), the nearest of: the words ending left of it on its line (up to 2
  * inches), those starting just under it (a caption below, as Cerfa forms
@@ -415,7 +444,7 @@ static int page_text_from_stext(fz_stext_page *st, fz_rect b, double scale,
  * others.  Into w->label; nothing found leaves it NULL. */
 static void label_of(const fo_page_text *t, widget *w, int dpi)
 {
-    const double bottom = w->y + w->h, mid = w->y + w->h * 0.6;
+    const double bottom = w->y + w->h;
     double near_left = HUGE_VAL, best = HUGE_VAL;
     char *left = NULL, *other = NULL;
 
@@ -429,17 +458,36 @@ static void label_of(const fo_page_text *t, widget *w, int dpi)
                 if (g->c == ' ' || g->c == '_')
                     continue;
                 if (g->x1 <= w->x + 2 && w->x - g->x1 <= 2.0 * dpi &&
-                    fabs(g->y - mid) <= 0.6 * w->h && w->x - g->x1 < near_left) {
-                    if ((words = words_from(line, n, k, -1, 4))) {
+                    g->y >= w->y + 0.3 * w->h && g->y <= bottom + 0.1 * w->h &&
+                    w->x - g->x1 < near_left) {
+                    /* a scrap ("|", "l": the box's own border read as a
+                     * letter) is no label: look further left */
+                    if ((words = words_from(line, n, k, -1, 4)) &&
+                        letters_in(words) >= 2) {
                         free(left);
                         left = words;
                         near_left = w->x - g->x1;
+                    } else {
+                        free(words);
                     }
                     continue;
                 }
                 /* a phrase's first glyph under or over the box's left part */
-                bool starts = k == 0 || line[k - 1].c == ' ' || line[k - 1].c == '_' ||
-                              g->x0 - line[k - 1].x1 > 0.8 * g->size;
+                /* a caption is a phrase of its own that starts at the box's
+                 * left edge or within it: the words run back (gaps of a
+                 * space) no further left; never a word in mid-sentence
+                 * ("(Exemple : le nom de famille du mari...") */
+                bool word = k == 0 || line[k - 1].c == ' ' || line[k - 1].c == '_' ||
+                            g->x0 - line[k - 1].x1 > 0.8 * g->size;
+                int from = k;
+                for (int j = k - 1; j >= 0; j--) {
+                    if (line[j].c == ' ')
+                        continue;
+                    if (line[j].c == '_' || line[from].x0 - line[j].x1 > 0.6 * g->size)
+                        break;
+                    from = j;
+                }
+                bool starts = word && line[from].x0 >= w->x - 0.1 * dpi;
                 if (!starts || g->x0 < w->x - 0.05 * dpi ||
                     g->x0 > w->x + fmin(w->w * 0.5, 1.5 * dpi))
                     continue;
@@ -459,10 +507,7 @@ static void label_of(const fo_page_text *t, widget *w, int dpi)
         }
     }
     /* the nearer of the two; a scrap of a word ("(e)", "à") gives way */
-    int letters = 0;
-    for (const unsigned char *c = (const unsigned char *)left; c && *c; c++)
-        letters += isalnum(*c) || *c >= 0xC0;
-    if (left && (!other || (near_left <= best && letters >= 3))) {
+    if (left && (!other || (near_left <= best && letters_in(left) >= 3))) {
         w->label = left;
         free(other);
     } else {
@@ -522,11 +567,45 @@ static int caption_side(const harvest *h, int i)
     return sum[1] < sum[0] ? 1 : 0;
 }
 
+/* A box found in the drawing that is a printed letter's shape (the bowl of
+ * a bold "A", an "O" of a title): letters of words of the page's text, of
+ * about the box's height, cover half of it or more. */
+static bool over_letters(const fo_page_text *t, const widget *w)
+{
+    double covered = 0;
+    for (int l = 0; l < t->n; l++)
+        for (int k = 0; k < t->lines[l].n; k++) {
+            const glyph *g = &t->lines[l].g[k];
+            double y0 = g->y - g->size / 2, y1 = g->y + g->size / 2;
+            if (g->c == ' ' || g->c == '_' || g->c == '.' || g->size < 0.5 * w->h)
+                continue;
+            /* a letter of a word of three or more: a lone "O" or "D" may be
+             * the check box itself, read as a letter */
+            int len = 1;
+            for (int j = k - 1; j >= 0 && t->lines[l].g[j].c != ' '; j--)
+                len++;
+            for (int j = k + 1; j < t->lines[l].n && t->lines[l].g[j].c != ' '; j++)
+                len++;
+            if (len < 3)
+                continue;
+            double ox = fmin(g->x1, w->x + w->w) - fmax(g->x0, w->x);
+            double oy = fmin(y1, w->y + w->h) - fmax(y0, w->y);
+            if (ox > 0 && oy > 0)
+                covered += ox * oy;
+        }
+    return covered >= 0.5 * w->w * w->h;
+}
+
 /* Widgets first.. of h named from the page's text: a check box's or radio
  * button's caption, a box found in the drawing its label. */
 static void name_widgets(harvest *h, int first, const fo_page_text *text, int dpi)
 {
+    for (int k = first; k < h->n; k++)
+        if (h->w[k].drawn && over_letters(text, &h->w[k]))
+            h->w[k].type = PDF_WIDGET_TYPE_UNKNOWN; /* a letter's shape, left out */
     for (int k = first; k < h->n; k++) {
+        if (h->w[k].type == PDF_WIDGET_TYPE_UNKNOWN)
+            continue;
         if (h->w[k].type == PDF_WIDGET_TYPE_CHECKBOX ||
             h->w[k].type == PDF_WIDGET_TYPE_RADIOBUTTON)
             captions_of(text, &h->w[k]);
@@ -535,39 +614,20 @@ static void name_widgets(harvest *h, int first, const fo_page_text *text, int dp
     }
 }
 
-/* The boxes found in the drawing of page (its content rendered in pm, grey,
- * at dpi) appended to h as widgets of no PDF field: text boxes (combs with
- * their cells) and check boxes. */
-static int add_drawn(fz_context *ctx, fz_pixmap *pm, int page, int dpi, harvest *h,
-                     fo_error *err)
+/* The boxes d[0..n) found on template page `page` appended to h as
+ * widgets of no PDF field: text boxes (combs with their cells) and check
+ * boxes, named later from their labels. */
+static int add_drawn_boxes(harvest *h, int page, const fo_drawn *d, int n,
+                           fo_error *err)
 {
-    int W = fz_pixmap_width(ctx, pm), H = fz_pixmap_height(ctx, pm);
-    int stride = (int)fz_pixmap_stride(ctx, pm), n = 0, rc = FO_OK;
-    const unsigned char *samples = fz_pixmap_samples(ctx, pm);
-    PIX *pix = fz_pixmap_components(ctx, pm) == 1 ? pixCreate(W, H, 8) : NULL;
-    fo_drawn *d = NULL;
-
-    if (!pix)
-        return fo_error_set(err, FO_ERR_NOMEM, "out of memory");
-    for (int y = 0; y < H; y++) {
-        l_uint32 *row = pixGetData(pix) + (size_t)y * pixGetWpl(pix);
-        for (int x = 0; x < W; x++)
-            SET_DATA_BYTE(row, x, samples[(size_t)y * stride + x]);
-    }
-    if ((rc = fo_detect_drawn(pix, dpi, &d, &n, err)) != FO_OK)
-        goto done;
     for (int k = 0; k < n; k++) {
         widget *w;
-        if (h->n >= MAX_WIDGETS) {
-            rc = fo_error_set(err, FO_ERR_LIMIT, "more than %d boxes", MAX_WIDGETS);
-            break;
-        }
+        if (h->n >= MAX_WIDGETS)
+            return fo_error_set(err, FO_ERR_LIMIT, "more than %d boxes", MAX_WIDGETS);
         if (h->n % 64 == 0) {
             widget *grown = realloc(h->w, sizeof *grown * (size_t)(h->n + 64));
-            if (!grown) {
-                rc = fo_error_set(err, FO_ERR_NOMEM, "out of memory");
-                break;
-            }
+            if (!grown)
+                return fo_error_set(err, FO_ERR_NOMEM, "out of memory");
             h->w = grown;
         }
         w = &h->w[h->n];
@@ -589,12 +649,32 @@ static int add_drawn(fz_context *ctx, fz_pixmap *pm, int page, int dpi, harvest 
         w->partial =
             fo_strdup(d[k].kind == FO_DRAWN_CHECKBOX ? "case_a_cocher" : "champ");
         h->n++;
-        if (!w->field || !w->partial) {
-            rc = fo_error_set(err, FO_ERR_NOMEM, "out of memory");
-            break;
-        }
+        if (!w->field || !w->partial)
+            return fo_error_set(err, FO_ERR_NOMEM, "out of memory");
     }
-done:
+    return FO_OK;
+}
+
+/* The boxes found in the drawing of page (its content rendered in pm, grey,
+ * at dpi) appended to h (add_drawn_boxes). */
+static int add_drawn(fz_context *ctx, fz_pixmap *pm, int page, int dpi, harvest *h,
+                     fo_error *err)
+{
+    int W = fz_pixmap_width(ctx, pm), H = fz_pixmap_height(ctx, pm);
+    int stride = (int)fz_pixmap_stride(ctx, pm), n = 0, rc;
+    const unsigned char *samples = fz_pixmap_samples(ctx, pm);
+    PIX *pix = fz_pixmap_components(ctx, pm) == 1 ? pixCreate(W, H, 8) : NULL;
+    fo_drawn *d = NULL;
+
+    if (!pix)
+        return fo_error_set(err, FO_ERR_NOMEM, "out of memory");
+    for (int y = 0; y < H; y++) {
+        l_uint32 *row = pixGetData(pix) + (size_t)y * pixGetWpl(pix);
+        for (int x = 0; x < W; x++)
+            SET_DATA_BYTE(row, x, samples[(size_t)y * stride + x]);
+    }
+    if ((rc = fo_detect_drawn(pix, dpi, &d, &n, err)) == FO_OK)
+        rc = add_drawn_boxes(h, page, d, n, err);
     free(d);
     pixDestroy(&pix);
     return rc;
@@ -810,6 +890,8 @@ static json_t *fields_of(harvest *h, const fo_pdf_template_options *o,
 
         if (w->group != i)
             continue; /* taken with its group */
+        if (w->drawn && w->type == PDF_WIDGET_TYPE_UNKNOWN)
+            continue; /* a letter's shape, not a box */
         if (w->type == PDF_WIDGET_TYPE_BUTTON || w->type == PDF_WIDGET_TYPE_UNKNOWN) {
             if (o->note) {
                 char *line = fo_asprintf("page %d: \"%s\": a push button, left out",
@@ -953,6 +1035,90 @@ static fz_context *start_mupdf(void)
     return ctx;
 }
 
+/* The template's name (o->name, or out_dir's last component) and the path
+ * of its template.json, checked: a valid name, dpi within 72-1200 (0 taken
+ * as valid), no template.json there unless o->force.  The caller frees
+ * *name and *tpath, set even on failure. */
+static int prepare(const char *out_dir, const fo_pdf_template_options *o, char **name,
+                   char **tpath, fo_error *err)
+{
+    *tpath = NULL;
+    *name = o->name ? fo_strdup(o->name) : fo_path_basename(out_dir);
+    if (!*name)
+        return fo_error_set(err, FO_ERR_NOMEM, "out of memory");
+    if (!fo_is_identifier(*name))
+        return fo_error_set(err, FO_ERR_USAGE,
+                            "the template's name \"%s\" must match [a-z][a-z0-9_]* "
+                            "(--name NAME)",
+                            *name);
+    if (o->dpi != 0 && (o->dpi < 72 || o->dpi > 1200))
+        return fo_error_set(err, FO_ERR_USAGE, "--dpi %d: from 72 to 1200", o->dpi);
+    if (!(*tpath = fo_path_join(out_dir, "template.json")))
+        return fo_error_set(err, FO_ERR_NOMEM, "out of memory");
+    if (!o->force && fo_is_regular_file(*tpath))
+        return fo_error_set(err, FO_ERR_EXISTS,
+                            "%s: already exists (--force replaces it)", *tpath);
+    return FO_OK;
+}
+
+/* Writes the template of h's widgets (pages referring to pageN.png) at
+ * tpath, named name, at dpi, and loads it back into *out. */
+static int write_template(harvest *h, const fo_pdf_template_options *o,
+                          const char *name, int dpi, const char *tpath,
+                          fo_template **out, fo_error *err)
+{
+    json_t **per_page = calloc((size_t)h->npages, sizeof *per_page);
+    json_t *root = json_object(), *pages = json_array();
+    char *text = NULL;
+    int rc = FO_OK;
+
+    qsort(h->w, (size_t)h->n, sizeof *h->w, reading_order);
+    if (!per_page || !root || !pages) {
+        rc = fo_error_set(err, FO_ERR_NOMEM, "out of memory");
+        goto done;
+    }
+    for (int i = 0; i < h->npages; i++)
+        if (!(per_page[i] = json_array())) {
+            rc = fo_error_set(err, FO_ERR_NOMEM, "out of memory");
+            goto done;
+        }
+    fields_of(h, o, per_page);
+    json_object_set_new(root, "format", json_string(FO_TEMPLATE_FORMAT));
+    json_object_set_new(root, "name", json_string(name));
+    json_object_set_new(root, "lang", json_string("fra"));
+    json_object_set_new(root, "dpi", json_integer(dpi));
+    for (int i = 0; i < h->npages; i++) {
+        char ref[32];
+        snprintf(ref, sizeof ref, "page%d.png", i + 1);
+        json_array_append_new(
+            pages, json_pack("{s:s, s:O}", "reference", ref, "fields", per_page[i]));
+    }
+    json_object_set(root, "pages", pages);
+    if (!(text = json_dumps(root, JSON_PRESERVE_ORDER | JSON_INDENT(2)))) {
+        rc = fo_error_set(err, FO_ERR_NOMEM, "out of memory");
+        goto done;
+    }
+    if ((rc = fo_write_file_atomic(tpath, text, strlen(text), err)) != FO_OK) {
+        fo_error_prefix(err, "%s", tpath);
+        goto done;
+    }
+    rc = fo_template_load(tpath, out, err);
+done:
+    for (int i = 0; per_page && i < h->npages; i++)
+        json_decref(per_page[i]);
+    free(per_page);
+    json_decref(pages);
+    json_decref(root);
+    free(text);
+    return rc;
+}
+
+static void note(const fo_pdf_template_options *o, const char *line)
+{
+    if (o->note && line)
+        o->note(o->note_ctx, line);
+}
+
 int fo_template_from_pdf(const char *pdf_path, const char *out_dir,
                          const fo_pdf_template_options *o, fo_template **out,
                          fo_error *err)
@@ -960,35 +1126,12 @@ int fo_template_from_pdf(const char *pdf_path, const char *out_dir,
     const int dpi = o->dpi > 0 ? o->dpi : 300;
     fz_context *ctx = NULL;
     harvest h = {0};
-    json_t **per_page = NULL, *root = NULL, *pages = NULL;
-    char *name = NULL, *tpath = NULL, *text = NULL;
-    int rc = FO_OK;
+    char *name = NULL, *tpath = NULL;
+    int rc;
 
     *out = NULL;
-    name = o->name ? fo_strdup(o->name) : fo_path_basename(out_dir);
-    if (!name)
-        return fo_error_set(err, FO_ERR_NOMEM, "out of memory");
-    if (!fo_is_identifier(name)) {
-        rc = fo_error_set(err, FO_ERR_USAGE,
-                          "the template's name \"%s\" must match [a-z][a-z0-9_]* "
-                          "(--name NAME)",
-                          name);
+    if ((rc = prepare(out_dir, o, &name, &tpath, err)) != FO_OK)
         goto done;
-    }
-    if (dpi < 72 || dpi > 1200) {
-        rc = fo_error_set(err, FO_ERR_USAGE, "--dpi %d: from 72 to 1200", dpi);
-        goto done;
-    }
-    tpath = fo_path_join(out_dir, "template.json");
-    if (!tpath) {
-        rc = fo_error_set(err, FO_ERR_NOMEM, "out of memory");
-        goto done;
-    }
-    if (!o->force && fo_is_regular_file(tpath)) {
-        rc = fo_error_set(err, FO_ERR_EXISTS,
-                          "%s: already exists (--force replaces it)", tpath);
-        goto done;
-    }
     if (!(ctx = start_mupdf())) {
         rc = fo_error_set(err, FO_ERR_NOMEM, "cannot start MuPDF: out of memory");
         goto done;
@@ -996,18 +1139,15 @@ int fo_template_from_pdf(const char *pdf_path, const char *out_dir,
     if ((rc = read_pdf(ctx, pdf_path, NULL, o, dpi, false, &h, err)) != FO_OK)
         goto done;
     bool drawn = writable(&h) == 0;
-    if (drawn && o->note) {
+    if (drawn) {
         char *line = fo_asprintf(
             "%s: %s: the boxes are found in the pages' drawing and named from "
             "their printed labels; check every one on the preview",
             pdf_path,
             h.xfa ? "an XFA form without AcroForm fields"
                   : "a flat PDF (no form fields)");
-        if (line)
-            o->note(o->note_ctx, line);
+        note(o, line);
         free(line);
-    }
-    if (drawn) {
         harvest_free(&h);
         if ((rc = read_pdf(ctx, pdf_path, NULL, o, dpi, true, &h, err)) != FO_OK)
             goto done;
@@ -1029,51 +1169,141 @@ int fo_template_from_pdf(const char *pdf_path, const char *out_dir,
         if (rc != FO_OK)
             goto done;
     }
-    qsort(h.w, (size_t)h.n, sizeof *h.w, reading_order);
-    per_page = calloc((size_t)h.npages, sizeof *per_page);
-    root = json_object();
-    pages = json_array();
-    if (!per_page || !root || !pages) {
-        rc = fo_error_set(err, FO_ERR_NOMEM, "out of memory");
-        goto done;
-    }
-    for (int i = 0; i < h.npages; i++)
-        if (!(per_page[i] = json_array())) {
-            rc = fo_error_set(err, FO_ERR_NOMEM, "out of memory");
-            goto done;
-        }
-    fields_of(&h, o, per_page);
-    json_object_set_new(root, "format", json_string(FO_TEMPLATE_FORMAT));
-    json_object_set_new(root, "name", json_string(name));
-    json_object_set_new(root, "lang", json_string("fra"));
-    json_object_set_new(root, "dpi", json_integer(dpi));
-    for (int i = 0; i < h.npages; i++) {
-        char ref[32];
-        snprintf(ref, sizeof ref, "page%d.png", i + 1);
-        json_array_append_new(
-            pages, json_pack("{s:s, s:O}", "reference", ref, "fields", per_page[i]));
-    }
-    json_object_set(root, "pages", pages);
-    text = json_dumps(root, JSON_PRESERVE_ORDER | JSON_INDENT(2));
-    if (!text) {
-        rc = fo_error_set(err, FO_ERR_NOMEM, "out of memory");
-        goto done;
-    }
-    if ((rc = fo_write_file_atomic(tpath, text, strlen(text), err)) != FO_OK) {
-        fo_error_prefix(err, "%s", tpath);
-        goto done;
-    }
-    rc = fo_template_load(tpath, out, err);
+    rc = write_template(&h, o, name, dpi, tpath, out, err);
 done:
-    for (int i = 0; per_page && i < h.npages; i++)
-        json_decref(per_page[i]);
-    free(per_page);
-    json_decref(pages);
-    json_decref(root);
-    free(text);
     harvest_free(&h);
     if (ctx)
         fz_drop_context(ctx);
+    free(name);
+    free(tpath);
+    return rc;
+}
+
+/* A scanned page as the blank's reference: 8-bit grey, deskewed (a blank
+ * is scanned upright, perhaps a little askew).  NULL out of memory. */
+static PIX *blank_reference(PIX *decoded)
+{
+    PIX *grey =
+        pixGetDepth(decoded) == 8 ? pixClone(decoded) : pixConvertTo8(decoded, 0);
+    PIX *straight = grey ? pixDeskew(grey, 0) : NULL;
+    pixDestroy(&grey);
+    return straight;
+}
+
+int fo_template_from_scan(const char *image_path, const char *out_dir,
+                          const fo_pdf_template_options *o, fo_template **out,
+                          fo_error *err)
+{
+    fo_image *img = NULL;
+    harvest h = {0};
+    PIX **refs = NULL;
+    char *name = NULL, *tpath = NULL;
+    int rc, dpi = o->dpi;
+
+    *out = NULL;
+    if ((rc = prepare(out_dir, o, &name, &tpath, err)) != FO_OK)
+        goto done;
+    if ((rc = fo_image_open(image_path, NULL, &img, err)) != FO_OK)
+        goto done;
+    int count = fo_image_page_count(img);
+    if (count > MAX_PAGES) {
+        rc = fo_error_set(err, FO_ERR_LIMIT, "%s: %d pages (a form has at most %d)",
+                          image_path, count, MAX_PAGES);
+        goto done;
+    }
+    if (!parse_pages(o->pages, count, &h.page_numbers, &h.npages)) {
+        rc = fo_error_set(err, FO_ERR_USAGE,
+                          "%s: --pages \"%s\" is no list of pages from 1 to %d",
+                          image_path, o->pages ? o->pages : "", count);
+        goto done;
+    }
+    if (!(refs = calloc((size_t)h.npages, sizeof *refs))) {
+        rc = fo_error_set(err, FO_ERR_NOMEM, "out of memory");
+        goto done;
+    }
+    for (int i = 0; i < h.npages; i++) {
+        PIX *decoded = NULL;
+        fo_page_info info;
+        fo_drawn *d = NULL;
+        fo_page_text text;
+        int n = 0, first = h.n;
+        if ((rc = fo_image_decode(img, h.page_numbers[i] - 1, &decoded, &info, err)) !=
+            FO_OK) {
+            fo_error_prefix(err, "%s: page %d", image_path, h.page_numbers[i]);
+            goto done;
+        }
+        refs[i] = blank_reference(decoded);
+        pixDestroy(&decoded);
+        if (!refs[i]) {
+            rc = fo_error_set(err, FO_ERR_NOMEM, "out of memory");
+            goto done;
+        }
+        if (dpi == 0) {
+            /* the file's own resolution when it states a plausible one,
+             * else the one that makes the page A4 wide */
+            int w = pixGetWidth(refs[i]);
+            dpi = info.dpi_from_file && info.xdpi >= 72 && info.xdpi <= 1200
+                      ? info.xdpi
+                      : (int)(w / 8.27 + 0.5);
+            if (!info.dpi_from_file || info.xdpi < 72 || info.xdpi > 1200) {
+                char *line = fo_asprintf("%s: no resolution in the file: %d dpi taken "
+                                         "(its width as A4's); --dpi to say",
+                                         image_path, dpi);
+                note(o, line);
+                free(line);
+            }
+            if (dpi < 72 || dpi > 1200) {
+                rc = fo_error_set(
+                    err, FO_ERR_USAGE,
+                    "%s: a page %d px wide is no scanned form (--dpi to say "
+                    "its resolution)",
+                    image_path, w);
+                goto done;
+            }
+        }
+        if ((rc = fo_detect_drawn(refs[i], dpi, &d, &n, err)) != FO_OK)
+            goto done;
+        rc = add_drawn_boxes(&h, i, d, n, err);
+        free(d);
+        if (rc != FO_OK)
+            goto done;
+        if ((rc = fo_page_text_ocr(refs[i], NULL, "fra", &text, err)) != FO_OK)
+            goto done;
+        name_widgets(&h, first, &text, dpi);
+        fo_page_text_free(&text);
+    }
+    if (writable(&h) == 0) {
+        rc = fo_error_set(
+            err, FO_ERR_USAGE,
+            "%s: no boxes, combs, check boxes or writing lines found on the "
+            "pages taken",
+            image_path);
+        goto done;
+    }
+    if ((rc = fo_make_dir(out_dir, err)) != FO_OK)
+        goto done;
+    for (int i = 0; i < h.npages; i++) {
+        char ref[32], *png;
+        snprintf(ref, sizeof ref, "page%d.png", i + 1);
+        if (!(png = fo_path_join(out_dir, ref))) {
+            rc = fo_error_set(err, FO_ERR_NOMEM, "out of memory");
+            goto done;
+        }
+        pixSetResolution(refs[i], dpi, dpi);
+        bool ok = pixWrite(png, refs[i], IFF_PNG) == 0;
+        free(png);
+        if (!ok) {
+            rc = fo_error_set(err, FO_ERR_OUTPUT, "%s/%s: cannot write", out_dir, ref);
+            goto done;
+        }
+    }
+    rc = write_template(&h, o, name, dpi, tpath, out, err);
+done:
+    for (int i = 0; refs && i < h.npages; i++)
+        pixDestroy(&refs[i]);
+    free(refs);
+    harvest_free(&h);
+    fo_image_destroy(&img);
     free(name);
     free(tpath);
     return rc;

@@ -1,5 +1,5 @@
-/* cmd_template.c - `formocr template check`, `from-pdf`, `preview` and
- * `import-formiable`. */
+/* cmd_template.c - `formocr template check`, `from-pdf`, `from-scan`,
+ * `preview` and `import-formiable`. */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +15,8 @@ static const char USAGE[] =
     "usage: formocr template check FILE|DIR...\n"
     "       formocr template from-pdf FORM.pdf -o DIR [--name NAME] [--dpi N]\n"
     "                                 [--pages LIST] [--force]\n"
+    "       formocr template from-scan BLANK -o DIR [--name NAME] [--dpi N]\n"
+    "                                  [--pages LIST] [--force]\n"
     "       formocr template preview TEMPLATE -o DIR\n"
     "       formocr template import-formiable [--force] MAP.json REFERENCE -o DIR\n"
     "\n"
@@ -41,6 +43,13 @@ static const char USAGE[] =
     "  --dpi N            resolution of the reference images (default 300)\n"
     "  --pages LIST       pages to take, e.g. 1,3-4 (default: all)\n"
     "  --force            replace an existing DIR/template.json\n"
+    "\n"
+    "from-scan: makes a template from a scanned blank form (TIFF, PNG, JPEG,\n"
+    "  PNM, or a scanned PDF; each page upright): DIR/pageN.png (the page in\n"
+    "  grey, deskewed) and the boxes found on it as from-pdf finds them on a\n"
+    "  flat PDF, named from the labels Tesseract reads (French) beside, under\n"
+    "  or above them. Options as from-pdf; --dpi N: the scan's resolution\n"
+    "  (default: the file's, else its width taken as A4's).\n"
     "\n"
     "preview: draws a template's fields on its reference images, coloured by\n"
     "  type (text blue, number and date green, checkbox and choice orange,\n"
@@ -190,7 +199,8 @@ static void print_note(void *ctx, const char *line)
     fprintf(stderr, "formocr: note: %s\n", line);
 }
 
-static int from_pdf(int argc, char **argv)
+/* from-pdf and from-scan: one command line, two sources. */
+static int from_source(int argc, char **argv, bool scan)
 {
     static const struct option longopts[] = {{"output", required_argument, NULL, 'o'},
                                              {"name", required_argument, NULL, 'n'},
@@ -226,10 +236,13 @@ static int from_pdf(int argc, char **argv)
         }
     }
     if (argc - optind != 1)
-        return cli_usage_error("template", "from-pdf wants one FORM.pdf");
+        return cli_usage_error("template", scan ? "from-scan wants one BLANK image"
+                                                : "from-pdf wants one FORM.pdf");
     if (!out_dir)
-        return cli_usage_error("template", "from-pdf wants -o DIR");
-    if (fo_template_from_pdf(argv[optind], out_dir, &o, &t, &err) != FO_OK ||
+        return cli_usage_error("template", "%s wants -o DIR",
+                               scan ? "from-scan" : "from-pdf");
+    if ((scan ? fo_template_from_scan(argv[optind], out_dir, &o, &t, &err)
+              : fo_template_from_pdf(argv[optind], out_dir, &o, &t, &err)) != FO_OK ||
         fo_template_preview(t, out_dir, &err) != FO_OK) {
         cli_error("%s", err.message);
         fo_template_destroy(&t);
@@ -295,7 +308,8 @@ int cmd_template(int argc, char **argv)
 {
     if (argc < 2)
         return cli_usage_error(
-            "template", "which action: check, from-pdf, preview or import-formiable?");
+            "template",
+            "which action: check, from-pdf, from-scan, preview or import-formiable?");
     if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
         fputs(USAGE, stdout);
         return EXIT_OK;
@@ -305,7 +319,9 @@ int cmd_template(int argc, char **argv)
     if (strcmp(argv[1], "import-formiable") == 0)
         return import_formiable(argc - 1, argv + 1);
     if (strcmp(argv[1], "from-pdf") == 0)
-        return from_pdf(argc - 1, argv + 1);
+        return from_source(argc - 1, argv + 1, false);
+    if (strcmp(argv[1], "from-scan") == 0)
+        return from_source(argc - 1, argv + 1, true);
     if (strcmp(argv[1], "preview") == 0)
         return preview(argc - 1, argv + 1);
     return cli_usage_error("template", "unknown action \"%s\"", argv[1]);
