@@ -12,6 +12,9 @@
 /* The second reading's enlargement, below which confidence a word is
  * read again, and what a disagreement leaves. */
 static const float SECOND_SCALE = 0.75f;
+/* A line's ink lower than this (px, the zone at template resolution) is
+ * enlarged to about SMALL_LINE_TARGET_PX before it is read. */
+enum { SMALL_LINE_PX = 30, SMALL_LINE_TARGET_PX = 40 };
 static const double SECOND_READ_BELOW = 97.0;
 static const double DISAGREE_CONF = 50.0;
 
@@ -36,6 +39,16 @@ static PIX *ink_crop(const fo_zone *z, PIX *mask)
             pixDestroy(&keep);
         }
         crop = pixClipRectangle(only ? only : z->clean, bb, NULL);
+        /* small print (a form's field filled in a small automatic size):
+         * enlarged to the height Tesseract reads best */
+        if (crop && pixGetHeight(crop) < SMALL_LINE_PX && pixGetHeight(crop) >= 4) {
+            float f = (float)SMALL_LINE_TARGET_PX / (float)pixGetHeight(crop);
+            PIX *big = pixScaleGrayLI(crop, f > 2.5f ? 2.5f : f, f > 2.5f ? 2.5f : f);
+            if (big) {
+                pixDestroy(&crop);
+                crop = big;
+            }
+        }
         padded = crop ? fo_ocr_pad(crop) : NULL;
     }
     boxDestroy(&bb);
