@@ -18,13 +18,52 @@ enum { SMALL_LINE_PX = 30, SMALL_LINE_TARGET_PX = 40 };
 static const double SECOND_READ_BELOW = 97.0;
 static const double DISAGREE_CONF = 50.0;
 
+/* The zone's ink less the specks that lie away from its one line of text:
+ * small marks (a third of the line's height at most) whose middle is below
+ * the line's letters, or high above them (an accent's room aside) -- dust
+ * and toner that would otherwise make the line a taller, stranger one.  A
+ * full stop or a comma, on the line, stays.  NULL when the zone holds no
+ * letter-sized mark (then nothing is taken away: the caller keeps its ink). */
+static PIX *without_strays(PIX *ink)
+{
+    BOXA *comps = pixConnComp(ink, NULL, 8);
+    int n = comps ? boxaGetCount(comps) : 0, top = 1 << 30, bottom = -1;
+    PIX *kept = NULL;
+    for (int i = 0; i < n; i++) {
+        l_int32 y, h;
+        boxaGetBoxGeometry(comps, i, NULL, &y, NULL, &h);
+        if (h >= LINE_MIN_HEIGHT) {
+            top = y < top ? y : top;
+            bottom = y + h > bottom ? y + h : bottom;
+        }
+    }
+    if (bottom < 0 || !(kept = pixCopy(NULL, ink))) {
+        boxaDestroy(&comps);
+        return NULL;
+    }
+    int height = bottom - top;
+    for (int i = 0; i < n; i++) {
+        l_int32 x, y, w, h;
+        boxaGetBoxGeometry(comps, i, &x, &y, &w, &h);
+        int mid = y + h / 2;
+        if (h * 3 > height || w * 3 > height)
+            continue;
+        if (mid > bottom + height / 8 || mid < top - height * 2 / 5)
+            pixRasterop(kept, x, y, w, h, PIX_CLR, NULL, 0, 0);
+    }
+    boxaDestroy(&comps);
+    return kept;
+}
+
 /* The zone's clean grey image cut to the written ink of `mask` (NULL: all
  * the zone's ink), everything else white, with some air: Tesseract reads a
  * line best when given just the line.  NULL when there is no ink. */
 static PIX *ink_crop(const fo_zone *z, PIX *mask)
 {
     BOX *bb = NULL;
-    PIX *only = NULL, *crop = NULL, *padded = NULL;
+    PIX *only = NULL, *crop = NULL, *padded = NULL, *tidy = NULL;
+    if (!mask)
+        mask = tidy = without_strays(z->ink);
     if (!mask)
         mask = z->ink;
     if (pixClipToForeground(mask, NULL, &bb) == 0 && bb) {
@@ -54,6 +93,7 @@ static PIX *ink_crop(const fo_zone *z, PIX *mask)
     boxDestroy(&bb);
     pixDestroy(&only);
     pixDestroy(&crop);
+    pixDestroy(&tidy);
     return padded;
 }
 
