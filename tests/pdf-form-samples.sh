@@ -13,7 +13,7 @@ filler=$2
 count=${3:-12}
 seed=${4:-3}
 shift $(( $# < 4 ? $# : 4 ))
-[ $# -gt 0 ] || set -- --min-classification 100 --min-accuracy 96 --max-silent 1.0
+[ $# -gt 0 ] || set -- --min-classification 100 --min-accuracy 98 --max-silent 1.0
 pdf=tests/data/formiable/cerfa_13753_04.pdf
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
