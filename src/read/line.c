@@ -14,7 +14,8 @@
 static const float SECOND_SCALE = 0.75f;
 /* A line's ink lower than this (px, the zone at template resolution) is
  * enlarged to about SMALL_LINE_TARGET_PX before it is read. */
-enum { SMALL_LINE_PX = 30, SMALL_LINE_TARGET_PX = 40 };
+/* (ink lower than SMALL_LINE_MIN_PX is no text: a rule, dust) */
+enum { SMALL_LINE_PX = 30, SMALL_LINE_TARGET_PX = 40, SMALL_LINE_MIN_PX = 10 };
 static const double SECOND_READ_BELOW = 97.0;
 static const double DISAGREE_CONF = 50.0;
 
@@ -80,7 +81,8 @@ static PIX *ink_crop(const fo_zone *z, PIX *mask)
         crop = pixClipRectangle(only ? only : z->clean, bb, NULL);
         /* small print (a form's field filled in a small automatic size):
          * enlarged to the height Tesseract reads best */
-        if (crop && pixGetHeight(crop) < SMALL_LINE_PX && pixGetHeight(crop) >= 4) {
+        if (crop && pixGetHeight(crop) < SMALL_LINE_PX &&
+            pixGetHeight(crop) >= SMALL_LINE_MIN_PX) {
             float f = (float)SMALL_LINE_TARGET_PX / (float)pixGetHeight(crop);
             PIX *big = pixScaleGrayLI(crop, f > 2.5f ? 2.5f : f, f > 2.5f ? 2.5f : f);
             if (big) {

@@ -23,6 +23,9 @@
 /* Punctuation at a word's edge recognised with less confidence than this
  * is taken for noise. */
 static const double PUNCT_KEEP_CONF = 93.0;
+/* The confidence left to a reading that lost a clearly read mark at a
+ * line's end: below any field's floor, so that a person looks. */
+static const double PUNCT_DROPPED_CONF = 49.0;
 
 /* Letters (with French accents and ligatures) and digits, as opposed to
  * punctuation and symbols. */
@@ -122,17 +125,96 @@ int fo_ocr_recognise(TessBaseAPI *api, PIX *img, TessPageSegMode psm,
     return FO_OK;
 }
 
+/* The median width of the letters and digits of syms, px (0: none). */
+static int median_letter_width(const fo_symbol *syms, int n)
+{
+    int w[64], k = 0;
+    for (int i = 0; i < n && k < 64; i++)
+        if (fo_ocr_is_alnum(syms[i].text) && syms[i].x1 > syms[i].x0)
+            w[k++] = syms[i].x1 - syms[i].x0;
+    for (int i = 1; i < k; i++) /* a few dozen: insertion sort */
+        for (int j = i; j > 0 && w[j - 1] > w[j]; j--) {
+            int t = w[j];
+            w[j] = w[j - 1];
+            w[j - 1] = t;
+        }
+    return k ? w[k / 2] : 0;
+}
+
+/* Whether the mark syms[i] follows the symbol before it as a writer's
+ * punctuation does, close (within 35 % of a letter's width): dust at a
+ * line's end lies anywhere. */
+static bool close_after(const fo_symbol *syms, int i, int letter_w)
+{
+    return i > 0 && letter_w > 0 && syms[i].x0 - syms[i - 1].x1 <= 0.35 * letter_w;
+}
+
+/* Whether the mark syms[i], at a line's end, may be how the writer ended
+ * it: "!", "?", ")", "]", "»", or a full stop after a sentence (three words
+ * on the line or more) or after "etc".  A colon, a dash, a quote, or a
+ * full stop after a name or a place never is. */
+static bool may_end(const fo_symbol *syms, int i)
+{
+    static const char *const ENDS[] = {"!", "?", ")", "]", "\u00BB", "\u2026", NULL};
+    for (const char *const *e = ENDS; *e; e++)
+        if (strcmp(syms[i].text, *e) == 0)
+            return true;
+    if (strcmp(syms[i].text, ".") != 0)
+        return false;
+    int words = 0, start = i;
+    for (int j = i; j >= 0; j--) {
+        words += syms[j].word_start;
+        if (syms[j].word_start && start == i)
+            start = j;
+        if (syms[j].line_start)
+            break;
+    }
+    char last[16] = "";
+    for (int j = start, k = 0; j < i && k < 12; j++)
+        for (const char *c = syms[j].text; *c && k < 12; c++)
+            last[k++] = (char)((*c >= 'A' && *c <= 'Z') ? *c + 32 : *c), last[k] = '\0';
+    return words >= 3 || strcmp(last, "etc") == 0;
+}
+
+/* Whether the bracket syms[i] has its partner on the line: a "(" with a
+ * ")" after it, a ")" with a "(" before it (and "[", "]" alike).  A pair
+ * is the writer's, not dust's: "Préfecture de Bouches-du-Rhône (13)". */
+static bool paired_bracket(const fo_symbol *syms, int n, int i)
+{
+    static const char *const OPEN[] = {"(", "["}, *const CLOSE[] = {")", "]"};
+    for (int k = 0; k < 2; k++) {
+        if (strcmp(syms[i].text, OPEN[k]) == 0) {
+            for (int j = i + 1; j < n && !syms[j].line_start; j++)
+                if (strcmp(syms[j].text, CLOSE[k]) == 0)
+                    return true;
+        } else if (strcmp(syms[i].text, CLOSE[k]) == 0) {
+            for (int j = i - 1; j >= 0; j--) {
+                if (strcmp(syms[j].text, OPEN[k]) == 0)
+                    return true;
+                if (syms[j].line_start)
+                    break;
+            }
+        }
+    }
+    return false;
+}
+
 /*
  * Drops the noise that reads as punctuation: a speck before a name reads as
  * a quote, the end of a rule as a bar, dust after it as a full stop.  At
- * either end of a line (form fields are names, places, numbers: they do not
- * begin or end with punctuation) every punctuation mark goes; at the edge of
- * a word inside a line, only weakly recognised ones (PUNCT_KEEP_CONF); inside
- * a word ("L'ÉGLISE", "SAINT-LÔ") they stay.
+ * either end of a line (form fields are mostly names, places, numbers) a
+ * punctuation mark goes; at the edge of a word inside a line, only weakly
+ * recognised ones (PUNCT_KEEP_CONF); inside a word ("L'ÉGLISE", "SAINT-LÔ")
+ * they stay, and so does a bracket whose partner is on the line ("(13)").
+ * Returns true when a clearly recognised mark was taken away at a line's
+ * end, close after the last letter as a writer's is ("etc.", "résultat."):
+ * the caller must then not trust the reading (issue 15: a change is
+ * certain or flagged, never silent).
  */
-static void drop_edge_noise(fo_symbol *syms, int *n)
+static bool drop_edge_noise(fo_symbol *syms, int *n)
 {
-    bool dropped;
+    bool dropped, doubt = false;
+    int letter_w = median_letter_width(syms, *n);
     do {
         int out = 0;
         dropped = false;
@@ -142,7 +224,14 @@ static void drop_edge_noise(fo_symbol *syms, int *n)
             bool at_line_edge = syms[i].line_start || line_end || (i == 0);
             bool at_word_edge = syms[i].word_start || word_end;
             if (!fo_ocr_is_alnum(syms[i].text) &&
-                (at_line_edge || (at_word_edge && syms[i].conf < PUNCT_KEEP_CONF))) {
+                (at_line_edge || (at_word_edge && syms[i].conf < PUNCT_KEEP_CONF)) &&
+                !paired_bracket(syms, *n, i)) {
+                /* a clear mark taken away at a line's end may have been
+                 * the writer's ("etc.", a sentence's full stop): the
+                 * reading is then in doubt, never silently changed */
+                doubt = doubt || (line_end && !syms[i].line_start &&
+                                  syms[i].conf >= PUNCT_KEEP_CONF &&
+                                  close_after(syms, i, letter_w) && may_end(syms, i));
                 /* the next symbol inherits the word and line starts */
                 if (i + 1 < *n && syms[i].word_start) {
                     syms[i + 1].line_start |= syms[i].line_start;
@@ -155,6 +244,7 @@ static void drop_edge_noise(fo_symbol *syms, int *n)
         }
         *n = out;
     } while (dropped); /* "- ." at a line's end goes mark by mark */
+    return doubt;
 }
 
 /* Punctuation a speck or a fold reads as: not written in names, places or
@@ -211,9 +301,11 @@ int fo_ocr_image(TessBaseAPI *api, PIX *img, TessPageSegMode psm, const char *al
     int n = 0, rc = fo_ocr_recognise(api, img, psm, allowed, &syms, &n, err);
     *text = NULL;
     if (rc == FO_OK) {
-        drop_edge_noise(syms, &n);
+        bool doubt = drop_edge_noise(syms, &n);
         fo_zero_mend_line(img, syms, n, allowed);
         *text = symbols_text(syms, n, allowed, confidence);
+        if (doubt)
+            *confidence = fmin(*confidence, PUNCT_DROPPED_CONF);
         if (!*text)
             rc = fo_error_set(err, FO_ERR_NOMEM, "out of memory");
     }
