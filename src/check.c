@@ -29,6 +29,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "pattern.h"
 #include "util.h"
@@ -53,7 +54,8 @@ enum {
     OVERSEAS_DEPT_MAX = 976,
     YEAR_MIN = 1800, /* a date outside these years is a misreading */
     YEAR_MAX = 2199,
-    YY_CENTURY_PIVOT = 50, /* YY below: 20YY; from it on: 19YY */
+    DATE_WINDOW_FIRST = 19000101, /* the default earliest plausible date */
+    YY_CENTURY_PIVOT = 50,        /* YY below: 20YY; from it on: 19YY */
     ISO_DATE_SIZE = sizeof "YYYY-MM-DD",
     CHOICE_REASON_MAX = 9 /* counts the choice messages spell out */
 };
@@ -425,6 +427,16 @@ static int normalise_decimal(const char *raw, fo_value *out)
 
 /* ---- date ---------------------------------------------------------------- */
 
+/* Today as YYYYMMDD, local time. */
+static int today_ymd(void)
+{
+    time_t now = time(NULL);
+    struct tm tm;
+    if (!localtime_r(&now, &tm))
+        return 20000101;
+    return (tm.tm_year + 1900) * 10000 + (tm.tm_mon + 1) * 100 + tm.tm_mday;
+}
+
 typedef enum date_part { PART_DAY, PART_MONTH, PART_YEAR, NPARTS } date_part;
 
 /* What a date_format says: the parts in reading order and their digits. */
@@ -563,13 +575,36 @@ static const char *read_date(const date_layout *L, const char *raw, int part[NPA
         return "not a date";
     }
 
-    if (L->year_digits == 2)
-        part[PART_YEAR] += part[PART_YEAR] < YY_CENTURY_PIVOT ? 2000 : 1900;
+    if (L->year_digits == 2) /* 20YY up to a year from now, else 19YY */
+        part[PART_YEAR] +=
+            2000 + part[PART_YEAR] <= today_ymd() / 10000 + 1 ? 2000 : 1900;
     if (part[PART_YEAR] < YEAR_MIN || part[PART_YEAR] > YEAR_MAX ||
         part[PART_MONTH] < 1 || part[PART_MONTH] > 12 || part[PART_DAY] < 1 ||
         part[PART_DAY] > days_in_month(part[PART_YEAR], part[PART_MONTH]))
         return "impossible date";
     return NULL;
+}
+
+/* A date that parses but cannot be true on this form (issue 15, point 5): a
+ * date read as 2094-05-07 on a form filled today is a misreading.  Outside
+ * the field's window -- by default 1900-01-01 to a year after today; a
+ * template narrows it with not_before / not_after ("today" for a birth
+ * date) -- it is invalid, saying which bound it crossed. */
+static void check_date_window(const fo_field *f, int ymd, fo_value *out)
+{
+    int today = today_ymd();
+    int lo = f->not_before == FO_DATE_TODAY ? today
+             : f->not_before > 0            ? f->not_before
+                                            : DATE_WINDOW_FIRST;
+    int hi = f->not_after == FO_DATE_TODAY ? today
+             : f->not_after > 0            ? f->not_after
+                                           : today + 10000; /* a year on */
+    if (ymd < lo)
+        set_status(out, FO_STATUS_INVALID,
+                   "implausible date: earlier than the form allows");
+    else if (ymd > hi)
+        set_status(out, FO_STATUS_INVALID,
+                   "implausible date: later than the form allows");
 }
 
 static int normalise_date(const fo_field *f, const char *raw, fo_value *out)
@@ -590,7 +625,12 @@ static int normalise_date(const fo_field *f, const char *raw, fo_value *out)
     else if ((out->value = malloc(ISO_DATE_SIZE)))
         snprintf(out->value, ISO_DATE_SIZE, "%04d-%02d-%02d", part[PART_YEAR],
                  part[PART_MONTH], part[PART_DAY]);
-    return out->value ? FO_OK : FO_ERR_NOMEM;
+    if (!out->value)
+        return FO_ERR_NOMEM;
+    if (!blank)
+        check_date_window(
+            f, part[PART_YEAR] * 10000 + part[PART_MONTH] * 100 + part[PART_DAY], out);
+    return FO_OK;
 }
 
 /* ---- checkbox, signature ------------------------------------------------- */

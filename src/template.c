@@ -562,11 +562,40 @@ static int parse_choice_bounds(loader *L, json_t *obj, const char *jpath,
     return rc;
 }
 
+/* A date field's not_before or not_after: "today" or "YYYY-MM-DD" (a real
+ * day, years 1800-2199), into *out as FO_DATE_TODAY or YYYYMMDD; absent: 0. */
+static int get_date_bound(loader *L, json_t *obj, const char *key, const char *jpath,
+                          const char *what, int *out)
+{
+    json_t *v = json_object_get(obj, key);
+    const char *s = v ? json_string_value(v) : NULL;
+    int y, m, d, n = 0;
+    char kpath[512];
+    *out = 0;
+    if (!v)
+        return FO_OK;
+    snprintf(kpath, sizeof kpath, "%s/%s", jpath, key);
+    if (s && strcmp(s, "today") == 0) {
+        *out = FO_DATE_TODAY;
+        return FO_OK;
+    }
+    static const int DAYS[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    if (!s || sscanf(s, "%4d-%2d-%2d%n", &y, &m, &d, &n) != 3 || n != 10 ||
+        strlen(s) != 10 || y < 1800 || y > 2199 || m < 1 || m > 12 || d < 1 ||
+        d > DAYS[m - 1] ||
+        (m == 2 && d == 29 && !((y % 4 == 0 && y % 100 != 0) || y % 400 == 0)))
+        return fail(L, kpath, "%s: \"%s\" wants \"today\" or a day as YYYY-MM-DD", what,
+                    key);
+    *out = y * 10000 + m * 100 + d;
+    return FO_OK;
+}
+
 static int parse_text_options(loader *L, json_t *obj, const char *jpath,
                               const char *what, fo_field *f)
 {
-    static const char *const text_only[] = {"charset", "pattern",     "check",
-                                            "comb",    "date_format", NULL};
+    static const char *const text_only[] = {"charset",   "pattern",     "check",
+                                            "comb",      "date_format", "not_before",
+                                            "not_after", NULL};
     json_t *v;
     int rc;
 
@@ -624,6 +653,22 @@ static int parse_text_options(loader *L, json_t *obj, const char *jpath,
         }
         if (!f->date_format && !(f->date_format = fo_strdup(DEFAULT_DATE_FORMAT)))
             return nomem(L);
+        if ((rc = get_date_bound(L, obj, "not_before", jpath, what, &f->not_before)) !=
+                FO_OK ||
+            (rc = get_date_bound(L, obj, "not_after", jpath, what, &f->not_after)) !=
+                FO_OK)
+            return rc;
+        if (f->not_before > 0 && f->not_after > 0 && f->not_before > f->not_after)
+            return fail(L, jpath, "%s: \"not_before\" is after \"not_after\"", what);
+    } else {
+        for (const char *const *k =
+                 (const char *const[]){"not_before", "not_after", NULL};
+             *k; k++)
+            if (json_object_get(obj, *k)) {
+                char kpath[512];
+                snprintf(kpath, sizeof kpath, "%s/%s", jpath, *k);
+                return fail(L, kpath, "%s: \"%s\" is for date fields", what, *k);
+            }
     }
     return FO_OK;
 }
@@ -649,10 +694,11 @@ static int parse_field(loader *L, json_t *obj, const char *jpath, int pageno,
                        const fo_template_page *page, fo_field *f)
 {
     static const char *const allowed[] = {
-        "name",        "type",    "box",       "comb",       "lines",
-        "cells",       "options", "min",       "max",        "required",
-        "lang",        "charset", "pattern",   "check",      "min_confidence",
-        "date_format", "label",   "pdf_field", "pdf_values", NULL};
+        "name",        "type",       "box",       "comb",  "lines",
+        "cells",       "options",    "min",       "max",   "required",
+        "lang",        "charset",    "pattern",   "check", "min_confidence",
+        "date_format", "not_before", "not_after", "label", "pdf_field",
+        "pdf_values",  NULL};
     char what[128], npath[512];
     json_t *v;
     int rc;

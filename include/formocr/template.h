@@ -67,6 +67,8 @@ typedef struct fo_option {
 } fo_option;
 
 enum { FO_DEFAULT_MIN_CONFIDENCE = 70 };
+/* not_before / not_after: "today", the day a value is checked */
+enum { FO_DATE_TODAY = -1 };
 
 typedef struct fo_field {
     char *name;
@@ -87,6 +89,12 @@ typedef struct fo_field {
     fo_check check;
     double min_confidence; /* 0..100 */
     char *date_format;     /* date: e.g. "DD/MM/YYYY" */
+    int not_before;        /* date: earliest plausible, YYYYMMDD; 0: the
+                              default (1900-01-01); FO_DATE_TODAY: the day
+                              of the check */
+    int not_after;         /* date: latest plausible, YYYYMMDD; 0: the
+                              default (a year after the day of the check);
+                              FO_DATE_TODAY: the day of the check */
     char *pdf_field;       /* the PDF form field it was made from (fully
                               qualified name): a filled PDF's live field of
                               that name is read instead of the pixels; NULL:

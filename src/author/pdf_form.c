@@ -287,8 +287,16 @@ static void infer(json_t *obj, const widget *w, const char *name, fo_strbuf *why
                        "its day and month)",
                        text);
     } else if (said && (comb == 8 || comb == 6 || comb == 0)) {
+        static const char *const BIRTH[] = {"naissance", "né le", "née le",
+                                            "né(e) le",  "ne_le", "ne_e_le",
+                                            "nee_le",    NULL};
+        bool birth = mentions(text, BIRTH) || mentions(name, BIRTH);
         json_object_set_new(obj, "type", json_string("date"));
-        fo_strbuf_addf(why, "date (\"%s\"%s)", text, comb ? ", comb" : "");
+        if (birth) /* nobody is born after the form is filled */
+            json_object_set_new(obj, "not_after", json_string("today"));
+        fo_strbuf_addf(why, "%s (\"%s\"%s)",
+                       birth ? "birth date, not after today" : "date", text,
+                       comb ? ", comb" : "");
     } else if ((mentions(text, SIRET) || mentions(name, SIRET)) &&
                (comb == 14 || !comb)) {
         json_object_set_new(obj, "charset", json_string("0123456789"));

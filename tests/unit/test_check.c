@@ -3,6 +3,8 @@
 #include <pcre2.h>
 
 #include "formocr/check.h"
+#include <time.h>
+
 #include "harness.h"
 
 static const double SURE = 95.0; /* above every min_confidence used here */
@@ -242,8 +244,15 @@ static void test_date_dd_mm_yyyy(void)
     EXPECT_OK(&f, "05/03/2021", "2021-03-05");
     EXPECT_OK(&f, "29/02/2000", "2000-02-29"); /* 2000 is a leap year */
     EXPECT_OK(&f, "29/02/2024", "2024-02-29");
-    EXPECT_OK(&f, "31/12/2199", "2199-12-31");
-    EXPECT_OK(&f, "01/01/1800", "1800-01-01");
+    /* real days, but not on a form filled now: by default 1900-01-01 to a
+     * year after today (a date read as 2094 was ok) */
+    EXPECT_INVALID(&f, "31/12/2199", "2199-12-31",
+                   "implausible date: later than the form allows");
+    EXPECT_INVALID(&f, "07/05/2094", "2094-05-07",
+                   "implausible date: later than the form allows");
+    EXPECT_INVALID(&f, "01/01/1800", "1800-01-01",
+                   "implausible date: earlier than the form allows");
+    EXPECT_OK(&f, "01/01/1900", "1900-01-01");
     EXPECT_OK(&f, "05032021", "2021-03-05"); /* a comb without separators */
     EXPECT_OK(&f, "0 5 0 3 2 0 2 1", "2021-03-05");
     EXPECT_OK(&f, "05 03 2021", "2021-03-05");
@@ -282,6 +291,46 @@ static void test_date_dd_mm_yyyy(void)
     EXPECT_OK(&f, "05/03/2021", "2021-03-05");
 }
 
+/* A template's window: not_before / not_after, a day or "today". */
+static void test_date_window(void)
+{
+    fo_field f = make_field(FO_FIELD_DATE);
+    static char format[] = "DD/MM/YYYY";
+    char today[16], tomorrow[16], iso_today[16], iso_tomorrow[16];
+    time_t now = time(NULL);
+    struct tm t, n;
+    localtime_r(&now, &t);
+    time_t next = now + 36 * 3600; /* tomorrow, whatever the hour */
+    localtime_r(&next, &n);
+    if (n.tm_mday == t.tm_mday) { /* a 36 h day cannot be: guard anyway */
+        next += 12 * 3600;
+        localtime_r(&next, &n);
+    }
+    snprintf(today, sizeof today, "%02d/%02d/%04d", t.tm_mday, t.tm_mon + 1,
+             t.tm_year + 1900);
+    snprintf(iso_today, sizeof iso_today, "%04d-%02d-%02d", t.tm_year + 1900,
+             t.tm_mon + 1, t.tm_mday);
+    snprintf(tomorrow, sizeof tomorrow, "%02d/%02d/%04d", n.tm_mday, n.tm_mon + 1,
+             n.tm_year + 1900);
+    snprintf(iso_tomorrow, sizeof iso_tomorrow, "%04d-%02d-%02d", n.tm_year + 1900,
+             n.tm_mon + 1, n.tm_mday);
+    f.date_format = format;
+
+    EXPECT_OK(&f, tomorrow, iso_tomorrow); /* the default reaches a year on */
+    f.not_after = FO_DATE_TODAY;           /* a birth date */
+    EXPECT_OK(&f, today, iso_today);
+    EXPECT_INVALID(&f, tomorrow, iso_tomorrow,
+                   "implausible date: later than the form allows");
+    f.not_before = 20000101;
+    EXPECT_OK(&f, "01/01/2000", "2000-01-01");
+    EXPECT_INVALID(&f, "31/12/1999", "1999-12-31",
+                   "implausible date: earlier than the form allows");
+    f.not_before = FO_DATE_TODAY;
+    EXPECT_OK(&f, today, iso_today);
+    EXPECT_INVALID(&f, "01/01/2000", "2000-01-01",
+                   "implausible date: earlier than the form allows");
+}
+
 static void test_date_other_formats(void)
 {
     fo_field f = make_field(FO_FIELD_DATE);
@@ -291,8 +340,9 @@ static void test_date_other_formats(void)
     f.date_format = ddmmyy;
     f.geometry = FO_GEOM_CELLS;
     EXPECT_OK(&f, "050321", "2021-03-05");
-    EXPECT_OK(&f, "311249", "2049-12-31"); /* 00-49: 20xx */
-    EXPECT_OK(&f, "010150", "1950-01-01"); /* 50-99: 19xx */
+    EXPECT_OK(&f, "311249", "1949-12-31"); /* 20YY only up to a year on */
+    EXPECT_OK(&f, "010150", "1950-01-01");
+    EXPECT_OK(&f, "010120", "2020-01-01");
     EXPECT_OK(&f, "311299", "1999-12-31");
     EXPECT_OK(&f, "5/3/21", "2021-03-05");
     EXPECT_INVALID(&f, "290201", "290201", "impossible date");
@@ -693,6 +743,7 @@ int main(void)
     RUN(test_decimal_rejected);
     RUN(test_date_dd_mm_yyyy);
     RUN(test_date_other_formats);
+    RUN(test_date_window);
     RUN(test_checkbox_and_signature);
     RUN(test_choice);
     RUN(test_choice_beyond_spelled_out_counts);
