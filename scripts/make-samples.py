@@ -794,19 +794,30 @@ def fill_field(page, field):
         return ("1", signature_ops(page, field["box"])) if signed else ("0", [])
     if not field.get("required") and page.rng.random() < BLANK_OPTIONAL_P:
         return "", []
+    for lines, value in proposals(page, field):
+        if value == "":
+            return "", []           # the hint says this one stays empty
+        runs = layout_field(page, field, lines)
+        if runs is not None:
+            return value, runs
+    die(f"{page.label}: field {field['name']}: cannot invent a value that fits its box, "
+        f"charset, pattern and check in {MAX_ATTEMPTS} attempts")
+
+
+def proposals(page, field):
+    """(lines, value) that fit the field's charset, pattern and check, one
+    per attempt that gives one; ("", "") once when the hint says an optional
+    field stays empty."""
     for attempt in range(MAX_ATTEMPTS):
         proposal = propose(page, field, attempt)
         if proposal is None:
             continue
         lines, value = proposal
         if value == "" and not field.get("required"):
-            return "", []           # the hint says this one stays empty
+            yield [], ""
+            return
         if value and acceptable(field, lines, value):
-            runs = layout_field(page, field, lines)
-            if runs is not None:
-                return value, runs
-    die(f"{page.label}: field {field['name']}: cannot invent a value that fits its box, "
-        f"charset, pattern and check in {MAX_ATTEMPTS} attempts")
+            yield lines, value
 
 
 def fill_page_pdf(page, fields):
@@ -841,15 +852,8 @@ def fill_field_pdf(page, field):
         return first, exports.get(first, first)
     if not field.get("required") and page.rng.random() < BLANK_OPTIONAL_P:
         return "", ""
-    for attempt in range(MAX_ATTEMPTS):
-        proposal = propose(page, field, attempt)
-        if proposal is None:
-            continue
-        lines, value = proposal
-        if value == "" and not field.get("required"):
-            return "", ""
-        if value and acceptable(field, lines, value):
-            return value, "\n".join(lines)
+    for lines, value in proposals(page, field):
+        return value, "\n".join(lines)     # "" when the hint says empty
     die(f"{page.label}: field {field['name']}: cannot invent a value that fits its "
         f"charset, pattern and check in {MAX_ATTEMPTS} attempts")
 

@@ -19,6 +19,16 @@ void fo_page_text_free(fo_page_text *t)
     memset(t, 0, sizeof *t);
 }
 
+int fo_page_text_add_line(fo_page_text *t, fo_text_line line, fo_error *err)
+{
+    fo_text_line *grown = realloc(t->lines, sizeof *grown * (size_t)(t->n + 1));
+    if (!grown)
+        return fo_error_set(err, FO_ERR_NOMEM, "out of memory");
+    t->lines = grown;
+    t->lines[t->n++] = line;
+    return FO_OK;
+}
+
 /* The first code point of the UTF-8 text s; '?' when it is none. */
 static int first_rune(const char *s)
 {
@@ -77,14 +87,8 @@ int fo_page_text_ocr(PIX *grey, const char *tessdata, const char *lang,
     do {
         int x0, y0, x1, y1, lx0, ly0, lx1, ly1;
         if (TessPageIteratorIsAtBeginningOf(pit, RIL_TEXTLINE) && line.n > 0) {
-            fo_text_line *grown =
-                realloc(out->lines, sizeof *grown * (size_t)(out->n + 1));
-            if (!grown) {
-                rc = fo_error_set(err, FO_ERR_NOMEM, "out of memory");
+            if ((rc = fo_page_text_add_line(out, line, err)) != FO_OK)
                 goto done;
-            }
-            out->lines = grown;
-            out->lines[out->n++] = line;
             memset(&line, 0, sizeof line);
             cap = 0;
         }
@@ -108,16 +112,8 @@ int fo_page_text_ocr(PIX *grey, const char *tessdata, const char *lang,
             goto done;
         }
     } while (TessPageIteratorNext(pit, RIL_SYMBOL));
-    if (line.n > 0) {
-        fo_text_line *grown = realloc(out->lines, sizeof *grown * (size_t)(out->n + 1));
-        if (!grown) {
-            rc = fo_error_set(err, FO_ERR_NOMEM, "out of memory");
-            goto done;
-        }
-        out->lines = grown;
-        out->lines[out->n++] = line;
+    if (line.n > 0 && (rc = fo_page_text_add_line(out, line, err)) == FO_OK)
         memset(&line, 0, sizeof line);
-    }
 done:
     free(line.g);
     if (rc != FO_OK)

@@ -29,6 +29,10 @@ typedef struct fo_page_text {
     int n;
 } fo_page_text;
 
+/* Appends line to t, which takes its glyphs over; FO_ERR_NOMEM (line
+ * then still the caller's). */
+int fo_page_text_add_line(fo_page_text *t, fo_text_line line, fo_error *err);
+
 /* Frees what t holds and empties it; NULL and an empty t are fine. */
 void fo_page_text_free(fo_page_text *t);
 

@@ -413,22 +413,19 @@ static int page_text_from_stext(fz_stext_page *st, fz_rect b, double scale,
                 cap++;
             if (cap == 0)
                 continue;
-            fo_text_line *grown = realloc(t->lines, sizeof *grown * (size_t)(t->n + 1));
             glyph *line = malloc(sizeof *line * (size_t)cap);
-            if (grown)
-                t->lines = grown;
-            if (!grown || !line) {
-                free(line);
-                fo_page_text_free(t);
-                return fo_error_set(err, FO_ERR_NOMEM, "out of memory");
-            }
             int n = 0;
-            for (fz_stext_char *ch = ln->first_char; ch; ch = ch->next, n++)
+            for (fz_stext_char *ch = ln->first_char; line && ch; ch = ch->next, n++)
                 line[n] = (glyph){ch->c, (ch->quad.ll.x - b.x0) * scale,
                                   (ch->quad.lr.x - b.x0) * scale,
                                   ((ch->quad.ul.y + ch->quad.ll.y) / 2 - b.y0) * scale,
                                   ch->size * scale};
-            t->lines[t->n++] = (fo_text_line){line, n};
+            if (!line ||
+                fo_page_text_add_line(t, (fo_text_line){line, n}, err) != FO_OK) {
+                free(line);
+                fo_page_text_free(t);
+                return fo_error_set(err, FO_ERR_NOMEM, "out of memory");
+            }
         }
     }
     return FO_OK;
@@ -622,6 +619,26 @@ static void name_widgets(harvest *h, int first, const fo_page_text *text, int dp
     }
 }
 
+/* The next widget of h, zeroed, into *w (h->n not yet counted), room made
+ * for it; FO_ERR_LIMIT past MAX_WIDGETS ("path: more than N what"),
+ * FO_ERR_NOMEM. */
+static int new_widget(harvest *h, const char *path, const char *what, widget **w,
+                      fo_error *err)
+{
+    if (h->n >= MAX_WIDGETS)
+        return fo_error_set(err, FO_ERR_LIMIT, "%s%smore than %d %s", path,
+                            *path ? ": " : "", MAX_WIDGETS, what);
+    if (h->n % 64 == 0) {
+        widget *grown = realloc(h->w, sizeof *grown * (size_t)(h->n + 64));
+        if (!grown)
+            return fo_error_set(err, FO_ERR_NOMEM, "out of memory");
+        h->w = grown;
+    }
+    *w = &h->w[h->n];
+    memset(*w, 0, sizeof **w);
+    return FO_OK;
+}
+
 /* The boxes d[0..n) found on template page `page` appended to h as
  * widgets of no PDF field: text boxes (combs with their cells) and check
  * boxes, named later from their labels. */
@@ -630,16 +647,9 @@ static int add_drawn_boxes(harvest *h, int page, const fo_drawn *d, int n,
 {
     for (int k = 0; k < n; k++) {
         widget *w;
-        if (h->n >= MAX_WIDGETS)
-            return fo_error_set(err, FO_ERR_LIMIT, "more than %d boxes", MAX_WIDGETS);
-        if (h->n % 64 == 0) {
-            widget *grown = realloc(h->w, sizeof *grown * (size_t)(h->n + 64));
-            if (!grown)
-                return fo_error_set(err, FO_ERR_NOMEM, "out of memory");
-            h->w = grown;
-        }
-        w = &h->w[h->n];
-        memset(w, 0, sizeof *w);
+        int rc = new_widget(h, "", "boxes", &w, err);
+        if (rc != FO_OK)
+            return rc;
         w->page = page;
         w->drawn = true;
         w->type = d[k].kind == FO_DRAWN_CHECKBOX ? PDF_WIDGET_TYPE_CHECKBOX
@@ -772,23 +782,10 @@ static int read_pdf(fz_context *ctx, const char *path, const char *out_dir,
                 }
                 r = inside; /* what overhangs the page cannot be written on */
                 full = pdf_field_name(ctx, obj);
-                if (h->n >= MAX_WIDGETS) {
+                if ((rc = new_widget(h, path, "form fields", &w, err)) != FO_OK) {
                     fz_free(ctx, full);
-                    rc = fo_error_set(err, FO_ERR_LIMIT, "%s: more than %d form fields",
-                                      path, MAX_WIDGETS);
                     break;
                 }
-                if (h->n % 64 == 0) {
-                    widget *grown = realloc(h->w, sizeof *grown * (size_t)(h->n + 64));
-                    if (!grown) {
-                        fz_free(ctx, full);
-                        rc = fo_error_set(err, FO_ERR_NOMEM, "out of memory");
-                        break;
-                    }
-                    h->w = grown;
-                }
-                w = &h->w[h->n];
-                memset(w, 0, sizeof *w);
                 w->page = i;
                 w->type = pdf_widget_type(ctx, a);
                 w->flags = pdf_field_flags(ctx, obj);
