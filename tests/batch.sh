@@ -83,7 +83,14 @@ sqlite3 -csv -header out.sqlite "SELECT * FROM cerfa_12485_03" | head -n 1 |
 # 5. the lock
 "$formocr" run --min-age 0 -q -j 1 --force -t "$src/templates" -o out.sqlite scans >/dev/null 2>&1 &
 pid=$!
-sleep 1.5
+# once it holds the lock: the holder writes its process id in the lock file
+# (a sanitized start-up on a loaded machine takes more than a second)
+for _ in $(seq 600); do
+    [ "$(cat out.sqlite.lock 2>/dev/null)" = "$pid" ] && break
+    kill -0 "$pid" 2>/dev/null || fail "the run holding the lock ended early"
+    sleep 0.1
+done
+[ "$(cat out.sqlite.lock 2>/dev/null)" = "$pid" ] || fail "the first run never took the lock"
 status=0
 "$formocr" run --min-age 0 -q -t "$src/templates" -o out.sqlite scans 2>err.txt || status=$?
 # the same output through a symbolic link takes the same lock
@@ -201,7 +208,13 @@ p = Image.new('1', (1654, 2339), 1)
 p.save('long/stack.tif', save_all=True, append_images=[p] * 59, compression='group4', dpi=(200, 200))"
 "$formocr" run --min-age 0 -q -j 1 -t "$src/templates" -o long.sqlite long 2>err.txt &
 pid=$!
-sleep 3
+# once it is set up (it holds its output's lock), and into the file's pages
+for _ in $(seq 600); do
+    [ "$(cat long.sqlite.lock 2>/dev/null)" = "$pid" ] && break
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.1
+done
+sleep 2
 kill -TERM "$pid"
 status=0
 wait "$pid" || status=$?
