@@ -12,7 +12,10 @@
  * FORM_GROW px in every direction — the registration is good to a pixel or
  * two, and a photocopy thickens strokes — and taken away from the scan's.
  * What remains is the person's writing, less the few pixels where it
- * crosses a printed line; specks smaller than SPECK_AREA px go too.  A zone
+ * crosses a printed line; specks smaller than SPECK_AREA px go too, and so
+ * do slivers lying wholly along the print, within RESIDUE_GROW px of the
+ * grown form ink: the edge of a printed "/" or rule that a scan at another
+ * resolution, or a sheet not quite flat, puts a few pixels off.  A zone
  * left with almost no ink is empty and is not given to the OCR at all.
  */
 #include "formocr/zone.h"
@@ -31,7 +34,8 @@ enum {
     SPECK_AREA = 8,   /* px: smaller ink components are noise */
     STROKE_AREA = 60, /* px: a component this large is writing */
     NEAR_STROKE = 30, /* px (2.5 mm): smaller marks this close to writing stay */
-    CLEAN_GROW = 1    /* px around the written ink kept in `clean` */
+    CLEAN_GROW = 1,   /* px around the written ink kept in `clean` */
+    RESIDUE_GROW = 3  /* px beyond the grown form ink where print residue lies */
 };
 /* Paper level: this rank of the zone's grey values. */
 static const float PAPER_RANK = 0.9f;
@@ -230,6 +234,40 @@ out:
     return rc;
 }
 
+/* Removes from ink (in place) the components that lie wholly within
+ * RESIDUE_GROW px of form (the grown form ink): print residue, not writing,
+ * which always reaches farther from the print somewhere. */
+static int drop_print_residue(PIX *ink, PIX *form)
+{
+    PIX *near = pixDilateBrick(NULL, form, 2 * RESIDUE_GROW + 1, 2 * RESIDUE_GROW + 1);
+    PIXA *comps = NULL;
+    BOXA *boxes = near ? pixConnComp(ink, &comps, 8) : NULL;
+    int n = boxes ? boxaGetCount(boxes) : 0, rc = boxes && comps ? FO_OK : FO_ERR_NOMEM;
+
+    for (int i = 0; i < n && rc == FO_OK; i++) {
+        l_int32 x, y, w, h, beyond = 1;
+        PIX *c = pixaGetPix(comps, i, L_CLONE), *out = NULL;
+        boxaGetBoxGeometry(boxes, i, &x, &y, &w, &h);
+        /* the component's pixels that are not near the print */
+        out = c ? pixCreate(w, h, 1) : NULL;
+        if (out) {
+            pixRasterop(out, 0, 0, w, h, PIX_SRC, near, x, y);
+            pixSubtract(out, c, out);
+            pixCountPixels(out, &beyond, NULL);
+        } else {
+            rc = FO_ERR_NOMEM;
+        }
+        if (beyond == 0)
+            pixRasterop(ink, x, y, w, h, PIX_DST & PIX_NOT(PIX_SRC), c, 0, 0);
+        pixDestroy(&out);
+        pixDestroy(&c);
+    }
+    boxaDestroy(&boxes);
+    pixaDestroy(&comps);
+    pixDestroy(&near);
+    return rc;
+}
+
 /* The zone's grey with everything but the written ink (grown) made white. */
 static PIX *clean_grey(PIX *grey, PIX *ink)
 {
@@ -271,7 +309,8 @@ int fo_zone_extract(const fo_zone_page *zp, fo_box box, fo_zone *out, fo_error *
     diff = scan_ink && grown ? pixSubtract(NULL, scan_ink, grown) : NULL;
     out->ink =
         diff ? pixSelectByArea(diff, SPECK_AREA, 8, L_SELECT_IF_GT, &changed) : NULL;
-    if (out->ink && drop_stray_marks(out->ink) == FO_OK)
+    if (out->ink && drop_print_residue(out->ink, grown) == FO_OK &&
+        drop_stray_marks(out->ink) == FO_OK)
         out->clean = clean_grey(out->grey, out->ink);
     if (!out->clean) {
         rc = fo_error_set(err, FO_ERR_NOMEM, "out of memory extracting a zone");
