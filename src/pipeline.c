@@ -294,6 +294,13 @@ static int read_page(const fo_pipeline *p, fo_reader *reader, fo_document *d,
             rc = fo_error_set(err, FO_ERR_NOMEM, "out of memory");
             break;
         }
+        /* the reader's own doubt is the reason to look at the field */
+        if (reading.doubt &&
+            (v.status == FO_STATUS_OK ||
+             (v.status == FO_STATUS_LOW_CONFIDENCE && !reading.unread))) {
+            v.status = FO_STATUS_LOW_CONFIDENCE;
+            v.reason = reading.doubt;
+        }
         /* ink that could not be read is never an empty field that is fine */
         if (reading.unread && v.status == FO_STATUS_OK) {
             v.status = FO_STATUS_LOW_CONFIDENCE;

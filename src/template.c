@@ -690,17 +690,49 @@ static int parse_min_confidence(loader *L, json_t *obj, const char *jpath,
     return FO_OK;
 }
 
+/* An optional true/false key of obj: *out left as it is when absent. */
+static int get_bool(loader *L, json_t *obj, const char *key, const char *jpath,
+                    const char *what, bool *out)
+{
+    json_t *v = json_object_get(obj, key);
+    if (v && !json_is_boolean(v)) {
+        char kpath[512];
+        snprintf(kpath, sizeof kpath, "%s%s%s", jpath, *jpath ? "/" : "", key);
+        return fail(L, kpath, "%s: \"%s\" must be true or false", what, key);
+    }
+    if (v)
+        *out = json_is_true(v);
+    return FO_OK;
+}
+
 static int parse_field(loader *L, json_t *obj, const char *jpath, int pageno,
                        const fo_template_page *page, fo_field *f)
 {
-    static const char *const allowed[] = {
-        "name",        "type",       "box",       "comb",  "lines",
-        "cells",       "options",    "min",       "max",   "required",
-        "lang",        "charset",    "pattern",   "check", "min_confidence",
-        "date_format", "not_before", "not_after", "label", "pdf_field",
-        "pdf_values",  NULL};
+    static const char *const allowed[] = {"name",
+                                          "type",
+                                          "box",
+                                          "comb",
+                                          "lines",
+                                          "cells",
+                                          "options",
+                                          "min",
+                                          "max",
+                                          "required",
+                                          "lang",
+                                          "charset",
+                                          "pattern",
+                                          "check",
+                                          "min_confidence",
+                                          "date_format",
+                                          "not_before",
+                                          "not_after",
+                                          "label",
+                                          "pdf_field",
+                                          "pdf_values",
+                                          "cancelled_if_filled",
+                                          "hand",
+                                          NULL};
     char what[128], npath[512];
-    json_t *v;
     int rc;
 
     fo_json_locate(L->text, L->len, jpath, &f->line, &f->column);
@@ -742,13 +774,17 @@ static int parse_field(loader *L, json_t *obj, const char *jpath, int pageno,
                     "with '+' (e.g. \"fra+eng\")",
                     what);
     }
-    v = json_object_get(obj, "required");
-    if (v && !json_is_boolean(v)) {
-        char kpath[512];
-        snprintf(kpath, sizeof kpath, "%s/required", jpath);
-        return fail(L, kpath, "%s: \"required\" must be true or false", what);
-    }
-    f->required = v && json_is_true(v);
+    f->cancelled_if_filled = L->t->cancelled_if_filled;
+    f->hand = L->t->hand;
+    if ((rc = get_bool(L, obj, "required", jpath, what, &f->required)) != FO_OK ||
+        (rc = get_bool(L, obj, "cancelled_if_filled", jpath, what,
+                       &f->cancelled_if_filled)) != FO_OK ||
+        (rc = get_bool(L, obj, "hand", jpath, what, &f->hand)) != FO_OK)
+        return rc;
+    if (json_is_true(json_object_get(obj, "cancelled_if_filled")) &&
+        f->type != FO_FIELD_CHECKBOX && f->type != FO_FIELD_CHOICE)
+        return fail(L, jpath,
+                    "%s: \"cancelled_if_filled\" is for a checkbox or a choice", what);
     return FO_OK;
 }
 
@@ -957,8 +993,9 @@ static int count_fields(json_t *pages, size_t *total)
 
 static int parse_root(loader *L, json_t *root)
 {
-    static const char *const allowed[] = {"format", "name",  "title", "lang",
-                                          "dpi",    "pages", NULL};
+    static const char *const allowed[] = {
+        "format", "name", "title", "lang", "dpi", "pages", "cancelled_if_filled",
+        "hand",   NULL};
     fo_template *t = L->t;
     char *format = NULL, why[96];
     const char *reserved;
@@ -1001,6 +1038,10 @@ static int parse_root(loader *L, json_t *root)
                     "'+' (e.g. \"fra+eng\")");
     if (!t->lang && !(t->lang = fo_strdup(DEFAULT_LANG)))
         return nomem(L);
+    if ((rc = get_bool(L, root, "cancelled_if_filled", "", "template",
+                       &t->cancelled_if_filled)) != FO_OK ||
+        (rc = get_bool(L, root, "hand", "", "template", &t->hand)) != FO_OK)
+        return rc;
     t->dpi = FO_DEFAULT_DPI;
     if ((rc = get_int(L, root, "dpi", "", "template", MIN_DPI, MAX_DPI, &t->dpi)) !=
         FO_OK)

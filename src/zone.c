@@ -12,10 +12,11 @@
  * FORM_GROW px in every direction — the registration is good to a pixel or
  * two, and a photocopy thickens strokes — and taken away from the scan's.
  * What remains is the person's writing, less the few pixels where it
- * crosses a printed line; specks smaller than SPECK_AREA px go too, and so
- * do slivers lying wholly along the print, within RESIDUE_GROW px of the
- * grown form ink: the edge of a printed "/" or rule that a scan at another
- * resolution, or a sheet not quite flat, puts a few pixels off.  A zone
+ * crosses a printed line; specks smaller than SPECK_AREA px go too.  A zone
+ * whose ink all lies along the print, within RESIDUE_GROW px of the grown
+ * form ink, holds no writing: the edge of a printed "/" or rule that a scan
+ * at another resolution, or a sheet not quite flat, puts a few pixels off
+ * (its writing, when there is some, is left whole).  A zone
  * left with almost no ink is empty and is not given to the OCR at all.
  */
 #include "formocr/zone.h"
@@ -234,38 +235,26 @@ out:
     return rc;
 }
 
-/* Removes from ink (in place) the components that lie wholly within
- * RESIDUE_GROW px of form (the grown form ink): print residue, not writing,
- * which always reaches farther from the print somewhere. */
+/* Clears ink (in place) when all of it lies within RESIDUE_GROW px of form
+ * (the grown form ink): print residue, not writing,
+ * which always reaches farther from the print somewhere.  A zone with
+ * writing keeps all its ink: the parts of a 0 cut off by a comb's wall lie
+ * along the print too, and without them it reads 9. */
 static int drop_print_residue(PIX *ink, PIX *form)
 {
     PIX *near = pixDilateBrick(NULL, form, 2 * RESIDUE_GROW + 1, 2 * RESIDUE_GROW + 1);
-    PIXA *comps = NULL;
-    BOXA *boxes = near ? pixConnComp(ink, &comps, 8) : NULL;
-    int n = boxes ? boxaGetCount(boxes) : 0, rc = boxes && comps ? FO_OK : FO_ERR_NOMEM;
-
-    for (int i = 0; i < n && rc == FO_OK; i++) {
-        l_int32 x, y, w, h, beyond = 1;
-        PIX *c = pixaGetPix(comps, i, L_CLONE), *out = NULL;
-        boxaGetBoxGeometry(boxes, i, &x, &y, &w, &h);
-        /* the component's pixels that are not near the print */
-        out = c ? pixCreate(w, h, 1) : NULL;
-        if (out) {
-            pixRasterop(out, 0, 0, w, h, PIX_SRC, near, x, y);
-            pixSubtract(out, c, out);
-            pixCountPixels(out, &beyond, NULL);
-        } else {
-            rc = FO_ERR_NOMEM;
-        }
-        if (beyond == 0)
-            pixRasterop(ink, x, y, w, h, PIX_DST & PIX_NOT(PIX_SRC), c, 0, 0);
-        pixDestroy(&out);
-        pixDestroy(&c);
+    PIX *beyond = near ? pixSubtract(NULL, ink, near) : NULL;
+    l_int32 empty = 0;
+    if (!beyond) {
+        pixDestroy(&near);
+        return FO_ERR_NOMEM;
     }
-    boxaDestroy(&boxes);
-    pixaDestroy(&comps);
+    pixZero(beyond, &empty);
+    if (empty)
+        pixClearAll(ink);
+    pixDestroy(&beyond);
     pixDestroy(&near);
-    return rc;
+    return FO_OK;
 }
 
 /* The zone's grey with everything but the written ink (grown) made white. */

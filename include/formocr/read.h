@@ -42,6 +42,8 @@ typedef struct fo_reading {
                           cell); "1"/"0"; ticked options comma-joined */
     double confidence; /* 0..100: the weakest character's, or the mark's */
     bool unread;       /* ink was there but nothing could be read from it */
+    const char *doubt; /* static: why the reader doubts what it read (the
+                          field is not ok, with this reason); NULL: none */
 } fo_reading;
 
 /* A time limit for what r reads from now on: reading a field past it

@@ -87,21 +87,27 @@ typedef struct fo_field {
     char *pattern;      /* NULL: none; PCRE2 source */
     void *pattern_code; /* compiled pcre2_code, owned */
     fo_check check;
-    double min_confidence; /* 0..100 */
-    char *date_format;     /* date: e.g. "DD/MM/YYYY" */
-    int not_before;        /* date: earliest plausible, YYYYMMDD; 0: the
-                              default (1900-01-01); FO_DATE_TODAY: the day
-                              of the check */
-    int not_after;         /* date: latest plausible, YYYYMMDD; 0: the
-                              default (a year after the day of the check);
-                              FO_DATE_TODAY: the day of the check */
-    char *pdf_field;       /* the PDF form field it was made from (fully
-                              qualified name): a filled PDF's live field of
-                              that name is read instead of the pixels; NULL:
-                              none */
-    char *label;           /* what the form calls it (a PDF field's tooltip);
-                              NULL: none; for people, not for reading */
-    int line, column;      /* where the field is defined, for messages */
+    double min_confidence;    /* 0..100 */
+    char *date_format;        /* date: e.g. "DD/MM/YYYY" */
+    int not_before;           /* date: earliest plausible, YYYYMMDD; 0: the
+                                 default (1900-01-01); FO_DATE_TODAY: the day
+                                 of the check */
+    int not_after;            /* date: latest plausible, YYYYMMDD; 0: the
+                                 default (a year after the day of the check);
+                                 FO_DATE_TODAY: the day of the check */
+    char *pdf_field;          /* the PDF form field it was made from (fully
+                                 qualified name): a filled PDF's live field of
+                                 that name is read instead of the pixels; NULL:
+                                 none */
+    char *label;              /* what the form calls it (a PDF field's tooltip);
+                                 NULL: none; for people, not for reading */
+    bool cancelled_if_filled; /* checkbox, choice: a box filled solid is a
+                                 mark cancelled, not a tick ("cancelled_if_
+                                 filled", or the template's) */
+    bool hand;                /* text, numbers, dates: filled in by hand, ok
+                                 only when two readings agree ("hand", or the
+                                 template's) */
+    int line, column;         /* where the field is defined, for messages */
 } fo_field;
 
 typedef struct fo_template_page {
@@ -116,9 +122,10 @@ typedef struct fo_template_page {
 typedef struct fo_template {
     char *path; /* the template.json as given */
     char *name;
-    char *title; /* may be NULL */
-    char *lang;  /* Tesseract language(s), default "fra" */
-    int dpi;     /* resolution of the references */
+    char *title;                    /* may be NULL */
+    char *lang;                     /* Tesseract language(s), default "fra" */
+    int dpi;                        /* resolution of the references */
+    bool cancelled_if_filled, hand; /* the fields' default for these keys */
     fo_template_page *pages;
     int npages;
     fo_field *fields; /* all fields, in file order (page by page) */

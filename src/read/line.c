@@ -18,6 +18,13 @@ static const float SECOND_SCALE = 0.75f;
 enum { SMALL_LINE_PX = 30, SMALL_LINE_TARGET_PX = 40, SMALL_LINE_MIN_PX = 10 };
 static const double SECOND_READ_BELOW = 97.0;
 static const double DISAGREE_CONF = 50.0;
+/* Handprint, seen from the ink (see ink_looks_handwritten). */
+enum {
+    HAND_MIN_HEIGHT = 20,     /* px at ZONE_DPI: a letter, not a mark */
+    HAND_DESCENDER = 12,      /* px: farther apart, bottoms are not on one line */
+    HAND_BASELINE_JITTER = 2, /* px: median step of the baseline in handprint */
+    HAND_MIN_LETTERS = 3
+};
 
 /* The zone's ink less the specks that lie away from its one line of text:
  * small marks (a third of the line's height at most) whose middle is below
@@ -118,8 +125,10 @@ static void alnum_only(const fo_symbol *syms, int a, int b, char *out, size_t si
  * it has a letter outside ASCII (accents are the model's commonest
  * confusion: É, Ë, È) or a confidence that is not the highest. */
 static bool word_needs_second_reading(const fo_symbol *syms, int a, int b,
-                                      const char *allowed)
+                                      const char *allowed, bool hand)
 {
+    if (hand)
+        return true; /* handprint: every word is read twice */
     for (int i = a; i < b; i++) {
         if (fo_ocr_confidence(&syms[i], allowed) < SECOND_READ_BELOW)
             return true;
@@ -186,7 +195,7 @@ static int word_cut(const int *cols, int w, const fo_symbol *last,
  * when a second reading's letters differ from the first's.
  */
 static int second_reading(TessBaseAPI *api, PIX *img, const fo_symbol *syms, int n,
-                          const char *allowed, bool *disagree, fo_error *err)
+                          const char *allowed, bool hand, bool *disagree, fo_error *err)
 {
     int w = pixGetWidth(img), h = pixGetHeight(img), rc = FO_OK;
     int *cols = NULL;
@@ -196,7 +205,7 @@ static int second_reading(TessBaseAPI *api, PIX *img, const fo_symbol *syms, int
         int b = a + 1, end;
         while (b < n && !syms[b].word_start)
             b++;
-        if (!word_needs_second_reading(syms, a, b, allowed)) {
+        if (!word_needs_second_reading(syms, a, b, allowed, hand)) {
             a = b;
             continue;
         }
@@ -205,7 +214,7 @@ static int second_reading(TessBaseAPI *api, PIX *img, const fo_symbol *syms, int
             int next = end + 1;
             while (next < n && !syms[next].word_start)
                 next++;
-            if (!word_needs_second_reading(syms, end, next, allowed))
+            if (!word_needs_second_reading(syms, end, next, allowed, hand))
                 break;
             end = next;
         }
@@ -249,7 +258,8 @@ static int second_reading(TessBaseAPI *api, PIX *img, const fo_symbol *syms, int
 }
 
 static int ocr_zone(TessBaseAPI *api, const fo_zone *z, PIX *mask, TessPageSegMode psm,
-                    const char *allowed, char **text, double *confidence, fo_error *err)
+                    const char *allowed, bool hand, char **text, double *confidence,
+                    fo_error *err)
 {
     PIX *img = ink_crop(z, mask);
     fo_symbol *syms = NULL;
@@ -264,7 +274,7 @@ static int ocr_zone(TessBaseAPI *api, const fo_zone *z, PIX *mask, TessPageSegMo
     }
     rc = fo_ocr_image(api, img, psm, allowed, text, confidence, &syms, &nsyms, err);
     if (rc == FO_OK && **text)
-        rc = second_reading(api, img, syms, nsyms, allowed, &disagree, err);
+        rc = second_reading(api, img, syms, nsyms, allowed, hand, &disagree, err);
     if (rc == FO_OK && disagree)
         *confidence = fmin(*confidence, DISAGREE_CONF);
     free(syms);
@@ -361,9 +371,53 @@ out:
 }
 
 /* One zone of text: empty, or read as a line or a block. */
+/*
+ * Whether the ink of a zone looks written by hand rather than printed: a
+ * typeface puts every letter on one baseline, a hand does not.  The
+ * letter-sized components (HAND_MIN_HEIGHT px high or more) are taken left
+ * to right; a neighbour whose bottom is within HAND_DESCENDER px of the
+ * other's shares its baseline (farther, it is a descender: g, p, q, y).
+ * Printed text moves from one such neighbour to the next by 0-1 px (a
+ * skew of 1 degree is 0.6 px between letters 35 px apart); handprint by
+ * HAND_BASELINE_JITTER or more at the median.  At least HAND_MIN_LETTERS
+ * letters are needed to say.
+ */
+static bool ink_looks_handwritten(const fo_zone *z)
+{
+    BOXA *boxes = pixConnComp(z->ink, NULL, 8), *sorted = NULL;
+    int n, m = 0, *diffs = NULL, prev = -1;
+    bool hand = false;
+    if (!boxes)
+        return false;
+    sorted = boxaSort(boxes, L_SORT_BY_X, L_SORT_INCREASING, NULL);
+    n = sorted ? boxaGetCount(sorted) : 0;
+    diffs = n ? calloc((size_t)n, sizeof *diffs) : NULL;
+    for (int i = 0; i < n && diffs; i++) {
+        l_int32 x, y, w, h;
+        boxaGetBoxGeometry(sorted, i, &x, &y, &w, &h);
+        if (h < HAND_MIN_HEIGHT)
+            continue;
+        if (prev >= 0 && abs(y + h - prev) <= HAND_DESCENDER)
+            diffs[m++] = abs(y + h - prev);
+        prev = y + h;
+    }
+    if (m + 1 >= HAND_MIN_LETTERS) {
+        /* the median, by counting */
+        int below = 0;
+        for (int i = 0; i < m; i++)
+            below += diffs[i] < HAND_BASELINE_JITTER;
+        hand = below <= m / 2;
+    }
+    free(diffs);
+    boxaDestroy(&sorted);
+    boxaDestroy(&boxes);
+    return hand;
+}
+
 int fo_read_text_zone(TessBaseAPI *api, const fo_zone_page *zp, fo_box box,
-                      TessPageSegMode psm, const char *allowed, char **text,
-                      double *confidence, bool *unread, fo_error *err)
+                      TessPageSegMode psm, const char *allowed, bool hand, char **text,
+                      double *confidence, bool *unread, bool *handwritten,
+                      fo_error *err)
 {
     fo_zone z;
     int rc = fo_zone_extract(zp, box, &z, err);
@@ -376,6 +430,8 @@ int fo_read_text_zone(TessBaseAPI *api, const fo_zone_page *zp, fo_box box,
         *text = fo_strdup("");
         return *text ? FO_OK : fo_error_set(err, FO_ERR_NOMEM, "out of memory");
     }
+    if (ink_looks_handwritten(&z))
+        *handwritten = hand = true;
     if (psm == PSM_RAW_LINE && z.box_h >= BLOCK_MIN_HEIGHT) {
         /* a box that holds several lines: each is read as a line, which
          * Tesseract does better than a block */
@@ -389,7 +445,8 @@ int fo_read_text_zone(TessBaseAPI *api, const fo_zone_page *zp, fo_box box,
                 rc = fo_error_set(err, FO_ERR_NOMEM, "out of memory");
                 break;
             }
-            rc = ocr_zone(api, &z, masks[i], PSM_RAW_LINE, allowed, &line, &conf, err);
+            rc = ocr_zone(api, &z, masks[i], PSM_RAW_LINE, allowed, hand, &line, &conf,
+                          err);
             if (rc == FO_OK && *line) {
                 if (lines.len > 0)
                     fo_strbuf_addc(&lines, '\n');
@@ -404,7 +461,7 @@ int fo_read_text_zone(TessBaseAPI *api, const fo_zone_page *zp, fo_box box,
             rc = fo_error_set(err, FO_ERR_NOMEM, "out of memory");
         fo_strbuf_free(&lines);
     } else {
-        rc = ocr_zone(api, &z, NULL, psm, allowed, text, confidence, err);
+        rc = ocr_zone(api, &z, NULL, psm, allowed, hand, text, confidence, err);
     }
     fo_zone_free(&z);
     if (rc == FO_OK && **text == '\0')

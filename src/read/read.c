@@ -99,6 +99,12 @@ static TessBaseAPI *engine_for(fo_reader *r, const char *lang, fo_error *err)
     return api;
 }
 
+/* Handprint is ok only from this confidence, its two readings agreeing
+ * (below it, the field is flagged HAND_DOUBT). */
+static const double HAND_MIN_CONFIDENCE = 90.0;
+static const char *const HAND_DOUBT =
+    "handwriting: two readings disagree, or not read confidently enough";
+
 static const char *whitelist(const fo_field *f)
 {
     if (f->charset)
@@ -118,6 +124,7 @@ static int read_text_raw(fo_reader *r, const fo_zone_page *zp, const fo_field *f
 {
     TessBaseAPI *api = engine_for(r, f->lang ? f->lang : zp->tpl->lang, err);
     fo_strbuf raw = FO_STRBUF_INIT;
+    bool handwritten = false;
     int rc = FO_OK;
 
     if (!api)
@@ -128,8 +135,8 @@ static int read_text_raw(fo_reader *r, const fo_zone_page *zp, const fo_field *f
     for (int i = 0; i < f->nboxes && rc == FO_OK; i++) {
         char *text = NULL;
         double conf;
-        rc = fo_read_text_zone(api, zp, f->boxes[i], PSM_RAW_LINE, whitelist(f), &text,
-                               &conf, &out->unread, err);
+        rc = fo_read_text_zone(api, zp, f->boxes[i], PSM_RAW_LINE, whitelist(f),
+                               f->hand, &text, &conf, &out->unread, &handwritten, err);
         if (rc != FO_OK)
             break;
         if (i > 0)
@@ -144,6 +151,11 @@ static int read_text_raw(fo_reader *r, const fo_zone_page *zp, const fo_field *f
         return rc;
     }
     out->raw = fo_strbuf_detach(&raw);
+    /* handprint is taken as read only when both readings agreed, and
+     * confidently */
+    if ((f->hand || handwritten) && out->raw && *out->raw &&
+        out->confidence < HAND_MIN_CONFIDENCE)
+        out->doubt = HAND_DOUBT;
     return out->raw ? FO_OK : fo_error_set(err, FO_ERR_NOMEM, "out of memory");
 }
 

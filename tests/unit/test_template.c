@@ -176,6 +176,9 @@ static void test_broken_templates(void)
         {"int-overflow.json", "out of range"},
         {"invalid-utf8.json", "invalid JSON"},
         {"choice-min-max.json", "\"max\" must be between 1 and 2"},
+        {"cancelled-on-text.json",
+         ":6:7: field \"nom\": \"cancelled_if_filled\" is for a checkbox or a choice"},
+        {"hand-not-boolean.json", "template: \"hand\" must be true or false"},
         /* names the outputs use for themselves */
         {"name-sqlite-table.json", "template name \"documents_path\" is taken by the "
                                    "outputs (the SQLite table \"documents\""},
@@ -205,6 +208,38 @@ static void test_broken_templates(void)
     }
 }
 
+/* "hand" and "cancelled_if_filled": false unless said, the template's the
+ * fields' default, a field's own word last. */
+static void test_hand_and_cancelled_defaults(void)
+{
+    static const char text[] =
+        "{\"format\": \"formocr-template/1\", \"name\": \"t\", \"hand\": true,"
+        " \"cancelled_if_filled\": true, \"pages\": [{\"reference\": \"ref.png\","
+        " \"fields\": [{\"name\": \"a\", \"type\": \"text\", \"box\": [20, 50, 100, "
+        "20]},"
+        " {\"name\": \"b\", \"type\": \"text\", \"box\": [20, 80, 100, 20], \"hand\": "
+        "false},"
+        " {\"name\": \"c\", \"type\": \"checkbox\", \"box\": [20, 110, 20, 20],"
+        " \"cancelled_if_filled\": false}]}]}";
+    fo_template *t = NULL, *good = NULL;
+    fo_error err;
+    int rc = fo_template_load_text("tests/data/templates/good/x.json", text,
+                                   strlen(text), &t, &err);
+    INT_EQ(rc, FO_OK);
+    if (t) {
+        OK(t->hand && t->cancelled_if_filled);
+        OK(t->fields[0].hand && t->fields[0].cancelled_if_filled);
+        OK(!t->fields[1].hand);
+        OK(t->fields[2].hand && !t->fields[2].cancelled_if_filled);
+    }
+    good = load("tests/data/templates/good/template.json", &rc, &err);
+    OK(good && !good->hand && !good->cancelled_if_filled);
+    for (int i = 0; good && i < good->nfields; i++)
+        OK(!good->fields[i].hand && !good->fields[i].cancelled_if_filled);
+    fo_template_destroy(&t);
+    fo_template_destroy(&good);
+}
+
 int main(void)
 {
     RUN(test_good_template);
@@ -213,5 +248,6 @@ int main(void)
     RUN(test_duplicate_template_names);
     RUN(test_paths);
     RUN(test_broken_templates);
+    RUN(test_hand_and_cancelled_defaults);
     return harness_done();
 }
