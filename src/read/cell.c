@@ -13,7 +13,7 @@
 /* Handprint in a comb (see heights_vary); it is ok only from
  * HAND_MIN_CONFIDENCE, every cell read alone agreeing. */
 enum { HAND_CELL_STEP = 3, HAND_MIN_CELLS = 3 };
-static const double HAND_MIN_CONFIDENCE = 90.0;
+static const double HAND_MIN_CONFIDENCE = 97.0;
 
 /* Confidence given at most to a cell where several characters were seen. */
 static const double AMBIGUOUS_CELL_CONF = 50.0;

@@ -12,7 +12,6 @@
  * (line.c, word_cut), not where the boxes do.
  */
 #include <math.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -26,6 +25,12 @@ static const double PUNCT_KEEP_CONF = 93.0;
 /* The confidence left to a reading that lost a clearly read mark at a
  * line's end: below any field's floor, so that a person looks. */
 static const double PUNCT_DROPPED_CONF = 49.0;
+/* A full stop's size and place, of the letters' height (ink_ends_with_period). */
+static const double PERIOD_SIZE = 0.4;
+static const double PERIOD_BASE = 0.12;
+/* How close after the ink before it a full stop comes, of a letter's
+ * width (a word space is a whole letter's). */
+static const double PERIOD_GAP = 1.0;
 
 /* Letters (with French accents and ligatures) and digits, as opposed to
  * punctuation and symbols. */
@@ -115,6 +120,8 @@ int fo_ocr_recognise(TessBaseAPI *api, PIX *img, TessPageSegMode psm,
                 if (TessPageIteratorBoundingBox(pit, RIL_SYMBOL, &l, &top, &r, &b)) {
                     sy->x0 = l;
                     sy->x1 = r;
+                    sy->y0 = top;
+                    sy->y1 = b;
                 }
             }
             TessDeleteText(t);
@@ -125,6 +132,18 @@ int fo_ocr_recognise(TessBaseAPI *api, PIX *img, TessPageSegMode psm,
     return FO_OK;
 }
 
+/* The median of v[0..k) (sorted in place; a few dozen values). */
+static int median_of(int *v, int k)
+{
+    for (int i = 1; i < k; i++)
+        for (int j = i; j > 0 && v[j - 1] > v[j]; j--) {
+            int t = v[j];
+            v[j] = v[j - 1];
+            v[j - 1] = t;
+        }
+    return k ? v[k / 2] : 0;
+}
+
 /* The median width of the letters and digits of syms, px (0: none). */
 static int median_letter_width(const fo_symbol *syms, int n)
 {
@@ -132,13 +151,57 @@ static int median_letter_width(const fo_symbol *syms, int n)
     for (int i = 0; i < n && k < 64; i++)
         if (fo_ocr_is_alnum(syms[i].text) && syms[i].x1 > syms[i].x0)
             w[k++] = syms[i].x1 - syms[i].x0;
-    for (int i = 1; i < k; i++) /* a few dozen: insertion sort */
-        for (int j = i; j > 0 && w[j - 1] > w[j]; j--) {
-            int t = w[j];
-            w[j] = w[j - 1];
-            w[j - 1] = t;
+    return median_of(w, k);
+}
+
+/*
+ * Whether the line in img ends with a full stop drawn as a writer's is,
+ * seen on the ink (Tesseract's boxes are loose, and in a monospaced face a
+ * full stop sits in the middle of its cell): the line's last ink is a dot
+ * of a pen's size (at most PERIOD_SIZE of the letters' median height each
+ * way), sitting on their baseline (its bottom within PERIOD_BASE of that
+ * height of their median bottom), less than PERIOD_GAP of a letter's width
+ * after the ink before it (a word space is a whole letter's).  Dust lies
+ * anywhere and has any size.
+ */
+static bool ink_ends_with_period(PIX *img)
+{
+    PIX *bin = pixGetDepth(img) == 8 ? pixThresholdToBinary(img, INK_LEVEL) : NULL;
+    BOXA *boxes = bin ? pixConnComp(bin, NULL, 8) : NULL;
+    int n = boxes ? boxaGetCount(boxes) : 0, last = -1, prev_x1 = -1, k = 0;
+    int bottoms[64], heights[64], widths[64];
+    bool period = false;
+    l_int32 x, y, w, h, lx = 0, ly = 0, lw = 0, lh = 0;
+
+    for (int i = 0; i < n; i++) {
+        boxaGetBoxGeometry(boxes, i, &x, &y, &w, &h);
+        if (last < 0 || x + w > lx + lw) {
+            last = i;
+            lx = x, ly = y, lw = w, lh = h;
         }
-    return k ? w[k / 2] : 0;
+    }
+    for (int i = 0; i < n && last >= 0; i++) {
+        boxaGetBoxGeometry(boxes, i, &x, &y, &w, &h);
+        if (i == last)
+            continue;
+        if (x + w <= lx && x + w > prev_x1)
+            prev_x1 = x + w;
+        if (h >= 2 * lh && k < 64) { /* letters, not accents or dots */
+            bottoms[k] = y + h;
+            heights[k] = h;
+            widths[k++] = w;
+        }
+    }
+    if (k >= 2 && prev_x1 >= 0) {
+        int base = median_of(bottoms, k), hm = median_of(heights, k),
+            wm = median_of(widths, k);
+        period = lw <= PERIOD_SIZE * hm && lh <= PERIOD_SIZE * hm && lh >= 2 &&
+                 abs(ly + lh - base) <= PERIOD_BASE * hm + 2 &&
+                 lx - prev_x1 <= PERIOD_GAP * wm;
+    }
+    boxaDestroy(&boxes);
+    pixDestroy(&bin);
+    return period;
 }
 
 /* Whether the mark syms[i] follows the symbol before it as a writer's
@@ -150,10 +213,10 @@ static bool close_after(const fo_symbol *syms, int i, int letter_w)
 }
 
 /* Whether the mark syms[i], at a line's end, may be how the writer ended
- * it: "!", "?", ")", "]", "»", or a full stop after a sentence (three words
- * on the line or more) or after "etc".  A colon, a dash, a quote, or a
+ * it: "!", "?", ")", "]", "»", or a full stop after a sentence (min_words
+ * words on the line or more) or after "etc".  A colon, a dash, a quote, or a
  * full stop after a name or a place never is. */
-static bool may_end(const fo_symbol *syms, int i)
+static bool may_end(const fo_symbol *syms, int i, int min_words)
 {
     static const char *const ENDS[] = {"!", "?", ")", "]", "\u00BB", "\u2026", NULL};
     for (const char *const *e = ENDS; *e; e++)
@@ -173,7 +236,23 @@ static bool may_end(const fo_symbol *syms, int i)
     for (int j = start, k = 0; j < i && k < 12; j++)
         for (const char *c = syms[j].text; *c && k < 12; c++)
             last[k++] = (char)((*c >= 'A' && *c <= 'Z') ? *c + 32 : *c), last[k] = '\0';
-    return words >= 3 || strcmp(last, "etc") == 0;
+    return words >= min_words || strcmp(last, "etc") == 0;
+}
+
+/* Whether the line of syms[i] has a small letter before it: a sentence
+ * does; a line in capitals is a name, a place or a heading, which a full
+ * stop does not end. */
+static bool has_lowercase(const fo_symbol *syms, int i)
+{
+    for (int j = i - 1; j >= 0; j--) {
+        unsigned char c = (unsigned char)syms[j].text[0];
+        if ((c >= 'a' && c <= 'z') ||
+            (c == 0xC3 && (unsigned char)syms[j].text[1] >= 0xA0))
+            return true;
+        if (syms[j].line_start)
+            break;
+    }
+    return false;
 }
 
 /* Whether the bracket syms[i] has its partner on the line: a "(" with a
@@ -211,9 +290,9 @@ static bool paired_bracket(const fo_symbol *syms, int n, int i)
  * the caller must then not trust the reading (issue 15: a change is
  * certain or flagged, never silent).
  */
-static bool drop_edge_noise(fo_symbol *syms, int *n)
+static bool drop_edge_noise(PIX *img, fo_symbol *syms, int *n)
 {
-    bool dropped, doubt = false;
+    bool dropped, doubt = false, period = ink_ends_with_period(img);
     int letter_w = median_letter_width(syms, *n);
     do {
         int out = 0;
@@ -223,15 +302,22 @@ static bool drop_edge_noise(fo_symbol *syms, int *n)
             bool line_end = i + 1 == *n || syms[i + 1].line_start;
             bool at_line_edge = syms[i].line_start || line_end || (i == 0);
             bool at_word_edge = syms[i].word_start || word_end;
-            if (!fo_ocr_is_alnum(syms[i].text) &&
+            /* a clear full stop drawn as one, ending a sentence of two
+             * words or more with small letters: the writer's, kept */
+            bool sentence_end =
+                i + 1 == *n && !syms[i].line_start && strcmp(syms[i].text, ".") == 0 &&
+                syms[i].conf >= PUNCT_KEEP_CONF && !syms[i].word_start &&
+                may_end(syms, i, 2) && has_lowercase(syms, i) && period;
+            if (!fo_ocr_is_alnum(syms[i].text) && !sentence_end &&
                 (at_line_edge || (at_word_edge && syms[i].conf < PUNCT_KEEP_CONF)) &&
                 !paired_bracket(syms, *n, i)) {
                 /* a clear mark taken away at a line's end may have been
                  * the writer's ("etc.", a sentence's full stop): the
                  * reading is then in doubt, never silently changed */
-                doubt = doubt || (line_end && !syms[i].line_start &&
-                                  syms[i].conf >= PUNCT_KEEP_CONF &&
-                                  close_after(syms, i, letter_w) && may_end(syms, i));
+                doubt =
+                    doubt || (line_end && !syms[i].line_start &&
+                              syms[i].conf >= PUNCT_KEEP_CONF &&
+                              close_after(syms, i, letter_w) && may_end(syms, i, 3));
                 /* the next symbol inherits the word and line starts */
                 if (i + 1 < *n && syms[i].word_start) {
                     syms[i + 1].line_start |= syms[i].line_start;
@@ -240,6 +326,7 @@ static bool drop_edge_noise(fo_symbol *syms, int *n)
                 dropped = true;
                 continue;
             }
+            syms[i].certain = sentence_end;
             syms[out++] = syms[i];
         }
         *n = out;
@@ -257,6 +344,8 @@ static const char *const SUSPECT_PUNCT[] = {
 double fo_ocr_confidence(const fo_symbol *sy, const char *allowed)
 {
     double conf = sy->conf;
+    if (sy->certain)
+        return conf;
     for (const char *const *p = SUSPECT_PUNCT; *p; p++)
         if (strcmp(sy->text, *p) == 0 && !(*allowed && strstr(allowed, *p)))
             conf = fmin(conf, DOUBTFUL_CONF);
@@ -301,7 +390,7 @@ int fo_ocr_image(TessBaseAPI *api, PIX *img, TessPageSegMode psm, const char *al
     int n = 0, rc = fo_ocr_recognise(api, img, psm, allowed, &syms, &n, err);
     *text = NULL;
     if (rc == FO_OK) {
-        bool doubt = drop_edge_noise(syms, &n);
+        bool doubt = drop_edge_noise(img, syms, &n);
         fo_zero_mend_line(img, syms, n, allowed);
         *text = symbols_text(syms, n, allowed, confidence);
         if (doubt)

@@ -101,7 +101,7 @@ static TessBaseAPI *engine_for(fo_reader *r, const char *lang, fo_error *err)
 
 /* Handprint is ok only from this confidence, its two readings agreeing
  * (below it, the field is flagged HAND_DOUBT). */
-static const double HAND_MIN_CONFIDENCE = 90.0;
+static const double HAND_MIN_CONFIDENCE = 97.0;
 static const char *const HAND_DOUBT =
     "handwriting: two readings disagree, or not read confidently enough";
 

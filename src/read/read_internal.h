@@ -40,7 +40,10 @@ typedef struct fo_symbol {
     char text[8]; /* UTF-8 */
     double conf;
     int x0, x1; /* horizontal extent in the image given */
+    int y0, y1; /* vertical extent (px, top to bottom) */
     bool word_start, line_start;
+    bool certain; /* punctuation found to be the writer's (a sentence's
+                     full stop): its confidence is not capped */
 } fo_symbol;
 
 /* ---- ocr.c --------------------------------------------------------------- */
