@@ -29,6 +29,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "pattern.h"
@@ -325,13 +326,45 @@ static int normalise_text(const fo_field *f, const char *raw, fo_value *out)
     return FO_OK;
 }
 
+/* ---- numbers --------------------------------------------------------------- */
+
+/*
+ * A copy of raw without the currency unit written after the number: "€",
+ * "EUR", "euro" or "euros" (any case), after a space or the last digit.
+ * NULL when out of memory.  Other letters stay, and make the value
+ * invalid.
+ */
+static char *without_unit(const char *raw)
+{
+    static const char *const UNITS[] = {"\u20AC", "euros", "euro", "eur", NULL};
+    size_t n = strlen(raw);
+    char *s = malloc(n + 1);
+    if (!s)
+        return NULL;
+    memcpy(s, raw, n + 1);
+    while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\n'))
+        s[--n] = '\0';
+    for (const char *const *u = UNITS; *u; u++) {
+        size_t k = strlen(*u);
+        if (n > k && strncasecmp(s + n - k, *u, k) == 0 &&
+            (s[n - k - 1] == ' ' || is_digit(s[n - k - 1]))) {
+            s[n - k] = '\0';
+            break;
+        }
+    }
+    return s;
+}
+
 /* ---- integer ------------------------------------------------------------- */
 
 static int normalise_integer(const char *raw, fo_value *out)
 {
     const char *digits;
+    char *number = without_unit(raw);
 
-    if (!(out->value = squeeze(raw)))
+    out->value = number ? squeeze(number) : NULL;
+    free(number);
+    if (!out->value)
         return FO_ERR_NOMEM;
     digits = out->value + (out->value[0] == '-');
     if (out->value[0] != '\0' &&
@@ -418,7 +451,10 @@ static bool rewrite_decimal(char *s)
 
 static int normalise_decimal(const char *raw, fo_value *out)
 {
-    if (!(out->value = squeeze(raw)))
+    char *number = without_unit(raw);
+    out->value = number ? squeeze(number) : NULL;
+    free(number);
+    if (!out->value)
         return FO_ERR_NOMEM;
     if (out->value[0] != '\0' && !rewrite_decimal(out->value))
         return reject_reading(raw, "not a decimal", out);

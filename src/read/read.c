@@ -16,8 +16,11 @@
 enum { MAX_ENGINES = 8 }; /* languages one reader keeps ready */
 
 static const char DIGITS[] = "0123456789";
-static const char INTEGER_CHARS[] = "0123456789-";
-static const char DECIMAL_CHARS[] = "0123456789,.- ";
+/* Numbers, and the currency units people write after them (€, EUR,
+ * euros): read as letters, not as digits ("35 €" was read 354), and left
+ * out by the check stage. */
+static const char INTEGER_CHARS[] = "0123456789- \u20ACEURSeurso";
+static const char DECIMAL_CHARS[] = "0123456789,.- \u20ACEURSeurso";
 static const char DATE_CHARS[] = "0123456789/.-";
 
 typedef struct engine {

@@ -214,6 +214,12 @@ static void test_decimal_accepted(void)
         {"1.234.567,89", "1234567.89"},
         {"1,234,567.89", "1234567.89"},
         {"007,50", "007.50"}, /* digits as read */
+        /* a currency unit after the number is not a digit */
+        {"35 \u20AC", "35"},
+        {"120,50 EUR", "120.50"},
+        {"1 536,55 euros", "1536.55"},
+        {"12EUR", "12"},
+        {"80 Euro\n", "80"},
     };
     fo_field f = make_field(FO_FIELD_DECIMAL);
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++)
@@ -233,6 +239,11 @@ static void test_decimal_rejected(void)
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++)
         EXPECT_INVALID(&f, cases[i], cases[i], "not a decimal");
     EXPECT_INVALID(&f, " 1 2x ", "1 2x", "not a decimal");
+    /* letters that are no unit, or a unit inside the number, stay */
+    EXPECT_INVALID(&f, "12 eu", "12 eu", "not a decimal");
+    EXPECT_INVALID(&f, "1E5", "1E5", "not a decimal");
+    EXPECT_INVALID(&f, "EUR 12", "EUR 12", "not a decimal");
+    EXPECT_INVALID(&f, "\u20AC", "\u20AC", "not a decimal");
 }
 
 static void test_date_dd_mm_yyyy(void)
