@@ -13,7 +13,6 @@
 /* Handprint in a comb (see heights_vary); it is ok only from
  * HAND_MIN_CONFIDENCE, every cell read alone agreeing. */
 enum { HAND_CELL_STEP = 3, HAND_MIN_CELLS = 3 };
-static const double HAND_MIN_CONFIDENCE = 97.0;
 
 /* Confidence given at most to a cell where several characters were seen. */
 static const double AMBIGUOUS_CELL_CONF = 50.0;
@@ -43,14 +42,16 @@ static fo_box cell_box(const fo_field *f, int i, int ncells)
 
 /* The written character of a cell: the clean grey of the cell's rows, cut
  * to the ink's columns (rows are kept whole so that characters keep their
- * height on the line they are put on). */
-static PIX *cell_crop(const fo_zone *z)
+ * height on the line they are put on); *ink_h the height of its ink, px. */
+static PIX *cell_crop(const fo_zone *z, int *ink_h)
 {
     BOX *inner = boxCreate(z->margin, z->margin, z->box_w, z->box_h), *bb = NULL;
     PIX *ink = inner ? pixClipRectangle(z->ink, inner, NULL) : NULL, *crop = NULL;
-    l_int32 x, w;
+    l_int32 x, w, h;
+    *ink_h = 0;
     if (ink && pixClipToForeground(ink, NULL, &bb) == 0 && bb) {
-        boxGetGeometry(bb, &x, NULL, &w, NULL);
+        boxGetGeometry(bb, &x, NULL, &w, &h);
+        *ink_h = h;
         boxSetGeometry(bb, z->margin + x, z->margin, w, z->box_h);
         crop = pixClipRectangle(z->clean, bb, NULL);
     }
@@ -194,20 +195,6 @@ out:
     return rc;
 }
 
-/* The height of a cell's written ink, px; -1 when it has none. */
-static int ink_height(const fo_zone *z)
-{
-    BOX *inner = boxCreate(z->margin, z->margin, z->box_w, z->box_h), *bb = NULL;
-    PIX *ink = inner ? pixClipRectangle(z->ink, inner, NULL) : NULL;
-    l_int32 h = -1;
-    if (ink && pixClipToForeground(ink, NULL, &bb) == 0 && bb)
-        boxGetGeometry(bb, NULL, NULL, NULL, &h);
-    boxDestroy(&inner);
-    boxDestroy(&bb);
-    pixDestroy(&ink);
-    return h;
-}
-
 /*
  * Whether the characters of a comb were written by hand: a typeface draws
  * digits and capitals to one height, to a pixel; a hand does not.  The
@@ -217,14 +204,13 @@ static int ink_height(const fo_zone *z)
  * make-samples.py) and 1 of 205 (make-corpus2.py, typed) go past it, 133 of
  * 194 handwriting-font combs with jitter (make-corpus2.py, hand).
  */
-static bool heights_vary(const int *heights, int n)
+static bool heights_vary(int *heights, int n)
 {
-    int steady = 0;
     if (n < HAND_MIN_CELLS)
         return false;
-    for (int i = 1; i < n; i++)
-        steady += abs(heights[i] - heights[i - 1]) < HAND_CELL_STEP;
-    return steady <= (n - 1) / 2;
+    for (int i = 1; i < n; i++) /* the steps, in place */
+        heights[i - 1] = abs(heights[i] - heights[i - 1]);
+    return fo_median_int(heights, n - 1) >= HAND_CELL_STEP;
 }
 
 /* What a reader doubts in a comb (fo_reading.doubt). */
@@ -312,8 +298,7 @@ int fo_read_cells(TessBaseAPI *api, const fo_zone_page *zp, const fo_field *f,
         if (rc != FO_OK)
             goto out;
         if (z.ink_pixels >= EMPTY_CELL_INK) {
-            crops[i] = cell_crop(&z);
-            heights[nheights] = ink_height(&z);
+            crops[i] = cell_crop(&z, &heights[nheights]);
             nheights += heights[nheights] > 0;
         }
         fo_zone_free(&z);

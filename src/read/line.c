@@ -370,7 +370,6 @@ out:
     return nlines;
 }
 
-/* One zone of text: empty, or read as a line or a block. */
 /*
  * Whether the ink of a zone looks written by hand rather than printed: a
  * typeface puts every letter on one baseline, a hand does not.  The
@@ -401,19 +400,15 @@ static bool ink_looks_handwritten(const fo_zone *z)
             diffs[m++] = abs(y + h - prev);
         prev = y + h;
     }
-    if (m + 1 >= HAND_MIN_LETTERS) {
-        /* the median, by counting */
-        int below = 0;
-        for (int i = 0; i < m; i++)
-            below += diffs[i] < HAND_BASELINE_JITTER;
-        hand = below <= m / 2;
-    }
+    if (m + 1 >= HAND_MIN_LETTERS)
+        hand = fo_median_int(diffs, m) >= HAND_BASELINE_JITTER;
     free(diffs);
     boxaDestroy(&sorted);
     boxaDestroy(&boxes);
     return hand;
 }
 
+/* One zone of text: empty, or read as a line or a block. */
 int fo_read_text_zone(TessBaseAPI *api, const fo_zone_page *zp, fo_box box,
                       TessPageSegMode psm, const char *allowed, bool hand, char **text,
                       double *confidence, bool *unread, bool *handwritten,

@@ -30,12 +30,11 @@ static double mark_confidence(double fill, double threshold, double ratio)
     return 100.0 * fmin(1.0, r);
 }
 
-/* A box's mark: *on when ticked; *cancelled when filled solid and the field
- * says that cancels it (then *on is false).  The confidence is the least of
- * the decisions' made. */
+/* A box's mark: *on when ticked, not when filled solid and cancel_solid
+ * (the field says that cancels it).  The confidence is the least of the
+ * decisions' made. */
 static int read_mark(const fo_zone_page *zp, fo_box box, double inset, double threshold,
-                     bool cancel_solid, bool *on, bool *cancelled, double *confidence,
-                     fo_error *err)
+                     bool cancel_solid, bool *on, double *confidence, fo_error *err)
 {
     fo_zone z;
     double fill;
@@ -46,10 +45,8 @@ static int read_mark(const fo_zone_page *zp, fo_box box, double inset, double th
     fo_zone_free(&z);
     *on = fill >= threshold;
     *confidence = mark_confidence(fill, threshold, MARK_CONFIDENT_RATIO);
-    *cancelled = false;
     if (cancel_solid && *on) {
-        *cancelled = fill >= SOLID_FILL;
-        *on = !*cancelled;
+        *on = fill < SOLID_FILL;
         *confidence =
             fmin(*confidence, mark_confidence(fill, SOLID_FILL, SOLID_CONFIDENT_RATIO));
     }
@@ -64,11 +61,11 @@ static const char *const HALF_FILLED =
 int fo_read_mark_field(const fo_zone_page *zp, const fo_field *f, fo_reading *out,
                        fo_error *err)
 {
-    bool signature = f->type == FO_FIELD_SIGNATURE, on, cancelled;
-    int rc = read_mark(zp, f->boxes[0], signature ? SIGNATURE_INSET : CHECKBOX_INSET,
-                       signature ? SIGNATURE_FILL : CHECKBOX_FILL,
-                       !signature && f->cancelled_if_filled, &on, &cancelled,
-                       &out->confidence, err);
+    bool signature = f->type == FO_FIELD_SIGNATURE, on;
+    int rc =
+        read_mark(zp, f->boxes[0], signature ? SIGNATURE_INSET : CHECKBOX_INSET,
+                  signature ? SIGNATURE_FILL : CHECKBOX_FILL,
+                  !signature && f->cancelled_if_filled, &on, &out->confidence, err);
     if (rc == FO_OK && !(out->raw = fo_strdup(on ? "1" : "0")))
         rc = fo_error_set(err, FO_ERR_NOMEM, "out of memory");
     if (rc == FO_OK && f->cancelled_if_filled && out->confidence < f->min_confidence)
@@ -83,10 +80,10 @@ int fo_read_choice(const fo_zone_page *zp, const fo_field *f, fo_reading *out,
     int rc = FO_OK;
     out->confidence = 100;
     for (int i = 0; i < f->noptions && rc == FO_OK; i++) {
-        bool on, cancelled;
+        bool on;
         double conf;
         rc = read_mark(zp, f->options[i].box, CHECKBOX_INSET, CHECKBOX_FILL,
-                       f->cancelled_if_filled, &on, &cancelled, &conf, err);
+                       f->cancelled_if_filled, &on, &conf, err);
         if (rc != FO_OK)
             break;
         out->confidence = fmin(out->confidence, conf);

@@ -133,7 +133,7 @@ int fo_ocr_recognise(TessBaseAPI *api, PIX *img, TessPageSegMode psm,
 }
 
 /* The median of v[0..k) (sorted in place; a few dozen values). */
-static int median_of(int *v, int k)
+int fo_median_int(int *v, int k)
 {
     for (int i = 1; i < k; i++)
         for (int j = i; j > 0 && v[j - 1] > v[j]; j--) {
@@ -151,7 +151,7 @@ static int median_letter_width(const fo_symbol *syms, int n)
     for (int i = 0; i < n && k < 64; i++)
         if (fo_ocr_is_alnum(syms[i].text) && syms[i].x1 > syms[i].x0)
             w[k++] = syms[i].x1 - syms[i].x0;
-    return median_of(w, k);
+    return fo_median_int(w, k);
 }
 
 /*
@@ -193,8 +193,8 @@ static bool ink_ends_with_period(PIX *img)
         }
     }
     if (k >= 2 && prev_x1 >= 0) {
-        int base = median_of(bottoms, k), hm = median_of(heights, k),
-            wm = median_of(widths, k);
+        int base = fo_median_int(bottoms, k), hm = fo_median_int(heights, k),
+            wm = fo_median_int(widths, k);
         period = lw <= PERIOD_SIZE * hm && lh <= PERIOD_SIZE * hm && lh >= 2 &&
                  abs(ly + lh - base) <= PERIOD_BASE * hm + 2 &&
                  lx - prev_x1 <= PERIOD_GAP * wm;
@@ -292,7 +292,8 @@ static bool paired_bracket(const fo_symbol *syms, int n, int i)
  */
 static bool drop_edge_noise(PIX *img, fo_symbol *syms, int *n)
 {
-    bool dropped, doubt = false, period = ink_ends_with_period(img);
+    bool dropped, doubt = false;
+    int period = -1; /* the ink looked at once, for a line ending with "." */
     int letter_w = median_letter_width(syms, *n);
     do {
         int out = 0;
@@ -307,7 +308,8 @@ static bool drop_edge_noise(PIX *img, fo_symbol *syms, int *n)
             bool sentence_end =
                 i + 1 == *n && !syms[i].line_start && strcmp(syms[i].text, ".") == 0 &&
                 syms[i].conf >= PUNCT_KEEP_CONF && !syms[i].word_start &&
-                may_end(syms, i, 2) && has_lowercase(syms, i) && period;
+                may_end(syms, i, 2) && has_lowercase(syms, i) &&
+                (period < 0 ? (period = ink_ends_with_period(img)) : period);
             if (!fo_ocr_is_alnum(syms[i].text) && !sentence_end &&
                 (at_line_edge || (at_word_edge && syms[i].conf < PUNCT_KEEP_CONF)) &&
                 !paired_bracket(syms, *n, i)) {

@@ -102,9 +102,7 @@ static TessBaseAPI *engine_for(fo_reader *r, const char *lang, fo_error *err)
     return api;
 }
 
-/* Handprint is ok only from this confidence, its two readings agreeing
- * (below it, the field is flagged HAND_DOUBT). */
-static const double HAND_MIN_CONFIDENCE = 97.0;
+/* Why handprint is flagged (see HAND_MIN_CONFIDENCE). */
 static const char *const HAND_DOUBT =
     "handwriting: two readings disagree, or not read confidently enough";
 

@@ -69,6 +69,14 @@ bool fo_ocr_is_alnum(const char *s);
 int fo_ocr_recognise(TessBaseAPI *api, PIX *img, TessPageSegMode psm,
                      const char *allowed, fo_symbol **syms, int *nsyms, fo_error *err);
 
+/* The median of v[0..k) (v is sorted in place; 0 when k is 0; the upper
+ * one of an even count). */
+int fo_median_int(int *v, int k);
+
+/* Handprint (a template's "hand", or seen on the ink) is taken as read
+ * only from this confidence, its two readings agreeing. */
+enum { HAND_MIN_CONFIDENCE = 97 };
+
 /* The confidence a symbol keeps, given what the field allows: suspect
  * punctuation the field does not allow is doubtful. */
 double fo_ocr_confidence(const fo_symbol *sy, const char *allowed);
