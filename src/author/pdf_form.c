@@ -754,6 +754,17 @@ static int read_pdf(fz_context *ctx, const char *path, const char *out_dir,
             int first = h->n;
             page = fz_load_page(ctx, doc, h->page_numbers[i] - 1);
             bounds = fz_bound_page(ctx, page);
+            /* a hostile page size must not become a pixmap of gigabytes */
+            if (!((double)(bounds.x1 - bounds.x0) * scale *
+                      (double)(bounds.y1 - bounds.y0) * scale <=
+                  (double)FO_DEFAULT_MAX_PIXELS)) {
+                rc = fo_error_set(err, FO_ERR_LIMIT,
+                                  "%s: page %d is %.0fx%.0f pt: larger than a form at "
+                                  "%d dpi",
+                                  path, h->page_numbers[i], bounds.x1 - bounds.x0,
+                                  bounds.y1 - bounds.y0, dpi);
+                break;
+            }
             pp = pdf_page_from_fz_page(ctx, page);
             for (pdf_annot *a = pp ? pdf_first_widget(ctx, pp) : NULL; a;
                  a = pdf_next_widget(ctx, a)) {
