@@ -8,7 +8,13 @@
 #include "raster.h"
 #include "util.h"
 
-enum { OVERLAY_DPI = 150, FONT_SIZE = 4, LINE_WIDTH = 2, MAX_LABEL = 120 };
+enum {
+    OVERLAY_DPI = 150,
+    FONT_SIZE = 4,
+    LINE_WIDTH = 2,
+    MAX_LABEL = 160,
+    LABEL_CHARS = 40
+};
 
 static void status_colour(fo_field_status s, l_uint8 *r, l_uint8 *g, l_uint8 *b)
 {
@@ -37,8 +43,11 @@ static void status_colour(fo_field_status s, l_uint8 *r, l_uint8 *g, l_uint8 *b)
 }
 
 /* Leptonica's bitmap font is ASCII: French letters lose their accents,
- * anything else becomes '?', and lines are joined with " / ". */
-static void ascii_label(const char *name, const char *value, char *out, size_t size)
+ * anything else becomes '?', and lines are joined with " / ".  The caption
+ * is "name: value", or "name (label): value" with the form's own words for
+ * the field, cut to LABEL_CHARS bytes. */
+static void ascii_label(const char *name, const char *form_label, const char *value,
+                        char *out, size_t size)
 {
     static const char *const from[] = {"À", "Â", "Ä", "Ç", "É", "È", "Ê", "Ë", "Î",
                                        "Ï", "Ô", "Ö", "Ù", "Û", "Ü", "Ÿ", "Œ", "à",
@@ -48,8 +57,15 @@ static void ascii_label(const char *name, const char *value, char *out, size_t s
                                      "I", "O", "O", "U", "U", "U", "Y", "OE", "a",
                                      "a", "a", "c", "e", "e", "e", "e", "i",  "i",
                                      "o", "o", "u", "u", "u", "y", "oe"};
-    size_t n = (size_t)snprintf(out, size, "%s: ", name);
-    for (const char *p = value; *p && n + 3 < size;) {
+    char *text = form_label && *form_label ? fo_asprintf("%s (%.*s): %s", name,
+                                                         LABEL_CHARS, form_label, value)
+                                           : fo_asprintf("%s: %s", name, value);
+    size_t n = 0;
+    if (!text) {
+        snprintf(out, size, "%s", name);
+        return;
+    }
+    for (const char *p = text; *p && n + 3 < size;) {
         int k = 0;
         if (*p == '\n') {
             n += (size_t)snprintf(out + n, size - n, " / ");
@@ -74,6 +90,7 @@ static void ascii_label(const char *name, const char *value, char *out, size_t s
         }
     }
     out[n < size ? n : size - 1] = '\0';
+    free(text);
 }
 
 void fo_debug_overlay(const char *dir, const fo_document *d, int pageno, PIX *scan)
@@ -108,7 +125,7 @@ void fo_debug_overlay(const char *dir, const fo_document *d, int pageno, PIX *sc
             top = (int)(b.y * k) < top ? (int)(b.y * k) : top;
             left = (int)(b.x * k) < left ? (int)(b.x * k) : left;
         }
-        ascii_label(f->name, r->value, label, sizeof label);
+        ascii_label(f->name, f->label, r->value, label, sizeof label);
         pixSetTextline(rgb, font, label,
                        (l_uint32)cr << 24 | (l_uint32)cg << 16 | (l_uint32)cb << 8,
                        left, top > 4 ? top - 3 : 1, NULL, NULL);
