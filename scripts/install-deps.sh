@@ -13,6 +13,7 @@ FORMOCR_PACKAGES=(
     libfreetype-dev libharfbuzz-dev
     libtesseract-dev tesseract-ocr tesseract-ocr-fra tesseract-ocr-eng
     libsqlite3-dev sqlite3 libjansson-dev libpcre2-dev libssl-dev
+    libmicrohttpd-dev libxlsxwriter-dev
     python3-pil fonts-dejavu-core fonts-liberation fonts-freefont-ttf
     bc time
 )

@@ -201,8 +201,10 @@ static void emit(writer *w, fo_document *d)
         pthread_mutex_unlock(&w->b->lock);
     } else {
         double t = fo_now();
-        account_documents(w->stats, d);
+        /* counted as written: the writer may have applied people's
+         * decisions */
         w->failed = !d->skipped && w->write(w->ctx, d) != 0;
+        account_documents(w->stats, d);
         w->stats->seconds[FO_STAGE_OUTPUT] += fo_now() - t;
         if (w->failed) {
             pthread_mutex_lock(&w->b->lock);

@@ -14,6 +14,8 @@ static const char *const FIELD_STATUS_NAMES[] = {
     [FO_STATUS_LOW_CONFIDENCE] = "low_confidence",
     [FO_STATUS_INVALID] = "invalid",
     [FO_STATUS_MISSING] = "missing",
+    [FO_STATUS_CORRECTED] = "corrected",
+    [FO_STATUS_UNREADABLE] = "unreadable",
 };
 
 enum { NFIELD_STATUSES = sizeof FIELD_STATUS_NAMES / sizeof *FIELD_STATUS_NAMES };
@@ -58,6 +60,7 @@ void fo_document_free(fo_document *d)
     for (int i = 0; i < d->nfields; i++) {
         free(d->fields[i].value);
         free(d->fields[i].raw);
+        free(d->fields[i].machine_value);
     }
     free(d->fields);
     free(d->page_results);
@@ -125,6 +128,10 @@ char *fo_document_to_json(const fo_document *d)
                               fo_field_status_name(r->status), "reason", r->reason);
         /* said only where the value did not come from the pixels */
         if (f && r->source && json_object_set_new(f, "source", json_string(r->source)))
+            f = NULL;
+        /* and where a person's decision replaced the reading */
+        if (f && r->machine_value &&
+            json_object_set_new(f, "machine_value", json_string(r->machine_value)))
             f = NULL;
         if (!f || json_object_set_new(fields, r->field->name, f) != 0)
             goto out;

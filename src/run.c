@@ -45,7 +45,7 @@ static void input_problem(void *ctx, const char *path, const char *message)
 }
 
 /* The batch's writer: every output, then the quarantine. */
-static int write_document(void *ctx, const fo_document *d)
+static int write_document(void *ctx, fo_document *d)
 {
     run *r = ctx;
     bool all_failed = true;
@@ -60,6 +60,11 @@ static int write_document(void *ctx, const fo_document *d)
         if (e->status == FO_DOC_ERROR)
             notice(r, e->path, e->error);
     }
+    /* what people decided on these documents before (formocr review) holds:
+     * every output shows it, the database keeps the new reading beside it */
+    for (int i = 0; i < r->nsinks; i++)
+        if (fo_sink_apply_corrections(r->sinks[i], d, &r->write_err) != FO_OK)
+            return -1;
     /* the file's documents, together */
     for (int i = 0; i < r->nsinks; i++)
         if (fo_sink_write(r->sinks[i], d, &r->write_err) != FO_OK)

@@ -46,11 +46,11 @@ before=$(sqlite3 all.sqlite "SELECT count(*) FROM runs")
     fail "the merged views"
 
 cp part-1.sqlite newer.sqlite
-sqlite3 newer.sqlite "PRAGMA user_version = 4"
+sqlite3 newer.sqlite "PRAGMA user_version = 5"
 status=0
 "$formocr" merge -q -o all.sqlite newer.sqlite 2>err.txt || status=$?
-[ "$status" = 1 ] || fail "a part of schema 4 gave exit $status"
-grep -q "newer.sqlite: schema version 4, this formocr writes 3: refused" err.txt ||
+[ "$status" = 1 ] || fail "a part of schema 5 gave exit $status"
+grep -q "newer.sqlite: schema version 5, this formocr writes 4: refused" err.txt ||
     fail "refusal message: $(cat err.txt)"
 # a part made before schema 2 (runs without file_outputs, delivered_by) merges
 cp part-1.sqlite older.sqlite
@@ -69,6 +69,28 @@ sqlite3 older.sqlite "DROP VIEW IF EXISTS cerfa_12485_03; DROP VIEW IF EXISTS ce
 [ "$(sqlite3 from-older.sqlite "SELECT count(*) FROM documents WHERE first_page = 1 AND last_page = pages")" = \
   "$(sqlite3 older.sqlite "SELECT count(*) FROM documents WHERE pages > 0")" ] ||
     fail "documents of a schema 1 part are not whole files"
+# a person's decision in the output holds when a part brings its file read
+# again, the new reading beside it; a part's own decisions come with it
+IFS='|' read -r sha first tpl name machine < <(sqlite3 part-1.sqlite "SELECT d.sha256,
+    d.first_page, d.template, f.name, f.value FROM documents d JOIN fields f ON
+    f.document_id = d.id WHERE d.template IS NOT NULL ORDER BY d.id, f.rowid LIMIT 1")
+[ -n "$name" ] || fail "no field in part-1"
+sqlite3 all.sqlite "INSERT INTO corrections(sha256, first_page, template, field, value,
+    status, who, at) VALUES ('$sha', $first, '$tpl', '$name', 'CORRIGÉ', 'corrected', 'test',
+    '2026-01-01T00:00:00Z')"
+cp part-1.sqlite reread.sqlite
+sqlite3 reread.sqlite "UPDATE documents SET processed_at = '2999-01-01T00:00:00Z';
+    INSERT INTO corrections(sha256, first_page, template, field, value, status, who, at)
+    VALUES ('$sha', $first, '$tpl', 'other_field', '', 'unreadable', 'test2', '2026-01-02')"
+"$formocr" merge -q -o all.sqlite reread.sqlite || fail "merging a part read again"
+got=$(sqlite3 all.sqlite "SELECT f.value, f.status, f.machine_value FROM fields f JOIN documents d
+    ON d.id = f.document_id WHERE d.sha256 = '$sha' AND d.first_page = $first AND f.name = '$name'")
+[ "$got" = "CORRIGÉ|corrected|$machine" ] || fail "a decision after a merge: '$got'"
+[ "$(sqlite3 all.sqlite "SELECT count(*) FROM corrections")" = 2 ] ||
+    fail "the part's decisions were not kept"
+"$formocr" merge -q -o all.sqlite reread.sqlite || fail "merging a part read again, twice"
+[ "$(sqlite3 all.sqlite "SELECT count(*) FROM corrections")" = 2 ] ||
+    fail "merging twice doubled the decisions"
 # a database merged into itself, however spelled, is refused, not locked
 cp single.sqlite self.sqlite
 status=0

@@ -52,10 +52,11 @@ typedef struct fo_batch_stats {
 } fo_batch_stats;
 
 /* Called on the calling thread for each finished file (not the skipped
- * ones) with its documents (d and those chained after it); a non-zero
- * return stops the batch (the writer failed): nothing else is written
- * after it. */
-typedef int (*fo_batch_write)(void *ctx, const fo_document *d);
+ * ones) with its documents (d and those chained after it), which it may
+ * amend (people's decisions recorded in the output replace the machine's
+ * values); a non-zero return stops the batch (the writer failed): nothing
+ * else is written after it. */
+typedef int (*fo_batch_write)(void *ctx, fo_document *d);
 /* Called on the calling thread about twice a second, and at the end. */
 typedef void (*fo_batch_progress)(void *ctx, const fo_batch_stats *s, int total,
                                   double seconds, bool last);

@@ -29,11 +29,15 @@ typedef enum fo_field_status {
     FO_STATUS_OK,
     FO_STATUS_LOW_CONFIDENCE, /* below the field's min_confidence, or doubtful */
     FO_STATUS_INVALID,        /* type, pattern, check or choice bounds failed */
-    FO_STATUS_MISSING         /* required and empty */
+    FO_STATUS_MISSING,        /* required and empty */
+    /* a person's decision (formocr review), kept across runs: */
+    FO_STATUS_CORRECTED, /* the value a person typed or accepted */
+    FO_STATUS_UNREADABLE /* a person could not read it either: value "" */
 } fo_field_status;
+enum { FO_FIELD_STATUS_COUNT = FO_STATUS_UNREADABLE + 1 };
 
-/* "ok", "low_confidence", "invalid", "missing"; "unknown" for anything
- * else (static). */
+/* "ok", "low_confidence", "invalid", "missing", "corrected", "unreadable";
+ * "unknown" for anything else (static). */
 FO_API const char *fo_field_status_name(fo_field_status s);
 
 typedef enum fo_doc_status {
@@ -52,13 +56,16 @@ typedef struct fo_field_result {
     char *raw;             /* as read; "" when nothing was read */
     double confidence;     /* 0..100 */
     fo_field_status status;
-    const char *reason; /* static; NULL when ok */
-    const char *source; /* static: "pdf_field" when the value was a filled
-                           PDF's live form field, not read from pixels;
-                           NULL: read from the page */
-    int page;           /* 1-based scan page it was read on, 0: none */
-    int file;           /* that page's file: 0 the document's, k its joined[k - 1] */
-    int x, y, w, h;     /* where, in scan px of that page */
+    const char *reason;  /* static; NULL when ok */
+    char *machine_value; /* owned: what formocr read, when a person's decision
+                            (status corrected or unreadable) replaced it in
+                            value; NULL otherwise */
+    const char *source;  /* static: "pdf_field" when the value was a filled
+                            PDF's live form field, not read from pixels;
+                            NULL: read from the page */
+    int page;            /* 1-based scan page it was read on, 0: none */
+    int file;            /* that page's file: 0 the document's, k its joined[k - 1] */
+    int x, y, w, h;      /* where, in scan px of that page */
 } fo_field_result;
 
 /* What became of a page of the file.  Fixed numbers: statuses are stored. */

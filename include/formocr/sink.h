@@ -30,9 +30,17 @@ extern "C" {
 
 /* 2: runs.file_outputs, runs.delivered_by and runs.skipped_entries;
  * 3: a file holds several documents (documents.first_page and last_page,
- * unique by sha256 and first_page) and the pages table.  A database of an
- * older schema is brought to 3, in one transaction, when a run opens it. */
-enum { FO_SQLITE_SCHEMA_VERSION = 3 };
+ * unique by sha256 and first_page) and the pages table;
+ * 4: people's decisions (the corrections table; fields.machine_value),
+ * template_fields, fields.source, runs.engine and runs.languages.
+ * A database of an older schema is brought to 4, in one transaction, when
+ * a run opens it. */
+enum { FO_SQLITE_SCHEMA_VERSION = 4 };
+
+/* Whether a field's value is an identifier, kept as text where a
+ * spreadsheet would make it a number (combs, cells, patterns, checked
+ * numbers: "01000" stays "01000"); text and choices too. */
+FO_API bool fo_field_is_identifier(const fo_field *f);
 
 typedef enum fo_sink_format {
     FO_SINK_JSONL,
@@ -57,6 +65,10 @@ typedef struct fo_sink_options {
      * that what it commits reaches files even if it is killed (see
      * fo_sink_replay_owed) */
     bool file_outputs;
+    /* recorded in runs too: the OCR engine's version ("tesseract 5.3.0")
+     * and the language data the run's templates use ("fra, eng"); NULL:
+     * not said */
+    const char *engine, *languages;
 } fo_sink_options;
 
 FO_API void fo_sink_options_default(fo_sink_options *o);
@@ -67,6 +79,16 @@ FO_API int fo_sink_format_of(const char *path, const fo_sink_options *o,
                              fo_sink_format *fmt, fo_error *err);
 
 typedef struct fo_sink fo_sink;
+
+/*
+ * People's decisions (formocr review) recorded in the SQLite output s for
+ * d's documents (a file's SHA-256, first page and template) replace the
+ * machine's values in d: value, status corrected or unreadable, the reading
+ * kept in machine_value; a document none of whose fields awaits a person
+ * becomes ok.  A no-op for other formats.  FO_ERR_OUTPUT when the database
+ * cannot be read, FO_ERR_NOMEM.
+ */
+FO_API int fo_sink_apply_corrections(fo_sink *s, fo_document *d, fo_error *err);
 
 /*
  * Opens the output at path ({template} in a CSV path makes one file per

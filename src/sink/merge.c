@@ -5,6 +5,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "decisions.h"
 #include "sink_internal.h"
 #include "util.h"
 
@@ -145,6 +146,22 @@ int fo_sink_merge(fo_sink *s, const char *part, fo_error *err)
         "x, y, w, h, reason, file) SELECT ?, page, name, value, raw, confidence, "
         "status, x, y, w, h, reason, file FROM part.fields WHERE document_id = ? "
         "ORDER BY rowid";
+    static const char copy_fields_v4[] =
+        "INSERT INTO fields(document_id, page, name, value, raw, confidence, status, "
+        "x, y, w, h, reason, file, machine_value, source) SELECT ?, page, name, "
+        "value, raw, confidence, status, x, y, w, h, reason, file, machine_value, "
+        "source FROM part.fields WHERE document_id = ? ORDER BY rowid";
+    /* people's decisions are all kept (a part's that the output lacks), and
+     * the part's template descriptions replace the output's */
+    static const char copy_decisions[] =
+        "INSERT INTO corrections(sha256, first_page, template, field, "
+        "machine_value, value, status, who, at) SELECT sha256, first_page, "
+        "template, field, machine_value, value, status, who, at FROM "
+        "part.corrections p WHERE NOT EXISTS (SELECT 1 FROM main.corrections c "
+        "WHERE c.sha256 = p.sha256 AND c.first_page = p.first_page AND c.template "
+        "= p.template AND c.field = p.field AND c.at IS p.at AND c.value IS "
+        "p.value AND c.status = p.status) ORDER BY id;"
+        "INSERT OR REPLACE INTO template_fields SELECT * FROM part.template_fields";
     static const char copy_pages[] =
         "INSERT INTO pages(document_id, file_page, template_page, orientation, "
         "transform, score, status, path, sha256) SELECT ?1, file_page, "
@@ -201,8 +218,11 @@ int fo_sink_merge(fo_sink *s, const char *part, fo_error *err)
                            : version == 2 ? copy_doc_v2
                                           : copy_doc_v1,
                            -1, &cd, NULL) != SQLITE_OK ||
-        sqlite3_prepare_v2(s->db, version >= 3 ? copy_fields_v3 : copy_fields, -1, &cf,
-                           NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(s->db,
+                           version >= 4   ? copy_fields_v4
+                           : version == 3 ? copy_fields_v3
+                                          : copy_fields,
+                           -1, &cf, NULL) != SQLITE_OK ||
         (version >= 3 &&
          sqlite3_prepare_v2(s->db, copy_pages, -1, &cp, NULL) != SQLITE_OK)) {
         rc = fo_error_set(err, FO_ERR_IO, "%s: not a formocr database (%s)", part,
@@ -264,6 +284,11 @@ int fo_sink_merge(fo_sink *s, const char *part, fo_error *err)
         }
         sqlite3_finalize(runs);
     }
+    if (rc == FO_OK && version >= 4)
+        rc = fo_sql_exec(s, copy_decisions, err);
+    /* a document a part read again keeps what people decided on it */
+    if (rc == FO_OK && fo_sql_apply_decisions(s->db, 0) != SQLITE_OK)
+        rc = fo_sql_error(s, "cannot apply the corrections", err);
     if (rc == FO_OK)
         rc = views_from_data(s, err);
 rollback:

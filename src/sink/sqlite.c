@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "decisions.h"
 #include "sink_internal.h"
 #include "strbuf.h"
 #include "util.h"
@@ -40,8 +41,26 @@ static const char *const SCHEMA[] = {
      "first_page)"),
     "CREATE INDEX IF NOT EXISTS documents_template ON documents(template)",
     "CREATE INDEX IF NOT EXISTS documents_path ON documents(path)",
+    /* schema 4: what a reader of the database alone needs of each
+     * template's fields (review, export): their order, type, label, and
+     * whether a value is an identifier, kept as text (combs, cells,
+     * patterns, checked numbers: leading zeros matter) */
+    "CREATE TABLE IF NOT EXISTS template_fields(template TEXT NOT NULL, "
+    "name TEXT NOT NULL, position INTEGER, page INTEGER, type TEXT, "
+    "identifier INTEGER, label TEXT, PRIMARY KEY(template, name))",
+    /* every person's decision on a field (formocr review), never deleted:
+     * a document is redone (run --force) and its field keeps the latest
+     * decision, the machine's new reading beside it in machine_value.
+     * status: 'corrected' (value typed or accepted) or 'unreadable' */
+    "CREATE TABLE IF NOT EXISTS corrections(id INTEGER PRIMARY KEY, "
+    "sha256 TEXT NOT NULL, first_page INTEGER NOT NULL, template TEXT NOT NULL, "
+    "field TEXT NOT NULL, machine_value TEXT, value TEXT, status TEXT NOT NULL, "
+    "who TEXT, at TEXT)",
+    ("CREATE INDEX IF NOT EXISTS corrections_field ON corrections(sha256, "
+     "first_page, template, field)"),
 };
-static const char *const TABLES[] = {"runs", "documents", "fields", "pages", NULL};
+static const char *const TABLES[] = {
+    "runs", "documents", "fields", "pages", "template_fields", "corrections", NULL};
 
 /* Columns added since schema 1, for a database made before them. */
 static const struct {
@@ -50,7 +69,11 @@ static const struct {
              {"runs", "delivered_by", "INTEGER"},
              {"runs", "skipped_entries", "INTEGER"},
              {"documents", "warning", "TEXT"},
-             {"fields", "file", "TEXT"}};
+             {"fields", "file", "TEXT"},
+             {"fields", "machine_value", "TEXT"},
+             {"fields", "source", "TEXT"},
+             {"runs", "engine", "TEXT"},
+             {"runs", "languages", "TEXT"}};
 
 /* What the system said, when SQLite failed on the disk ("disk I/O error"
  * alone does not tell a full disk from a failing one). */
@@ -105,7 +128,8 @@ static int check_schema(fo_sink *s, fo_error *err)
         if (sqlite3_prepare_v2(
                 s->db,
                 "SELECT count(*) FROM sqlite_master WHERE type = "
-                "'table' AND name NOT IN ('runs', 'documents', 'fields', 'pages')",
+                "'table' AND name NOT IN ('runs', 'documents', 'fields', 'pages', "
+                "'template_fields', 'corrections')",
                 -1, &st, NULL) != SQLITE_OK)
             return fo_sql_error(s, "cannot read", err);
         if (sqlite3_step(st) == SQLITE_ROW)
@@ -166,6 +190,55 @@ int fo_sql_make_view(fo_sink *s, const char *name, const char *const *fields, in
     return rc;
 }
 
+bool fo_field_is_identifier(const fo_field *f)
+{
+    switch (f->type) {
+    case FO_FIELD_TEXT:
+    case FO_FIELD_CHOICE: return true;
+    case FO_FIELD_INTEGER:
+        return f->comb > 0 || f->geometry == FO_GEOM_CELLS || f->pattern ||
+               f->check != FO_CHECK_NONE;
+    default: return false;
+    }
+}
+
+/* The template's fields as a reader of the database needs them. */
+static int template_fields(fo_sink *s, const fo_template *t, fo_error *err)
+{
+    sqlite3_stmt *del = NULL, *ins = NULL;
+    int rc = FO_OK;
+    if (sqlite3_prepare_v2(s->db, "DELETE FROM template_fields WHERE template = ?", -1,
+                           &del, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(
+            s->db,
+            "INSERT INTO template_fields(template, name, position, "
+            "page, type, identifier, label) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            -1, &ins, NULL) != SQLITE_OK) {
+        rc = fo_sql_error(s, "cannot record the template's fields", err);
+        goto out;
+    }
+    sqlite3_bind_text(del, 1, t->name, -1, SQLITE_STATIC);
+    if (fo_sql_step_done(del) != 0)
+        rc = fo_sql_error(s, "cannot record the template's fields", err);
+    for (int i = 0; rc == FO_OK && i < t->nfields; i++) {
+        const fo_field *f = &t->fields[i];
+        sqlite3_bind_text(ins, 1, t->name, -1, SQLITE_STATIC);
+        sqlite3_bind_text(ins, 2, f->name, -1, SQLITE_STATIC);
+        sqlite3_bind_int(ins, 3, i);
+        sqlite3_bind_int(ins, 4, f->page + 1);
+        sqlite3_bind_text(ins, 5, fo_field_type_name(f->type), -1, SQLITE_STATIC);
+        sqlite3_bind_int(ins, 6, fo_field_is_identifier(f));
+        if (f->label)
+            sqlite3_bind_text(ins, 7, f->label, -1, SQLITE_STATIC);
+        if (fo_sql_step_done(ins) != 0)
+            rc = fo_sql_error(s, "cannot record the template's fields", err);
+    }
+out:
+    sqlite3_finalize(del);
+    sqlite3_finalize(ins);
+    return rc;
+}
+
 static int template_view(fo_sink *s, const fo_template *t, fo_error *err)
 {
     const char **names = malloc(sizeof *names * (size_t)(t->nfields ? t->nfields : 1));
@@ -176,7 +249,7 @@ static int template_view(fo_sink *s, const fo_template *t, fo_error *err)
         names[i] = t->fields[i].name;
     rc = fo_sql_make_view(s, t->name, names, t->nfields, err);
     free(names);
-    return rc;
+    return rc == FO_OK ? template_fields(s, t, err) : rc;
 }
 
 /* Whether table has the column (a missing table has none); -1 when the
@@ -324,14 +397,16 @@ static int sqlite_open(fo_sink *s, fo_error *err)
                sqlite3_prepare_v2(
                    s->db,
                    "INSERT INTO runs(started_at, version, command, host, "
-                   "shard, file_outputs) VALUES (strftime('%Y-%m-%dT%H:%M:%SZ', "
-                   "'now'), ?, ?, ?, ?, ?)",
+                   "shard, file_outputs, engine, languages) VALUES "
+                   "(strftime('%Y-%m-%dT%H:%M:%SZ', 'now'), ?, ?, ?, ?, ?, ?, ?)",
                    -1, &st, NULL) == SQLITE_OK) {
         sqlite3_bind_text(st, 1, FORMOCR_VERSION, -1, SQLITE_STATIC);
         sqlite3_bind_text(st, 2, s->o.command, -1, SQLITE_TRANSIENT);
         sqlite3_bind_text(st, 3, host, -1, SQLITE_TRANSIENT);
         sqlite3_bind_text(st, 4, s->o.shard, -1, SQLITE_TRANSIENT);
         sqlite3_bind_int(st, 5, s->o.file_outputs ? 1 : 0);
+        sqlite3_bind_text(st, 6, s->o.engine, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(st, 7, s->o.languages, -1, SQLITE_TRANSIENT);
         if (sqlite3_step(st) != SQLITE_DONE)
             rc = fo_sql_error(s, "cannot record the run", err);
         s->run_id = sqlite3_last_insert_rowid(s->db);
@@ -369,8 +444,9 @@ static int sqlite_open(fo_sink *s, fo_error *err)
                            -1, &s->ins_page, NULL) != SQLITE_OK ||
         sqlite3_prepare_v2(s->db,
                            "INSERT INTO fields(document_id, page, name, value, raw, "
-                           "confidence, status, x, y, w, h, reason, file) "
-                           "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                           "confidence, status, x, y, w, h, reason, file, "
+                           "machine_value, source) "
+                           "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                            -1, &s->ins_field, NULL) != SQLITE_OK)
         return fo_sql_error(s, "cannot prepare", err);
     return FO_OK;
@@ -441,6 +517,10 @@ static int insert_document(fo_sink *s, const fo_document *d)
         if (r->file > 0 && r->file <= d->njoined)
             sqlite3_bind_text(s->ins_field, 13, d->joined[r->file - 1], -1,
                               SQLITE_STATIC);
+        if (r->machine_value)
+            sqlite3_bind_text(s->ins_field, 14, r->machine_value, -1, SQLITE_STATIC);
+        if (r->source)
+            sqlite3_bind_text(s->ins_field, 15, r->source, -1, SQLITE_STATIC);
         rc = fo_sql_step_done(s->ins_field);
     }
     for (int i = 0; i < d->npage_results && rc == 0; i++) {
@@ -508,6 +588,103 @@ static int sqlite_write(fo_sink *s, const fo_document *d, fo_error *err)
         return rc;
     }
     return fo_sql_exec(s, "COMMIT", err);
+}
+
+int fo_sql_apply_decisions(sqlite3 *db, sqlite3_int64 id)
+{
+    static const char fields[] =
+        "UPDATE fields AS f SET machine_value = coalesce(f.machine_value, f.value), "
+        "value = CASE WHEN c.status = 'unreadable' THEN '' ELSE coalesce(c.value, "
+        "'') END, status = c.status, reason = NULL FROM documents d, corrections c "
+        "WHERE (?1 = 0 OR f.document_id = ?1) AND d.id = f.document_id AND "
+        "c.sha256 = d.sha256 AND c.first_page = d.first_page AND c.template = "
+        "d.template AND c.field = f.name AND c.id = (SELECT max(k.id) FROM "
+        "corrections k WHERE k.sha256 = c.sha256 AND k.first_page = c.first_page "
+        "AND k.template = c.template AND k.field = c.field)";
+    static const char documents[] =
+        "UPDATE documents AS d SET status = CASE WHEN EXISTS (SELECT 1 FROM fields "
+        "f WHERE f.document_id = d.id AND f.status NOT IN ('ok', 'corrected', "
+        "'unreadable')) THEN 'review' ELSE 'ok' END WHERE (?1 = 0 OR d.id = ?1) AND "
+        "d.status IN ('ok', 'review') AND EXISTS (SELECT 1 FROM fields f WHERE "
+        "f.document_id = d.id AND f.status IN ('corrected', 'unreadable'))";
+    const char *sql[] = {fields, documents};
+    for (int i = 0; i < 2; i++) {
+        sqlite3_stmt *st;
+        int rc = sqlite3_prepare_v2(db, sql[i], -1, &st, NULL);
+        if (rc != SQLITE_OK)
+            return rc;
+        sqlite3_bind_int64(st, 1, id);
+        rc = sqlite3_step(st);
+        sqlite3_finalize(st);
+        if (rc != SQLITE_DONE)
+            return rc;
+    }
+    return SQLITE_OK;
+}
+
+/* A document is ok when no field awaits a person: each is ok, or was
+ * decided by one. */
+static bool settled(fo_field_status st)
+{
+    return st == FO_STATUS_OK || st == FO_STATUS_CORRECTED ||
+           st == FO_STATUS_UNREADABLE;
+}
+
+int fo_sink_apply_corrections(fo_sink *s, fo_document *d, fo_error *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = FO_OK;
+    if (s->format != FO_SINK_SQLITE || !s->db)
+        return FO_OK;
+    /* the decisions in the order they were made: the last one stands */
+    if (sqlite3_prepare_v2(s->db,
+                           "SELECT field, value, status FROM corrections WHERE "
+                           "sha256 = ? AND first_page = ? AND template = ? ORDER BY id",
+                           -1, &st, NULL) != SQLITE_OK)
+        return fo_sql_error(s, "cannot read the corrections", err);
+    for (fo_document *e = d; e && rc == FO_OK; e = e->next) {
+        bool changed = false;
+        if (!e->tpl || !e->sha256[0])
+            continue;
+        sqlite3_bind_text(st, 1, e->sha256, -1, SQLITE_STATIC);
+        sqlite3_bind_int(st, 2, e->first_page);
+        sqlite3_bind_text(st, 3, e->tpl->name, -1, SQLITE_STATIC);
+        while (rc == FO_OK && sqlite3_step(st) == SQLITE_ROW) {
+            const char *name = (const char *)sqlite3_column_text(st, 0);
+            const char *value = (const char *)sqlite3_column_text(st, 1);
+            const char *status = (const char *)sqlite3_column_text(st, 2);
+            bool unreadable = status && strcmp(status, "unreadable") == 0;
+            for (int i = 0; name && i < e->nfields; i++) {
+                fo_field_result *r = &e->fields[i];
+                char *v;
+                if (strcmp(r->field->name, name) != 0)
+                    continue;
+                if (!(v = fo_strdup(unreadable || !value ? "" : value))) {
+                    rc = fo_error_set(err, FO_ERR_NOMEM, "out of memory");
+                    break;
+                }
+                /* the machine's reading stays beside the decision */
+                if (!r->machine_value) {
+                    r->machine_value = r->value;
+                    r->value = NULL;
+                }
+                free(r->value);
+                r->value = v;
+                r->status = unreadable ? FO_STATUS_UNREADABLE : FO_STATUS_CORRECTED;
+                r->reason = NULL;
+                changed = true;
+            }
+        }
+        sqlite3_reset(st);
+        if (changed && e->status == FO_DOC_REVIEW) {
+            e->status = FO_DOC_OK;
+            for (int i = 0; i < e->nfields; i++)
+                if (!settled(e->fields[i].status))
+                    e->status = FO_DOC_REVIEW;
+        }
+    }
+    sqlite3_finalize(st);
+    return rc;
 }
 
 static int by_hash(const void *a, const void *b)
@@ -629,7 +806,7 @@ static int rebuild_fields(fo_sink *s, sqlite3_stmt *fields, sqlite3_int64 id,
         r->value = column_text(fields, 2);
         r->raw = column_text(fields, 3);
         r->confidence = sqlite3_column_double(fields, 4);
-        for (int st = FO_STATUS_OK; status && st <= FO_STATUS_MISSING; st++)
+        for (int st = FO_STATUS_OK; status && st < FO_FIELD_STATUS_COUNT; st++)
             if (strcmp(status, fo_field_status_name((fo_field_status)st)) == 0)
                 r->status = (fo_field_status)st;
         r->x = sqlite3_column_int(fields, 6);

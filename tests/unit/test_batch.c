@@ -30,7 +30,7 @@ typedef struct probe {
     int last_documents, last_skipped, writes_at_last;
 } probe;
 
-static int on_write(void *ctx, const fo_document *d)
+static int on_write(void *ctx, fo_document *d)
 {
     probe *p = ctx;
     int i = p->writes++;
