@@ -19,7 +19,12 @@ FORMOCR_PACKAGES=(
 )
 if [ "${1:-}" = --test ]; then
     FORMOCR_PACKAGES+=(clang libclang-rt-14-dev slurm-wlm munge valgrind clang-format
-                      mandoc man-db)
+                      mandoc man-db curl chromium)
+    # the review page's browser test drives chromium from Node.js (its
+    # driver, playwright-core, comes from npm): Debian's Node.js where the
+    # machine has none of its own
+    command -v node >/dev/null && command -v npm >/dev/null ||
+        FORMOCR_PACKAGES+=(nodejs npm)
 fi
 
 missing=()

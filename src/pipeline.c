@@ -88,6 +88,20 @@ const fo_template_set *fo_pipeline_templates(const fo_pipeline *p)
     return p->templates;
 }
 
+int fo_pipeline_upright_page(PIX **pagep, int *dpi, bool *from_file, bool *straightened,
+                             fo_sheet *sheet, fo_error *err)
+{
+    fo_sheet found;
+    *straightened = false;
+    if (!fo_prep_find_sheet(*pagep, &found))
+        return FO_OK;
+    /* a photo: the sheet alone, flat, is what is matched and read */
+    if (sheet)
+        *sheet = found;
+    *straightened = true;
+    return fo_prep_straighten(pagep, &found, dpi, from_file, err);
+}
+
 int fo_pipeline_match_page(const fo_pipeline *p, PIX **pagep, int dpi, bool from_file,
                            fo_match *out, double seconds[2], fo_error *err)
 {
@@ -99,13 +113,10 @@ int fo_pipeline_match_page(const fo_pipeline *p, PIX **pagep, int dpi, bool from
     PIX *page;
     int rc;
 
-    if (fo_prep_find_sheet(*pagep, &sheet)) {
-        /* a photo: the sheet alone, flat, is what is matched and read */
-        if ((rc = fo_prep_straighten(pagep, &sheet, &dpi, &from_file, err)) != FO_OK) {
-            memset(out, 0, sizeof *out);
-            return rc;
-        }
-        straightened = true;
+    if ((rc = fo_pipeline_upright_page(pagep, &dpi, &from_file, &straightened, &sheet,
+                                       err)) != FO_OK) {
+        memset(out, 0, sizeof *out);
+        return rc;
     }
     page = *pagep;
     fo_match_prep_options(&po);

@@ -73,6 +73,17 @@ FO_API void fo_pipeline_destroy(fo_pipeline **p);
 FO_API const fo_template_set *fo_pipeline_templates(const fo_pipeline *p);
 
 /*
+ * A decoded page as the pipeline matches and reads it: a photo of a sheet
+ * on a table (fo_prep_find_sheet) straightened (*page replaced by the sheet,
+ * *dpi and *from_file by its paper format's; *straightened true, sheet
+ * filled when not NULL), a scan left as it is.  What a stored transform
+ * (template px -> page px) refers to.  Fails only on out-of-memory.
+ */
+FO_API int fo_pipeline_upright_page(struct Pix **page, int *dpi, bool *from_file,
+                                    bool *straightened, struct fo_sheet *sheet,
+                                    fo_error *err);
+
+/*
  * One decoded page (1 or 8 bpp) whose file stated dpi (from_file) or not,
  * through prep and match.  A photo of a sheet on a table
  * (fo_prep_find_sheet) is first straightened: *page is then replaced by

@@ -19,6 +19,7 @@ int cmd_match(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_eval(int argc, char **argv);
 int cmd_merge(int argc, char **argv);
+int cmd_review(int argc, char **argv);
 
 /* Prints "formocr: " and the formatted message on stderr, one line. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

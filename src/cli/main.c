@@ -39,6 +39,7 @@ static const char USAGE[] =
     "                               field-level accuracy of results\n"
     "  merge -o ALL.sqlite PART.sqlite...\n"
     "                               merge the SQLite outputs of shards\n"
+    "  review OUT.sqlite            a local page to decide the flagged fields\n"
     "\n"
     "options:\n"
     "  -h, --help                   show this help and exit\n"
@@ -137,6 +138,8 @@ int main(int argc, char **argv)
         return cmd_eval(argc - 1, argv + 1);
     if (strcmp(cmd, "merge") == 0)
         return cmd_merge(argc - 1, argv + 1);
+    if (strcmp(cmd, "review") == 0)
+        return cmd_review(argc - 1, argv + 1);
     if (strcmp(cmd, "run") == 0) {
         ensure_single_openmp_thread(argv);
         return cmd_run(argc - 1, argv + 1);

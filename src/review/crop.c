@@ -1,0 +1,173 @@
+/* crop.c - a flagged field's image for formocr review, upright and
+ * aligned, cut on demand from the scan it was read on (review_internal.h). */
+#include <leptonica/allheaders.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "formocr/geometry.h"
+#include "formocr/image.h"
+#include "formocr/pipeline.h"
+#include "raster.h"
+#include "review_internal.h"
+#include "util.h"
+
+/* The crop's margin around the field, in template px: a quarter of its
+ * height, within these bounds; and the largest crop sent (a page-wide
+ * field is scaled down to fit). */
+enum { MARGIN_MIN = 8, MARGIN_MAX = 60, CROP_MAX_W = 2400, CROP_MAX_H = 1200 };
+
+struct fo_review_cropper {
+    char *scans_dir;
+    /* the last page decoded, as the pipeline read it */
+    char *path;
+    int page;
+    PIX *grey;
+};
+
+fo_review_cropper *fo_review_cropper_new(const char *scans_dir)
+{
+    fo_review_cropper *c = calloc(1, sizeof *c);
+    if (c && scans_dir && !(c->scans_dir = fo_strdup(scans_dir))) {
+        free(c);
+        return NULL;
+    }
+    return c;
+}
+
+static void forget(fo_review_cropper *c)
+{
+    free(c->path);
+    c->path = NULL;
+    pixDestroy(&c->grey);
+}
+
+void fo_review_cropper_free(fo_review_cropper *c)
+{
+    if (!c)
+        return;
+    forget(c);
+    free(c->scans_dir);
+    free(c);
+}
+
+/* The page of the file at path (as stored: relative to scans_dir), if its
+ * bytes are still those read, decoded and made upright as the pipeline did
+ * before matching. */
+static int load_page(fo_review_cropper *c, const fo_review_place *place, fo_error *err)
+{
+    char *full = place->path[0] != '/' && c->scans_dir
+                     ? fo_path_join(c->scans_dir, place->path)
+                     : fo_strdup(place->path);
+    fo_image *img = NULL;
+    fo_page_info info;
+    uint8_t sum[FO_SHA256_LEN];
+    char hex[65];
+    const uint8_t *bytes;
+    size_t size = 0;
+    bool straightened;
+    PIX *pix = NULL, *grey;
+    int rc, dpi;
+    bool from_file;
+
+    if (!full)
+        return fo_error_set(err, FO_ERR_NOMEM, "out of memory");
+    if ((rc = fo_image_open(full, NULL, &img, err)) != FO_OK)
+        goto out;
+    bytes = fo_image_bytes(img, &size);
+    fo_sha256(bytes, size, sum);
+    fo_hex(sum, FO_SHA256_LEN, hex);
+    if (strcmp(hex, place->sha256) != 0) {
+        rc = fo_error_set(err, FO_ERR_CHANGED, "%s: changed since it was read", full);
+        goto out;
+    }
+    if (place->page < 1 || place->page > fo_image_page_count(img)) {
+        rc = fo_error_set(err, FO_ERR_USAGE, "%s: no page %d", full, place->page);
+        goto out;
+    }
+    if ((rc = fo_image_decode(img, place->page - 1, &pix, &info, err)) != FO_OK)
+        goto out;
+    grey = pixGetDepth(pix) == 8 ? pixClone(pix) : pixConvertTo8(pix, false);
+    pixDestroy(&pix);
+    if (!grey) {
+        rc = fo_error_set(err, FO_ERR_NOMEM, "out of memory");
+        goto out;
+    }
+    dpi = info.xdpi;
+    from_file = info.dpi_from_file;
+    if ((rc = fo_pipeline_upright_page(&grey, &dpi, &from_file, &straightened, NULL,
+                                       err)) != FO_OK) {
+        pixDestroy(&grey);
+        goto out;
+    }
+    forget(c);
+    c->grey = grey;
+    c->page = place->page;
+    c->path = full;
+    full = NULL;
+out:
+    fo_image_destroy(&img);
+    free(full);
+    return rc;
+}
+
+int fo_review_crop(fo_review_cropper *c, const fo_review_place *place, uint8_t **png,
+                   size_t *size, fo_error *err)
+{
+    const double *t = place->transform;
+    fo_affine to_page = {t[0], t[1], t[2], t[3], t[4], t[5]}, to_tpl, to_crop;
+    double u0 = INFINITY, v0 = INFINITY, u1 = -INFINITY, v1 = -INFINITY, margin, k = 1;
+    char *full;
+    int rc, w, h;
+    PIX *crop;
+
+    *png = NULL;
+    *size = 0;
+    if (place->w <= 0 || place->h <= 0 || !fo_affine_invert(to_page, &to_tpl))
+        return fo_error_set(err, FO_ERR_USAGE, "the field has no box on its page");
+    full = place->path[0] != '/' && c->scans_dir
+               ? fo_path_join(c->scans_dir, place->path)
+               : fo_strdup(place->path);
+    if (!full)
+        return fo_error_set(err, FO_ERR_NOMEM, "out of memory");
+    if (!c->grey || c->page != place->page || strcmp(c->path, full) != 0)
+        rc = load_page(c, place, err);
+    else
+        rc = FO_OK;
+    free(full);
+    if (rc != FO_OK)
+        return rc;
+    /* the box on the page, back in the template's frame (where the form
+     * stands upright): its corners' extent */
+    for (int i = 0; i < 4; i++) {
+        fo_point p = {place->x + (i & 1 ? place->w : 0),
+                      place->y + (i & 2 ? place->h : 0)};
+        fo_point q = fo_affine_apply(to_tpl, p);
+        u0 = fmin(u0, q.x);
+        u1 = fmax(u1, q.x);
+        v0 = fmin(v0, q.y);
+        v1 = fmax(v1, q.y);
+    }
+    if (!isfinite(u0) || !isfinite(v0) || !isfinite(u1) || !isfinite(v1) ||
+        u1 - u0 > 1e5 || v1 - v0 > 1e5)
+        return fo_error_set(err, FO_ERR_USAGE, "the field's box makes no sense");
+    margin = fmin(MARGIN_MAX, fmax(MARGIN_MIN, 0.25 * (v1 - v0)));
+    u0 -= margin;
+    v0 -= margin;
+    u1 += margin;
+    v1 += margin;
+    k = fmin(1.0, fmin(CROP_MAX_W / (u1 - u0), CROP_MAX_H / (v1 - v0)));
+    w = (int)ceil((u1 - u0) * k);
+    h = (int)ceil((v1 - v0) * k);
+    /* crop px -> template px -> page px */
+    to_crop = (fo_affine){1 / k, 0, u0, 0, 1 / k, v0};
+    crop = fo_raster_warp_grey(c->grey, fo_affine_compose(to_page, to_crop), w, h, 255);
+    if (!crop)
+        return fo_error_set(err, FO_ERR_NOMEM, "out of memory");
+    if (pixWriteMem(png, size, crop, IFF_PNG) != 0) {
+        pixDestroy(&crop);
+        return fo_error_set(err, FO_ERR_NOMEM, "cannot make the crop's PNG");
+    }
+    pixDestroy(&crop);
+    return FO_OK;
+}
