@@ -15,8 +15,10 @@ shot=${2:-}
 src=$(pwd)
 work=$(mktemp -d)
 server=
+first=
 cleanup() {
     [ -z "$server" ] || kill "$server" 2>/dev/null || true
+    [ -z "$first" ] || kill "$first" 2>/dev/null || true
     rm -rf "$work"
 }
 trap cleanup EXIT
@@ -145,6 +147,32 @@ json.dump([list(db.execute("SELECT sha256, first_page FROM documents WHERE id = 
                            (a['document'],)).fetchone()) + [a['field'], a['value'], a['kind']]
            for a in acts], open('decided.json', 'w'))
 PY
+
+# ---- two people at once, on two servers of one database: nothing lost -----
+first=$server
+first_base=$base
+first_token=$token
+start_server --who second
+read -r cdoc cfield < <(sqlite3 -separator ' ' out.sqlite "SELECT f.document_id, f.name FROM
+    fields f WHERE f.status IN ('low_confidence', 'invalid', 'missing') ORDER BY f.rowid LIMIT 1")
+post() { # BASE TOKEN VALUE
+    curl -sf -o /dev/null -X POST -H "X-Formocr-Token: $2" \
+        -d "{\"document\":$cdoc,\"field\":\"$cfield\",\"value\":\"$3\"}" "$1/api/decide"
+}
+for i in $(seq 10); do post "$first_base" "$first_token" "a$i" || echo lost >>lost.txt; done &
+one=$!
+for i in $(seq 10); do post "$base" "$token" "b$i" || echo lost >>lost.txt; done
+wait $one
+[ ! -s lost.txt ] || fail "$(wc -l <lost.txt) concurrent decisions were refused"
+[ "$(sqlite3 out.sqlite "SELECT count(*) FROM corrections")" = 24 ] ||
+    fail "concurrent decisions: $(sqlite3 out.sqlite "SELECT count(*) FROM corrections") rows, 24 expected"
+last=$(sqlite3 out.sqlite "SELECT value FROM corrections ORDER BY id DESC LIMIT 1")
+[ "$(sqlite3 out.sqlite "SELECT value FROM fields WHERE document_id = $cdoc AND name = '$cfield'")" = "$last" ] ||
+    fail "the field does not show the last decision"
+kill -TERM "$server"
+wait "$server" || fail "the second server did not stop cleanly"
+server=$first
+first=
 
 # ---- SIGTERM stops it cleanly ----------------------------------------------
 kill -TERM "$server"

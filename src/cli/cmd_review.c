@@ -43,17 +43,21 @@ static const char USAGE[] =
 enum { OPT_PORT = 256, OPT_TEMPLATE, OPT_WHO, OPT_SCANS, OPT_HOST, OPT_REMOTE };
 enum { DEFAULT_PORT = 8765, MAX_WHO = 64 };
 
-static void listening(void *ctx, const char *url)
-{
-    (void)ctx;
-    printf("formocr review: open %s\n", url);
-    fflush(stdout);
-}
-
 static bool is_loopback(const char *host)
 {
     return strcmp(host, "127.0.0.1") == 0 || strcmp(host, "localhost") == 0 ||
            strcmp(host, "::1") == 0;
+}
+
+static void listening(void *ctx, const char *url)
+{
+    const char *host = ctx;
+    if (host && !is_loopback(host))
+        cli_error("warning: serving scans on %s: anyone who can reach it and has the "
+                  "address sees them",
+                  host);
+    printf("formocr review: open %s\n", url);
+    fflush(stdout);
 }
 
 int cmd_review(int argc, char **argv)
@@ -105,10 +109,7 @@ int cmd_review(int argc, char **argv)
                                "--host %s would show the scans to the network: add "
                                "--allow-remote if that is meant",
                                o.host);
-    if (o.host && !is_loopback(o.host))
-        cli_error("warning: serving scans on %s: anyone who can reach it and has the "
-                  "address sees them",
-                  o.host);
+    o.ctx = (void *)o.host;
     if (!o.who) {
         pw = getpwuid(geteuid());
         o.who = pw && pw->pw_name ? pw->pw_name : getenv("USER");
