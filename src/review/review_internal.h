@@ -45,6 +45,25 @@ char *fo_review_left(sqlite3 *db, const char *template_, fo_error *err);
 int fo_review_decide(sqlite3 *db, long long id, const char *field, const char *value,
                      bool unreadable, const char *who, fo_error *err);
 
+/* A decision as the page posts it: {"document": ID, "field": NAME,
+ * "value": TEXT} or {..., "unreadable": true}. */
+enum { FO_REVIEW_MAX_VALUE = 8 * 1024 };
+typedef struct fo_review_decision {
+    long long document;
+    char *field, *value; /* owned; value NULL when unreadable */
+    bool unreadable;
+} fo_review_decision;
+
+/* FO_ERR_USAGE with what a decision must be, FO_ERR_NOMEM; on success the
+ * caller frees *out (fo_review_decision_free). */
+int fo_review_parse_decision(const char *body, size_t size, fo_review_decision *out,
+                             fo_error *err);
+void fo_review_decision_free(fo_review_decision *d);
+
+/* The six numbers of a stored transform ("[a,b,c,d,e,f]"), all finite;
+ * false for anything else. */
+bool fo_review_parse_transform(const char *text, double t[6]);
+
 /* Where a field was read: the file (as stored, and its SHA-256), the
  * 1-based page, the box in page px and the template -> page transform. */
 typedef struct fo_review_place {

@@ -19,7 +19,7 @@
 #include "util.h"
 
 /* A POST's body: a decision is a field's name and a value. */
-enum { MAX_BODY = 64 * 1024, MAX_VALUE = 8 * 1024, TOKEN_BYTES = 24 };
+enum { MAX_BODY = 64 * 1024, TOKEN_BYTES = 24 };
 
 typedef struct server {
     const fo_review_options *o;
@@ -133,34 +133,17 @@ static enum MHD_Result serve_crop(server *s, struct MHD_Connection *conn)
 
 static enum MHD_Result serve_decide(server *s, struct MHD_Connection *conn, upload *u)
 {
-    json_error_t jerr;
-    json_t *body, *doc, *field, *value, *unreadable;
+    fo_review_decision d;
     fo_error err;
     int rc;
 
     if (u->too_big)
         return send_error(conn, 413, "the request is too large");
-    body = json_loadb(u->data ? u->data : "", u->size, JSON_REJECT_DUPLICATES, &jerr);
-    doc = json_object_get(body, "document");
-    field = json_object_get(body, "field");
-    value = json_object_get(body, "value");
-    unreadable = json_object_get(body, "unreadable");
-    if (!json_is_object(body) || !json_is_integer(doc) || !json_is_string(field) ||
-        (value && !json_is_string(value)) ||
-        (unreadable && !json_is_boolean(unreadable)) ||
-        (!value && !json_is_true(unreadable)) ||
-        (value && json_string_length(value) > MAX_VALUE) ||
-        (value && strlen(json_string_value(value)) != json_string_length(value))) {
-        json_decref(body);
-        return send_error(conn, 400,
-                          "a decision is {document, field, value} or {document, field, "
-                          "unreadable: true}, a value of text without NUL bytes");
-    }
-    rc = fo_review_decide(s->db, (long long)json_integer_value(doc),
-                          json_string_value(field),
-                          value ? json_string_value(value) : NULL,
-                          json_is_true(unreadable), s->o->who, &err);
-    json_decref(body);
+    if (fo_review_parse_decision(u->data ? u->data : "", u->size, &d, &err) != FO_OK)
+        return send_error(conn, 400, err.message);
+    rc = fo_review_decide(s->db, d.document, d.field, d.value, d.unreadable, s->o->who,
+                          &err);
+    fo_review_decision_free(&d);
     if (rc != FO_OK)
         return send_error(conn, rc == FO_ERR_USAGE ? 404 : 503, err.message);
     {

@@ -273,8 +273,53 @@ out:
     return rc;
 }
 
-/* The six numbers of a stored transform ("[a,b,c,d,e,f]"), all finite. */
-static bool parse_transform(const char *text, double t[6])
+int fo_review_parse_decision(const char *body, size_t size, fo_review_decision *out,
+                             fo_error *err)
+{
+    json_error_t jerr;
+    json_t *j = json_loadb(body, size, JSON_REJECT_DUPLICATES, &jerr);
+    json_t *doc = json_object_get(j, "document"), *field = json_object_get(j, "field");
+    json_t *value = json_object_get(j, "value");
+    json_t *unreadable = json_object_get(j, "unreadable");
+    int rc = FO_OK;
+
+    memset(out, 0, sizeof *out);
+    /* a value of text (no NUL byte inside), or unreadable: true; a field
+     * name is looked up, never written into SQL */
+    if (!json_is_object(j) || !json_is_integer(doc) || json_integer_value(doc) < 1 ||
+        !json_is_string(field) || (value && !json_is_string(value)) ||
+        (unreadable && !json_is_boolean(unreadable)) ||
+        (!value && !json_is_true(unreadable)) || (value && json_is_true(unreadable)) ||
+        (value && (json_string_length(value) > FO_REVIEW_MAX_VALUE ||
+                   strlen(json_string_value(value)) != json_string_length(value))) ||
+        json_string_length(field) > 256 ||
+        strlen(json_string_value(field)) != json_string_length(field)) {
+        rc = fo_error_set(err, FO_ERR_USAGE,
+                          "a decision is {document, field, value} or {document, field, "
+                          "unreadable: true}: a value of text of up to %d bytes",
+                          FO_REVIEW_MAX_VALUE);
+    } else {
+        out->document = (long long)json_integer_value(doc);
+        out->unreadable = json_is_true(unreadable);
+        out->field = fo_strdup(json_string_value(field));
+        out->value = value ? fo_strdup(json_string_value(value)) : NULL;
+        if (!out->field || (value && !out->value)) {
+            fo_review_decision_free(out);
+            rc = fo_error_set(err, FO_ERR_NOMEM, "out of memory");
+        }
+    }
+    json_decref(j);
+    return rc;
+}
+
+void fo_review_decision_free(fo_review_decision *d)
+{
+    free(d->field);
+    free(d->value);
+    d->field = d->value = NULL;
+}
+
+bool fo_review_parse_transform(const char *text, double t[6])
 {
     json_t *a = text ? json_loads(text, 0, NULL) : NULL;
     bool ok = a && json_is_array(a) && json_array_size(a) == 6;
@@ -320,7 +365,8 @@ int fo_review_place_of(sqlite3 *db, long long id, const char *field,
         out->w = sqlite3_column_int(st, 5);
         out->h = sqlite3_column_int(st, 6);
         if (!path || !sha || strlen(sha) != 64 ||
-            !parse_transform((const char *)sqlite3_column_text(st, 7), out->transform))
+            !fo_review_parse_transform((const char *)sqlite3_column_text(st, 7),
+                                       out->transform))
             rc = fo_error_set(err, FO_ERR_USAGE, "document %lld: \"%s\" has no place",
                               id, field);
         else if (!(out->path = fo_strdup(path)))
