@@ -6,7 +6,7 @@
 # while from its seed corpus; any crash, leak or sanitizer report fails.
 # The Slurm integration test (tests/slurm.sh, label "cluster") starts a
 # single-node cluster on this machine: it needs root.
-#   scripts/test.sh                 everything (fuzzing 50 s a target)
+#   scripts/test.sh                 everything (fuzzing 30 s a target)
 #   scripts/test.sh --quick         skip the sanitizer pass and the fuzzing
 #   scripts/test.sh --fuzz-time S   fuzz S seconds a target
 #   scripts/test.sh --no-cluster    skip the Slurm test (said loudly; CI
@@ -15,7 +15,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 quick=0
-fuzz_time=50
+fuzz_time=30
 cluster=1
 while [ $# -gt 0 ]; do
     case $1 in
