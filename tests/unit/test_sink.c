@@ -617,6 +617,102 @@ static void test_sqlite_schema_2_migrates(void)
     INT_EQ(count(db, "SELECT count(*) FROM old_form WHERE nom = 'DUPONT'"), 1);
     INT_EQ(count(db, "SELECT count(*) FROM documents WHERE path = 'stack.tif'"), 2);
     INT_EQ(count(db, "SELECT count(*) FROM pragma_foreign_key_check"), 0);
+    /* and on to schema 4: decisions, template descriptions, new columns */
+    INT_EQ(count(db, "SELECT count(*) FROM pragma_table_info('fields') WHERE name IN "
+                     "('machine_value', 'source')"),
+           2);
+    INT_EQ(count(db, "SELECT count(*) FROM pragma_table_info('runs') WHERE name IN "
+                     "('engine', 'languages')"),
+           2);
+    INT_EQ(count(db, "SELECT count(*) FROM corrections"), 0);
+    INT_EQ(count(db, "SELECT count(*) FROM template_fields"), tpl->nfields);
+    sqlite3_close(db);
+    free(path);
+}
+
+/* People's decisions last (schema 4): a document read again comes out with
+ * the latest decision on each field, the new reading kept beside it, in the
+ * record every output writes; a document whose flagged fields were all
+ * decided is ok, one with a field still flagged stays review. */
+static void test_sqlite_decisions_last(void)
+{
+    fo_sink_options o;
+    fo_sink *s = NULL;
+    fo_document d;
+    fo_error err;
+    sqlite3 *db;
+    char *path = fo_path_join(dir, "decided.sqlite");
+    char sha[65], *sql;
+
+    fo_sink_options_default(&o);
+    o.templates = set;
+    o.command = "formocr run";
+    memset(sha, 'c', 64);
+    sha[64] = '\0';
+    INT_EQ(fo_sink_open(path, &o, &s, &err), FO_OK);
+    make_doc(&d, "decided.tif", sha, VALUES, FO_DOC_REVIEW);
+    d.fields[1].status = FO_STATUS_LOW_CONFIDENCE;
+    d.fields[2].status = FO_STATUS_INVALID;
+    INT_EQ(fo_sink_write(s, &d, &err), FO_OK);
+    INT_EQ(fo_sink_close(&s, &err), FO_OK);
+    OK(sqlite3_open(path, &db) == SQLITE_OK);
+    sql = fo_asprintf("INSERT INTO corrections(sha256, first_page, template, field, "
+                      "value, status, who) VALUES ('%s', 1, '%s', '%s', 'first', "
+                      "'corrected', 'a'), ('%s', 1, '%s', '%s', '01000', 'corrected', "
+                      "'b'), ('%s', 1, 'other_form', '%s', 'x', 'corrected', 'c')",
+                      sha, tpl->name, tpl->fields[1].name, sha, tpl->name,
+                      tpl->fields[1].name, sha, tpl->fields[2].name);
+    OK(sqlite3_exec(db, sql, NULL, NULL, NULL) == SQLITE_OK);
+    free(sql);
+    sqlite3_close(db);
+
+    /* read again: the same machine reading */
+    INT_EQ(fo_sink_open(path, &o, &s, &err), FO_OK);
+    INT_EQ(fo_sink_apply_corrections(s, &d, &err), FO_OK);
+    STR_EQ(d.fields[1].value, "01000"); /* the latest decision */
+    STR_EQ(d.fields[1].machine_value, VALUES[1]);
+    INT_EQ(d.fields[1].status, FO_STATUS_CORRECTED);
+    OK(d.fields[1].reason == NULL);
+    /* a decision on another template's document is not this one's */
+    INT_EQ(d.fields[2].status, FO_STATUS_INVALID);
+    OK(d.fields[2].machine_value == NULL);
+    INT_EQ(d.status, FO_DOC_REVIEW);
+    INT_EQ(fo_sink_write(s, &d, &err), FO_OK);
+    INT_EQ(fo_sink_close(&s, &err), FO_OK);
+    OK(sqlite3_open(path, &db) == SQLITE_OK);
+    INT_EQ(count(db, "SELECT count(*) FROM fields WHERE value = '01000' AND status = "
+                     "'corrected' AND machine_value = '75001'"),
+           1);
+    sql = fo_asprintf("INSERT INTO corrections(sha256, first_page, template, field, "
+                      "status, who) VALUES ('%s', 1, '%s', '%s', 'unreadable', 'd')",
+                      sha, tpl->name, tpl->fields[2].name);
+    OK(sqlite3_exec(db, sql, NULL, NULL, NULL) == SQLITE_OK);
+    free(sql);
+    sqlite3_close(db);
+    fo_document_free(&d);
+
+    /* once more: every flagged field decided, the document is ok */
+    make_doc(&d, "decided.tif", sha, VALUES, FO_DOC_REVIEW);
+    d.fields[1].status = FO_STATUS_LOW_CONFIDENCE;
+    d.fields[2].status = FO_STATUS_INVALID;
+    INT_EQ(fo_sink_open(path, &o, &s, &err), FO_OK);
+    INT_EQ(fo_sink_apply_corrections(s, &d, &err), FO_OK);
+    INT_EQ(d.fields[2].status, FO_STATUS_UNREADABLE);
+    STR_EQ(d.fields[2].value, "");
+    STR_EQ(d.fields[2].machine_value, VALUES[2]);
+    INT_EQ(d.status, FO_DOC_OK);
+    {
+        char *json = fo_document_to_json(&d);
+        OK(json && strstr(json, "\"machine_value\":\"75001\"") != NULL);
+        OK(json && strstr(json, "\"status\":\"unreadable\"") != NULL);
+        free(json);
+    }
+    INT_EQ(fo_sink_write(s, &d, &err), FO_OK);
+    INT_EQ(fo_sink_close(&s, &err), FO_OK);
+    fo_document_free(&d);
+    OK(sqlite3_open(path, &db) == SQLITE_OK);
+    INT_EQ(count(db, "SELECT count(*) FROM documents WHERE status = 'ok'"), 1);
+    INT_EQ(count(db, "SELECT count(*) FROM corrections"), 4);
     sqlite3_close(db);
     free(path);
 }
@@ -671,6 +767,7 @@ int main(void)
     RUN(test_sqlite_schema_1_migrates);
     RUN(test_sqlite_stack_of_documents);
     RUN(test_sqlite_schema_2_migrates);
+    RUN(test_sqlite_decisions_last);
     fo_template_set_destroy(&set);
     free(good);
     {
