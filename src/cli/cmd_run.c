@@ -74,12 +74,17 @@ static const char USAGE[] =
     "  -q, --quiet           only errors, no summary line\n"
     "  -v, --verbose         name each folder entry not taken (hidden, not a\n"
     "                        scan by its name, a sub-folder without -r)\n"
-    "  -h, --help            show this help and exit\n"
+    "  -h, --help            show this help and exit\n";
+
+/* apart: one string of the whole help would pass the 4095 bytes C99
+ * promises to compile */
+static const char USAGE_STATUS[] =
     "\n"
     "exit status: 0 every input processed (fields flagged for review are\n"
-    "normal), 1 some input failed or matched no template (or the run was\n"
-    "interrupted), 2 usage or template error, 3 an output could not be written\n"
-    "or another run holds it.\n";
+    "normal), 1 some input failed or matched no template, 2 usage or template\n"
+    "error, 3 an output could not be written or another run holds it; stopped\n"
+    "by SIGINT (Ctrl-C) or SIGTERM, once the documents in flight are written\n"
+    "and the outputs completed: 130 or 143 (128 + the signal's number).\n";
 
 enum {
     OPT_FORMAT = 256,
@@ -105,11 +110,12 @@ enum {
     MAX_ARGS = 64
 };
 
+/* the signal that stopped the run (its number), 0 while none came */
 static volatile sig_atomic_t interrupted;
 
 static void on_signal(int sig)
 {
-    interrupted = 1;
+    interrupted = sig;
     /* a second signal ends the run at once */
     signal(sig, SIG_DFL);
 }
@@ -347,7 +353,10 @@ static int parse_args(int argc, char **argv, run_args *a)
         case OPT_TIMINGS: a->timings = true; break;
         case 'q': a->quiet = true; break;
         case 'v': a->verbose = true; break;
-        case 'h': fputs(USAGE, stdout); return EXIT_OK;
+        case 'h':
+            fputs(USAGE, stdout);
+            fputs(USAGE_STATUS, stdout);
+            return EXIT_OK;
         case ':':
             return cli_usage_error("run", "option \"%s\" needs a value",
                                    argv[optind - 1]);
@@ -495,6 +504,10 @@ int cmd_run(int argc, char **argv)
         sum.stats.not_started > 0 || sum.input_problems > 0 ||
         sum.quarantine_failures > 0)
         status = EXIT_SOME_FAILED;
+    /* stopped by a signal: said the way a shell says a command it killed,
+     * whatever was left undone (a Ctrl-C after the last file included) */
+    if (interrupted)
+        status = EXIT_SIGNAL_BASE + interrupted;
 out:
     for (int i = 0; i < MAX_ARGS; i++)
         free(shard_outputs[i]);

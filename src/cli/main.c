@@ -46,7 +46,7 @@ static const char USAGE[] =
     "\n"
     "'formocr COMMAND --help' describes a command's options.\n"
     "exit status: 0 all inputs done, 1 some input failed, 2 usage or template\n"
-    "error, 3 output error.\n";
+    "error, 3 output error; run stopped by SIGINT or SIGTERM: 130 or 143.\n";
 
 /* Prints "formocr: " and the message, one line: names are bytes, so a
  * control character or a byte that is not UTF-8 is shown escaped (\xHH),
