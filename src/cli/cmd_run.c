@@ -190,6 +190,21 @@ static void print_timings(const fo_run_summary *r)
             s->pages);
 }
 
+/* Now, local time, ISO 8601 with the offset from UTC:
+ * "2026-11-30T14:03:12+01:00" (strftime's %z lacks the colon); "" when
+ * the time cannot be had. */
+static void iso_local_time(char out[32])
+{
+    time_t now = time(NULL);
+    struct tm tm;
+    char zone[8];
+    out[0] = '\0';
+    if (!localtime_r(&now, &tm) || !strftime(zone, sizeof zone, "%z", &tm) ||
+        strlen(zone) != 5 || !strftime(out, 32, "%Y-%m-%dT%H:%M:%S", &tm))
+        return;
+    snprintf(out + strlen(out), 32 - strlen(out), "%.3s:%s", zone, zone + 3);
+}
+
 /* Seconds, whole or not, from 0 to a day. */
 static bool parse_seconds(const char *s, double *out)
 {
@@ -483,15 +498,21 @@ int cmd_run(int argc, char **argv)
             snprintf(files_text, sizeof files_text, " (in %d file%s)", read,
                      read == 1 ? "" : "s");
     }
-    if (!a.quiet)
+    /* the summary starts with when the run ended: a cron log appended to
+     * every night says which night each line is */
+    if (!a.quiet) {
+        char when[32];
+        iso_local_time(when);
         fprintf(stderr,
-                "formocr: %d documents%s, %d pages: %d ok, %d review, %d unmatched, "
-                "%d error; %d already done%s; %.1f pages/s\n",
-                sum.stats.documents, files_text, sum.stats.pages,
-                sum.stats.by_status[FO_DOC_OK], sum.stats.by_status[FO_DOC_REVIEW],
+                "%s%sformocr: %d documents%s, %d pages: %d ok, %d review, "
+                "%d unmatched, %d error; %d already done%s; %.1f pages/s\n",
+                when, when[0] ? " " : "", sum.stats.documents, files_text,
+                sum.stats.pages, sum.stats.by_status[FO_DOC_OK],
+                sum.stats.by_status[FO_DOC_REVIEW],
                 sum.stats.by_status[FO_DOC_UNMATCHED],
                 sum.stats.by_status[FO_DOC_ERROR], sum.stats.skipped, skipped_text,
                 sum.seconds > 0 ? sum.stats.pages / sum.seconds : 0.0);
+    }
     if (sum.deferred > 0 && !a.quiet)
         fprintf(stderr,
                 "formocr: %d files changed too recently, left for the next run "
