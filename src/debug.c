@@ -13,7 +13,10 @@ enum {
     FONT_SIZE = 4,
     LINE_WIDTH = 2,
     MAX_LABEL = 160,
-    LABEL_CHARS = 40
+    LABEL_CHARS = 40,
+    HASH_CHARS = 8,      /* of the SHA-256 in a name: one in 4 billion alike */
+    CAPTION_HEIGHT = 24, /* px: the white band an unmatched page's reason is on */
+    DEFAULT_DPI = 300    /* of a page that does not say its resolution */
 };
 
 static void status_colour(fo_field_status s, l_uint8 *r, l_uint8 *g, l_uint8 *b)
@@ -43,11 +46,8 @@ static void status_colour(fo_field_status s, l_uint8 *r, l_uint8 *g, l_uint8 *b)
 }
 
 /* Leptonica's bitmap font is ASCII: French letters lose their accents,
- * anything else becomes '?', and lines are joined with " / ".  The caption
- * is "name: value", or "name (label): value" with the form's own words for
- * the field, cut to LABEL_CHARS bytes. */
-static void ascii_label(const char *name, const char *form_label, const char *value,
-                        char *out, size_t size)
+ * anything else becomes '?', and lines are joined with " / ". */
+static void ascii_text(const char *text, char *out, size_t size)
 {
     static const char *const from[] = {"À", "Â", "Ä", "Ç", "É", "È", "Ê", "Ë", "Î",
                                        "Ï", "Ô", "Ö", "Ù", "Û", "Ü", "Ÿ", "Œ", "à",
@@ -57,14 +57,7 @@ static void ascii_label(const char *name, const char *form_label, const char *va
                                      "I", "O", "O", "U", "U", "U", "Y", "OE", "a",
                                      "a", "a", "c", "e", "e", "e", "e", "i",  "i",
                                      "o", "o", "u", "u", "u", "y", "oe"};
-    char *text = form_label && *form_label ? fo_asprintf("%s (%.*s): %s", name,
-                                                         LABEL_CHARS, form_label, value)
-                                           : fo_asprintf("%s: %s", name, value);
     size_t n = 0;
-    if (!text) {
-        snprintf(out, size, "%s", name);
-        return;
-    }
     for (const char *p = text; *p && n + 3 < size;) {
         int k = 0;
         if (*p == '\n') {
@@ -90,7 +83,70 @@ static void ascii_label(const char *name, const char *form_label, const char *va
         }
     }
     out[n < size ? n : size - 1] = '\0';
+}
+
+/* The caption of a field: "name: value", or "name (label): value" with the
+ * form's own words for the field, cut to LABEL_CHARS bytes. */
+static void ascii_label(const char *name, const char *form_label, const char *value,
+                        char *out, size_t size)
+{
+    char *text = form_label && *form_label ? fo_asprintf("%s (%.*s): %s", name,
+                                                         LABEL_CHARS, form_label, value)
+                                           : fo_asprintf("%s: %s", name, value);
+    ascii_text(text ? text : name, out, size);
     free(text);
+}
+
+/* DIR/FILE_HASH_pN.png for page pageno of d's file (a file joined to a
+ * document later, --join-files, was drawn as a document of its own, under
+ * its own name); the caller frees it. */
+static char *overlay_path(const char *dir, const fo_document *d, int pageno)
+{
+    char *base = fo_path_basename(d->path), *name = NULL, *path = NULL;
+    if (base)
+        name = fo_asprintf("%s_%.*s_p%d.png", base, HASH_CHARS,
+                           d->sha256[0] ? d->sha256 : "nohash", pageno);
+    if (name)
+        path = fo_path_join(dir, name);
+    free(base);
+    free(name);
+    return path;
+}
+
+void fo_debug_unmatched(const char *dir, const fo_document *d, const fo_page_result *pr,
+                        PIX *page)
+{
+    int dpi = pixGetXRes(page) > 0 ? pixGetXRes(page) : DEFAULT_DPI;
+    PIX *grey = pixConvertTo8(page, 0);
+    PIX *scaled = grey ? pixScale(grey, (float)OVERLAY_DPI / (float)dpi,
+                                  (float)OVERLAY_DPI / (float)dpi)
+                       : NULL;
+    PIX *rgb = scaled ? pixConvertTo32(scaled) : NULL;
+    L_BMF *font = bmfCreate(NULL, FONT_SIZE);
+    char *path = overlay_path(dir, d, pr->file_page);
+    char caption[MAX_LABEL];
+    l_uint8 cr, cg, cb;
+
+    if (!rgb || !font || !path)
+        goto out;
+    /* on a band of white: a dark photo would hide red letters */
+    {
+        BOX *band = boxCreate(0, 0, pixGetWidth(rgb), CAPTION_HEIGHT);
+        pixSetInRect(rgb, band);
+        boxDestroy(&band);
+    }
+    ascii_text(d->error ? d->error : "no template matched it", caption, sizeof caption);
+    status_colour(FO_STATUS_INVALID, &cr, &cg, &cb);
+    pixSetTextline(rgb, font, caption,
+                   (l_uint32)cr << 24 | (l_uint32)cg << 16 | (l_uint32)cb << 8, 4,
+                   CAPTION_HEIGHT - 6, NULL, NULL);
+    pixWrite(path, rgb, IFF_PNG);
+out:
+    free(path);
+    bmfDestroy(&font);
+    pixDestroy(&grey);
+    pixDestroy(&scaled);
+    pixDestroy(&rgb);
 }
 
 void fo_debug_overlay(const char *dir, const fo_document *d, int pageno, PIX *scan)
@@ -104,9 +160,9 @@ void fo_debug_overlay(const char *dir, const fo_document *d, int pageno, PIX *sc
         fo_raster_warp_grey(scan, fo_affine_compose(m->transform, to_tpl), w, h, 255);
     PIX *rgb = grey ? pixConvertTo32(grey) : NULL;
     L_BMF *font = bmfCreate(NULL, FONT_SIZE);
-    char *base = fo_path_basename(d->path), *file = NULL, *path = NULL;
+    char *path = overlay_path(dir, d, pageno);
 
-    if (!rgb || !font || !base)
+    if (!rgb || !font || !path)
         goto out;
     for (int i = 0; i < tp->nfields; i++) {
         const fo_field_result *r = &d->fields[(tp->fields - d->tpl->fields) + i];
@@ -130,13 +186,8 @@ void fo_debug_overlay(const char *dir, const fo_document *d, int pageno, PIX *sc
                        (l_uint32)cr << 24 | (l_uint32)cg << 16 | (l_uint32)cb << 8,
                        left, top > 4 ? top - 3 : 1, NULL, NULL);
     }
-    file = fo_asprintf("%s_p%d.png", base, pageno);
-    path = file ? fo_path_join(dir, file) : NULL;
-    if (path)
-        pixWrite(path, rgb, IFF_PNG);
+    pixWrite(path, rgb, IFF_PNG);
 out:
-    free(base);
-    free(file);
     free(path);
     bmfDestroy(&font);
     pixDestroy(&grey);

@@ -492,7 +492,9 @@ static int place_page(cutter *c, const fo_match *m, fo_page_result *pr, PIX *pix
             m->straightened ? "; it was a photo of a sheet, straightened first" : "");
         if (!d->error)
             return fo_error_set(err, FO_ERR_NOMEM, "out of memory");
-        return add_page(d, pr, err);
+        if ((rc = add_page(d, pr, err)) == FO_OK && c->p->debug_dir)
+            fo_debug_unmatched(c->p->debug_dir, d, pr, pix);
+        return rc;
     }
     pr->status = FO_PAGE_READ;
     if (!d || d->tpl != t || c->page_done[m->template_page] ||

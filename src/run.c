@@ -8,7 +8,9 @@
 #include <unistd.h>
 
 #include "formocr/pipeline.h"
+#include "formocr/read.h"
 #include "quarantine.h"
+#include "strbuf.h"
 #include "util.h"
 
 enum { MAX_OUTPUTS = 64 };
@@ -137,19 +139,68 @@ static void progress(void *ctx, const fo_batch_stats *s, int total, double secon
         r->ev->progress(r->ev->ctx, s, total, seconds, last);
 }
 
+/* Adds to b the languages of lang ("fra+eng") that it does not hold yet. */
+static void add_languages(fo_strbuf *b, const char *lang)
+{
+    while (lang && *lang) {
+        size_t n = strcspn(lang, "+");
+        bool held = false;
+        /* b is "fra, eng": a language is a whole item of it */
+        for (const char *p = fo_strbuf_str(b); n > 0 && *p && !held;) {
+            size_t m = strcspn(p, ",");
+            held = m == n && strncmp(p, lang, n) == 0;
+            p += m;
+            p += strspn(p, ", ");
+        }
+        if (n > 0 && !held) {
+            if (b->len)
+                fo_strbuf_add(b, ", ");
+            fo_strbuf_addn(b, lang, n);
+        }
+        lang += n;
+        lang += *lang == '+';
+    }
+}
+
+/* The Tesseract languages the templates read with, templates' and fields'
+ * own, in the order first met: "fra, eng" (the caller frees it; NULL when
+ * out of memory). */
+static char *template_languages(const fo_template_set *set)
+{
+    fo_strbuf b = FO_STRBUF_INIT;
+    for (int i = 0; i < set->count; i++) {
+        const fo_template *t = set->items[i];
+        add_languages(&b, t->lang);
+        for (int k = 0; k < t->nfields; k++)
+            add_languages(&b, t->fields[k].lang);
+    }
+    return fo_strbuf_detach(&b);
+}
+
 /* The outputs, each opened and locked; an error opening one is the
  * output's (FO_ERR_OUTPUT), unless the outputs cannot go together
  * (FO_ERR_USAGE) or another run holds it (FO_ERR_LOCKED). */
 static int open_outputs(run *r, const fo_template_set *templates, fo_error *err)
 {
     fo_sink_options so = r->o->sink;
-    char shard[64] = "";
-    int rc;
+    char shard[64] = "", engine[64];
+    char *languages = NULL;
+    int rc = FO_OK;
 
     if (r->o->noutputs > MAX_OUTPUTS)
         return fo_error_set(err, FO_ERR_USAGE, "too many outputs (%d at most)",
                             MAX_OUTPUTS);
     so.templates = templates;
+    /* what read the values, recorded with the run (SQLite runs) */
+    if (!so.engine) {
+        snprintf(engine, sizeof engine, "tesseract %s", fo_ocr_version());
+        so.engine = engine;
+    }
+    if (!so.languages) {
+        if (!(languages = template_languages(templates)))
+            return fo_error_set(err, FO_ERR_NOMEM, "out of memory");
+        so.languages = languages;
+    }
     for (int i = 0; i < r->o->noutputs; i++) {
         fo_sink_format fmt;
         if (fo_sink_format_of(r->o->outputs[i], &so, &fmt, NULL) == FO_OK &&
@@ -173,11 +224,13 @@ static int open_outputs(run *r, const fo_template_set *templates, fo_error *err)
         if (rc != FO_OK) {
             if (rc != FO_ERR_USAGE && rc != FO_ERR_LOCKED)
                 rc = err->code = FO_ERR_OUTPUT;
-            return rc;
+            break;
         }
         r->nsinks++;
     }
-    return FO_OK;
+    /* an output records the run as it opens: the text is no longer needed */
+    free(languages);
+    return rc;
 }
 
 /* Completes every output; the last failure is err's, those before it are

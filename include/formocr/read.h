@@ -59,6 +59,21 @@ FO_API int fo_read_field(fo_reader *r, const fo_zone_page *zp, const fo_field *f
                          fo_reading *out, fo_error *err);
 FO_API void fo_reading_free(fo_reading *r);
 
+/* Tesseract's version as it gives it ("5.3.0"); static. */
+FO_API const char *fo_ocr_version(void);
+
+/*
+ * Where Tesseract takes its language data from for tessdata (as in
+ * fo_reader_create; NULL: $TESSDATA_PREFIX, else Tesseract's own folder):
+ * *dir that folder as Tesseract names it ("/usr/share/tesseract-ocr/5/
+ * tessdata/"), *languages the languages whose NAME.traineddata it holds,
+ * sorted and joined with ", " ("eng, fra, osd"; "" for none, or a folder
+ * that cannot be read).  The caller frees both.  FO_ERR_CONFIG when
+ * Tesseract cannot say where its data is, FO_ERR_NOMEM.
+ */
+FO_API int fo_ocr_data(const char *tessdata, char **dir, char **languages,
+                       fo_error *err);
+
 #ifdef __cplusplus
 }
 #endif

@@ -50,7 +50,7 @@ typedef enum fo_sink_format {
 typedef enum fo_csv_layout { FO_CSV_WIDE, FO_CSV_LONG } fo_csv_layout;
 
 typedef struct fo_sink_options {
-    fo_sink_format stdout_format;     /* for "-" (default CSV) */
+    fo_sink_format stdout_format;     /* for "-" (default JSON Lines) */
     fo_csv_layout csv_layout;         /* default wide */
     char csv_sep;                     /* default ',' */
     bool decimal_comma;               /* decimals (and confidences) with ',' */

@@ -9,7 +9,11 @@ enum {
     EXIT_OK = 0,
     EXIT_SOME_FAILED = 1, /* done, but some input failed */
     EXIT_USAGE = 2,       /* usage, template or configuration error */
-    EXIT_OUTPUT = 3       /* an output could not be written, or is locked */
+    EXIT_OUTPUT = 3,      /* an output could not be written, or is locked */
+    /* run stopped by a signal (SIGINT, SIGTERM): 128 + its number, as a
+     * shell reports a command the signal killed (130, 143), though the
+     * run first finished the documents in flight and completed its outputs */
+    EXIT_SIGNAL_BASE = 128
 };
 
 int cmd_info(int argc, char **argv);

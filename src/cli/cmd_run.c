@@ -38,7 +38,9 @@ static const char USAGE[] =
     "  -o, --output PATH     .sqlite or .db (SQLite), .csv, .jsonl, or - for\n"
     "                        standard output (default -); {template} in a path\n"
     "                        makes one file per template, {shard} the shard\n"
-    "  --format csv|jsonl    format of -o - (default csv)\n"
+    "  --format jsonl|csv    format of -o - (default jsonl: a line per document,\n"
+    "                        whatever the templates; a wide CSV on standard\n"
+    "                        output takes one template)\n"
     "  --csv-layout wide|long  wide: a row per document, a column per field;\n"
     "                        long: a row per field (default wide)\n"
     "  --csv-sep C           column separator (default ,)\n"
@@ -49,7 +51,10 @@ static const char USAGE[] =
     "                        output (default 0)\n"
     "  --quarantine DIR      move inputs that failed (status error) there\n"
     "  --debug-dir DIR       write an overlay PNG per page: the aligned scan, its\n"
-    "                        zones coloured by status, the values read\n"
+    "                        zones coloured by status, the values read; a page\n"
+    "                        that matched nothing as it is, with its best score;\n"
+    "                        named FILE_HASH_pN.png (HASH: the first 8 hex\n"
+    "                        digits of the file's SHA-256)\n"
     "running:\n"
     "  -j, --jobs N          worker threads (default: number of cores)\n"
     "  --document-timeout S  seconds one document may take; then it is an error row\n"
@@ -69,12 +74,17 @@ static const char USAGE[] =
     "  -q, --quiet           only errors, no summary line\n"
     "  -v, --verbose         name each folder entry not taken (hidden, not a\n"
     "                        scan by its name, a sub-folder without -r)\n"
-    "  -h, --help            show this help and exit\n"
+    "  -h, --help            show this help and exit\n";
+
+/* apart: one string of the whole help would pass the 4095 bytes C99
+ * promises to compile */
+static const char USAGE_STATUS[] =
     "\n"
     "exit status: 0 every input processed (fields flagged for review are\n"
-    "normal), 1 some input failed or matched no template (or the run was\n"
-    "interrupted), 2 usage or template error, 3 an output could not be written\n"
-    "or another run holds it.\n";
+    "normal), 1 some input failed or matched no template, 2 usage or template\n"
+    "error, 3 an output could not be written or another run holds it; stopped\n"
+    "by SIGINT (Ctrl-C) or SIGTERM, once the documents in flight are written\n"
+    "and the outputs completed: 130 or 143 (128 + the signal's number).\n";
 
 enum {
     OPT_FORMAT = 256,
@@ -100,11 +110,12 @@ enum {
     MAX_ARGS = 64
 };
 
+/* the signal that stopped the run (its number), 0 while none came */
 static volatile sig_atomic_t interrupted;
 
 static void on_signal(int sig)
 {
-    interrupted = 1;
+    interrupted = sig;
     /* a second signal ends the run at once */
     signal(sig, SIG_DFL);
 }
@@ -177,6 +188,21 @@ static void print_timings(const fo_run_summary *r)
                 s->pages ? 1000 * s->seconds[i] / s->pages : 0);
     fprintf(stderr, "  %-8s %8.3f   (wall, pages: %d)\n", "total", r->seconds,
             s->pages);
+}
+
+/* Now, local time, ISO 8601 with the offset from UTC:
+ * "2026-11-30T14:03:12+01:00" (strftime's %z lacks the colon); "" when
+ * the time cannot be had. */
+static void iso_local_time(char out[32])
+{
+    time_t now = time(NULL);
+    struct tm tm;
+    char zone[8];
+    out[0] = '\0';
+    if (!localtime_r(&now, &tm) || !strftime(zone, sizeof zone, "%z", &tm) ||
+        strlen(zone) != 5 || !strftime(out, 32, "%Y-%m-%dT%H:%M:%S", &tm))
+        return;
+    snprintf(out + strlen(out), 32 - strlen(out), "%.3s:%s", zone, zone + 3);
 }
 
 /* Seconds, whole or not, from 0 to a day. */
@@ -342,7 +368,10 @@ static int parse_args(int argc, char **argv, run_args *a)
         case OPT_TIMINGS: a->timings = true; break;
         case 'q': a->quiet = true; break;
         case 'v': a->verbose = true; break;
-        case 'h': fputs(USAGE, stdout); return EXIT_OK;
+        case 'h':
+            fputs(USAGE, stdout);
+            fputs(USAGE_STATUS, stdout);
+            return EXIT_OK;
         case ':':
             return cli_usage_error("run", "option \"%s\" needs a value",
                                    argv[optind - 1]);
@@ -469,15 +498,21 @@ int cmd_run(int argc, char **argv)
             snprintf(files_text, sizeof files_text, " (in %d file%s)", read,
                      read == 1 ? "" : "s");
     }
-    if (!a.quiet)
+    /* the summary starts with when the run ended: a cron log appended to
+     * every night says which night each line is */
+    if (!a.quiet) {
+        char when[32];
+        iso_local_time(when);
         fprintf(stderr,
-                "formocr: %d documents%s, %d pages: %d ok, %d review, %d unmatched, "
-                "%d error; %d already done%s; %.1f pages/s\n",
-                sum.stats.documents, files_text, sum.stats.pages,
-                sum.stats.by_status[FO_DOC_OK], sum.stats.by_status[FO_DOC_REVIEW],
+                "%s%sformocr: %d documents%s, %d pages: %d ok, %d review, "
+                "%d unmatched, %d error; %d already done%s; %.1f pages/s\n",
+                when, when[0] ? " " : "", sum.stats.documents, files_text,
+                sum.stats.pages, sum.stats.by_status[FO_DOC_OK],
+                sum.stats.by_status[FO_DOC_REVIEW],
                 sum.stats.by_status[FO_DOC_UNMATCHED],
                 sum.stats.by_status[FO_DOC_ERROR], sum.stats.skipped, skipped_text,
                 sum.seconds > 0 ? sum.stats.pages / sum.seconds : 0.0);
+    }
     if (sum.deferred > 0 && !a.quiet)
         fprintf(stderr,
                 "formocr: %d files changed too recently, left for the next run "
@@ -490,6 +525,10 @@ int cmd_run(int argc, char **argv)
         sum.stats.not_started > 0 || sum.input_problems > 0 ||
         sum.quarantine_failures > 0)
         status = EXIT_SOME_FAILED;
+    /* stopped by a signal: said the way a shell says a command it killed,
+     * whatever was left undone (a Ctrl-C after the last file included) */
+    if (interrupted)
+        status = EXIT_SIGNAL_BASE + interrupted;
 out:
     for (int i = 0; i < MAX_ARGS; i++)
         free(shard_outputs[i]);

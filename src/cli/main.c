@@ -9,6 +9,7 @@
 
 #include "cli.h"
 #include "formocr/error.h"
+#include "formocr/read.h"
 
 static const char USAGE[] =
     "usage: formocr COMMAND [options] ...\n"
@@ -47,7 +48,7 @@ static const char USAGE[] =
     "\n"
     "'formocr COMMAND --help' describes a command's options.\n"
     "exit status: 0 all inputs done, 1 some input failed, 2 usage or template\n"
-    "error, 3 output error.\n";
+    "error, 3 output error; run stopped by SIGINT or SIGTERM: 130 or 143.\n";
 
 /* Prints "formocr: " and the message, one line: names are bytes, so a
  * control character or a byte that is not UTF-8 is shown escaped (\xHH),
@@ -100,14 +101,24 @@ static void ensure_single_openmp_thread(char **argv)
     execv("/proc/self/exe", argv);
 }
 
+/* The versions, and the OCR language data a run would use (that of
+ * $TESSDATA_PREFIX, else Tesseract's own): what a bug report needs. */
 static void print_version(void)
 {
-    char *libs = getImagelibVersions();
+    char *libs = getImagelibVersions(), *dir = NULL, *languages = NULL;
+    fo_error err;
     printf("formocr %s\n", fo_version());
     printf("leptonica %d.%d.%d (%s), jansson %s\n", LIBLEPT_MAJOR_VERSION,
            LIBLEPT_MINOR_VERSION, LIBLEPT_PATCH_VERSION, libs ? libs : "",
            jansson_version_str());
+    printf("tesseract %s\n", fo_ocr_version());
+    if (fo_ocr_data(NULL, &dir, &languages, &err) == FO_OK)
+        printf("language data: %s in %s\n", *languages ? languages : "none", dir);
+    else
+        printf("language data: unknown (%s)\n", err.message);
     free(libs);
+    free(dir);
+    free(languages);
 }
 
 int main(int argc, char **argv)

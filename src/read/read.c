@@ -4,6 +4,7 @@
  */
 #include "formocr/read.h"
 
+#include <dirent.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -100,6 +101,87 @@ static TessBaseAPI *engine_for(fo_reader *r, const char *lang, fo_error *err)
     r->engines[r->nengines].api = api;
     r->nengines++;
     return api;
+}
+
+const char *fo_ocr_version(void)
+{
+    return TessVersion();
+}
+
+static int compare_names(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int fo_ocr_data(const char *tessdata, char **dir, char **languages, fo_error *err)
+{
+    static const char SUFFIX[] = ".traineddata";
+    TessBaseAPI *api = TessBaseAPICreate();
+    const char *path = NULL;
+    char **names = NULL;
+    size_t n = 0, cap = 0;
+    fo_strbuf list = FO_STRBUF_INIT;
+    DIR *d = NULL;
+    struct dirent *e;
+    int rc = FO_OK;
+
+    *dir = *languages = NULL;
+    if (!api)
+        return fo_error_set(err, FO_ERR_NOMEM, "out of memory starting tesseract");
+    TessBaseAPISetVariable(api, "debug_file", "/dev/null");
+    /* Tesseract settles its folder while it starts, and keeps it even when
+     * the language asked for is not there: osd, the smallest, is asked for */
+    TessBaseAPIInit2(api, tessdata, "osd", OEM_LSTM_ONLY);
+    path = TessBaseAPIGetDatapath(api);
+    if (!path || !*path) {
+        rc = fo_error_set(err, FO_ERR_CONFIG,
+                          "tesseract does not say where its "
+                          "language data is");
+        goto out;
+    }
+    if (!(*dir = fo_strdup(path))) {
+        rc = fo_error_set(err, FO_ERR_NOMEM, "out of memory");
+        goto out;
+    }
+    d = opendir(path);
+    while (d && (e = readdir(d))) {
+        size_t len = strlen(e->d_name), m = sizeof SUFFIX - 1;
+        if (len <= m || strcmp(e->d_name + len - m, SUFFIX) != 0)
+            continue;
+        if (n == cap) {
+            char **grown = realloc(names, sizeof *names * (cap = cap ? 2 * cap : 16));
+            if (!grown) {
+                rc = fo_error_set(err, FO_ERR_NOMEM, "out of memory");
+                goto out;
+            }
+            names = grown;
+        }
+        if (!(names[n] = fo_asprintf("%.*s", (int)(len - m), e->d_name))) {
+            rc = fo_error_set(err, FO_ERR_NOMEM, "out of memory");
+            goto out;
+        }
+        n++;
+    }
+    if (n > 0)
+        qsort(names, n, sizeof *names, compare_names);
+    for (size_t i = 0; i < n; i++)
+        fo_strbuf_addf(&list, "%s%s", i ? ", " : "", names[i]);
+    if (!(*languages = fo_strbuf_detach(&list)))
+        rc = fo_error_set(err, FO_ERR_NOMEM, "out of memory");
+out:
+    if (rc != FO_OK) {
+        free(*dir);
+        *dir = NULL;
+    }
+    fo_strbuf_free(&list);
+    for (size_t i = 0; i < n; i++)
+        free(names[i]);
+    free(names);
+    if (d)
+        closedir(d);
+    TessBaseAPIEnd(api);
+    TessBaseAPIDelete(api);
+    return rc;
 }
 
 /* Why handprint is flagged (see HAND_MIN_CONFIDENCE). */

@@ -22,7 +22,9 @@ static const double LOCK_POLL_SECONDS = 0.1;
 void fo_sink_options_default(fo_sink_options *o)
 {
     memset(o, 0, sizeof *o);
-    o->stdout_format = FO_SINK_CSV;
+    /* JSON Lines: the one format that takes any number of templates on one
+     * stream (a wide CSV is a table of one template's columns) */
+    o->stdout_format = FO_SINK_JSONL;
     o->csv_layout = FO_CSV_WIDE;
     o->csv_sep = ',';
 }

@@ -5,7 +5,9 @@
 # and stderr must equal CASE_DIR/status, CASE_DIR/stdout and CASE_DIR/stderr
 # (a missing stdout or stderr file means "nothing").  The snippet runs from
 # the source tree with $TMP, a fresh folder, whose path is shown as $TMP in
-# the outputs.  FORMOCR_UPDATE_GOLDEN=1 rewrites the golden files instead of
+# the outputs, and the local time that starts run's summary line
+# (2026-11-30T14:03:12+01:00, ISO 8601 with its offset) as $TIME: its
+# shape is checked, not the hour.  FORMOCR_UPDATE_GOLDEN=1 rewrites the golden files instead of
 # checking them: a person does that on purpose, then reviews the diff.
 set -u
 formocr_bin=$1
@@ -22,7 +24,9 @@ got_out=$TMP/.stdout
 got_err=$TMP/.stderr
 ( set +e; source "$case_dir/cmd" ) >"$got_out" 2>"$got_err"
 status=$?
-sed -i "s#$TMP#\$TMP#g" "$got_out" "$got_err"
+sed -i -E -e "s#$TMP#\$TMP#g" \
+    -e 's#^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}[+-][0-9]{2}:[0-9]{2} formocr: #$TIME formocr: #' \
+    "$got_out" "$got_err"
 
 if [ "${FORMOCR_UPDATE_GOLDEN:-0}" = 1 ]; then
     echo "$status" >"$case_dir/status"

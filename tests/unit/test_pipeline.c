@@ -648,7 +648,7 @@ static void test_options(void)
     char *big = src_path("samples/scan_0004.jpg"),
          *small = src_path("samples/scan_0001.tif");
     char *three = tmp_path("three.tif"),
-         *overlay = fo_path_join(overlays, "scan_0001.tif_p1.png");
+         *overlay = fo_path_join(overlays, "scan_0001.tif_b407c524_p1.png");
     const char *paths[] = {dir};
 
     OK(mkdir(overlays, 0755) == 0);
