@@ -138,15 +138,35 @@ int fo_review_crop(fo_review_cropper *c, const fo_review_place *place, uint8_t *
     if (rc != FO_OK)
         return rc;
     /* the box on the page, back in the template's frame (where the form
-     * stands upright): its corners' extent */
-    for (int i = 0; i < 4; i++) {
-        fo_point p = {place->x + (i & 1 ? place->w : 0),
-                      place->y + (i & 2 ? place->h : 0)};
-        fo_point q = fo_affine_apply(to_tpl, p);
-        u0 = fmin(u0, q.x);
-        u1 = fmax(u1, q.x);
-        v0 = fmin(v0, q.y);
-        v1 = fmax(v1, q.y);
+     * stands upright).  The page's box is the extent of the template's box
+     * turned by the transform: its centre is the centre's image, and its
+     * sides are |a| w + |b| h and |d| w + |e| h, solved for the template
+     * box's w and h (well posed unless the page is turned near 45 degrees,
+     * where the extent of the corners taken back is used: larger) */
+    {
+        double ca = fabs(to_page.a), cb = fabs(to_page.b), cd = fabs(to_page.d),
+               ce = fabs(to_page.e), det = ca * ce - cb * cd;
+        double norm = fmax(ca * ca + cb * cb, cd * cd + ce * ce);
+        fo_point centre = fo_affine_apply(
+            to_tpl, (fo_point){place->x + place->w / 2.0, place->y + place->h / 2.0});
+        double bw = place->w, bh = place->h, tw = (ce * bw - cb * bh) / det,
+               th = (ca * bh - cd * bw) / det;
+        if (fabs(det) > 0.5 * norm && tw > 0 && th > 0) {
+            u0 = centre.x - tw / 2;
+            u1 = centre.x + tw / 2;
+            v0 = centre.y - th / 2;
+            v1 = centre.y + th / 2;
+        } else {
+            for (int i = 0; i < 4; i++) {
+                fo_point p = {place->x + (i & 1 ? place->w : 0),
+                              place->y + (i & 2 ? place->h : 0)};
+                fo_point q = fo_affine_apply(to_tpl, p);
+                u0 = fmin(u0, q.x);
+                u1 = fmax(u1, q.x);
+                v0 = fmin(v0, q.y);
+                v1 = fmax(v1, q.y);
+            }
+        }
     }
     if (!isfinite(u0) || !isfinite(v0) || !isfinite(u1) || !isfinite(v1) ||
         u1 - u0 > 1e5 || v1 - v0 > 1e5)
