@@ -86,19 +86,35 @@ head -c 100000 /dev/zero | tr '\0' a >big.txt
     fail "a refused request left a decision"
 # the crop of a field of a scan read upside down comes out upright: its
 # ink is where the template's is (the first field of the page, top left)
-read -r doc field < <(sqlite3 -separator ' ' out.sqlite "SELECT d.id, f.name FROM documents d
-    JOIN pages p ON p.document_id = d.id JOIN fields f ON f.document_id = d.id
-    WHERE p.orientation = 180 AND f.w > 0 ORDER BY d.id, f.rowid LIMIT 1")
+IFS='|' read -r doc field tpl value < <(sqlite3 out.sqlite "SELECT d.id, f.name, d.template,
+    f.value FROM documents d JOIN pages p ON p.document_id = d.id JOIN fields f ON
+    f.document_id = d.id WHERE p.orientation = 180 AND f.w > 0 AND f.status = 'ok' AND
+    length(f.value) > 4 AND f.value NOT LIKE '%
+%' ORDER BY d.id, f.rowid LIMIT 1")
 curl -sf -o crop.png "$base/api/crop?document=$doc&field=$field&token=$token" || fail "the crop"
-/usr/bin/python3 - crop.png <<'PY' || fail "the crop is not a PNG of the field"
-import sys
+# the field's own box, with a margin of 20 to 60 template px: not its
+# neighbours (a box taken back through a skewed transform grows)
+/usr/bin/python3 - crop.png "$src/templates/$tpl/template.json" "$field" "$value" <<'PY' ||
+import json, sys
 from PIL import Image
 im = Image.open(sys.argv[1]).convert('L')
 w, h = im.size
-assert 20 < w < 3000 and 10 < h < 1300, im.size
+t = json.load(open(sys.argv[2]))
+f = [f for p in t['pages'] for f in p['fields'] if f['name'] == sys.argv[3]][0]
+bw, bh = (f['box'][2], f['box'][3]) if 'box' in f else (None, None)
+if bh is not None:
+    assert bh + 30 <= h <= bh + 130 and bw + 30 <= w <= bw + 130, ((w, h), (bw, bh))
 dark = sum(1 for p in im.getdata() if p < 128)
 assert dark > 50, 'no ink in the crop'
+# upright: Tesseract reads on the crop what formocr read on the field
+import difflib, subprocess
+got = subprocess.run(['tesseract', sys.argv[1], '-', '--psm', '7', '-l', 'fra'],
+                     capture_output=True, text=True).stdout.strip()
+want = sys.argv[4]
+ratio = difflib.SequenceMatcher(None, got.upper(), want.upper()).ratio()
+assert ratio >= 0.7, ('not upright', got, want)
 PY
+    fail "the crop is not the field's box, upright"
 # a scan changed since it was read is refused, not shown
 read -r doc2 field2 path2 < <(sqlite3 -separator ' ' out.sqlite "SELECT d.id, f.name, d.path FROM
     documents d JOIN fields f ON f.document_id = d.id WHERE f.w > 0 AND d.id != $doc

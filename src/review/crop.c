@@ -15,7 +15,7 @@
 /* The crop's margin around the field, in template px: a quarter of its
  * height, within these bounds; and the largest crop sent (a page-wide
  * field is scaled down to fit). */
-enum { MARGIN_MIN = 8, MARGIN_MAX = 60, CROP_MAX_W = 2400, CROP_MAX_H = 1200 };
+enum { MARGIN_MIN = 20, MARGIN_MAX = 60, CROP_MAX_W = 2400, CROP_MAX_H = 1200 };
 
 struct fo_review_cropper {
     char *scans_dir;
