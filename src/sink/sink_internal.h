@@ -83,4 +83,36 @@ int fo_sql_step_done(sqlite3_stmt *st);
 int fo_sql_make_view(fo_sink *s, const char *name, const char *const *fields, int n,
                      fo_error *err);
 
+/*
+ * A document rebuilt from a database (the replay of a killed run's owed
+ * documents, formocr export).  The statements select, in this order:
+ * FO_SQL_DOCUMENT_COLUMNS from "documents d" (doc, stepped to its row),
+ * FO_SQL_FIELD_COLUMNS from fields WHERE document_id = ?, and
+ * FO_SQL_PAGE_COLUMNS from pages WHERE document_id = ? ORDER BY rowid (a
+ * reader of an older schema selects NULL, or the old equivalent, for a
+ * column its database lacks).  Text comes out valid UTF-8 (fo_escape_text);
+ * a document status formocr never writes becomes error, saying so.
+ */
+#define FO_SQL_DOCUMENT_COLUMNS                                                        \
+    "d.id, d.path, d.sha256, d.bytes, d.pages, d.template, d.status, d.score, "        \
+    "d.error, d.warning, d.first_page, d.last_page"
+#define FO_SQL_FIELD_COLUMNS                                                           \
+    "page, name, value, raw, confidence, status, x, y, w, h, reason, machine_value, "  \
+    "source"
+#define FO_SQL_PAGE_COLUMNS "file_page, status, path, sha256"
+
+typedef struct fo_rebuilt {
+    fo_document doc; /* its fields point into reasons */
+    char **reasons;  /* owned: the fields' reasons */
+    int nreasons;
+} fo_rebuilt;
+
+/* Rebuilds *r from doc's current row: tpl's fields (tpl NULL: none; a field
+ * the database lacks is empty and missing, one the template lacks left
+ * out), and the blank pages and joined files (pages NULL: none recorded).
+ * FO_OK or FO_ERR_NOMEM; *r is to be freed by fo_rebuilt_free either way. */
+int fo_sql_rebuild_document(sqlite3_stmt *doc, sqlite3_stmt *fields,
+                            sqlite3_stmt *pages, const fo_template *tpl, fo_rebuilt *r);
+void fo_rebuilt_free(fo_rebuilt *r);
+
 #endif
