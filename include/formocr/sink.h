@@ -1,9 +1,9 @@
 /*
- * sink.h - where results go (DESIGN.md §5): JSON Lines, CSV, SQLite.
+ * sink.h - where results go (DESIGN.md §5): JSON Lines, CSV, SQLite, XLSX.
  *
  * A sink receives finished documents one at a time, on one thread, and
  * makes them durable:
- * - a file (JSON Lines, CSV) is written under a temporary name beside the
+ * - a file (JSON Lines, CSV, XLSX) is written under a temporary name beside the
  *   target and renamed into place only when the run completes: a run that
  *   is interrupted never leaves a half-written file that looks complete;
  * - standard output is written as it goes, one document at a time, so that
@@ -45,7 +45,8 @@ FO_API bool fo_field_is_identifier(const fo_field *f);
 typedef enum fo_sink_format {
     FO_SINK_JSONL,
     FO_SINK_CSV,
-    FO_SINK_SQLITE
+    FO_SINK_SQLITE,
+    FO_SINK_XLSX
 } fo_sink_format;
 typedef enum fo_csv_layout { FO_CSV_WIDE, FO_CSV_LONG } fo_csv_layout;
 
@@ -73,7 +74,8 @@ typedef struct fo_sink_options {
 
 FO_API void fo_sink_options_default(fo_sink_options *o);
 
-/* The format path designates: by extension (.jsonl, .csv, .sqlite, .db);
+/* The format path designates: by extension (.jsonl, .csv, .sqlite, .db,
+ * .xlsx);
  * "-" is o->stdout_format.  FO_ERR_USAGE when it cannot tell. */
 FO_API int fo_sink_format_of(const char *path, const fo_sink_options *o,
                              fo_sink_format *fmt, fo_error *err);

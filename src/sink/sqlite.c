@@ -252,13 +252,11 @@ static int template_view(fo_sink *s, const fo_template *t, fo_error *err)
     return rc == FO_OK ? template_fields(s, t, err) : rc;
 }
 
-/* Whether table has the column (a missing table has none); -1 when the
- * schema cannot be read.  table and name are constants. */
-static int has_column(fo_sink *s, const char *table, const char *name)
+int fo_sql_has_column(sqlite3 *db, const char *table, const char *name)
 {
     sqlite3_stmt *st;
     int present = -1;
-    if (sqlite3_prepare_v2(s->db,
+    if (sqlite3_prepare_v2(db,
                            "SELECT count(*) FROM pragma_table_info(?) WHERE name = ?",
                            -1, &st, NULL) != SQLITE_OK)
         return -1;
@@ -276,7 +274,7 @@ static int add_column(fo_sink *s, const char *table, const char *name, const cha
                       fo_error *err)
 {
     char sql[160];
-    int present = has_column(s, table, name);
+    int present = fo_sql_has_column(s->db, table, name);
     if (present < 0)
         return fo_sql_error(s, "cannot read the schema", err);
     if (present)
@@ -375,8 +373,8 @@ static int sqlite_open(fo_sink *s, fo_error *err)
         return rc;
     /* a database of schema 1 or 2: its documents table is made again, in
      * this transaction (all or nothing) */
-    if (has_column(s, "documents", "id") > 0 &&
-        has_column(s, "documents", "first_page") == 0)
+    if (fo_sql_has_column(s->db, "documents", "id") > 0 &&
+        fo_sql_has_column(s->db, "documents", "first_page") == 0)
         rc = migrate_documents(s, err);
     for (size_t i = 0; i < sizeof SCHEMA / sizeof *SCHEMA && rc == FO_OK; i++)
         rc = fo_sql_exec(s, SCHEMA[i], err);
@@ -887,6 +885,9 @@ int fo_sql_rebuild_document(sqlite3_stmt *doc, sqlite3_stmt *fields,
     d->pages = sqlite3_column_int(doc, 4);
     d->first_page = sqlite3_column_int(doc, 10);
     d->last_page = sqlite3_column_int(doc, 11);
+    if (sqlite3_column_type(doc, 12) == SQLITE_TEXT)
+        snprintf(d->processed_at, sizeof d->processed_at, "%s",
+                 (const char *)sqlite3_column_text(doc, 12));
     d->tpl = tpl;
     for (int k = FO_DOC_OK; status && k <= FO_DOC_ERROR; k++)
         if (strcmp(status, fo_doc_status_name((fo_doc_status)k)) == 0) {
