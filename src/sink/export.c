@@ -370,9 +370,10 @@ static int load_templates(export_ctx *x, fo_error *err)
         if ((rc = prepare(x, &sql, &described, err)) != FO_OK)
             goto out;
     }
+    /* a field row without a name (formocr writes none) has no column */
     fo_strbuf_add(&sql, "SELECT f.name FROM fields f JOIN documents d ON d.id = "
-                        "f.document_id WHERE d.template = ? GROUP BY f.name ORDER "
-                        "BY min(f.rowid)");
+                        "f.document_id WHERE d.template = ? AND f.name IS NOT NULL "
+                        "GROUP BY f.name ORDER BY min(f.rowid)");
     if ((rc = prepare(x, &sql, &written, err)) != FO_OK)
         goto out;
     bind_filters(x, names);
