@@ -146,8 +146,9 @@ typedef int (*fo_sink_replay_fn)(void *ctx, const fo_document *d);
  * For an SQLite sink: the documents that earlier runs with CSV or JSON Lines
  * outputs committed here but never delivered to those files (the run was
  * killed before completing them), rebuilt from the database (fields with
- * their values, statuses, reasons and boxes; no page results) and given to
- * fn one at a time, oldest first, for this run's files.  A document whose
+ * their values, statuses, reasons, boxes and people's decisions; no page
+ * results) and given to fn one at a time, oldest first, for this run's
+ * files.  A document whose
  * template this run has not loaded cannot be rebuilt: counted in *left and
  * left in the database.  When this sink later closes complete, those runs
  * are recorded as delivered by this one (runs.delivered_by) and are not
