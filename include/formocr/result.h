@@ -136,6 +136,9 @@ typedef struct fo_document {
     double score;            /* the weakest read page's match score (the best
                                 score found, for an unmatched page) */
     char *error;             /* why, for status error; NULL otherwise */
+    char processed_at[21];   /* when it was written to a database, UTC,
+                                "YYYY-MM-DDTHH:MM:SSZ" (a document rebuilt from
+                                one); "" for a document just read */
     char *warning;           /* what the decoder repaired or tolerated (a PDF rebuilt
                                 from a broken cross-reference table): the values may
                                 be right, the file was not; NULL when nothing */

@@ -1,9 +1,9 @@
 /*
- * sink.h - where results go (DESIGN.md §5): JSON Lines, CSV, SQLite.
+ * sink.h - where results go (DESIGN.md §5): JSON Lines, CSV, SQLite, XLSX.
  *
  * A sink receives finished documents one at a time, on one thread, and
  * makes them durable:
- * - a file (JSON Lines, CSV) is written under a temporary name beside the
+ * - a file (JSON Lines, CSV, XLSX) is written under a temporary name beside the
  *   target and renamed into place only when the run completes: a run that
  *   is interrupted never leaves a half-written file that looks complete;
  * - standard output is written as it goes, one document at a time, so that
@@ -45,7 +45,8 @@ FO_API bool fo_field_is_identifier(const fo_field *f);
 typedef enum fo_sink_format {
     FO_SINK_JSONL,
     FO_SINK_CSV,
-    FO_SINK_SQLITE
+    FO_SINK_SQLITE,
+    FO_SINK_XLSX
 } fo_sink_format;
 typedef enum fo_csv_layout { FO_CSV_WIDE, FO_CSV_LONG } fo_csv_layout;
 
@@ -73,7 +74,8 @@ typedef struct fo_sink_options {
 
 FO_API void fo_sink_options_default(fo_sink_options *o);
 
-/* The format path designates: by extension (.jsonl, .csv, .sqlite, .db);
+/* The format path designates: by extension (.jsonl, .csv, .sqlite, .db,
+ * .xlsx);
  * "-" is o->stdout_format.  FO_ERR_USAGE when it cannot tell. */
 FO_API int fo_sink_format_of(const char *path, const fo_sink_options *o,
                              fo_sink_format *fmt, fo_error *err);
@@ -144,8 +146,9 @@ typedef int (*fo_sink_replay_fn)(void *ctx, const fo_document *d);
  * For an SQLite sink: the documents that earlier runs with CSV or JSON Lines
  * outputs committed here but never delivered to those files (the run was
  * killed before completing them), rebuilt from the database (fields with
- * their values, statuses, reasons and boxes; no page results) and given to
- * fn one at a time, oldest first, for this run's files.  A document whose
+ * their values, statuses, reasons, boxes and people's decisions; no page
+ * results) and given to fn one at a time, oldest first, for this run's
+ * files.  A document whose
  * template this run has not loaded cannot be rebuilt: counted in *left and
  * left in the database.  When this sink later closes complete, those runs
  * are recorded as delivered by this one (runs.delivered_by) and are not

@@ -4,6 +4,8 @@
 
 #include <stdbool.h>
 
+#include "formocr/sink.h"
+
 /* Exit statuses (DESIGN.md §2). */
 enum {
     EXIT_OK = 0,
@@ -24,6 +26,7 @@ int cmd_run(int argc, char **argv);
 int cmd_eval(int argc, char **argv);
 int cmd_merge(int argc, char **argv);
 int cmd_review(int argc, char **argv);
+int cmd_export(int argc, char **argv);
 
 /* Prints "formocr: " and the formatted message on stderr, one line. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -31,5 +34,10 @@ void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Usage error: prints the message and a pointer to --help; returns EXIT_USAGE. */
 int cli_usage_error(const char *command, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+
+/* --csv-layout wide|long and --csv-sep C into so: -1 when taken, else the
+ * exit status of the usage error printed (run and export share them). */
+int cli_csv_layout(const char *command, const char *arg, fo_sink_options *so);
+int cli_csv_sep(const char *command, const char *arg, fo_sink_options *so);
 
 #endif

@@ -35,8 +35,8 @@ static const char USAGE[] =
     "                        (0 <= K < N; auto/N takes K from SLURM_ARRAY_TASK_ID\n"
     "                        or JOB_COMPLETION_INDEX)\n"
     "outputs (-o is repeatable; the format comes from the extension):\n"
-    "  -o, --output PATH     .sqlite or .db (SQLite), .csv, .jsonl, or - for\n"
-    "                        standard output (default -); {template} in a path\n"
+    "  -o, --output PATH     .sqlite or .db (SQLite), .csv, .jsonl, .xlsx, or -\n"
+    "                        for standard output (default -); {template} in a path\n"
     "                        makes one file per template, {shard} the shard\n"
     "  --format jsonl|csv    format of -o - (default jsonl: a line per document,\n"
     "                        whatever the templates; a wide CSV on standard\n"
@@ -253,7 +253,7 @@ static int parse_args(int argc, char **argv, run_args *a)
     fo_run_options *o = &a->run;
     fo_sink_options *so = &o->sink;
     long long v;
-    int c;
+    int c, status;
 
     a->progress = "auto";
     opterr = 0;
@@ -288,21 +288,12 @@ static int parse_args(int argc, char **argv, run_args *a)
                                        optarg);
             break;
         case OPT_CSV_LAYOUT:
-            if (strcmp(optarg, "wide") == 0)
-                so->csv_layout = FO_CSV_WIDE;
-            else if (strcmp(optarg, "long") == 0)
-                so->csv_layout = FO_CSV_LONG;
-            else
-                return cli_usage_error(
-                    "run", "--csv-layout is wide or long, not \"%s\"", optarg);
+            if ((status = cli_csv_layout("run", optarg, so)) >= 0)
+                return status;
             break;
         case OPT_CSV_SEP:
-            if (strlen(optarg) != 1 || strchr("\"\r\n", optarg[0]))
-                return cli_usage_error("run",
-                                       "--csv-sep wants one character (not a quote "
-                                       "or line break), not \"%s\"",
-                                       optarg);
-            so->csv_sep = optarg[0];
+            if ((status = cli_csv_sep("run", optarg, so)) >= 0)
+                return status;
             break;
         case OPT_DECIMAL_COMMA: so->decimal_comma = true; break;
         case OPT_BOM: so->bom = true; break;

@@ -41,6 +41,8 @@ static const char USAGE[] =
     "  merge -o ALL.sqlite PART.sqlite...\n"
     "                               merge the SQLite outputs of shards\n"
     "  review OUT.sqlite            a local page to decide the flagged fields\n"
+    "  export OUT.sqlite -o FILE    every document of a database, with people's\n"
+    "                               corrections, as .csv, .jsonl or .xlsx\n"
     "\n"
     "options:\n"
     "  -h, --help                   show this help and exit\n"
@@ -151,6 +153,8 @@ int main(int argc, char **argv)
         return cmd_merge(argc - 1, argv + 1);
     if (strcmp(cmd, "review") == 0)
         return cmd_review(argc - 1, argv + 1);
+    if (strcmp(cmd, "export") == 0)
+        return cmd_export(argc - 1, argv + 1);
     if (strcmp(cmd, "run") == 0) {
         ensure_single_openmp_thread(argv);
         return cmd_run(argc - 1, argv + 1);

@@ -40,8 +40,7 @@ static int put_sep(FILE *fp, const fo_sink_options *o)
     return fputc(o->csv_sep, fp) == EOF ? -1 : 0;
 }
 
-/* -?digits[.digits]: a number as the check stage writes one. */
-static bool is_number(const char *v)
+bool fo_sink_is_number(const char *v)
 {
     const char *p = v + (*v == '-');
     bool digits = false, dot = false;
@@ -63,7 +62,7 @@ static int put_value(FILE *fp, const fo_sink_options *o, const fo_field *f,
                      const char *v)
 {
     bool number = f && (f->type == FO_FIELD_INTEGER || f->type == FO_FIELD_DECIMAL) &&
-                  is_number(v);
+                  fo_sink_is_number(v);
     if (number && o->decimal_comma && strchr(v, '.')) {
         char *c = fo_strdup(v);
         int rc;

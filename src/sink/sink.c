@@ -46,10 +46,12 @@ int fo_sink_format_of(const char *path, const fo_sink_options *o, fo_sink_format
         *fmt = FO_SINK_CSV;
     else if (ends_with(path, ".sqlite") || ends_with(path, ".db"))
         *fmt = FO_SINK_SQLITE;
+    else if (ends_with(path, ".xlsx"))
+        *fmt = FO_SINK_XLSX;
     else
         return fo_error_set(err, FO_ERR_USAGE,
                             "cannot tell the format of \"%s\" (use "
-                            ".sqlite, .db, .csv or .jsonl)",
+                            ".sqlite, .db, .csv, .jsonl or .xlsx)",
                             path);
     return FO_OK;
 }
@@ -267,9 +269,10 @@ int fo_sink_open(const char *path, const fo_sink_options *o, fo_sink **out,
         free_sink(s);
         return fo_error_set(err, FO_ERR_USAGE, "SQLite cannot go to standard output");
     }
-    s->cls = s->format == FO_SINK_JSONL ? &fo_sink_jsonl_class
-             : s->format == FO_SINK_CSV ? &fo_sink_csv_class
-                                        : &fo_sink_sqlite_class;
+    s->cls = s->format == FO_SINK_JSONL  ? &fo_sink_jsonl_class
+             : s->format == FO_SINK_CSV  ? &fo_sink_csv_class
+             : s->format == FO_SINK_XLSX ? &fo_sink_xlsx_class
+                                         : &fo_sink_sqlite_class;
     if ((rc = s->cls->open(s, err)) != FO_OK) {
         fo_sink_abort(&s);
         return rc;

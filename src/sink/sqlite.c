@@ -252,13 +252,11 @@ static int template_view(fo_sink *s, const fo_template *t, fo_error *err)
     return rc == FO_OK ? template_fields(s, t, err) : rc;
 }
 
-/* Whether table has the column (a missing table has none); -1 when the
- * schema cannot be read.  table and name are constants. */
-static int has_column(fo_sink *s, const char *table, const char *name)
+int fo_sql_has_column(sqlite3 *db, const char *table, const char *name)
 {
     sqlite3_stmt *st;
     int present = -1;
-    if (sqlite3_prepare_v2(s->db,
+    if (sqlite3_prepare_v2(db,
                            "SELECT count(*) FROM pragma_table_info(?) WHERE name = ?",
                            -1, &st, NULL) != SQLITE_OK)
         return -1;
@@ -276,7 +274,7 @@ static int add_column(fo_sink *s, const char *table, const char *name, const cha
                       fo_error *err)
 {
     char sql[160];
-    int present = has_column(s, table, name);
+    int present = fo_sql_has_column(s->db, table, name);
     if (present < 0)
         return fo_sql_error(s, "cannot read the schema", err);
     if (present)
@@ -375,8 +373,8 @@ static int sqlite_open(fo_sink *s, fo_error *err)
         return rc;
     /* a database of schema 1 or 2: its documents table is made again, in
      * this transaction (all or nothing) */
-    if (has_column(s, "documents", "id") > 0 &&
-        has_column(s, "documents", "first_page") == 0)
+    if (fo_sql_has_column(s->db, "documents", "id") > 0 &&
+        fo_sql_has_column(s->db, "documents", "first_page") == 0)
         rc = migrate_documents(s, err);
     for (size_t i = 0; i < sizeof SCHEMA / sizeof *SCHEMA && rc == FO_OK; i++)
         rc = fo_sql_exec(s, SCHEMA[i], err);
@@ -765,22 +763,26 @@ static const fo_template *template_named(const fo_template_set *ts, const char *
     return NULL;
 }
 
+/* A text column as valid UTF-8 (a database is a file from outside: a byte
+ * that is not UTF-8 becomes \xHH, fo_escape_text); NULL gives "". */
 static char *column_text(sqlite3_stmt *st, int col)
 {
     const unsigned char *t = sqlite3_column_text(st, col);
-    return fo_strdup(t ? (const char *)t : "");
+    return fo_escape_text(t ? (const char *)t : "", 0);
 }
 
-/* Rebuilds the fields of document id for tpl into d (in template order;
- * a field the database lacks stays empty and missing); reasons[] get the
- * reasons' text (d's fields point at them; the caller frees them). */
-static int rebuild_fields(fo_sink *s, sqlite3_stmt *fields, sqlite3_int64 id,
-                          const fo_template *tpl, fo_document *d, char **reasons)
+/* Rebuilds the fields of document id for tpl into r->doc (in template
+ * order; a field the database lacks stays empty and missing); r->reasons
+ * get the reasons' text (the fields point at them). */
+static int rebuild_fields(sqlite3_stmt *fields, sqlite3_int64 id,
+                          const fo_template *tpl, fo_rebuilt *r)
 {
-    d->fields = calloc((size_t)tpl->nfields, sizeof *d->fields);
-    if (!d->fields && tpl->nfields > 0)
+    fo_document *d = &r->doc;
+    r->reasons = calloc((size_t)tpl->nfields + 1, sizeof *r->reasons);
+    d->fields = calloc((size_t)tpl->nfields + 1, sizeof *d->fields);
+    if (!r->reasons || !d->fields)
         return FO_ERR_NOMEM;
-    d->nfields = tpl->nfields;
+    r->nreasons = d->nfields = tpl->nfields;
     for (int i = 0; i < tpl->nfields; i++) {
         d->fields[i].field = &tpl->fields[i];
         d->fields[i].status = FO_STATUS_MISSING;
@@ -791,41 +793,49 @@ static int rebuild_fields(fo_sink *s, sqlite3_stmt *fields, sqlite3_int64 id,
     while (sqlite3_step(fields) == SQLITE_ROW) {
         const char *name = (const char *)sqlite3_column_text(fields, 1);
         const char *status = (const char *)sqlite3_column_text(fields, 5);
-        fo_field_result *r = NULL;
+        const char *source = (const char *)sqlite3_column_text(fields, 12);
+        fo_field_result *f = NULL;
         int k;
         for (k = 0; name && k < tpl->nfields; k++)
             if (strcmp(tpl->fields[k].name, name) == 0) {
-                r = &d->fields[k];
+                f = &d->fields[k];
                 break;
             }
-        if (!r)
+        if (!f)
             continue; /* a field the template no longer has */
-        r->page = sqlite3_column_int(fields, 0);
-        free(r->value);
-        free(r->raw);
-        r->value = column_text(fields, 2);
-        r->raw = column_text(fields, 3);
-        r->confidence = sqlite3_column_double(fields, 4);
+        f->page = sqlite3_column_int(fields, 0);
+        free(f->value);
+        free(f->raw);
+        f->value = column_text(fields, 2);
+        f->raw = column_text(fields, 3);
+        f->confidence = sqlite3_column_double(fields, 4);
         for (int st = FO_STATUS_OK; status && st < FO_FIELD_STATUS_COUNT; st++)
             if (strcmp(status, fo_field_status_name((fo_field_status)st)) == 0)
-                r->status = (fo_field_status)st;
-        r->x = sqlite3_column_int(fields, 6);
-        r->y = sqlite3_column_int(fields, 7);
-        r->w = sqlite3_column_int(fields, 8);
-        r->h = sqlite3_column_int(fields, 9);
+                f->status = (fo_field_status)st;
+        f->x = sqlite3_column_int(fields, 6);
+        f->y = sqlite3_column_int(fields, 7);
+        f->w = sqlite3_column_int(fields, 8);
+        f->h = sqlite3_column_int(fields, 9);
         if (sqlite3_column_type(fields, 10) != SQLITE_NULL) {
-            free(reasons[k]);
-            reasons[k] = column_text(fields, 10);
-            r->reason = reasons[k];
+            free(r->reasons[k]);
+            r->reasons[k] = column_text(fields, 10);
+            f->reason = r->reasons[k];
         }
-        if (!r->value || !r->raw)
+        if (sqlite3_column_type(fields, 11) != SQLITE_NULL) {
+            free(f->machine_value);
+            if (!(f->machine_value = column_text(fields, 11)))
+                break;
+        }
+        /* the only source formocr writes: anything else is no claim */
+        f->source = source && strcmp(source, "pdf_field") == 0 ? "pdf_field" : NULL;
+        if (!f->value || !f->raw ||
+            (sqlite3_column_type(fields, 10) != SQLITE_NULL && !r->reasons[k]))
             break;
     }
     sqlite3_reset(fields);
     for (int i = 0; i < d->nfields; i++)
         if (!d->fields[i].value || !d->fields[i].raw)
             return FO_ERR_NOMEM;
-    (void)s;
     return FO_OK;
 }
 
@@ -837,20 +847,87 @@ static int rebuild_pages(sqlite3_stmt *pages, sqlite3_int64 id, fo_document *d)
     sqlite3_bind_int64(pages, 1, id);
     while (rc == FO_OK && sqlite3_step(pages) == SQLITE_ROW) {
         const char *status = (const char *)sqlite3_column_text(pages, 1);
-        const char *path = (const char *)sqlite3_column_text(pages, 2);
         const char *sha = (const char *)sqlite3_column_text(pages, 3);
+        char *path =
+            sqlite3_column_type(pages, 2) != SQLITE_NULL ? column_text(pages, 2) : NULL;
         fo_page_result pr = {.file_page = sqlite3_column_int(pages, 0),
                              .status = FO_PAGE_READ};
         for (int k = FO_PAGE_READ; status && k <= FO_PAGE_ERROR; k++)
             if (strcmp(status, fo_page_status_name((fo_page_status)k)) == 0)
                 pr.status = (fo_page_status)k;
-        if (path && (pr.file = fo_document_add_joined(d, path, sha)) < 0)
+        if (sqlite3_column_type(pages, 2) != SQLITE_NULL &&
+            (!path || (pr.file = fo_document_add_joined(
+                           d, path, sha && strlen(sha) == 64 ? sha : "")) < 0))
             rc = FO_ERR_NOMEM;
         else if (fo_document_add_page(d, &pr) != FO_OK)
             rc = FO_ERR_NOMEM;
+        free(path);
     }
     sqlite3_reset(pages);
     return rc;
+}
+
+int fo_sql_rebuild_document(sqlite3_stmt *doc, sqlite3_stmt *fields,
+                            sqlite3_stmt *pages, const fo_template *tpl, fo_rebuilt *r)
+{
+    fo_document *d = &r->doc;
+    const char *status = (const char *)sqlite3_column_text(doc, 6);
+    const char *sha = (const char *)sqlite3_column_text(doc, 2);
+    sqlite3_int64 id = sqlite3_column_int64(doc, 0);
+    bool known = false;
+
+    memset(r, 0, sizeof *r);
+    if (!(d->path = column_text(doc, 1)))
+        return FO_ERR_NOMEM;
+    if (sha && strlen(sha) == 64)
+        memcpy(d->sha256, sha, 65);
+    d->bytes = (uint64_t)sqlite3_column_int64(doc, 3);
+    d->pages = sqlite3_column_int(doc, 4);
+    d->first_page = sqlite3_column_int(doc, 10);
+    d->last_page = sqlite3_column_int(doc, 11);
+    if (sqlite3_column_type(doc, 12) == SQLITE_TEXT)
+        snprintf(d->processed_at, sizeof d->processed_at, "%s",
+                 (const char *)sqlite3_column_text(doc, 12));
+    d->tpl = tpl;
+    for (int k = FO_DOC_OK; status && k <= FO_DOC_ERROR; k++)
+        if (strcmp(status, fo_doc_status_name((fo_doc_status)k)) == 0) {
+            d->status = (fo_doc_status)k;
+            known = true;
+        }
+    d->score = sqlite3_column_double(doc, 7);
+    if (sqlite3_column_type(doc, 8) != SQLITE_NULL && !(d->error = column_text(doc, 8)))
+        return FO_ERR_NOMEM;
+    if (sqlite3_column_type(doc, 9) != SQLITE_NULL &&
+        !(d->warning = column_text(doc, 9)))
+        return FO_ERR_NOMEM;
+    if (!known) {
+        /* a status formocr never writes is not taken for ok: the row is
+         * shown as an error saying so */
+        char *shown = fo_escape_text(status ? status : "NULL", FO_ESCAPE_CONTROL);
+        d->status = FO_DOC_ERROR;
+        if (!d->error)
+            d->error = shown ? fo_asprintf("status \"%s\" in the database is not "
+                                           "one formocr writes",
+                                           shown)
+                             : NULL;
+        free(shown);
+        if (!d->error)
+            return FO_ERR_NOMEM;
+    }
+    if (tpl && rebuild_fields(fields, id, tpl, r) != FO_OK)
+        return FO_ERR_NOMEM;
+    if (pages && rebuild_pages(pages, id, d) != FO_OK)
+        return FO_ERR_NOMEM;
+    return FO_OK;
+}
+
+void fo_rebuilt_free(fo_rebuilt *r)
+{
+    for (int i = 0; r->reasons && i < r->nreasons; i++)
+        free(r->reasons[i]);
+    free(r->reasons);
+    fo_document_free(&r->doc);
+    memset(r, 0, sizeof *r);
 }
 
 int fo_sink_replay_owed(fo_sink *s, const fo_template_set *templates,
@@ -867,21 +944,17 @@ int fo_sink_replay_owed(fo_sink *s, const fo_template_set *templates,
     if (s->format != FO_SINK_SQLITE || !s->db)
         return FO_OK;
     if (sqlite3_prepare_v2(s->db, OWED_RUNS, -1, &runs, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(s->db,
+                           "SELECT " FO_SQL_DOCUMENT_COLUMNS " FROM documents d "
+                           "WHERE d.run_id = ? "
+                           "ORDER BY d.id",
+                           -1, &docs, NULL) != SQLITE_OK ||
         sqlite3_prepare_v2(
-            s->db,
-            "SELECT d.id, d.path, d.sha256, d.bytes, d.pages, d.template, "
-            "d.status, d.score, d.error, d.warning, d.first_page, d.last_page "
-            "FROM documents d "
-            "WHERE d.run_id = ? "
-            "ORDER BY d.id",
-            -1, &docs, NULL) != SQLITE_OK ||
+            s->db, "SELECT " FO_SQL_FIELD_COLUMNS " FROM fields WHERE document_id = ?",
+            -1, &fields, NULL) != SQLITE_OK ||
         sqlite3_prepare_v2(s->db,
-                           "SELECT page, name, value, raw, confidence, status, x, y, "
-                           "w, h, reason FROM fields WHERE document_id = ?",
-                           -1, &fields, NULL) != SQLITE_OK ||
-        sqlite3_prepare_v2(s->db,
-                           "SELECT file_page, status, path, sha256 FROM pages WHERE "
-                           "document_id = ? ORDER BY rowid",
+                           "SELECT " FO_SQL_PAGE_COLUMNS
+                           " FROM pages WHERE document_id = ? ORDER BY rowid",
                            -1, &pages, NULL) != SQLITE_OK) {
         rc = fo_sql_error(s, "cannot read the documents owed to the files", err);
         goto out;
@@ -899,48 +972,19 @@ int fo_sink_replay_owed(fo_sink *s, const fo_template_set *templates,
         sqlite3_bind_int64(docs, 1, run);
         while (rc == FO_OK && sqlite3_step(docs) == SQLITE_ROW) {
             const char *tname = (const char *)sqlite3_column_text(docs, 5);
-            const char *status = (const char *)sqlite3_column_text(docs, 6);
-            const char *sha = (const char *)sqlite3_column_text(docs, 2);
             const fo_template *tpl = template_named(templates, tname);
-            fo_document d;
-            char **reasons = NULL;
-            memset(&d, 0, sizeof d);
+            fo_rebuilt r;
             if (tname && !tpl) {
                 skipped++;
                 continue;
             }
-            d.path = column_text(docs, 1);
-            if (sha && strlen(sha) == 64)
-                memcpy(d.sha256, sha, 65);
-            d.bytes = (uint64_t)sqlite3_column_int64(docs, 3);
-            d.pages = sqlite3_column_int(docs, 4);
-            d.first_page = sqlite3_column_int(docs, 10);
-            d.last_page = sqlite3_column_int(docs, 11);
-            d.tpl = tpl;
-            for (int k = FO_DOC_OK; status && k <= FO_DOC_ERROR; k++)
-                if (strcmp(status, fo_doc_status_name((fo_doc_status)k)) == 0)
-                    d.status = (fo_doc_status)k;
-            d.score = sqlite3_column_double(docs, 7);
-            if (sqlite3_column_type(docs, 8) != SQLITE_NULL)
-                d.error = column_text(docs, 8);
-            if (sqlite3_column_type(docs, 9) != SQLITE_NULL)
-                d.warning = column_text(docs, 9);
-            if (tpl)
-                reasons = calloc((size_t)tpl->nfields + 1, sizeof *reasons);
-            if (!d.path || (tpl && !reasons) ||
-                (sqlite3_column_type(docs, 8) != SQLITE_NULL && !d.error) ||
-                (tpl && rebuild_fields(s, fields, sqlite3_column_int64(docs, 0), tpl,
-                                       &d, reasons) != FO_OK) ||
-                rebuild_pages(pages, sqlite3_column_int64(docs, 0), &d) != FO_OK)
+            if (fo_sql_rebuild_document(docs, fields, pages, tpl, &r) != FO_OK)
                 rc = fo_error_set(err, FO_ERR_NOMEM, "out of memory");
-            else if (fn(ctx, &d) != 0)
+            else if (fn(ctx, &r.doc) != 0)
                 rc = FO_ERR_OUTPUT;
             else
                 done++;
-            for (int i = 0; tpl && reasons && i < tpl->nfields; i++)
-                free(reasons[i]);
-            free(reasons);
-            fo_document_free(&d);
+            fo_rebuilt_free(&r);
         }
         sqlite3_reset(docs);
     }
