@@ -82,6 +82,11 @@ code() { curl -s -o /dev/null -w '%{http_code}' "$@"; }
 head -c 100000 /dev/zero | tr '\0' a >big.txt
 [ "$(code -X POST -H "X-Formocr-Token: $token" --data-binary @big.txt "$base/api/decide")" = 413 ] ||
     fail "a request too large"
+# a field the checks found ok is not the review's to change
+read -r okdoc okfield < <(sqlite3 -separator ' ' out.sqlite "SELECT document_id, name FROM fields
+    WHERE status = 'ok' LIMIT 1")
+[ "$(code -X POST -H "X-Formocr-Token: $token" -d "{\"document\":$okdoc,\"field\":\"$okfield\",\"value\":\"HACKED\"}" "$base/api/decide")" = 404 ] ||
+    fail "a decision on a field that is ok"
 [ "$(sqlite3 out.sqlite "SELECT count(*) FROM corrections")" = 0 ] ||
     fail "a refused request left a decision"
 # the crop of a field of a scan read upside down comes out upright: its
@@ -188,7 +193,35 @@ last=$(sqlite3 out.sqlite "SELECT value FROM corrections ORDER BY id DESC LIMIT 
 kill -TERM "$server"
 wait "$server" || fail "the second server did not stop cleanly"
 server=$first
+base=$first_base
+token=$first_token
 first=
+
+# ---- a decision made while a run --force reads the same scan holds ----------
+# The run reads the decisions for its outputs, then waits for the database
+# (held here by another writer); a decision is saved meanwhile: the row the
+# run writes still shows it.
+read -r rdoc rfield rpath < <(sqlite3 -separator ' ' out.sqlite "SELECT d.id, f.name, d.path FROM
+    fields f JOIN documents d ON d.id = f.document_id WHERE f.status IN ('low_confidence',
+    'invalid', 'missing') ORDER BY d.id DESC LIMIT 1")
+runs_before=$(sqlite3 out.sqlite "SELECT count(*) FROM runs")
+/usr/bin/python3 -c "
+import sqlite3, time
+c = sqlite3.connect('out.sqlite', isolation_level=None, timeout=30)
+c.execute('BEGIN IMMEDIATE'); open('held', 'w').close(); time.sleep(4); c.execute('COMMIT')" &
+holder=$!
+for _ in $(seq 100); do [ -e held ] && break; sleep 0.05; done
+"$formocr" run --min-age 0 -q --force -t "$src/templates" -o out.sqlite "$rpath" &
+rerun=$!
+sleep 1.5
+[ "$(code -X POST -H "X-Formocr-Token: $token" -d "{\"document\":$rdoc,\"field\":\"$rfield\",\"value\":\"DURING THE RUN\"}" "$base/api/decide")" = 200 ] ||
+    fail "a decision while the database is busy"
+wait "$holder"
+wait "$rerun" || true
+[ "$(sqlite3 out.sqlite "SELECT count(*) FROM runs")" -gt "$runs_before" ] || fail "the run did not run"
+got=$(sqlite3 out.sqlite "SELECT f.value || '|' || f.status FROM fields f JOIN documents d ON
+    d.id = f.document_id WHERE d.path = '$rpath' AND f.name = '$rfield'")
+[ "$got" = "DURING THE RUN|corrected" ] || fail "a decision made during a run was undone: '$got'"
 
 # ---- SIGTERM stops it cleanly ----------------------------------------------
 kill -TERM "$server"

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -45,7 +46,8 @@ enum { DEFAULT_PORT = 8765, MAX_WHO = 64 };
 
 static bool is_loopback(const char *host)
 {
-    return strcmp(host, "127.0.0.1") == 0 || strcmp(host, "localhost") == 0 ||
+    /* 127.0.0.0/8 is the loopback, all of it */
+    return strncmp(host, "127.", 4) == 0 || strcmp(host, "localhost") == 0 ||
            strcmp(host, "::1") == 0;
 }
 
@@ -74,6 +76,7 @@ int cmd_review(int argc, char **argv)
     fo_review_options o = {.port = DEFAULT_PORT, .listening = listening};
     bool remote = false;
     const struct passwd *pw;
+    struct stat st;
     fo_error err;
     long long v;
     int c;
@@ -114,6 +117,8 @@ int cmd_review(int argc, char **argv)
         pw = getpwuid(geteuid());
         o.who = pw && pw->pw_name ? pw->pw_name : getenv("USER");
     }
+    if (o.scans_dir && (stat(o.scans_dir, &st) != 0 || !S_ISDIR(st.st_mode)))
+        return cli_usage_error("review", "--scans-dir %s: no such folder", o.scans_dir);
     if (!o.who || !*o.who || strlen(o.who) > MAX_WHO)
         return cli_usage_error("review", "--who wants a name of 1 to %d bytes",
                                MAX_WHO);

@@ -2,6 +2,7 @@
  * aligned, cut on demand from the scan it was read on (review_internal.h). */
 #include <leptonica/allheaders.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -61,9 +62,8 @@ static int load_page(fo_review_cropper *c, const fo_review_place *place, fo_erro
                      : fo_strdup(place->path);
     fo_image *img = NULL;
     fo_page_info info;
-    uint8_t sum[FO_SHA256_LEN];
+    uint8_t sum[FO_SHA256_LEN], *bytes = NULL;
     char hex[65];
-    const uint8_t *bytes;
     size_t size = 0;
     bool straightened;
     PIX *pix = NULL, *grey;
@@ -72,13 +72,29 @@ static int load_page(fo_review_cropper *c, const fo_review_place *place, fo_erro
 
     if (!full)
         return fo_error_set(err, FO_ERR_NOMEM, "out of memory");
-    if ((rc = fo_image_open(full, NULL, &img, err)) != FO_OK)
+    /* the bytes are hashed before anything parses them: a file that is
+     * not the one read is refused unopened, whatever it is */
+    if ((rc = fo_read_file(full, FO_DEFAULT_MAX_FILE_BYTES, &bytes, &size, err)) !=
+        FO_OK) {
+        char why[FO_ERROR_MESSAGE_MAX];
+        snprintf(why, sizeof why, "%s", err->message);
+        rc = fo_error_set(err, FO_ERR_IO, "%s: %s%s", full, why,
+                          place->path[0] != '/' ? " (relative to the folder review was "
+                                                  "started in, or --scans-dir)"
+                                                : "");
         goto out;
-    bytes = fo_image_bytes(img, &size);
+    }
     fo_sha256(bytes, size, sum);
     fo_hex(sum, FO_SHA256_LEN, hex);
     if (strcmp(hex, place->sha256) != 0) {
+        free(bytes);
         rc = fo_error_set(err, FO_ERR_CHANGED, "%s: changed since it was read", full);
+        goto out;
+    }
+    if ((rc = fo_image_adopt(bytes, size, NULL, &img, err)) != FO_OK) {
+        char why[FO_ERROR_MESSAGE_MAX];
+        snprintf(why, sizeof why, "%s", err->message);
+        fo_error_set(err, rc, "%s: %s", full, why);
         goto out;
     }
     if (place->page < 1 || place->page > fo_image_page_count(img)) {
@@ -169,7 +185,7 @@ int fo_review_crop(fo_review_cropper *c, const fo_review_place *place, uint8_t *
         }
     }
     if (!isfinite(u0) || !isfinite(v0) || !isfinite(u1) || !isfinite(v1) ||
-        u1 - u0 > 1e5 || v1 - v0 > 1e5)
+        u1 - u0 > 1e5 || v1 - v0 > 1e5 || fabs(u0) > 1e6 || fabs(v0) > 1e6)
         return fo_error_set(err, FO_ERR_USAGE, "the field's box makes no sense");
     margin = fmin(MARGIN_MAX, fmax(MARGIN_MIN, 0.25 * (v1 - v0)));
     u0 -= margin;

@@ -39,11 +39,14 @@ char *fo_review_left(sqlite3 *db, const char *template_, fo_error *err);
 /*
  * Records a person's decision on field of document id, in one transaction:
  * value (NULL with unreadable) replaces the machine's, the machine's
- * reading is kept.  FO_ERR_USAGE: no such field, or its document has no
- * file hash; FO_ERR_IO: the database refused (busy past 10 s).
+ * reading is kept.  Only a field flagged or decided before, of template_
+ * when not NULL.  FO_ERR_USAGE: no such field (the message says whether
+ * the document is gone), or its document has no file hash; FO_ERR_IO: the
+ * database refused (busy past 10 s).
  */
-int fo_review_decide(sqlite3 *db, long long id, const char *field, const char *value,
-                     bool unreadable, const char *who, fo_error *err);
+int fo_review_decide(sqlite3 *db, const char *template_, long long id,
+                     const char *field, const char *value, bool unreadable,
+                     const char *who, fo_error *err);
 
 /* A decision as the page posts it: {"document": ID, "field": NAME,
  * "value": TEXT} or {..., "unreadable": true}. */

@@ -20,6 +20,7 @@
 
 /* A POST's body: a decision is a field's name and a value. */
 enum { MAX_BODY = 64 * 1024, TOKEN_BYTES = 24 };
+enum { MAX_CONNECTIONS = 512, CONNECTION_TIMEOUT = 5 };
 
 typedef struct server {
     const fo_review_options *o;
@@ -141,8 +142,8 @@ static enum MHD_Result serve_decide(server *s, struct MHD_Connection *conn, uplo
         return send_error(conn, 413, "the request is too large");
     if (fo_review_parse_decision(u->data ? u->data : "", u->size, &d, &err) != FO_OK)
         return send_error(conn, 400, err.message);
-    rc = fo_review_decide(s->db, d.document, d.field, d.value, d.unreadable, s->o->who,
-                          &err);
+    rc = fo_review_decide(s->db, s->o->template_, d.document, d.field, d.value,
+                          d.unreadable, s->o->who, &err);
     fo_review_decision_free(&d);
     if (rc != FO_OK)
         return send_error(conn, rc == FO_ERR_USAGE ? 404 : 503, err.message);
@@ -200,6 +201,9 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
     /* the page's code and style hold no data: no token for them */
     if (strcmp(url, "/app.js") == 0 || strcmp(url, "/app.css") == 0)
         return serve_asset(conn, url);
+    /* asked by every browser: nothing, rather than a refusal in its console */
+    if (strcmp(url, "/favicon.ico") == 0)
+        return respond(conn, 204, "image/x-icon", "", 0, MHD_RESPMEM_PERSISTENT);
     if (!token_ok(s, MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "token")))
         return send_error(conn, 403,
                           "the session's token is needed: open the address formocr "
@@ -291,18 +295,26 @@ int fo_review_serve(const fo_review_options *o, fo_error *err)
     }
     /* the signals that stop the server are taken here, not by the
      * server's thread (which inherits the mask) */
+    /* a reader of the printed address gone, or a browser that closed its
+     * connection: a failed write, not the end of the server */
+    signal(SIGPIPE, SIG_IGN);
     sigemptyset(&stop);
     sigaddset(&stop, SIGINT);
     sigaddset(&stop, SIGTERM);
     pthread_sigmask(SIG_BLOCK, &stop, &old);
     /* one thread answers every request in turn: the database connection
      * and the cropper's page are its own */
+    /* a connection that sends nothing for CONNECTION_TIMEOUT seconds is
+     * closed, and there is room for many: idle or trickling connections
+     * (anyone on the machine can open them, token or not) do not lock the
+     * reviewer out for long.  MHD's own messages are left out: what fails
+     * is said once, below */
     daemon = MHD_start_daemon(
-        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG | (v6 ? MHD_USE_IPv6 : 0),
-        0, NULL, NULL, handle, &s, MHD_OPTION_SOCK_ADDR, addr,
-        MHD_OPTION_NOTIFY_COMPLETED, completed, NULL, MHD_OPTION_CONNECTION_LIMIT, 64u,
-        MHD_OPTION_CONNECTION_TIMEOUT, 60u, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
-        (size_t)(256 * 1024), MHD_OPTION_END);
+        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO | (v6 ? MHD_USE_IPv6 : 0), 0,
+        NULL, NULL, handle, &s, MHD_OPTION_SOCK_ADDR, addr, MHD_OPTION_NOTIFY_COMPLETED,
+        completed, NULL, MHD_OPTION_CONNECTION_LIMIT, (unsigned)MAX_CONNECTIONS,
+        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)CONNECTION_TIMEOUT,
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(256 * 1024), MHD_OPTION_END);
     if (!daemon) {
         pthread_sigmask(SIG_SETMASK, &old, NULL);
         rc = fo_error_set(err, FO_ERR_IO, "cannot listen on %s port %d (%s)", host,

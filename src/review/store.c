@@ -1,10 +1,12 @@
 /* store.c - formocr review's reads and writes of the database
  * (review_internal.h). */
+#include <errno.h>
 #include <jansson.h>
 #include <math.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "decisions.h"
 #include "formocr/sink.h"
@@ -13,10 +15,24 @@
 
 /* A field a person is to look at: flagged by the checks, not decided. */
 #define FLAGGED "('low_confidence', 'invalid', 'missing')"
+/* what a decision may change: a flagged field, or one decided (by another
+ * reviewer, or before): never a field the checks found ok */
+#define FLAGGED_OR_DECIDED                                                             \
+    "('low_confidence', 'invalid', 'missing', 'corrected', 'unreadable')"
 
 static int db_error(sqlite3 *db, const char *what, fo_error *err)
 {
     return fo_error_set(err, FO_ERR_IO, "%s (%s)", what, sqlite3_errmsg(db));
+}
+
+/* Whether the folder holding path takes new files (SQLite's journal). */
+static bool dir_writable(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    char *dir = slash ? fo_asprintf("%.*s", (int)(slash - path + 1), path) : NULL;
+    bool ok = access(slash ? (dir ? dir : "/") : ".", W_OK) == 0;
+    free(dir);
+    return ok;
 }
 
 int fo_review_open(const char *path, sqlite3 **db, fo_error *err)
@@ -25,8 +41,17 @@ int fo_review_open(const char *path, sqlite3 **db, fo_error *err)
     int version = -1, tables = 0;
 
     *db = NULL;
+    if (fo_is_dir(path))
+        return fo_error_set(err, FO_ERR_IO, "%s: is a folder, not a database", path);
     if (!fo_is_regular_file(path))
         return fo_error_set(err, FO_ERR_IO, "%s: no such file", path);
+    /* decisions are written into it, beside it (its journal): say so
+     * rather than fail on the first one */
+    if (access(path, R_OK | W_OK) != 0 || !dir_writable(path))
+        return fo_error_set(err, FO_ERR_IO,
+                            "%s: cannot write in it or its folder (%s): review "
+                            "records the decisions there",
+                            path, strerror(errno ? errno : EACCES));
     if (sqlite3_open_v2(path, db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
         int rc = fo_error_set(err, FO_ERR_IO, "%s: cannot open (%s)", path,
                               *db ? sqlite3_errmsg(*db) : "out of memory");
@@ -48,7 +73,16 @@ int fo_review_open(const char *path, sqlite3 **db, fo_error *err)
         sqlite3_step(st) == SQLITE_ROW)
         tables = sqlite3_column_int(st, 0);
     sqlite3_finalize(st);
-    if (version < 0 || (version != FO_SQLITE_SCHEMA_VERSION && tables == 0)) {
+    if (version > FO_SQLITE_SCHEMA_VERSION) {
+        sqlite3_close(*db);
+        *db = NULL;
+        return fo_error_set(
+            err, FO_ERR_IO,
+            "%s: made by a newer formocr (schema %d, this one knows %d)", path, version,
+            FO_SQLITE_SCHEMA_VERSION);
+    }
+    if (version < 0 || tables == 0 ||
+        (version == FO_SQLITE_SCHEMA_VERSION && tables != 5)) {
         sqlite3_close(*db);
         *db = NULL;
         return fo_error_set(err, FO_ERR_IO, "%s: not a formocr database", path);
@@ -84,9 +118,10 @@ int fo_review_has_template(sqlite3 *db, const char *name, bool *has, fo_error *e
     return FO_OK;
 }
 
-/* Text of a column as JSON: a string (invalid UTF-8 made valid by
- * replacing bad bytes), or null. */
-static json_t *text_json(sqlite3_stmt *st, int col)
+/* Text of a column as JSON: a string, or null.  Text that is not UTF-8 (a
+ * database written by something else) has its bad bytes shown as '?' and
+ * *altered set (when not NULL): what is shown is then not what is stored. */
+static json_t *text_json_alt(sqlite3_stmt *st, int col, bool *altered)
 {
     const unsigned char *t = sqlite3_column_text(st, col);
     json_t *j;
@@ -95,8 +130,6 @@ static json_t *text_json(sqlite3_stmt *st, int col)
         return json_null();
     if ((j = json_string((const char *)t)))
         return j;
-    /* not UTF-8 (a database written by something else): bytes kept as
-     * '?', the rest as it is */
     if (!(clean = fo_strdup((const char *)t)))
         return NULL;
     for (unsigned char *p = (unsigned char *)clean; *p; p++)
@@ -104,7 +137,14 @@ static json_t *text_json(sqlite3_stmt *st, int col)
             *p = '?';
     j = json_string(clean);
     free(clean);
+    if (altered)
+        *altered = true;
     return j;
+}
+
+static json_t *text_json(sqlite3_stmt *st, int col)
+{
+    return text_json_alt(st, col, NULL);
 }
 
 static json_t *left_json(sqlite3 *db, const char *template_, fo_error *err)
@@ -161,11 +201,15 @@ static json_t *flagged_fields(sqlite3 *db, long long id, fo_error *err)
     sqlite3_bind_int64(st, 1, id);
     while (fields && sqlite3_step(st) == SQLITE_ROW) {
         double conf = sqlite3_column_double(st, 4);
-        json_t *f =
-            json_pack("{s:o, s:o, s:o, s:o, s:f, s:o, s:o}", "name", text_json(st, 0),
-                      "label", text_json(st, 1), "value", text_json(st, 2), "raw",
-                      text_json(st, 3), "confidence", isfinite(conf) ? conf : 0.0,
-                      "status", text_json(st, 5), "reason", text_json(st, 6));
+        bool altered = false;
+        json_t *value = text_json_alt(st, 2, &altered);
+        /* a value shown otherwise than stored cannot be accepted as shown:
+         * the page asks for it to be typed */
+        json_t *f = json_pack("{s:o, s:o, s:o, s:o, s:f, s:o, s:o, s:b}", "name",
+                              text_json(st, 0), "label", text_json(st, 1), "value",
+                              value, "raw", text_json(st, 3), "confidence",
+                              isfinite(conf) ? conf : 0.0, "status", text_json(st, 5),
+                              "reason", text_json(st, 6), "altered", altered);
         if (!f || json_array_append_new(fields, f) != 0) {
             json_decref(fields);
             fields = NULL;
@@ -229,8 +273,32 @@ char *fo_review_next(sqlite3 *db, const char *template_, long long after, fo_err
     return text;
 }
 
-int fo_review_decide(sqlite3 *db, long long id, const char *field, const char *value,
-                     bool unreadable, const char *who, fo_error *err)
+/* Why a decision found no field to take it: the document is gone (read
+ * again since: its rows have new ids), or has no such field for review. */
+static int no_such_field(sqlite3 *db, long long id, const char *field, fo_error *err)
+{
+    sqlite3_stmt *st;
+    bool doc = false;
+    if (sqlite3_prepare_v2(db, "SELECT 1 FROM documents WHERE id = ?", -1, &st, NULL) ==
+        SQLITE_OK) {
+        sqlite3_bind_int64(st, 1, id);
+        doc = sqlite3_step(st) == SQLITE_ROW;
+        sqlite3_finalize(st);
+    }
+    if (!doc)
+        return fo_error_set(err, FO_ERR_USAGE,
+                            "document %lld is no longer in the database (read again "
+                            "since?): reload the page",
+                            id);
+    return fo_error_set(err, FO_ERR_USAGE,
+                        "document %lld has no field \"%s\" to review (flagged or "
+                        "decided)",
+                        id, field);
+}
+
+int fo_review_decide(sqlite3 *db, const char *template_, long long id,
+                     const char *field, const char *value, bool unreadable,
+                     const char *who, fo_error *err)
 {
     sqlite3_stmt *st = NULL;
     int rc = FO_OK;
@@ -245,7 +313,8 @@ int fo_review_decide(sqlite3 *db, long long id, const char *field, const char *v
             "d.template, f.name, coalesce(f.machine_value, f.value), ?3, ?4, ?5, "
             "strftime('%Y-%m-%dT%H:%M:%SZ', 'now') FROM fields f JOIN documents d ON "
             "d.id = f.document_id WHERE d.id = ?1 AND f.name = ?2 AND d.sha256 IS NOT "
-            "NULL AND d.template IS NOT NULL",
+            "NULL AND d.template IS NOT NULL AND (?6 IS NULL OR d.template = ?6) AND "
+            "f.status IN " FLAGGED_OR_DECIDED,
             -1, &st, NULL) != SQLITE_OK) {
         rc = db_error(db, "cannot record the decision", err);
         goto out;
@@ -257,11 +326,12 @@ int fo_review_decide(sqlite3 *db, long long id, const char *field, const char *v
     sqlite3_bind_text(st, 4, unreadable ? "unreadable" : "corrected", -1,
                       SQLITE_STATIC);
     sqlite3_bind_text(st, 5, who, -1, SQLITE_STATIC);
+    if (template_)
+        sqlite3_bind_text(st, 6, template_, -1, SQLITE_STATIC);
     if (sqlite3_step(st) != SQLITE_DONE)
         rc = db_error(db, "cannot record the decision", err);
     else if (sqlite3_changes(db) != 1)
-        rc = fo_error_set(err, FO_ERR_USAGE, "document %lld has no field \"%s\"", id,
-                          field);
+        rc = no_such_field(db, id, field, err);
     else if (fo_sql_apply_decisions(db, id) != SQLITE_OK)
         rc = db_error(db, "cannot apply the decision", err);
 out:
@@ -359,12 +429,18 @@ int fo_review_place_of(sqlite3 *db, long long id, const char *field,
     } else {
         const char *path = (const char *)sqlite3_column_text(st, 0);
         const char *sha = (const char *)sqlite3_column_text(st, 1);
-        out->page = sqlite3_column_int(st, 2);
-        out->x = sqlite3_column_int(st, 3);
-        out->y = sqlite3_column_int(st, 4);
-        out->w = sqlite3_column_int(st, 5);
-        out->h = sqlite3_column_int(st, 6);
-        if (!path || !sha || strlen(sha) != 64 ||
+        sqlite3_int64 v[5];
+        bool in_range = true;
+        for (int k = 0; k < 5; k++) {
+            v[k] = sqlite3_column_int64(st, 2 + k);
+            in_range = in_range && v[k] > -1000000 && v[k] < 1000000;
+        }
+        out->page = (int)v[0];
+        out->x = (int)v[1];
+        out->y = (int)v[2];
+        out->w = (int)v[3];
+        out->h = (int)v[4];
+        if (!path || !sha || strlen(sha) != 64 || !in_range ||
             !fo_review_parse_transform((const char *)sqlite3_column_text(st, 7),
                                        out->transform))
             rc = fo_error_set(err, FO_ERR_USAGE, "document %lld: \"%s\" has no place",

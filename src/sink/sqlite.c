@@ -544,6 +544,11 @@ static int insert_document(fo_sink *s, const fo_document *d)
         }
         rc = fo_sql_step_done(s->ins_page);
     }
+    /* the decisions recorded once more, inside this transaction: one made
+     * (formocr review) after the run read them for its outputs, and before
+     * it took the database, holds all the same */
+    if (rc == 0 && d->tpl && fo_sql_apply_decisions(s->db, id) != SQLITE_OK)
+        rc = -1;
     return rc;
 }
 

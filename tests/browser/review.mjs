@@ -32,7 +32,8 @@ try {
   });
   // waits until the page has saved the last decision (the counter changes)
   const settle = async (before) => {
-    await page.waitForFunction((b) => document.getElementById('counter').textContent !== b,
+    await page.waitForFunction((b) => document.getElementById('counter').textContent !== b &&
+                               document.body.getAttribute('aria-busy') === 'false',
                                before, { timeout: 15000 });
     await page.waitForFunction(() => document.activeElement &&
                                document.activeElement.tagName === 'TEXTAREA', null,

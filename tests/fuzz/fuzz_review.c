@@ -78,8 +78,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (d.document < 1 || !d.field || (!d.value && !d.unreadable) ||
             (d.value && d.unreadable))
             __builtin_trap();
-        if (fo_review_decide(db, d.document, d.field, d.value, d.unreadable, "fuzz",
-                             &err) == FO_OK) {
+        if (fo_review_decide(db, NULL, d.document, d.field, d.value, d.unreadable,
+                             "fuzz", &err) == FO_OK) {
             sqlite3_stmt *st;
             if (sqlite3_prepare_v2(db,
                                    "SELECT f.value, f.status, d.status FROM fields f "

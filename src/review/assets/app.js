@@ -8,6 +8,13 @@ let current = null;   /* the document shown: {id, fields: [...]} */
 let rows = [];        /* one per flagged field: {field, el, input, decided} */
 let busy = false;
 
+/* aria-busy while a decision is saved or a document loaded: assistive
+ * technology (and a test) know when the page has settled */
+function setBusy(b) {
+  busy = b;
+  document.body.setAttribute('aria-busy', b ? 'true' : 'false');
+}
+
 function el(tag, cls, text) {
   const e = document.createElement(tag);
   if (cls) e.className = cls;
@@ -58,7 +65,17 @@ function nextOpen(from) {
 async function decide(i, unreadable) {
   if (busy) return;
   const row = rows[i];
-  busy = true;
+  /* Enter on what cannot be taken as shown asks for a value instead: an
+   * empty box of a required field (a reflexive Enter would settle it
+   * empty), or a value the database holds otherwise than shown */
+  if (!unreadable && row.input.value === row.field.value &&
+      ((row.field.status === 'missing' && row.input.value === '') || row.field.altered)) {
+    row.verdict.textContent = row.field.altered
+        ? 'this value is not shown as stored: type it, or F2 if unreadable'
+        : 'required: type the value, or F2 if unreadable';
+    return;
+  }
+  setBusy(true);
   try {
     const body = {document: current.id, field: row.field.name};
     if (unreadable) body.unreadable = true; else body.value = row.input.value;
@@ -74,7 +91,7 @@ async function decide(i, unreadable) {
   } catch (e) {
     showError('Not saved: ' + e.message);
   } finally {
-    busy = false;
+    setBusy(false);
   }
 }
 
@@ -97,15 +114,24 @@ function render(doc) {
     img.alt = 'the field on the scan';
     img.src = '/api/crop?document=' + encodeURIComponent(doc.id) + '&field=' +
         encodeURIComponent(f.name) + '&token=' + encodeURIComponent(token);
-    img.addEventListener('error', () => img.replaceWith(el('p', 'reason', 'no image of this field: the scan is not where it was read, or changed since')));
+    /* no image: the server says why (the scan not where it was read,
+     * changed since...) */
+    img.addEventListener('error', () => {
+      const why = el('p', 'reason', 'no image of this field');
+      img.replaceWith(why);
+      fetch(img.src).then((r) => r.json()).then((j) => {
+        if (j && j.error) why.textContent = 'no image of this field: ' + j.error;
+      }).catch(() => {});
+    });
     box.append(img);
     box.append(el('p', 'reason', f.reason || f.status));
-    box.append(el('p', 'meta', 'read: “' + f.raw + '” · confidence ' +
+    box.append(el('p', 'meta', 'read: “' + (f.raw ?? '') + '” · confidence ' +
         Number(f.confidence).toFixed(1) + ' · status ' + f.status));
     /* a text area, so that a value of several lines keeps them:
      * Shift+Enter starts a new line */
     const input = el('textarea');
-    const lines = String(f.value).split('\n').length;
+    f.value = f.value ?? '';
+    const lines = f.value.split('\n').length;
     input.rows = Math.min(Math.max(lines, 1), 8);
     input.spellcheck = false;
     input.value = f.value;
@@ -128,6 +154,7 @@ function render(doc) {
       const multi = input.value.includes('\n');
       if (ev.key === 'Enter' && !ev.shiftKey) { ev.preventDefault(); decide(i, false); }
       else if (ev.key === 'F2') { ev.preventDefault(); decide(i, true); }
+      else if (ev.key === 'PageDown') { ev.preventDefault(); if (!busy) load(current.id); }
       else if (ev.key === 'ArrowDown' && !multi) { ev.preventDefault(); focusRow(Math.min(i + 1, rows.length - 1)); }
       else if (ev.key === 'ArrowUp' && !multi) { ev.preventDefault(); focusRow(Math.max(i - 1, 0)); }
     });
@@ -137,6 +164,8 @@ function render(doc) {
 }
 
 async function load(after) {
+  const outer = busy;
+  if (!outer) setBusy(true);
   try {
     const res = await api('/api/next?after=' + encodeURIComponent(after || 0));
     setCounter(res.left);
@@ -150,6 +179,8 @@ async function load(after) {
     render(res.document);
   } catch (e) {
     showError(e.message);
+  } finally {
+    if (!outer) setBusy(false);
   }
 }
 
