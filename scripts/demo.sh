@@ -28,8 +28,10 @@ say "formocr match -t templates samples/scan_0013.tif samples/scan_0021.png"
 # --min-age 0: a fresh clone's samples were all written a moment ago, and a
 # nightly run leaves files that young for the next night (an upload may
 # still be arriving)
-say "formocr run --min-age 0 -t templates -o $out/results.jsonl --debug-dir $out/debug samples"
-"$formocr" run --min-age 0 -t templates -o "$out/results.jsonl" --debug-dir "$out/debug" samples || true
+rm -f "$out/results.sqlite"
+say "formocr run --min-age 0 -t templates -o $out/results.jsonl -o $out/results.sqlite --debug-dir $out/debug samples"
+"$formocr" run --min-age 0 -t templates -o "$out/results.jsonl" -o "$out/results.sqlite" \
+    --debug-dir "$out/debug" samples || true
 
 say "the values read from samples/scan_0004.jpg (value, status):"
 /usr/bin/python3 - "$out/results.jsonl" <<'PY'
@@ -47,4 +49,10 @@ PY
 say "formocr eval --truth samples/truth.json $out/results.jsonl"
 "$formocr" eval -t templates --truth samples/truth.json "$out/results.jsonl"
 
+say "formocr export $out/results.sqlite -o $out/results.xlsx"
+"$formocr" export "$out/results.sqlite" -o "$out/results.xlsx"
+
 printf '\nOverlay images of every page (zones coloured by status): %s\n' "$out/debug"
+printf 'A spreadsheet of every document (a sheet per form): %s\n' "$out/results.xlsx"
+printf 'To look at the flagged fields, each beside its image, and correct them:\n'
+printf '    %s review %s\n' "$formocr" "$out/results.sqlite"
