@@ -1,10 +1,10 @@
 /* server.c - formocr review's HTTP server (libmicrohttpd), bound to the
  * loopback by default; every request but the page's static files carries
  * the session's token (review.h). */
-#include <arpa/inet.h>
 #include <errno.h>
 #include <jansson.h>
 #include <microhttpd.h>
+#include <netdb.h>
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
 #include <pthread.h>
@@ -243,37 +243,30 @@ static void completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 int fo_review_serve(const fo_review_options *o, fo_error *err)
 {
     server s = {.o = o};
-    struct sockaddr_in addr4;
-    struct sockaddr_in6 addr6;
-    struct sockaddr *addr;
+    struct addrinfo hints = {.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV | AI_PASSIVE,
+                             .ai_socktype = SOCK_STREAM},
+                    *found = NULL;
+    struct sockaddr_storage addr;
+    char port_text[8];
     struct MHD_Daemon *daemon = NULL;
     const union MHD_DaemonInfo *info;
     unsigned char raw[TOKEN_BYTES];
     const char *host = o->host ? o->host : "127.0.0.1";
-    bool v6 = strchr(host, ':') != NULL;
+    bool v6;
     sigset_t stop, old;
     char *url = NULL;
     int rc, sig, port;
 
-    memset(&addr4, 0, sizeof addr4);
-    memset(&addr6, 0, sizeof addr6);
     if (strcmp(host, "localhost") == 0)
         host = "127.0.0.1";
-    if (v6) {
-        addr6.sin6_family = AF_INET6;
-        addr6.sin6_port = htons((uint16_t)o->port);
-        if (inet_pton(AF_INET6, host, &addr6.sin6_addr) != 1)
-            return fo_error_set(err, FO_ERR_USAGE, "--host: \"%s\" is not an address",
-                                host);
-        addr = (struct sockaddr *)&addr6;
-    } else {
-        addr4.sin_family = AF_INET;
-        addr4.sin_port = htons((uint16_t)o->port);
-        if (inet_pton(AF_INET, host, &addr4.sin_addr) != 1)
-            return fo_error_set(err, FO_ERR_USAGE, "--host: \"%s\" is not an address",
-                                host);
-        addr = (struct sockaddr *)&addr4;
-    }
+    /* an address as written (IPv4 or IPv6), never a name looked up */
+    snprintf(port_text, sizeof port_text, "%d", o->port);
+    if (getaddrinfo(host, port_text, &hints, &found) != 0 || !found)
+        return fo_error_set(err, FO_ERR_USAGE, "--host: \"%s\" is not an address",
+                            host);
+    memcpy(&addr, found->ai_addr, found->ai_addrlen);
+    v6 = found->ai_family == AF_INET6;
+    freeaddrinfo(found);
     if (RAND_bytes(raw, sizeof raw) != 1)
         return fo_error_set(err, FO_ERR_CONFIG, "no random numbers for the token");
     fo_hex(raw, sizeof raw, s.token);
@@ -311,10 +304,11 @@ int fo_review_serve(const fo_review_options *o, fo_error *err)
      * is said once, below */
     daemon = MHD_start_daemon(
         MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO | (v6 ? MHD_USE_IPv6 : 0), 0,
-        NULL, NULL, handle, &s, MHD_OPTION_SOCK_ADDR, addr, MHD_OPTION_NOTIFY_COMPLETED,
-        completed, NULL, MHD_OPTION_CONNECTION_LIMIT, (unsigned)MAX_CONNECTIONS,
-        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)CONNECTION_TIMEOUT,
-        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(256 * 1024), MHD_OPTION_END);
+        NULL, NULL, handle, &s, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
+        MHD_OPTION_NOTIFY_COMPLETED, completed, NULL, MHD_OPTION_CONNECTION_LIMIT,
+        (unsigned)MAX_CONNECTIONS, MHD_OPTION_CONNECTION_TIMEOUT,
+        (unsigned)CONNECTION_TIMEOUT, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+        (size_t)(256 * 1024), MHD_OPTION_END);
     if (!daemon) {
         pthread_sigmask(SIG_SETMASK, &old, NULL);
         rc = fo_error_set(err, FO_ERR_IO, "cannot listen on %s port %d (%s)", host,

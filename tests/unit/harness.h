@@ -15,6 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util.h"
+
 static int harness_checks, harness_failures;
 static const char *harness_current = "";
 
@@ -73,6 +75,17 @@ static const char *harness_current = "";
         harness_current = #fn;                                                         \
         fn();                                                                          \
     } while (0)
+
+/* A text file's whole content (up to 1 MiB, NUL-terminated), malloc'd;
+ * NULL when it cannot be read. */
+static inline char *harness_slurp(const char *path)
+{
+    uint8_t *data = NULL;
+    size_t size;
+    fo_error err;
+    return fo_read_file(path, 1 << 20, &data, &size, &err) == FO_OK ? (char *)data
+                                                                    : NULL;
+}
 
 static inline int harness_done(void)
 {

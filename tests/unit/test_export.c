@@ -136,16 +136,6 @@ static void on_notice(void *ctx, const char *message)
     snprintf(last_notice, sizeof last_notice, "%s", message);
 }
 
-static char *slurp(const char *path)
-{
-    uint8_t *data = NULL;
-    size_t size;
-    fo_error err;
-    if (fo_read_file(path, 1 << 20, &data, &size, &err) != FO_OK)
-        return NULL;
-    return (char *)data;
-}
-
 /* A database from outside, made to hurt: values of the wrong types, NULLs
  * where formocr never writes them, bytes that are not UTF-8, a NUL, a
  * template named to break out of SQL, a status formocr does not know. */
@@ -206,7 +196,7 @@ static void test_hostile_database(void)
              "writes ([a-z][a-z0-9_]*): its documents are left out",
              db);
     STR_EQ(last_notice, want);
-    text = slurp(jsonl);
+    text = harness_slurp(jsonl);
     OK(text != NULL);
     if (text) {
         OK(strstr(text, "\"code_postal\":{\"value\":\"01000\"") != NULL);
@@ -236,7 +226,7 @@ static void test_hostile_database(void)
     o.statuses = 1u << FO_DOC_REVIEW;
     INT_EQ(fo_export(db, csv, &o, on_notice, NULL, &sum, &err), FO_OK);
     INT_EQ(sum.documents, 1);
-    text = slurp(csv_forme);
+    text = harness_slurp(csv_forme);
     STR_EQ(text, "file,template,status,code_postal,montant,naissance,numero,autre,"
                  "first_page,last_page\r\nd.tif,forme,review,,42,,,,1,1\r\n");
     free(text);

@@ -21,15 +21,6 @@ static char *make_file(const char *dir, const char *name, const char *text, mode
     return path;
 }
 
-static char *slurp(const char *path)
-{
-    uint8_t *data = NULL;
-    size_t size;
-    fo_error err;
-    return fo_read_file(path, 1 << 20, &data, &size, &err) == FO_OK ? (char *)data
-                                                                    : NULL;
-}
-
 /* Within one file system: renamed, mode kept; a taken name gets .1. */
 static void test_same_file_system(const char *scans, const char *quar)
 {
@@ -42,19 +33,19 @@ static void test_same_file_system(const char *scans, const char *quar)
     INT_EQ(fo_quarantine(a, 5, quar, &err), FO_OK);
     OK(access(a, F_OK) != 0);
     moved = fo_path_join(quar, "a.tif");
-    text = slurp(moved);
+    text = harness_slurp(moved);
     STR_EQ(text, "first");
     OK(stat(moved, &st) == 0 && (st.st_mode & 0777) == 0640);
     free(text);
     /* another a.tif: beside the first, not over it */
     OK(rename(a2, renamed) == 0);
     INT_EQ(fo_quarantine(renamed, 6, quar, &err), FO_OK);
-    text = slurp(moved);
+    text = harness_slurp(moved);
     STR_EQ(text, "first");
     free(text);
     free(moved);
     moved = fo_path_join(quar, "a.tif.1");
-    text = slurp(moved);
+    text = harness_slurp(moved);
     STR_EQ(text, "second");
     free(text);
     free(moved);
@@ -117,7 +108,7 @@ static void test_other_file_system(const char *scans)
     INT_EQ(fo_quarantine(src, 19, shm, &err), FO_OK);
     OK(access(src, F_OK) != 0);
     moved = fo_path_join(shm, "far.jpg");
-    text = slurp(moved);
+    text = harness_slurp(moved);
     STR_EQ(text, "across file systems");
     OK(stat(moved, &b) == 0 && (b.st_mode & 0777) == 0604);
     unlink(moved);

@@ -38,16 +38,6 @@ static void make_doc(fo_document *d, const char *path, const char *sha,
     }
 }
 
-static char *slurp(const char *path)
-{
-    uint8_t *data = NULL;
-    size_t size;
-    fo_error err;
-    if (fo_read_file(path, 1 << 20, &data, &size, &err) != FO_OK)
-        return NULL;
-    return (char *)data;
-}
-
 /* Values of the test template's fields: nom, code, adresse, date, montant,
  * genre, majeur, ref, signature. */
 static const char *const VALUES[] = {"=HYPERLINK(\"x\")",
@@ -79,7 +69,7 @@ static void test_csv_wide_and_french_options(void)
     /* nothing at the target until the run completes */
     OK(access(path, F_OK) != 0);
     INT_EQ(fo_sink_close(&s, &err), FO_OK);
-    text = slurp(path);
+    text = harness_slurp(path);
     STR_EQ(text,
            "\xEF\xBB\xBF"
            "file;template;status;nom;code;adresse;date;montant;genre;majeur;ref;"
@@ -111,7 +101,7 @@ static void test_csv_long(void)
     INT_EQ(fo_sink_write(s, &d, &err), FO_OK);
     INT_EQ(fo_sink_write(s, &e, &err), FO_OK);
     INT_EQ(fo_sink_close(&s, &err), FO_OK);
-    text = slurp(path);
+    text = harness_slurp(path);
     STR_CONTAINS(
         text,
         "file,template,field,value,raw,confidence,status,first_page,last_page\r\n"
@@ -308,11 +298,11 @@ static void test_files_of_a_run_with_nothing_new(void)
     INT_EQ(fo_sink_close(&s, &err), FO_OK);
     INT_EQ(fo_sink_open(jsonl, &o, &s, &err), FO_OK);
     INT_EQ(fo_sink_close(&s, &err), FO_OK);
-    text = slurp(csv);
+    text = harness_slurp(csv);
     OK(text && strncmp(text, "file,template,status,nom,", 25) == 0 &&
        strchr(text, '\n') == text + strlen(text) - 1);
     free(text);
-    text = slurp(jsonl);
+    text = harness_slurp(jsonl);
     STR_EQ(text, "");
     free(text);
     OK(access(stale_csv, F_OK) != 0 && access(stale_jsonl, F_OK) != 0);
