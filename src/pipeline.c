@@ -338,6 +338,7 @@ static int read_page(const fo_pipeline *p, fo_reader *reader, fo_document *d,
         r->status = v.status;
         r->reason = v.reason;
         r->source = from_form ? "pdf_field" : NULL;
+        r->hand = !from_form && reading.handprint;
         r->page = m->file_page;
         field_extent(r->field, m->transform, r);
         d->seconds[FO_STAGE_CHECK] += fo_now() - t2;

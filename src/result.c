@@ -129,6 +129,9 @@ char *fo_document_to_json(const fo_document *d)
         /* said only where the value did not come from the pixels */
         if (f && r->source && json_object_set_new(f, "source", json_string(r->source)))
             f = NULL;
+        /* and where it was read as handprint */
+        if (f && r->hand && json_object_set_new(f, "hand", json_true()))
+            f = NULL;
         /* and where a person's decision replaced the reading */
         if (f && r->machine_value &&
             json_object_set_new(f, "machine_value", json_string(r->machine_value)))

@@ -44,6 +44,9 @@ typedef struct fo_reading {
     bool unread;       /* ink was there but nothing could be read from it */
     const char *doubt; /* static: why the reader doubts what it read (the
                           field is not ok, with this reason); NULL: none */
+    bool handprint;    /* read as handprint: the template says "hand", or the
+                          ink looked written by hand (letters off one baseline,
+                          cells' characters changing height) */
 } fo_reading;
 
 /* A time limit for what r reads from now on: reading a field past it

@@ -57,6 +57,7 @@ typedef struct fo_field_result {
     double confidence;     /* 0..100 */
     fo_field_status status;
     const char *reason;  /* static; NULL when ok */
+    bool hand;           /* read as handprint (fo_reading.handprint) */
     char *machine_value; /* owned: what formocr read, when a person's decision
                             (status corrected or unreadable) replaced it in
                             value; NULL otherwise */

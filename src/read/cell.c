@@ -366,6 +366,7 @@ int fo_read_cells(TessBaseAPI *api, const fo_zone_page *zp, const fo_field *f,
         strlen(out->raw) == (size_t)ncells && ascii_only(allowed))
         rc = confirm_context(api, allowed, hand, crops, hits, out, err);
     /* handprint is taken as read only when confident too */
+    out->handprint = hand;
     if (rc == FO_OK && hand && !out->doubt && out->confidence < HAND_MIN_CONFIDENCE)
         out->doubt = HAND_DOUBT;
 out:

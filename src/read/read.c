@@ -236,7 +236,8 @@ static int read_text_raw(fo_reader *r, const fo_zone_page *zp, const fo_field *f
     out->raw = fo_strbuf_detach(&raw);
     /* handprint is taken as read only when both readings agreed, and
      * confidently */
-    if ((f->hand || handwritten) && out->raw && *out->raw &&
+    out->handprint = f->hand || handwritten;
+    if (out->handprint && out->raw && *out->raw &&
         out->confidence < HAND_MIN_CONFIDENCE)
         out->doubt = HAND_DOUBT;
     return out->raw ? FO_OK : fo_error_set(err, FO_ERR_NOMEM, "out of memory");

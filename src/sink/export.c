@@ -465,9 +465,10 @@ static int export_documents(export_ctx *x, fo_sink *sink, fo_export_summary *sum
         goto out;
     fo_strbuf_addf(&sql,
                    "SELECT page, name, value, raw, confidence, status, x, y, w, h, "
-                   "reason, %s, %s FROM fields WHERE document_id = ?",
+                   "reason, %s, %s, %s FROM fields WHERE document_id = ?",
                    column_or(x, "fields", "machine_value", "NULL"),
-                   column_or(x, "fields", "source", "NULL"));
+                   column_or(x, "fields", "source", "NULL"),
+                   column_or(x, "fields", "hand", "NULL"));
     if ((rc = prepare(x, &sql, &fields, err)) != FO_OK)
         goto out;
     if (fo_sql_has_column(x->db, "pages", "document_id") > 0 &&

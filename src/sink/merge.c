@@ -148,9 +148,10 @@ int fo_sink_merge(fo_sink *s, const char *part, fo_error *err)
         "ORDER BY rowid";
     static const char copy_fields_v4[] =
         "INSERT INTO fields(document_id, page, name, value, raw, confidence, status, "
-        "x, y, w, h, reason, file, machine_value, source) SELECT ?, page, name, "
-        "value, raw, confidence, status, x, y, w, h, reason, file, machine_value, "
-        "source FROM part.fields WHERE document_id = ? ORDER BY rowid";
+        "x, y, w, h, reason, file, machine_value, source, hand) SELECT ?, page, "
+        "name, value, raw, confidence, status, x, y, w, h, reason, file, "
+        "machine_value, source, hand FROM part.fields WHERE document_id = ? ORDER BY "
+        "rowid";
     /* people's decisions are all kept (a part's that the output lacks), and
      * the part's template descriptions replace the output's */
     static const char copy_decisions[] =

@@ -134,7 +134,7 @@ int fo_sql_make_view(fo_sink *s, const char *name, const char *const *fields, in
     "d.error, d.warning, d.first_page, d.last_page, d.processed_at"
 #define FO_SQL_FIELD_COLUMNS                                                           \
     "page, name, value, raw, confidence, status, x, y, w, h, reason, machine_value, "  \
-    "source"
+    "source, hand"
 #define FO_SQL_PAGE_COLUMNS "file_page, status, path, sha256"
 
 typedef struct fo_rebuilt {

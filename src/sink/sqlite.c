@@ -72,6 +72,7 @@ static const struct {
              {"fields", "file", "TEXT"},
              {"fields", "machine_value", "TEXT"},
              {"fields", "source", "TEXT"},
+             {"fields", "hand", "INTEGER"},
              {"runs", "engine", "TEXT"},
              {"runs", "languages", "TEXT"}};
 
@@ -443,8 +444,8 @@ static int sqlite_open(fo_sink *s, fo_error *err)
         sqlite3_prepare_v2(s->db,
                            "INSERT INTO fields(document_id, page, name, value, raw, "
                            "confidence, status, x, y, w, h, reason, file, "
-                           "machine_value, source) "
-                           "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                           "machine_value, source, hand) "
+                           "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                            -1, &s->ins_field, NULL) != SQLITE_OK)
         return fo_sql_error(s, "cannot prepare", err);
     return FO_OK;
@@ -519,6 +520,7 @@ static int insert_document(fo_sink *s, const fo_document *d)
             sqlite3_bind_text(s->ins_field, 14, r->machine_value, -1, SQLITE_STATIC);
         if (r->source)
             sqlite3_bind_text(s->ins_field, 15, r->source, -1, SQLITE_STATIC);
+        sqlite3_bind_int(s->ins_field, 16, r->hand ? 1 : 0);
         rc = fo_sql_step_done(s->ins_field);
     }
     for (int i = 0; i < d->npage_results && rc == 0; i++) {
@@ -831,6 +833,7 @@ static int rebuild_fields(sqlite3_stmt *fields, sqlite3_int64 id,
             if (!(f->machine_value = column_text(fields, 11)))
                 break;
         }
+        f->hand = sqlite3_column_int(fields, 13) == 1;
         /* the only source formocr writes: anything else is no claim */
         f->source = source && strcmp(source, "pdf_field") == 0 ? "pdf_field" : NULL;
         if (!f->value || !f->raw ||

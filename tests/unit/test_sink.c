@@ -643,9 +643,11 @@ static void test_sqlite_decisions_last(void)
     make_doc(&d, "decided.tif", sha, VALUES, FO_DOC_REVIEW);
     d.fields[1].status = FO_STATUS_LOW_CONFIDENCE;
     d.fields[2].status = FO_STATUS_INVALID;
+    d.fields[2].hand = true; /* read as handprint: recorded */
     INT_EQ(fo_sink_write(s, &d, &err), FO_OK);
     INT_EQ(fo_sink_close(&s, &err), FO_OK);
     OK(sqlite3_open(path, &db) == SQLITE_OK);
+    INT_EQ(count(db, "SELECT count(*) FROM fields WHERE hand = 1"), 1);
     sql = fo_asprintf("INSERT INTO corrections(sha256, first_page, template, field, "
                       "value, status, who) VALUES ('%s', 1, '%s', '%s', 'first', "
                       "'corrected', 'a'), ('%s', 1, '%s', '%s', '01000', 'corrected', "
@@ -695,6 +697,7 @@ static void test_sqlite_decisions_last(void)
         char *json = fo_document_to_json(&d);
         OK(json && strstr(json, "\"machine_value\":\"75001\"") != NULL);
         OK(json && strstr(json, "\"status\":\"unreadable\"") != NULL);
+        OK(json && !strstr(json, "\"hand\""));
         free(json);
     }
     INT_EQ(fo_sink_write(s, &d, &err), FO_OK);
