@@ -20,8 +20,9 @@ enum { MARGIN_MIN = 20, MARGIN_MAX = 60, CROP_MAX_W = 2400, CROP_MAX_H = 1200 };
 
 struct fo_review_cropper {
     char *scans_dir;
-    /* the last page decoded, as the pipeline read it */
-    char *path;
+    /* the last page decoded, as the pipeline read it: known by the file's
+     * bytes (their SHA-256, checked when read), not by where it was */
+    char sha256[65];
     int page;
     PIX *grey;
 };
@@ -38,8 +39,7 @@ fo_review_cropper *fo_review_cropper_new(const char *scans_dir)
 
 static void forget(fo_review_cropper *c)
 {
-    free(c->path);
-    c->path = NULL;
+    c->sha256[0] = '\0';
     pixDestroy(&c->grey);
 }
 
@@ -119,8 +119,7 @@ static int load_page(fo_review_cropper *c, const fo_review_place *place, fo_erro
     forget(c);
     c->grey = grey;
     c->page = place->page;
-    c->path = full;
-    full = NULL;
+    memcpy(c->sha256, place->sha256, sizeof c->sha256);
 out:
     fo_image_destroy(&img);
     free(full);
@@ -133,25 +132,15 @@ int fo_review_crop(fo_review_cropper *c, const fo_review_place *place, uint8_t *
     const double *t = place->transform;
     fo_affine to_page = {t[0], t[1], t[2], t[3], t[4], t[5]}, to_tpl, to_crop;
     double u0 = INFINITY, v0 = INFINITY, u1 = -INFINITY, v1 = -INFINITY, margin, k = 1;
-    char *full;
-    int rc, w, h;
+    int rc = FO_OK, w, h;
     PIX *crop;
 
     *png = NULL;
     *size = 0;
     if (place->w <= 0 || place->h <= 0 || !fo_affine_invert(to_page, &to_tpl))
         return fo_error_set(err, FO_ERR_USAGE, "the field has no box on its page");
-    full = place->path[0] != '/' && c->scans_dir
-               ? fo_path_join(c->scans_dir, place->path)
-               : fo_strdup(place->path);
-    if (!full)
-        return fo_error_set(err, FO_ERR_NOMEM, "out of memory");
-    if (!c->grey || c->page != place->page || strcmp(c->path, full) != 0)
-        rc = load_page(c, place, err);
-    else
-        rc = FO_OK;
-    free(full);
-    if (rc != FO_OK)
+    if ((!c->grey || c->page != place->page || strcmp(c->sha256, place->sha256) != 0) &&
+        (rc = load_page(c, place, err)) != FO_OK)
         return rc;
     /* the box on the page, back in the template's frame (where the form
      * stands upright).  The page's box is the extent of the template's box
