@@ -522,25 +522,6 @@ static bool parse_date_format(const char *fmt, date_layout *L)
     return n == NPARTS;
 }
 
-static bool is_leap_year(int y)
-{
-    return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-}
-
-static int days_in_month(int year, int month)
-{
-    static const int DAYS[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    return month == 2 && is_leap_year(year) ? 29 : DAYS[month - 1];
-}
-
-static int digits_value(const char *p, int n)
-{
-    int v = 0;
-    for (int i = 0; i < n; i++)
-        v = v * 10 + (p[i] - '0');
-    return v;
-}
-
 /*
  * Reads raw in layout L into part values (indexed by date_part).  Returns
  * NULL on success, else why not; *blank tells that raw holds no digit and
@@ -596,7 +577,7 @@ static const char *read_date(const date_layout *L, const char *raw, int part[NPA
                 digits[k++] = *p;
         k = 0;
         for (int i = 0; i < NPARTS; i++) {
-            part[L->order[i]] = digits_value(digits + k, L->ndigits[i]);
+            part[L->order[i]] = fo_parse_digits(digits + k, L->ndigits[i]);
             k += L->ndigits[i];
         }
     } else if (ngroups == NPARTS) {
@@ -605,7 +586,7 @@ static const char *read_date(const date_layout *L, const char *raw, int part[NPA
             if (year ? group_len[i] != L->ndigits[i]
                      : group_len[i] < 1 || group_len[i] > 2)
                 return "not a date";
-            part[L->order[i]] = digits_value(group[i], group_len[i]);
+            part[L->order[i]] = fo_parse_digits(group[i], group_len[i]);
         }
     } else {
         return "not a date";
@@ -616,7 +597,7 @@ static const char *read_date(const date_layout *L, const char *raw, int part[NPA
             2000 + part[PART_YEAR] <= today_ymd() / 10000 + 1 ? 2000 : 1900;
     if (part[PART_YEAR] < YEAR_MIN || part[PART_YEAR] > YEAR_MAX ||
         part[PART_MONTH] < 1 || part[PART_MONTH] > 12 || part[PART_DAY] < 1 ||
-        part[PART_DAY] > days_in_month(part[PART_YEAR], part[PART_MONTH]))
+        part[PART_DAY] > fo_days_in_month(part[PART_YEAR], part[PART_MONTH]))
         return "impossible date";
     return NULL;
 }
@@ -805,7 +786,7 @@ static const char *nir_problem(const char *s)
             d = dept_units == 'A' ? 9 : 8;
         n = n * 10 + d;
     }
-    if (NIR_MODULUS - n % NIR_MODULUS != digits_value(s + NIR_KEY_POS, 2))
+    if (NIR_MODULUS - n % NIR_MODULUS != fo_parse_digits(s + NIR_KEY_POS, 2))
         return "nir key mismatch";
     return NULL;
 }
@@ -877,8 +858,8 @@ static const char *code_postal_problem(const char *s)
     int dept2, dept3;
     if (strlen(s) != POSTAL_CODE_LEN || !all_digits(s, POSTAL_CODE_LEN))
         return "postal code must have 5 digits";
-    dept2 = digits_value(s, 2);
-    dept3 = digits_value(s, 3);
+    dept2 = fo_parse_digits(s, 2);
+    dept3 = fo_parse_digits(s, 3);
     if ((dept2 >= DEPT_MIN && dept2 <= DEPT_MAX) ||
         (dept3 >= OVERSEAS_DEPT_MIN && dept3 <= OVERSEAS_DEPT_MAX))
         return NULL;

@@ -32,6 +32,12 @@ int fo_write_file_atomic(const char *path, const void *data, size_t size,
 
 /* SHA-256 (OpenSSL) of data; hex is 64 lowercase digits plus a NUL. */
 int fo_sha256(const void *data, size_t size, uint8_t out[FO_SHA256_LEN]);
+
+/* The number written by the n characters at s, all decimal digits; -1 when
+ * one is not (reading stops there: a shorter string is safe). */
+int fo_parse_digits(const char *s, int n);
+/* Days in month (1-12) of year, in the Gregorian calendar. */
+int fo_days_in_month(int year, int month);
 void fo_hex(const uint8_t *bytes, size_t n, char *hex);
 
 /* strerror(errnum) with a lowercase first letter, as formocr's messages

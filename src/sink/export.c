@@ -30,21 +30,17 @@ void fo_export_options_default(fo_export_options *o)
 
 /* ---- options ------------------------------------------------------------ */
 
-/* n digits at *p, advancing it; -1 when they are not. */
+/* n digits at *p, advancing past them; -1 when they are not. */
 static int take_digits(const char **p, int n)
 {
-    int v = 0;
-    for (int i = 0; i < n; i++, (*p)++) {
-        if (**p < '0' || **p > '9')
-            return -1;
-        v = v * 10 + (**p - '0');
-    }
+    int v = fo_parse_digits(*p, n);
+    if (v >= 0)
+        *p += n;
     return v;
 }
 
 int fo_export_parse_since(const char *text, char out[21], fo_error *err)
 {
-    static const int days[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
     const char *p = text;
     int y, mo, d, h = 0, mi = 0, s = 0, zone = 0; /* zone: minutes east of UTC */
     struct tm tm = {0};
@@ -52,8 +48,7 @@ int fo_export_parse_since(const char *text, char out[21], fo_error *err)
 
     y = take_digits(&p, 4);
     if (y < 0 || *p++ != '-' || (mo = take_digits(&p, 2)) < 1 || mo > 12 ||
-        *p++ != '-' || (d = take_digits(&p, 2)) < 1 || d > days[mo - 1] ||
-        (mo == 2 && d == 29 && !((y % 4 == 0 && y % 100 != 0) || y % 400 == 0)))
+        *p++ != '-' || (d = take_digits(&p, 2)) < 1 || d > fo_days_in_month(y, mo))
         goto bad;
     if (*p == 'T' || *p == ' ') {
         p++;

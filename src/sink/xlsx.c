@@ -61,39 +61,16 @@ struct fo_xlsx {
 
 /* ---- cell types and sheet names (sink_internal.h) -------------------------- */
 
-static bool leap(int y)
-{
-    return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-}
-
-static int days_in_month(int y, int m)
-{
-    static const int days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    return m == 2 && leap(y) ? 29 : days[m - 1];
-}
-
-/* n digits at s, as a number; -1 when one is not a digit. */
-static int digits(const char *s, int n)
-{
-    int v = 0;
-    for (int i = 0; i < n; i++) {
-        if (s[i] < '0' || s[i] > '9')
-            return -1;
-        v = v * 10 + (s[i] - '0');
-    }
-    return v;
-}
-
 bool fo_xlsx_parse_date(const char *v, int ymd[3])
 {
     int y, m, d;
     if (strlen(v) != 10 || v[4] != '-' || v[7] != '-')
         return false;
-    y = digits(v, 4);
-    m = digits(v + 5, 2);
-    d = digits(v + 8, 2);
+    y = fo_parse_digits(v, 4);
+    m = fo_parse_digits(v + 5, 2);
+    d = fo_parse_digits(v + 8, 2);
     if (y < EXCEL_FIRST_YEAR || y > EXCEL_LAST_YEAR || m < 1 || m > 12 || d < 1 ||
-        d > days_in_month(y, m))
+        d > fo_days_in_month(y, m))
         return false;
     ymd[0] = y;
     ymd[1] = m;
@@ -276,9 +253,9 @@ static lxw_error put_processed_at(struct fo_xlsx *x, lxw_worksheet *ws, lxw_row_
         char day[11];
         memcpy(day, when, 10);
         day[10] = '\0';
-        h = digits(when + 11, 2);
-        m = digits(when + 14, 2);
-        sec = digits(when + 17, 2);
+        h = fo_parse_digits(when + 11, 2);
+        m = fo_parse_digits(when + 14, 2);
+        sec = fo_parse_digits(when + 17, 2);
         if (fo_xlsx_parse_date(day, ymd) && h >= 0 && h < 24 && m >= 0 && m < 60 &&
             sec >= 0 && sec < 60) {
             lxw_datetime dt = {ymd[0], ymd[1], ymd[2], h, m, (double)sec};
