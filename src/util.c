@@ -280,6 +280,11 @@ bool fo_is_dir(const char *path)
 
 int fo_make_dir(const char *dir, fo_error *err)
 {
+    return fo_make_dir_mode(dir, 0755, err);
+}
+
+int fo_make_dir_mode(const char *dir, mode_t mode, fo_error *err)
+{
     char ebuf[128];
     if (!fo_is_dir(dir)) {
         /* its parents first, as mkdir -p */
@@ -291,7 +296,7 @@ int fo_make_dir(const char *dir, fo_error *err)
         }
         if (slash && slash > parent) {
             *slash = '\0';
-            int rc = fo_is_dir(parent) ? FO_OK : fo_make_dir(parent, err);
+            int rc = fo_is_dir(parent) ? FO_OK : fo_make_dir_mode(parent, mode, err);
             if (rc != FO_OK) {
                 free(parent);
                 return rc;
@@ -299,7 +304,7 @@ int fo_make_dir(const char *dir, fo_error *err)
         }
         free(parent);
     }
-    if (mkdir(dir, 0755) != 0 && errno != EEXIST)
+    if (mkdir(dir, mode) != 0 && errno != EEXIST)
         return fo_error_set(err, FO_ERR_OUTPUT, "%s: cannot create folder (%s)", dir,
                             fo_syserr(errno, ebuf, sizeof ebuf));
     if (!fo_is_dir(dir))

@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "formocr/common.h"
 #include "formocr/error.h"
@@ -62,6 +63,9 @@ bool fo_is_dir(const char *path);
  * is one already; FO_ERR_OUTPUT, saying why, when it cannot or something
  * else is there. */
 int fo_make_dir(const char *dir, fo_error *err);
+/* The same with the given mode for the folder and the parents it makes
+ * (0700 for a private one, as the cache's). */
+int fo_make_dir_mode(const char *dir, mode_t mode, fo_error *err);
 bool fo_is_regular_file(const char *path);
 
 /* Valid identifier for templates and fields: [a-z][a-z0-9_]*, 1..63 bytes. */
