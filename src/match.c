@@ -107,6 +107,10 @@ static const double MAX_FIT_ANGLE = 10.0;        /* degrees, after the turn */
 /* Scales tried with the shifts searched across the whole page when
  * nothing matched (each searched +-COARSE_SCALE_RANGE): 1, and the others
  * only when the page's resolution was estimated. */
+static const double PAPER_RANK = 0.9;  /* of a page's pixels are paper or darker */
+static const double PRINT_RATIO = 0.8; /* of the paper's grey: darker is print */
+static const double DUEL_RANGE = 0.1;  /* layout scores this close duel */
+static const double DUEL_MARGIN = 0.1; /* a share of own ink found this much higher */
 static const double OTHER_SCALES[] = {1.0, 0.86, 0.74, 0.64, 1.16};
 
 /* ---- float images ------------------------------------------------------ */
@@ -253,6 +257,167 @@ static double fit_profile(const fo_profile *t, const fo_profile *s, double scale
 {
     return fit_profile_within(t, s, scale0, COARSE_SCALE_RANGE, wide, best_scale,
                               best_shift);
+}
+
+/* ---- the index: every template page ranked cheaply ----------------------- */
+
+/*
+ * With many templates, the coarse fit of every one (a few thousand profile
+ * correlations each) would cost more than the page's reading.  Each page
+ * model therefore also keeps its profiles at a quarter of their resolution
+ * (INDEX_MERGE bins merged: one value per 16 px at WORK_DPI), and the page
+ * is first compared with those, on the coarse fit's first grid alone (its
+ * scales and shifts four steps apart).  The scan's side of a correlation --
+ * its profile resampled at a scale and a shift, and the sums of that -- is
+ * the same for every template of one length, so it is made once per length
+ * (a "probe"); what is left per template is a dot product and two prefix
+ * sums.  Only the INDEX_KEEP best pages by this ranking get the full coarse
+ * fit, whose results are exactly those of a matcher without the index.
+ */
+enum {
+    INDEX_MERGE = 4, /* profile bins merged into one index bin */
+    INDEX_KEEP = 12, /* template pages given the full coarse fit */
+    SWEEP_KEEP = 1,  /* near misses registered after the sweep */
+    DUEL_GROW = 2,   /* px at VERIFY_DPI: ink this near the other form's is shared */
+    DUEL_MIN_PX = 40 /* own ink, px at VERIFY_DPI, both forms together */
+};
+
+/* An index profile: merged bins, and prefix sums of the values and their
+ * squares (pre[0] = 0). */
+typedef struct index_profile {
+    float *v;
+    double *sum, *sumsq;
+    int n;
+} index_profile;
+
+static void index_profile_free(index_profile *p)
+{
+    free(p->v);
+    free(p->sum);
+    free(p->sumsq);
+    memset(p, 0, sizeof *p);
+}
+
+static int index_profile_make(const fo_profile *full, index_profile *out)
+{
+    memset(out, 0, sizeof *out);
+    out->n = (full->n + INDEX_MERGE - 1) / INDEX_MERGE;
+    out->v = calloc((size_t)out->n + 1, sizeof *out->v);
+    out->sum = calloc((size_t)out->n + 1, sizeof *out->sum);
+    out->sumsq = calloc((size_t)out->n + 1, sizeof *out->sumsq);
+    if (!out->v || !out->sum || !out->sumsq) {
+        index_profile_free(out);
+        return FO_ERR_NOMEM;
+    }
+    for (int i = 0; i < full->n; i++)
+        out->v[i / INDEX_MERGE] += full->v[i];
+    for (int i = 0; i < out->n; i++) {
+        out->sum[i + 1] = out->sum[i] + out->v[i];
+        out->sumsq[i + 1] = out->sumsq[i] + (double)out->v[i] * out->v[i];
+    }
+    return FO_OK;
+}
+
+/* The scan's profile src (an index profile) resampled for template index
+ * profiles of length na, at each scale and shift of the coarse fit's first
+ * grid: for probe q, the template bins i0[q]..i1[q] fall inside the scan,
+ * b[q * na + i] is the scan's value under bin i, sb and sbb the sums of b
+ * and b squared over those bins. */
+typedef struct probe_set {
+    int src, na; /* which scan profile (0-3, see upright_index), length */
+    int count;
+    int *i0, *i1;
+    float *b;
+    double *sb, *sbb;
+} probe_set;
+
+static void probe_set_free(probe_set *p)
+{
+    free(p->i0);
+    free(p->i1);
+    free(p->b);
+    free(p->sb);
+    free(p->sbb);
+    memset(p, 0, sizeof *p);
+}
+
+static int probe_set_make(const index_profile *s, int src, int na, double scale0,
+                          bool wide, probe_set *out)
+{
+    const double bin = (double)FO_PROFILE_BIN * INDEX_MERGE;
+    const double tc = na * bin / 2.0, sc = s->n * bin / 2.0;
+    const double kstep = COARSE_SCALE_STEP * 4, shstep = COARSE_SHIFT_STEP * 4;
+    const double slack = wide ? fabs(s->n - scale0 * na) * bin / 2.0 : 0;
+    const double shrange = COARSE_SHIFT_RANGE + slack;
+    const int nk = (int)floor(2 * COARSE_SCALE_RANGE / kstep + 1e-9) + 1;
+    const int nsh = (int)floor(2 * shrange / shstep + 1e-9) + 1;
+    int q = 0;
+
+    memset(out, 0, sizeof *out);
+    out->src = src;
+    out->na = na;
+    out->count = nk * nsh;
+    out->i0 = malloc((size_t)out->count * sizeof *out->i0);
+    out->i1 = malloc((size_t)out->count * sizeof *out->i1);
+    out->b = calloc((size_t)out->count * na, sizeof *out->b);
+    out->sb = malloc((size_t)out->count * sizeof *out->sb);
+    out->sbb = malloc((size_t)out->count * sizeof *out->sbb);
+    if (!out->i0 || !out->i1 || !out->b || !out->sb || !out->sbb) {
+        probe_set_free(out);
+        return FO_ERR_NOMEM;
+    }
+    for (int ki = 0; ki < nk; ki++)
+        for (int si = 0; si < nsh; si++, q++) {
+            const double scale = scale0 * (1 - COARSE_SCALE_RANGE + ki * kstep);
+            const double shift = -shrange + si * shstep;
+            float *b = out->b + (size_t)q * na;
+            double sb = 0, sbb = 0;
+            int i0 = -1, i1 = -2;
+            for (int i = 0; i < na; i++) {
+                double pos = scale * ((i + 0.5) * bin - tc) + sc + shift;
+                double j = pos / bin - 0.5, f;
+                int j0 = (int)floor(j);
+                if (j0 < 0 || j0 + 1 >= s->n)
+                    continue;
+                f = j - j0;
+                b[i] = (float)(s->v[j0] * (1 - f) + s->v[j0 + 1] * f);
+                sb += b[i];
+                sbb += (double)b[i] * b[i];
+                if (i0 < 0)
+                    i0 = i;
+                i1 = i;
+            }
+            out->i0[q] = i0;
+            out->i1[q] = i1;
+            out->sb[q] = sb;
+            out->sbb[q] = sbb;
+        }
+    return FO_OK;
+}
+
+/* Best correlation of template index profile a over the probes. */
+static double probe_best(const index_profile *a, const probe_set *p)
+{
+    double best = -2;
+    for (int q = 0; q < p->count; q++) {
+        const int i0 = p->i0[q], i1 = p->i1[q], n = i1 - i0 + 1;
+        const float *b = p->b + (size_t)q * p->na;
+        double sa, saa, sab = 0, va, vb, v;
+        if (n < COARSE_MIN_OVERLAP * a->n)
+            continue;
+        for (int i = i0; i <= i1; i++)
+            sab += (double)a->v[i] * b[i];
+        sa = a->sum[i1 + 1] - a->sum[i0];
+        saa = a->sumsq[i1 + 1] - a->sumsq[i0];
+        va = saa - sa * sa / n;
+        vb = p->sbb[q] - p->sb[q] * p->sb[q] / n;
+        if (va <= 1e-9 || vb <= 1e-9)
+            continue;
+        v = (sab - sa * p->sb[q] / n) / sqrt(va * vb);
+        if (v > best)
+            best = v;
+    }
+    return best;
 }
 
 /* ---- patches ------------------------------------------------------------- */
@@ -537,11 +702,14 @@ typedef struct page_model {
     double scale; /* reference px -> WORK_DPI px */
     int w, h;     /* reference at WORK_DPI */
     fo_profile rows, cols;
+    index_profile irows, icols; /* the same, merged for the index */
     patch *patches;
     int npatches;
     PIX *layout;       /* the form's ink at VERIFY_DPI, outside field zones */
     PIX *layout_grown; /* the same, grown by a pixel */
     PIX *fields;       /* field zones at VERIFY_DPI: not the form's */
+    PIX *print;        /* all the form's print at VERIFY_DPI, light print too
+                          (print_of), outside field zones */
 } page_model;
 
 struct fo_matcher {
@@ -561,6 +729,21 @@ static fo_affine centred_scaling(double s)
  * field zones, whose ink changes from copy to copy.  Only ink darker than
  * LAYOUT_REF_INK counts: light print (the pale blue of some Cerfa frames)
  * is ink in one scan and paper in the next. */
+/* The paper's grey level of an 8 bpp page: the grey of PAPER_RANK of it. */
+static int paper_level(PIX *grey)
+{
+    l_uint32 paper = 255;
+    pixGetRankValue(grey, 1, PAPER_RANK, &paper);
+    return (int)paper;
+}
+
+/* All the print of an 8 bpp page, light print too: what is darker than
+ * PRINT_RATIO of its paper. */
+static PIX *print_of(PIX *grey)
+{
+    return pixThresholdToBinary(grey, (l_int32)lround(paper_level(grey) * PRINT_RATIO));
+}
+
 static int build_layout(page_model *m, PIX *grey, const uint8_t *mask)
 {
     PIX *fields150 = pixCreate(m->w, m->h, 1);
@@ -584,7 +767,17 @@ static int build_layout(page_model *m, PIX *grey, const uint8_t *mask)
         return FO_ERR_NOMEM;
     pixSubtract(m->layout, m->layout, m->fields);
     m->layout_grown = pixDilateBrick(NULL, m->layout, 3, 3);
-    return m->layout_grown ? FO_OK : FO_ERR_NOMEM;
+    if (!m->layout_grown)
+        return FO_ERR_NOMEM;
+    {
+        PIX *print150 = print_of(grey);
+        m->print = print150 ? pixReduceRankBinary2(print150, 1, NULL) : NULL;
+        pixDestroy(&print150);
+    }
+    if (!m->print)
+        return FO_ERR_NOMEM;
+    pixSubtract(m->print, m->print, m->fields);
+    return FO_OK;
 }
 
 static int build_model(const fo_template *t, int pageno, page_model *m)
@@ -609,6 +802,10 @@ static int build_model(const fo_template *t, int pageno, page_model *m)
     m->h = pixGetHeight(bin);
     rc = fo_raster_profiles(bin, fo_affine_identity(), &m->rows, &m->cols);
     if (rc == FO_OK)
+        rc = index_profile_make(&m->rows, &m->irows);
+    if (rc == FO_OK)
+        rc = index_profile_make(&m->cols, &m->icols);
+    if (rc == FO_OK)
         rc = ink_map(bin, &ink);
     mask = rc == FO_OK ? calloc((size_t)m->w * m->h, 1) : NULL;
     if (rc == FO_OK && !mask)
@@ -631,8 +828,11 @@ static void free_model(page_model *m)
     pixDestroy(&m->layout);
     pixDestroy(&m->layout_grown);
     pixDestroy(&m->fields);
+    pixDestroy(&m->print);
     free(m->rows.v);
     free(m->cols.v);
+    index_profile_free(&m->irows);
+    index_profile_free(&m->icols);
     for (int i = 0; i < m->npatches; i++)
         free(m->patches[i].data);
     free(m->patches);
@@ -684,8 +884,9 @@ void fo_matcher_destroy(fo_matcher **mp)
 /* The scan at WORK_DPI, as the prep stage made it: binary, its ink map,
  * skew and profiles (borrowed), and the profiles' reversed copies. */
 typedef struct scan_work {
-    PIX *bin; /* as scanned (not deskewed) */
-    PIX *ink; /* ink map of bin, 8 bpp: 255 is ink */
+    PIX *bin;  /* as scanned (not deskewed) */
+    PIX *ink;  /* ink map of bin, 8 bpp: 255 is ink */
+    PIX *grey; /* what bin was made from, 8 bpp; NULL when not kept */
     int w, h;
     double factor; /* scan px -> WORK_DPI px */
     double skew;
@@ -694,6 +895,7 @@ typedef struct scan_work {
                                       or own_rows and own_cols */
     fo_profile rev_rows, rev_cols; /* the same, reversed (for the turns) */
     fo_profile own_rows, own_cols; /* made here (without edge bands) */
+    index_profile index[4];        /* rows, cols, rev_rows, rev_cols merged */
     bool wide; /* shifts searched across the whole page (fit_profile_within) */
 } scan_work;
 
@@ -703,6 +905,8 @@ static void scan_work_free(scan_work *s)
     fo_profile_free(&s->rev_cols);
     fo_profile_free(&s->own_rows);
     fo_profile_free(&s->own_cols);
+    for (int i = 0; i < 4; i++)
+        index_profile_free(&s->index[i]);
 }
 
 /* Takes rows and cols as the scan's profiles, and makes their reversed
@@ -719,6 +923,14 @@ static int use_profiles(scan_work *s, fo_profile rows, fo_profile cols)
         return FO_ERR_NOMEM;
     reverse_into(&s->rows, &s->rev_rows);
     reverse_into(&s->cols, &s->rev_cols);
+    {
+        const fo_profile *src[4] = {&s->rows, &s->cols, &s->rev_rows, &s->rev_cols};
+        for (int i = 0; i < 4; i++) {
+            index_profile_free(&s->index[i]);
+            if (index_profile_make(src[i], &s->index[i]) != FO_OK)
+                return FO_ERR_NOMEM;
+        }
+    }
     return FO_OK;
 }
 
@@ -727,6 +939,7 @@ static int scan_work_init(const fo_prep_result *prep, scan_work *s)
     memset(s, 0, sizeof *s);
     s->bin = prep->binary;
     s->ink = prep->ink;
+    s->grey = prep->grey;
     s->w = pixGetWidth(prep->binary);
     s->h = pixGetHeight(prep->binary);
     s->factor = prep->factor;
@@ -767,6 +980,78 @@ static void upright_profiles(const scan_work *s, int turn, const fo_profile **ur
           : turn == 90  ? &s->rev_rows
           : turn == 180 ? &s->rev_cols
                         : &s->rows;
+}
+
+/* The scan's index profiles for a turn (as upright_profiles): indices into
+ * scan_work.index. */
+static void upright_index(int turn, int *ur, int *uc)
+{
+    *ur = turn == 0 ? 0 : turn == 90 ? 1 : turn == 180 ? 2 : 3;
+    *uc = turn == 0 ? 1 : turn == 90 ? 2 : turn == 180 ? 3 : 0;
+}
+
+/* The probes made for one scan and one first scale, by (source, length). */
+typedef struct probe_cache {
+    probe_set *sets;
+    int count, cap;
+} probe_cache;
+
+static void probe_cache_free(probe_cache *c)
+{
+    for (int i = 0; i < c->count; i++)
+        probe_set_free(&c->sets[i]);
+    free(c->sets);
+    memset(c, 0, sizeof *c);
+}
+
+static const probe_set *probes_for(probe_cache *c, const scan_work *s, int src, int na,
+                                   double scale0)
+{
+    for (int i = 0; i < c->count; i++)
+        if (c->sets[i].src == src && c->sets[i].na == na)
+            return &c->sets[i];
+    if (c->count == c->cap) {
+        int cap = c->cap ? 2 * c->cap : 8;
+        probe_set *sets = realloc(c->sets, (size_t)cap * sizeof *sets);
+        if (!sets)
+            return NULL;
+        c->sets = sets;
+        c->cap = cap;
+    }
+    if (probe_set_make(&s->index[src], src, na, scale0, s->wide, &c->sets[c->count]) !=
+        FO_OK)
+        return NULL;
+    return &c->sets[c->count++];
+}
+
+/* Index score of every model (scores: one per model): for each turn, the
+ * mean of the rows' and the columns' best correlation; the best turn's. */
+static int index_scores(const fo_matcher *m, const scan_work *s, double scale0,
+                        double *scores)
+{
+    probe_cache cache = {0};
+    int rc = FO_OK;
+
+    for (int i = 0; i < m->nmodels && rc == FO_OK; i++) {
+        const page_model *pm = &m->models[i];
+        scores[i] = -2;
+        for (int turn = 0; turn < 360; turn += 90) {
+            const probe_set *pr, *pc;
+            int ur, uc;
+            upright_index(turn, &ur, &uc);
+            pr = probes_for(&cache, s, ur, pm->irows.n, scale0);
+            pc = pr ? probes_for(&cache, s, uc, pm->icols.n, scale0) : NULL;
+            if (!pc) {
+                rc = FO_ERR_NOMEM;
+                break;
+            }
+            double v = (probe_best(&pm->irows, pr) + probe_best(&pm->icols, pc)) / 2;
+            if (v > scores[i])
+                scores[i] = v;
+        }
+    }
+    probe_cache_free(&cache);
+    return rc;
 }
 
 /*
@@ -1052,7 +1337,7 @@ static bool plausible(fo_affine fit, fo_affine t0)
  * the sub-pixel parabola is least biased.
  */
 static int register_page(const page_model *m, const scan_work *s, fo_affine t0,
-                         precise *out)
+                         int first_search, precise *out)
 {
     hit *hits = NULL;
     double *w = NULL;
@@ -1074,7 +1359,8 @@ static int register_page(const page_model *m, const scan_work *s, fo_affine t0,
         double sum = 0, sq = 0;
         int nh, ninl = 0;
 
-        nh = search_patches(m, s->ink, t, round == 0 ? SEARCH : REFINE_SEARCH, hits);
+        nh = search_patches(m, s->ink, t, round == 0 ? first_search : REFINE_SEARCH,
+                            hits);
         if (nh < 0) {
             rc = FO_ERR_NOMEM;
             goto out;
@@ -1101,6 +1387,103 @@ out:
     return rc;
 }
 
+/* The scan's ink seen through t (template work px -> scan work px) at
+ * VERIFY_DPI, w x h: *scan its ink, *seen where the scan lies at all.  The
+ * affine map is stepped along each row, not applied per pixel. */
+static int warp_layout(const scan_work *s, fo_affine t, int w, int h, PIX **scan,
+                       PIX **seen)
+{
+    const l_uint32 *ink = pixGetData(s->ink);
+    const int iw = pixGetWidth(s->ink), ih = pixGetHeight(s->ink),
+              iwpl = pixGetWpl(s->ink);
+
+    *scan = pixCreate(w, h, 1);
+    *seen = pixCreate(w, h, 1);
+    if (!*scan || !*seen) {
+        pixDestroy(scan);
+        pixDestroy(seen);
+        return FO_ERR_NOMEM;
+    }
+    for (int y = 0; y < h; y++) {
+        l_uint32 *row = pixGetData(*scan) + (size_t)y * pixGetWpl(*scan);
+        l_uint32 *srow = pixGetData(*seen) + (size_t)y * pixGetWpl(*seen);
+        /* the centre of a VERIFY_DPI pixel in template work px */
+        fo_point p = fo_affine_apply(t, (fo_point){0.5, 2 * y + 0.5});
+        for (int x = 0; x < w; x++, p.x += 2 * t.a, p.y += 2 * t.d) {
+            int sx = (int)lround(p.x), sy = (int)lround(p.y);
+            if (sx < 0 || sy < 0 || sx >= iw || sy >= ih)
+                continue;
+            SET_DATA_BIT(srow, x);
+            if (GET_DATA_BYTE(ink + (size_t)sy * iwpl, sx) >= LAYOUT_INK)
+                SET_DATA_BIT(row, x);
+        }
+    }
+    return FO_OK;
+}
+
+/* All the scan's print (print_of, from its grey at WORK_DPI) seen through
+ * t at VERIFY_DPI, w x h; *seen where the scan lies at all. */
+static int warp_print(const scan_work *s, fo_affine t, int w, int h, PIX **print,
+                      PIX **seen)
+{
+    const l_uint32 *grey = pixGetData(s->grey);
+    const int gw = pixGetWidth(s->grey), gh = pixGetHeight(s->grey),
+              gwpl = pixGetWpl(s->grey);
+    const int level = (int)lround(paper_level(s->grey) * PRINT_RATIO);
+
+    *print = pixCreate(w, h, 1);
+    *seen = pixCreate(w, h, 1);
+    if (!*print || !*seen) {
+        pixDestroy(print);
+        pixDestroy(seen);
+        return FO_ERR_NOMEM;
+    }
+    for (int y = 0; y < h; y++) {
+        l_uint32 *row = pixGetData(*print) + (size_t)y * pixGetWpl(*print);
+        l_uint32 *srow = pixGetData(*seen) + (size_t)y * pixGetWpl(*seen);
+        fo_point p = fo_affine_apply(t, (fo_point){0.5, 2 * y + 0.5});
+        for (int x = 0; x < w; x++, p.x += 2 * t.a, p.y += 2 * t.d) {
+            int sx = (int)lround(p.x), sy = (int)lround(p.y);
+            if (sx < 0 || sy < 0 || sx >= gw || sy >= gh)
+                continue;
+            SET_DATA_BIT(srow, x);
+            if ((int)GET_DATA_BYTE(grey + (size_t)sy * gwpl, sx) < level)
+                SET_DATA_BIT(row, x);
+        }
+    }
+    return FO_OK;
+}
+
+/* verify_layout's score from the scan's warped ink and coverage (see
+ * warp_layout; both the size of m's layout, left unchanged). */
+static double layout_score(const page_model *m, PIX *scan_in, PIX *seen)
+{
+    PIX *scan = pixSubtract(NULL, scan_in, m->fields);
+    PIX *form = pixAnd(NULL, m->layout, seen);
+    PIX *grown = scan ? pixDilateBrick(NULL, scan, 3, 3) : NULL;
+    PIX *both = form && grown ? pixAnd(NULL, form, grown) : NULL;
+    int nform = 0, nscan = 0, found = 0, explained = 0;
+    double score = 0;
+
+    /* the form's ink that the scan could show: a page cut at the scanner's
+     * edge has lost what fell off, and a near miss lacking that part would
+     * otherwise fit it better */
+    if (both) {
+        pixCountPixels(form, &nform, NULL);
+        pixCountPixels(both, &found, NULL);
+        pixAnd(both, scan, m->layout_grown);
+        pixCountPixels(scan, &nscan, NULL);
+        pixCountPixels(both, &explained, NULL);
+        if (nform > 0 && nscan > 0)
+            score = ((double)found / nform) * ((double)explained / nscan);
+    }
+    pixDestroy(&scan);
+    pixDestroy(&form);
+    pixDestroy(&grown);
+    pixDestroy(&both);
+    return score;
+}
+
 /*
  * How well the whole layout agrees, once registered through t (template
  * work px -> scan work px), both ways: the share of the form's ink found in
@@ -1111,53 +1494,13 @@ out:
  */
 static double verify_layout(const page_model *m, const scan_work *s, fo_affine t)
 {
-    const int w = pixGetWidth(m->layout), h = pixGetHeight(m->layout);
-    const l_uint32 *ink = pixGetData(s->ink);
-    const int iw = pixGetWidth(s->ink), ih = pixGetHeight(s->ink),
-              iwpl = pixGetWpl(s->ink);
-    PIX *scan = pixCreate(w, h, 1), *seen = pixCreate(w, h, 1);
-    PIX *form = NULL, *grown = NULL, *both = NULL;
-    int nform = 0, nscan = 0, found = 0, explained = 0;
+    PIX *scan = NULL, *seen = NULL;
     double score = 0;
-
-    if (!scan || !seen)
-        goto out;
-    for (int y = 0; y < h; y++) {
-        l_uint32 *row = pixGetData(scan) + (size_t)y * pixGetWpl(scan);
-        l_uint32 *srow = pixGetData(seen) + (size_t)y * pixGetWpl(seen);
-        for (int x = 0; x < w; x++) {
-            /* the centre of a VERIFY_DPI pixel in template work px */
-            fo_point p = fo_affine_apply(t, (fo_point){2 * x + 0.5, 2 * y + 0.5});
-            int sx = (int)lround(p.x), sy = (int)lround(p.y);
-            if (sx < 0 || sy < 0 || sx >= iw || sy >= ih)
-                continue;
-            SET_DATA_BIT(srow, x);
-            if (GET_DATA_BYTE(ink + (size_t)sy * iwpl, sx) >= LAYOUT_INK)
-                SET_DATA_BIT(row, x);
-        }
-    }
-    /* the form's ink that the scan could show: a page cut at the scanner's
-     * edge has lost what fell off, and a near miss lacking that part would
-     * otherwise fit it better */
-    form = pixAnd(NULL, m->layout, seen);
-    pixSubtract(scan, scan, m->fields);
-    grown = pixDilateBrick(NULL, scan, 3, 3);
-    both = form && grown ? pixAnd(NULL, form, grown) : NULL;
-    if (both) {
-        pixCountPixels(form, &nform, NULL);
-        pixCountPixels(both, &found, NULL);
-        pixAnd(both, scan, m->layout_grown);
-        pixCountPixels(scan, &nscan, NULL);
-        pixCountPixels(both, &explained, NULL);
-        if (nform > 0 && nscan > 0)
-            score = ((double)found / nform) * ((double)explained / nscan);
-    }
-out:
+    if (warp_layout(s, t, pixGetWidth(m->layout), pixGetHeight(m->layout), &scan,
+                    &seen) == FO_OK)
+        score = layout_score(m, scan, seen);
     pixDestroy(&scan);
     pixDestroy(&seen);
-    pixDestroy(&form);
-    pixDestroy(&grown);
-    pixDestroy(&both);
     return score;
 }
 
@@ -1167,54 +1510,319 @@ static int by_coarse_score(const void *a, const void *b)
     return (p->score < q->score) - (p->score > q->score);
 }
 
+/* Registers pm from the coarse fit *c (its isotropic refits too, when the
+ * fit fails), as the first stage chose it; *c becomes the fit used. */
+static int register_coarse(const page_model *pm, const scan_work *s, coarse *c,
+                           precise *p)
+{
+    coarse iso[2];
+    precise q;
+    int rc = register_page(pm, s, coarse_transform(pm, s, c), SEARCH, p);
+    if (rc == FO_OK && p->score < FO_MATCH_THRESHOLD && isotropic_refit(pm, s, c, iso))
+        for (int j = 0; j < 2 && rc == FO_OK && p->score < FO_MATCH_THRESHOLD; j++) {
+            rc = register_page(pm, s, coarse_transform(pm, s, &iso[j]), SEARCH, &q);
+            if (rc == FO_OK && q.score > p->score) {
+                *p = q;
+                *c = iso[j];
+            }
+        }
+    return rc;
+}
+
+/* The pages registered for one scan: what consider() saw pass. */
+typedef struct finalists {
+    precise p[TOP_TEMPLATES + SWEEP_KEEP];
+    coarse c[TOP_TEMPLATES + SWEEP_KEEP];
+    int n;
+} finalists;
+
+/* Keeps p (registered from coarse c) when its layout agrees best so far,
+ * and among the finalists when it registered. */
+static void consider(const precise *p, const coarse *c, precise *best, coarse *chosen,
+                     bool *tried, finalists *fin)
+{
+    if (!*tried || p->layout > best->layout ||
+        (p->layout == best->layout && p->score > best->score)) {
+        *best = *p;
+        *chosen = *c;
+        *tried = true;
+    }
+    if (p->score >= FO_MATCH_THRESHOLD && fin->n < TOP_TEMPLATES + SWEEP_KEEP) {
+        fin->p[fin->n] = *p;
+        fin->c[fin->n] = *c;
+        fin->n++;
+    }
+}
+
+/* The scan's print seen through one registration, for duels: grown by a
+ * pixel, and where the scan lies. */
+typedef struct duel_view {
+    PIX *print_grown, *seen;
+} duel_view;
+
+static void duel_view_free(duel_view *v)
+{
+    pixDestroy(&v->print_grown);
+    pixDestroy(&v->seen);
+}
+
+static int duel_view_make(const scan_work *s, fo_affine t, int w, int h, duel_view *v)
+{
+    PIX *print = NULL;
+    memset(v, 0, sizeof *v);
+    if (!s->grey)
+        return FO_ERR_USAGE;
+    if (warp_print(s, t, w, h, &print, &v->seen) != FO_OK)
+        return FO_ERR_NOMEM;
+    v->print_grown = pixDilateBrick(NULL, print, 3, 3);
+    pixDestroy(&print);
+    if (!v->print_grown) {
+        duel_view_free(v);
+        return FO_ERR_NOMEM;
+    }
+    return FO_OK;
+}
+
 /*
- * Ranks the templates by the scan's profiles (cands: room for one per
- * template) and registers the best few: *best and *chosen are the one whose
- * whole layout agrees best among those that register; *tried is false
- * when none was tried.
+ * Which of two near misses of one frame the scan is, where their layouts
+ * score alike (a form and its copy with another title, printed in light
+ * grey: most of their ink is the same, light print is left out of the
+ * layout, and verify_layout's grown comparison at VERIFY_DPI barely tells
+ * them apart).  Only the print that differs is looked at: each form's own
+ * print, away from the other's (grown by DUEL_GROW px) and from both
+ * forms' field zones, and the share of it the scan shows (v, seen through
+ * a registration both share).  True when b's own print is found clearly
+ * more than a's; false when there is too little to tell.
+ */
+static bool duel_prefers_b(const page_model *a, const page_model *b, const duel_view *v)
+{
+    PIX *a_g = NULL, *b_g = NULL, *a_only = NULL, *b_only = NULL;
+    /* [side][0: all print, 1: dark print]: own pixels, and found */
+    int own[2][2] = {{0}}, found[2][2] = {{0}};
+    bool prefer_b = false;
+
+    if (b->w != a->w || b->h != a->h)
+        return false;
+    a_g = pixDilateBrick(NULL, a->print, 2 * DUEL_GROW + 1, 2 * DUEL_GROW + 1);
+    b_g = pixDilateBrick(NULL, b->print, 2 * DUEL_GROW + 1, 2 * DUEL_GROW + 1);
+    a_only = b_g ? pixSubtract(NULL, a->print, b_g) : NULL;
+    b_only = a_g ? pixSubtract(NULL, b->print, a_g) : NULL;
+    if (a_only && b_only) {
+        PIX *pair[2] = {a_only, b_only};
+        const page_model *side[2] = {a, b};
+        for (int k = 0; k < 2; k++) {
+            PIX *dark;
+            pixSubtract(pair[k], pair[k], a->fields);
+            pixSubtract(pair[k], pair[k], b->fields);
+            pixAnd(pair[k], pair[k], v->seen);
+            dark = pixAnd(NULL, pair[k], side[k]->layout);
+            pixCountPixels(pair[k], &own[k][0], NULL);
+            pixAnd(pair[k], pair[k], v->print_grown);
+            pixCountPixels(pair[k], &found[k][0], NULL);
+            if (dark) {
+                pixCountPixels(dark, &own[k][1], NULL);
+                pixAnd(dark, dark, v->print_grown);
+                pixCountPixels(dark, &found[k][1], NULL);
+                pixDestroy(&dark);
+            }
+        }
+        /* dark print first: a scan shows it whatever its kind (a 1-bit
+         * scan may have lost light print); then all print */
+        for (int kind = 1; kind >= 0; kind--) {
+            double sa, sb;
+            if (own[0][kind] + own[1][kind] < DUEL_MIN_PX)
+                continue;
+            sa = own[0][kind] > 0 ? (double)found[0][kind] / own[0][kind] : 0;
+            sb = own[1][kind] > 0 ? (double)found[1][kind] / own[1][kind] : 0;
+            if (own[0][kind] == 0)
+                sa = sb; /* a has nothing of its own: no evidence against it */
+            if (own[1][kind] == 0)
+                sb = sa;
+            if (fabs(sb - sa) > DUEL_MARGIN) {
+                prefer_b = sb > sa;
+                break;
+            }
+        }
+    }
+    pixDestroy(&a_g);
+    pixDestroy(&b_g);
+    pixDestroy(&a_only);
+    pixDestroy(&b_only);
+    return prefer_b;
+}
+
+/* The finalists whose layout scores come within DUEL_RANGE of the best
+ * meet the best in turn (duel_prefers_b, seen through the best's
+ * registration); the last one standing wins. */
+static void settle_near_misses(const fo_matcher *m, const scan_work *s,
+                               const finalists *fin, precise *best, coarse *chosen)
+{
+    duel_view v;
+    const page_model *bm = &m->models[chosen->model];
+    fo_affine t = best->t;
+    bool any = false;
+
+    for (int i = 0; i < fin->n && !any; i++)
+        any = fin->c[i].model != chosen->model &&
+              fin->p[i].layout >= best->layout - DUEL_RANGE;
+    if (!any || duel_view_make(s, t, pixGetWidth(bm->print), pixGetHeight(bm->print),
+                               &v) != FO_OK)
+        return;
+    for (int i = 0; i < fin->n; i++) {
+        const precise *p = &fin->p[i];
+        if (fin->c[i].model == chosen->model || p->layout < best->layout - DUEL_RANGE)
+            continue;
+        if (duel_prefers_b(&m->models[chosen->model], &m->models[fin->c[i].model],
+                           &v)) {
+            *best = *p;
+            *chosen = fin->c[i];
+        }
+    }
+    duel_view_free(&v);
+}
+
+typedef struct sweep_hit {
+    int model;
+    double score;
+} sweep_hit;
+
+static int by_sweep_score(const void *a, const void *b)
+{
+    const sweep_hit *p = a, *q = b;
+    return (p->score < q->score) - (p->score > q->score);
+}
+
+/*
+ * The near misses of a registered page (many templates): the scan's ink is
+ * seen once through the anchor's transform, and every template page of the
+ * anchor's frame size is scored on it (layout_score: bit operations at
+ * VERIFY_DPI, no registration).  Those within DUEL_RANGE of the best meet
+ * in turn, through the same transform (duel_prefers_b); the one left is
+ * registered narrowly through the anchor, scored as verify_layout scores,
+ * and competes with what the first stage found.
+ */
+static int sweep_near_misses(const fo_matcher *m, const scan_work *s, int anchor_model,
+                             const precise *anchor, const coarse *anchor_coarse,
+                             precise *best, coarse *chosen, bool *tried, finalists *fin)
+{
+    const page_model *am = &m->models[anchor_model];
+    const int w = pixGetWidth(am->layout), h = pixGetHeight(am->layout);
+    PIX *scan = NULL, *seen = NULL;
+    sweep_hit *hits = malloc((size_t)m->nmodels * sizeof *hits);
+    duel_view v = {0};
+    int n = 0, rc = FO_OK, champion;
+
+    if (!hits || warp_layout(s, anchor->t, w, h, &scan, &seen) != FO_OK) {
+        free(hits);
+        return FO_ERR_NOMEM;
+    }
+    for (int i = 0; i < m->nmodels; i++) {
+        const page_model *pm = &m->models[i];
+        if (pm->w != am->w || pm->h != am->h)
+            continue;
+        hits[n++] = (sweep_hit){i, layout_score(pm, scan, seen)};
+    }
+    pixDestroy(&scan);
+    pixDestroy(&seen);
+    qsort(hits, (size_t)n, sizeof *hits, by_sweep_score);
+    champion = n > 0 ? hits[0].model : anchor_model;
+    if (n > 1 && hits[1].score >= hits[0].score - DUEL_RANGE &&
+        duel_view_make(s, anchor->t, w, h, &v) == FO_OK) {
+        for (int k = 1; k < n && hits[k].score >= hits[0].score - DUEL_RANGE; k++)
+            if (duel_prefers_b(&m->models[champion], &m->models[hits[k].model], &v))
+                champion = hits[k].model;
+        duel_view_free(&v);
+    }
+    if (champion != anchor_model) {
+        coarse c = *anchor_coarse;
+        precise p;
+        c.model = champion;
+        rc = register_page(&m->models[champion], s, anchor->t, REFINE_SEARCH, &p);
+        if (rc == FO_OK && p.score >= FO_MATCH_THRESHOLD) {
+            p.layout = verify_layout(&m->models[champion], s, p.t);
+            consider(&p, &c, best, chosen, tried, fin);
+        }
+    }
+    free(hits);
+    return rc;
+}
+
+/*
+ * Ranks the templates by the scan's profiles (cands and iscore: room for one
+ * per template page) and registers the best few: *best and *chosen are the
+ * one whose whole layout agrees best among those that register; *tried is
+ * false when none was tried.
+ *
+ * With more than INDEX_KEEP template pages, the index chooses which get the
+ * coarse fit, and profiles no longer choose among near misses (a form with
+ * a section moved or repeated has much the same profiles): of the coarse
+ * fit's best, the first that registers is the anchor, and the others of its
+ * frame size are first searched narrowly through its transform (a near
+ * miss shares its frame and most of its patches: the same fit at a tenth
+ * of the cost), and registered from their own coarse fit only when that
+ * fails; then every page of the anchor's frame size has its say
+ * (sweep_near_misses).
  */
 static int try_templates(const fo_matcher *m, const scan_work *s, double scale0,
-                         coarse *cands, precise *best, coarse *chosen, bool *tried)
+                         coarse *cands, double *iscore, precise *best, coarse *chosen,
+                         bool *tried)
 {
-    int rc = FO_OK;
+    const bool many = m->nmodels > INDEX_KEEP;
+    int rc = FO_OK, ncand = m->nmodels, anchor = -1;
+    precise anchor_fit = {0};
+    finalists fin = {.n = 0};
 
     *tried = false;
     memset(best, 0, sizeof *best);
-    for (int i = 0; i < m->nmodels; i++) {
-        coarse_fit(&m->models[i], s, scale0, &cands[i]);
-        cands[i].model = i;
+    if (many) {
+        rc = index_scores(m, s, scale0, iscore);
+        if (rc != FO_OK)
+            return rc;
+        for (int i = 0; i < m->nmodels; i++)
+            cands[i] = (coarse){.model = i, .score = iscore[i]};
+        qsort(cands, (size_t)m->nmodels, sizeof *cands, by_coarse_score);
+        ncand = INDEX_KEEP;
+    } else {
+        for (int i = 0; i < m->nmodels; i++)
+            cands[i].model = i;
     }
-    qsort(cands, (size_t)m->nmodels, sizeof *cands, by_coarse_score);
+    for (int k = 0; k < ncand; k++) {
+        int model = cands[k].model;
+        coarse_fit(&m->models[model], s, scale0, &cands[k]);
+        cands[k].model = model;
+    }
+    qsort(cands, (size_t)ncand, sizeof *cands, by_coarse_score);
     /* the best few by profile, unless far behind the first; among those
      * that register, the one whose whole layout agrees best */
-    for (int k = 0; k < m->nmodels && k < TOP_TEMPLATES; k++) {
+    for (int k = 0; k < ncand && k < TOP_TEMPLATES; k++) {
         const page_model *pm = &m->models[cands[k].model];
-        precise p, q;
-        coarse iso[2];
+        precise p;
         if (cands[k].score < cands[0].score - COARSE_KEEP_MARGIN)
             break;
-        rc = register_page(pm, s, coarse_transform(pm, s, &cands[k]), &p);
-        if (rc == FO_OK && p.score < FO_MATCH_THRESHOLD &&
-            isotropic_refit(pm, s, &cands[k], iso)) {
-            for (int j = 0; j < 2 && rc == FO_OK && p.score < FO_MATCH_THRESHOLD; j++) {
-                rc = register_page(pm, s, coarse_transform(pm, s, &iso[j]), &q);
-                if (rc == FO_OK && q.score > p.score) {
-                    p = q;
-                    cands[k] = iso[j];
-                }
-            }
-        }
+        p.score = 0;
+        if (anchor >= 0 && pm->w == m->models[anchor].w && pm->h == m->models[anchor].h)
+            rc = register_page(pm, s, anchor_fit.t, REFINE_SEARCH, &p);
+        if (rc == FO_OK && p.score < FO_MATCH_THRESHOLD)
+            rc = register_coarse(pm, s, &cands[k], &p);
         if (rc != FO_OK)
             return rc;
         p.layout = p.score >= FO_MATCH_THRESHOLD ? verify_layout(pm, s, p.t) : 0;
-        if (!*tried || p.layout > best->layout ||
-            (p.layout == best->layout && p.score > best->score)) {
-            *best = p;
-            *chosen = cands[k];
-            *tried = true;
+        consider(&p, &cands[k], best, chosen, tried, &fin);
+        if (many && anchor < 0 && p.score >= FO_MATCH_THRESHOLD) {
+            anchor = cands[k].model;
+            anchor_fit = p;
         }
     }
-    return FO_OK;
+    /* the sweep sees the scan through the best registration so far */
+    if (anchor >= 0) {
+        precise frame = *best;
+        coarse frame_coarse = *chosen;
+        rc = sweep_near_misses(m, s, frame_coarse.model, &frame, &frame_coarse, best,
+                               chosen, tried, &fin);
+    }
+    if (rc == FO_OK && *tried && best->score >= FO_MATCH_THRESHOLD)
+        settle_near_misses(m, s, &fin, best, chosen);
+    return rc;
 }
 
 /*
@@ -1285,6 +1893,7 @@ int fo_match_page(const fo_matcher *m, const fo_prep_result *scan, fo_match *out
 {
     scan_work s;
     coarse *cands = NULL;
+    double *iscore = NULL;
     precise best = {0};
     coarse chosen = {0};
     int rc;
@@ -1301,18 +1910,19 @@ int fo_match_page(const fo_matcher *m, const fo_prep_result *scan, fo_match *out
         goto out;
     out->skew = s.skew;
     cands = calloc(m->nmodels ? (size_t)m->nmodels : 1, sizeof *cands);
-    if (!cands) {
+    iscore = calloc(m->nmodels ? (size_t)m->nmodels : 1, sizeof *iscore);
+    if (!cands || !iscore) {
         rc = FO_ERR_NOMEM;
         goto out;
     }
-    rc = try_templates(m, &s, 1.0, cands, &best, &chosen, &tried);
+    rc = try_templates(m, &s, 1.0, cands, iscore, &best, &chosen, &tried);
     /* nothing registered: once more without the page's edge bands, if any */
     if (rc == FO_OK && best.score < FO_MATCH_THRESHOLD &&
         (rc = profiles_without_bands(&s, &bands)) == FO_OK && bands) {
         precise p;
         coarse c = {0};
         bool again;
-        rc = try_templates(m, &s, 1.0, cands, &p, &c, &again);
+        rc = try_templates(m, &s, 1.0, cands, iscore, &p, &c, &again);
         if (rc == FO_OK && again && p.score > best.score) {
             best = p;
             chosen = c;
@@ -1333,7 +1943,7 @@ int fo_match_page(const fo_matcher *m, const fo_prep_result *scan, fo_match *out
         precise p;
         coarse c = {0};
         bool again;
-        rc = try_templates(m, &s, OTHER_SCALES[i], cands, &p, &c, &again);
+        rc = try_templates(m, &s, OTHER_SCALES[i], cands, iscore, &p, &c, &again);
         if (rc == FO_OK && again && p.score > best.score) {
             best = p;
             chosen = c;
@@ -1362,6 +1972,7 @@ int fo_match_page(const fo_matcher *m, const fo_prep_result *scan, fo_match *out
     }
 out:
     free(cands);
+    free(iscore);
     scan_work_free(&s);
     return rc == FO_OK
                ? FO_OK

@@ -97,6 +97,7 @@ typedef struct loader {
     fo_error *err;
     fo_template *t;
     uint8_t (*digests)[FO_SHA256_LEN]; /* of the JSON, then each reference */
+    bool lazy;                         /* references hashed, not decoded */
 } loader;
 
 static const char *const TYPE_NAMES[] = {
@@ -888,26 +889,39 @@ static int check_reference(loader *L, const char *jpath, int pageno,
     return FO_OK;
 }
 
-/* Decodes every page's reference (8 bpp: every later stage works on grey
- * levels, and a colour A4 page at 300 dpi takes 9 MB instead of 36), and
- * the digest of the bytes decoded. */
+/* The reference as a run reads it: 8 bpp (every later stage works on grey
+ * levels, and a colour A4 page at 300 dpi takes 9 MB instead of 36). */
+static int decode_grey(fo_image *img, PIX **out, fo_error *err)
+{
+    PIX *pix = NULL;
+    int rc = fo_image_decode(img, 0, &pix, NULL, err);
+    *out = NULL;
+    if (rc != FO_OK)
+        return rc;
+    *out = fo_raster_colour_to_grey(pix);
+    pixDestroy(&pix);
+    return *out ? FO_OK : fo_error_set(err, FO_ERR_NOMEM, "out of memory");
+}
+
+/* Decodes every page's reference (decode_grey), or, L->lazy, only reads
+ * it, and the digest of the bytes read. */
 static int decode_references(loader *L)
 {
     for (int i = 0; i < L->t->npages; i++) {
         fo_template_page *page = &L->t->pages[i];
         fo_image *img = NULL;
         fo_error ierr;
-        PIX *pix = NULL;
         const uint8_t *bytes;
         size_t size;
         char jpath[64];
         int rc = open_reference(page, &img, &ierr);
 
-        if (rc == FO_OK)
-            rc = fo_image_decode(img, 0, &pix, NULL, &ierr);
+        if (rc == FO_OK && !L->lazy)
+            rc = decode_grey(img, &page->image, &ierr);
         if (rc == FO_OK) {
             bytes = fo_image_bytes(img, &size);
             fo_sha256(bytes, size, L->digests[i + 1]);
+            memcpy(page->digest, L->digests[i + 1], FO_SHA256_LEN);
         }
         fo_image_destroy(&img);
         if (rc == FO_ERR_NOMEM)
@@ -916,17 +930,52 @@ static int decode_references(loader *L)
         if (rc != FO_OK)
             return fail(L, jpath, "page %d: reference \"%.200s\": %s", i + 1,
                         page->reference, ierr.message);
-        page->image = fo_raster_colour_to_grey(pix);
-        pixDestroy(&pix);
-        if (!page->image)
-            return nomem(L);
         /* the file changed since its header was read */
-        if (pixGetWidth(page->image) != page->width ||
-            pixGetHeight(page->image) != page->height)
+        if (page->image && (pixGetWidth(page->image) != page->width ||
+                            pixGetHeight(page->image) != page->height))
             return fail(L, jpath, "page %d: reference \"%.200s\" changed while read",
                         i + 1, page->reference);
     }
     return FO_OK;
+}
+
+int fo_template_page_image(const fo_template *t, int pageno, PIX **out, fo_error *err)
+{
+    const fo_template_page *page;
+    fo_image *img = NULL;
+    uint8_t digest[FO_SHA256_LEN];
+    const uint8_t *bytes;
+    size_t size;
+    int rc;
+
+    *out = NULL;
+    if (pageno < 0 || pageno >= t->npages)
+        return fo_error_set(err, FO_ERR_USAGE, "template \"%s\" has no page %d",
+                            t->name, pageno + 1);
+    page = &t->pages[pageno];
+    rc = open_reference(page, &img, err);
+    if (rc == FO_OK) {
+        bytes = fo_image_bytes(img, &size);
+        fo_sha256(bytes, size, digest);
+        if (memcmp(digest, page->digest, FO_SHA256_LEN) != 0)
+            rc = fo_error_set(err, FO_ERR_CHANGED,
+                              "template \"%s\": reference \"%s\" changed since the "
+                              "template was loaded",
+                              t->name, page->reference_path);
+    }
+    if (rc == FO_OK)
+        rc = decode_grey(img, out, err);
+    fo_image_destroy(&img);
+    if (rc == FO_OK &&
+        (pixGetWidth(*out) != page->width || pixGetHeight(*out) != page->height)) {
+        pixDestroy(out);
+        rc = fo_error_set(err, FO_ERR_CHANGED,
+                          "template \"%s\": reference \"%s\" changed", t->name,
+                          page->reference_path);
+    }
+    if (rc != FO_OK && rc != FO_ERR_NOMEM && rc != FO_ERR_CHANGED)
+        fo_error_prefix(err, "template \"%s\" page %d", t->name, pageno + 1);
+    return rc;
 }
 
 static int parse_page(loader *L, json_t *obj, int pageno, int *nfields_total)
@@ -1081,7 +1130,10 @@ static int set_digest(loader *L)
     return FO_OK;
 }
 
-int fo_template_load(const char *path, fo_template **out, fo_error *err)
+static int load_text(const char *path, const char *text, size_t len, bool lazy,
+                     fo_template **out, fo_error *err);
+
+static int load_file(const char *path, bool lazy, fo_template **out, fo_error *err)
 {
     uint8_t *text = NULL;
     size_t len = 0;
@@ -1093,15 +1145,26 @@ int fo_template_load(const char *path, fo_template **out, fo_error *err)
         fo_error_prefix(err, "%s", path);
         return rc;
     }
-    rc = fo_template_load_text(path, (const char *)text, len, out, err);
+    rc = load_text(path, (const char *)text, len, lazy, out, err);
     free(text);
     return rc;
+}
+
+int fo_template_load(const char *path, fo_template **out, fo_error *err)
+{
+    return load_file(path, false, out, err);
 }
 
 int fo_template_load_text(const char *path, const char *text, size_t len,
                           fo_template **out, fo_error *err)
 {
-    loader L = {0};
+    return load_text(path, text, len, false, out, err);
+}
+
+static int load_text(const char *path, const char *text, size_t len, bool lazy,
+                     fo_template **out, fo_error *err)
+{
+    loader L = {.lazy = lazy};
     char real[PATH_MAX];
     json_error_t jerr;
     json_t *root = NULL;
@@ -1291,8 +1354,8 @@ void fo_template_paths_free(char ***files)
     *files = NULL;
 }
 
-int fo_template_set_load(const char *const *paths, int npaths, fo_template_set **out,
-                         fo_error *err)
+static int set_load(const char *const *paths, int npaths, bool lazy,
+                    fo_template_set **out, fo_error *err)
 {
     fo_template_set *set = calloc(1, sizeof *set);
     int rc = FO_OK;
@@ -1306,7 +1369,7 @@ int fo_template_set_load(const char *const *paths, int npaths, fo_template_set *
         for (char **f = files; rc == FO_OK && f && *f; f++) {
             fo_template *t = NULL;
             fo_template **grown;
-            rc = fo_template_load(*f, &t, err);
+            rc = load_file(*f, lazy, &t, err);
             if (rc != FO_OK)
                 break;
             for (int k = 0; k < set->count; k++) {
@@ -1337,6 +1400,18 @@ int fo_template_set_load(const char *const *paths, int npaths, fo_template_set *
     }
     *out = set;
     return FO_OK;
+}
+
+int fo_template_set_load(const char *const *paths, int npaths, fo_template_set **out,
+                         fo_error *err)
+{
+    return set_load(paths, npaths, false, out, err);
+}
+
+int fo_template_set_load_lazy(const char *const *paths, int npaths,
+                              fo_template_set **out, fo_error *err)
+{
+    return set_load(paths, npaths, true, out, err);
 }
 
 void fo_template_set_destroy(fo_template_set **set)

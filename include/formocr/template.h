@@ -111,11 +111,13 @@ typedef struct fo_field {
 } fo_field;
 
 typedef struct fo_template_page {
-    char *reference;      /* path as written in the template */
-    char *reference_path; /* resolved path */
-    struct Pix *image;    /* the reference, 8-bit grey, owned */
-    int width, height;    /* of the reference, pixels */
-    fo_field *fields;     /* the fields of this page point into t->fields */
+    char *reference;          /* path as written in the template */
+    char *reference_path;     /* resolved path */
+    struct Pix *image;        /* the reference, 8-bit grey, owned; NULL when
+                                 loaded lazily or released */
+    unsigned char digest[32]; /* SHA-256 of the reference file's bytes */
+    int width, height;        /* of the reference, pixels */
+    fo_field *fields;         /* the fields of this page point into t->fields */
     int nfields;
 } fo_template_page;
 
@@ -177,6 +179,24 @@ FO_API void fo_template_paths_free(char ***files);
 FO_API int fo_template_set_load(const char *const *paths, int npaths,
                                 fo_template_set **out, fo_error *err);
 FO_API void fo_template_set_destroy(fo_template_set **set);
+
+/*
+ * The same without decoding the references: every check is made, each
+ * reference is read and hashed (the template's sha256 is the same), but
+ * the pages' image stays NULL; fo_template_page_image decodes one when it
+ * is needed.  For runs, whose matcher and zone masks come from the cache.
+ */
+FO_API int fo_template_set_load_lazy(const char *const *paths, int npaths,
+                                     fo_template_set **out, fo_error *err);
+
+/*
+ * Decodes page pageno's reference as 8-bit grey (*out: the caller owns
+ * it), after checking that the file still holds the bytes loaded
+ * (FO_ERR_CHANGED otherwise); FO_ERR_IO, FO_ERR_CORRUPT, FO_ERR_NOMEM as
+ * decoding fails.
+ */
+FO_API int fo_template_page_image(const fo_template *t, int pageno, struct Pix **out,
+                                  fo_error *err);
 
 /* Frees the reference images (8-bit grey, ~10 MB a page): once the matcher
  * and the zone forms are made from them, a run needs them no more.  The
