@@ -4,7 +4,7 @@
 # runs made alternately, and comparisons are ratios of runs made together.
 #
 #   scripts/bench.sh [--pages N] [--runs R] [--big N] [--quick] [--out DIR]
-#                    [--compare FORMOCR]
+#                    [--compare FORMOCR] [--section N]
 #
 # 1. Throughput: `formocr run -j 1` and `-j 2` (into SQLite) against the
 #    `tesseract PAGE - -l fra` command on every page, two at a time
@@ -13,12 +13,19 @@
 #    (/usr/bin/time -v); where the time goes (--timings).  With --compare,
 #    another formocr binary (e.g. one built from an earlier commit) runs
 #    -j 2 alternately with this one: the A/B ratio of their medians.
-# 2. Templates: pages/s of `run -j 2` and of `match` with 1, 10 and 30
-#    templates loaded (the extra ones near misses from make-templates.py),
-#    on scans of one form, and memory with 10 templates.
+# 2. Templates: 1, 10, 30, 100 and 200 templates loaded (the extra ones
+#    near misses from make-templates.py: the same form with a section
+#    moved, repeated, removed, or another title), on 60 scans of one form
+#    and 6 foreign pages: pages/s of `run -j 2` (cache warm), match ms/page,
+#    set-up cold (empty cache) and warm, peak memory of `run -j 2`, and the
+#    classification (`match`: pages given their own form, foreign pages
+#    unmatched); the cost of 1,000 templates projected from 100 and 200.
 # 3. Batch size: ms per page for 100 and for --big pages (default 2000;
 #    --quick skips it): the cost per page must not grow with the batch.
-# 4. Alignment precision with 10 and 30 templates (scripts/eval-match.py).
+# 4. PDF input: a scanned page from a PDF against the same page in a TIFF.
+# 5. Alignment precision with 10 and 30 templates (scripts/eval-match.py).
+# --section N runs section N alone (the scans and templates are made all the
+# same, and kept in --out for the next time).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -29,6 +36,7 @@ quick=0
 compare=
 compare_age= # --min-age 0 where the other binary knows it
 out=build/bench
+only= # --section N: that section alone
 while [ $# -gt 0 ]; do
     case $1 in
         --pages) pages=$2; shift 2 ;;
@@ -37,7 +45,8 @@ while [ $# -gt 0 ]; do
         --quick) quick=1; shift ;;
         --out) out=$2; shift 2 ;;
         --compare) compare=$(realpath "$2"); shift 2 ;;
-        -h|--help) sed -n '2,25p' "$0"; exit 0 ;;
+        --section) only=$2; shift 2 ;;
+        -h|--help) sed -n '2,/^set -e/{/^#/p}' "$0"; exit 0 ;;
         *) echo "bench.sh: unknown option $1" >&2; exit 2 ;;
     esac
 done
@@ -54,6 +63,7 @@ log=$out/bench.log
 
 median() { sort -g | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
 calc() { awk "BEGIN {print $*}"; }
+want() { [ -z "$only" ] || [ "$only" = "$1" ]; }
 
 # timed NAME CMD...: runs CMD under /usr/bin/time, records "NAME seconds maxrss_kb"
 timed() {
@@ -80,17 +90,26 @@ gen() { # gen DIR COUNT SEED [make-samples options]
 
 echo "== generating scans and templates (cached in $out)"
 gen "$out/scans" "$pages" 4242 --profile hard
-rm -rf "$out/nearmiss" "$out/t1" "$out/t10" "$out/t30"
-$py scripts/make-templates.py --from templates --count 28 --seed 1 --out "$out/nearmiss" >>"$log" 2>&1
-mkdir -p "$out/t1" "$out/t10" "$out/t30"
-cp -r templates/cerfa_14011_03 "$out/t1/"
-cp -r templates/cerfa_* "$out/t10/"
-cp -r templates/cerfa_* "$out/t30/"
-for i in $(seq 1 8); do cp -r "$out/nearmiss/nearmiss_$(printf %02d "$i")" "$out/t10/"; done
-cp -r "$out"/nearmiss/nearmiss_* "$out/t30/"
-gen "$out/one-form" 60 4343 --templates "$out/t1" --profile hard
+if [ "$(cat "$out/nearmiss/.made" 2>/dev/null)" != "198 1" ]; then
+    rm -rf "$out/nearmiss"
+    $py scripts/make-templates.py --from templates --count 198 --seed 1 --out "$out/nearmiss" >>"$log" 2>&1
+    echo "198 1" >"$out/nearmiss/.made"
+fi
+counts="1 10 30 100 200"
+for t in $counts; do
+    rm -rf "$out/t$t"
+    mkdir -p "$out/t$t"
+    if [ "$t" = 1 ]; then
+        cp -r templates/cerfa_14011_03 "$out/t1/"
+    else
+        cp -r templates/cerfa_* "$out/t$t/"
+        for i in $(seq 1 $((t - 2))); do cp -r "$out/nearmiss/nearmiss_$(printf %03d "$i")" "$out/t$t/"; done
+    fi
+done
+gen "$out/one-form" 60 4343 --templates "$out/t1" --profile hard --foreign 6
 : >"$out/times"
 
+if want 1; then
 echo "== 1. throughput on $pages pages, $runs alternating runs"
 ls "$out"/scans/scan_* >"$out/list"
 for r in $(seq "$runs"); do
@@ -124,24 +143,54 @@ fi
 printf '\nwhere the time goes (formocr run -j 1 --timings, ms per page):\n'
 grep -E "^  (decode|prep|match|zones|ocr|checks|output) " "$out/timings.txt" | awk '{printf "  %-7s %7.1f\n", $1, $3}'
 
+fi
+if want 2; then
 echo
-echo "== 2. templates loaded (60 scans of one form)"
+echo "== 2. templates loaded (60 scans of one form, 6 foreign pages)"
+one=$(ls "$out"/one-form/scan_* | head -n 1)
+nscans=$(ls "$out"/one-form/scan_* | wc -l)
 for r in $(seq "$runs"); do
-    for t in 1 10 30; do
-        rm -f "$out"/tpl.sqlite*
-        timed "run$t" "$formocr" run --min-age 0 -q -j 2 -t "$out/t$t" -o "$out/tpl.sqlite" "$out/one-form"
-        timed "match$t" "$formocr" match -t "$out/t$t" "$out/one-form"
-        timed "setup$t" "$formocr" match -t "$out/t$t" "$out/one-form/scan_0001.tif"
+    for t in $counts; do
+        rm -rf "$out/cache$t" "$out"/tpl.sqlite*
+        timed "cold$t" "$formocr" match --cache-dir "$out/cache$t" -t "$out/t$t" "$one"
+        timed "warm$t" "$formocr" match --cache-dir "$out/cache$t" -t "$out/t$t" "$one"
+        timed "run$t" "$formocr" run --min-age 0 -q -j 2 --cache-dir "$out/cache$t" -t "$out/t$t" \
+            -o "$out/tpl.sqlite" "$out/one-form"
+        timed "match$t" "$formocr" match --cache-dir "$out/cache$t" -t "$out/t$t" "$out/one-form"
     done
 done
-printf '\n| templates | run -j 2 pages/s | match ms/page | setup s | peak RSS (run -j 2) |\n|---:|---:|---:|---:|---:|\n'
-for t in 1 10 30; do
-    printf '| %d | %.1f | %.0f | %.2f | %d MB |\n' "$t" "$(calc "60 / $(get "run$t" 2)")" \
-        "$(calc "1000 * ($(get "match$t" 2) - $(get "setup$t" 2)) / 59")" "$(get "setup$t" 2)" \
-        "$(calc "int($(get "run$t" 3) / 1024)")"
+for t in $counts; do
+    "$formocr" match --cache-dir "$out/cache$t" -t "$out/t$t" "$out/one-form" >"$out/match$t.jsonl" 2>/dev/null || true
 done
+classify() { # classify JSONL: "right/forms, foreign unmatched/foreign"
+    $py -c "
+import json, sys
+truth = json.load(open(sys.argv[1]))
+right = forms = fu = foreign = 0
+for line in open(sys.argv[2]):
+    d = json.loads(line)
+    want = truth.get(d['file'].rsplit('/', 1)[-1], {}).get('template')
+    if want: forms += 1; right += d['template'] == want
+    else: foreign += 1; fu += d['template'] is None
+print(f'{right}/{forms} | {fu}/{foreign}')" "$out/one-form/truth.json" "$1"
+}
+printf '\n| templates | run -j 2 pages/s | vs 1 template | match ms/page | set-up cold s | set-up warm s | peak RSS (run -j 2) | right | foreign unmatched |\n|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n'
+for t in $counts; do
+    printf '| %d | %.2f | %.0f %% | %.0f | %.2f | %.2f | %d MB | %s |\n' "$t" \
+        "$(calc "$nscans / $(get "run$t" 2)")" "$(calc "100 * $(get run1 2) / $(get "run$t" 2)")" \
+        "$(calc "1000 * ($(get "match$t" 2) - $(get "warm$t" 2)) / ($nscans - 1)")" \
+        "$(get "cold$t" 2)" "$(get "warm$t" 2)" "$(calc "int($(get "run$t" 3) / 1024)")" \
+        "$(classify "$out/match$t.jsonl")"
+done
+# 1,000 templates, projected linearly from 100 and 200 (per template added)
+per() { calc "($(get "$1200" "$2") - $(get "$1100" "$2")) / 100"; }
+printf '\n1,000 templates, projected from 100 and 200: warm set-up %.2f s, run -j 2 %.2f pages/s, peak RSS %d MB\n' \
+    "$(calc "$(get warm200 2) + 800 * $(per warm 2)")" \
+    "$(calc "$nscans / ($(get run200 2) + 800 * $(per run 2))")" \
+    "$(calc "int(($(get run200 3) + 800 * $(per run 3)) / 1024)")"
 
-if [ "$quick" = 0 ]; then
+fi
+if [ "$quick" = 0 ] && want 3; then
     echo
     echo "== 3. batch size: 100 vs $big pages (run -j 2)"
     gen "$out/big" "$big" 4444
@@ -157,6 +206,7 @@ if [ "$quick" = 0 ]; then
     printf '| %d | %.1f | %d MB |\n' "$big" "$(calc "1000 * $(get big 2) / $big")" "$(calc "int($(get big 3) / 1024)")"
 fi
 
+if want 4; then
 echo
 echo "== 4. PDF input: a scanned page from a PDF against the same page in a TIFF"
 # 60 copies of one G4 page, in TIFF and in PDF (one image a page, as a
@@ -179,6 +229,8 @@ printf '| G4 TIFF | %.2f | %d MB |\n' "$(get tifdec 2)" "$(calc "int($(get tifde
 printf '| G4 in PDF (extracted) | %.2f | %d MB |\n' "$(get pdfdec 2)" "$(calc "int($(get pdfdec 3) / 1024)")"
 printf 'PDF / TIFF time: %.2f (target <= 1.10)\n' "$(calc "$(get pdfdec 2) / $(get tifdec 2)")"
 
+fi
+if want 5; then
 echo
 echo "== 5. alignment precision (field box corners, px at 300 dpi)"
 for t in t10 t30; do
@@ -188,3 +240,5 @@ for t in t10 t30; do
         >"$out/eval-$t.txt" || true
     head -n 3 "$out/eval-$t.txt"
 done
+
+fi

@@ -75,7 +75,7 @@ if [ $quick -eq 0 ]; then
     CC=clang cmake -S . -B build/fuzz -DFORMOCR_FUZZ=ON -DFORMOCR_WERROR=ON \
         -DCMAKE_BUILD_TYPE=RelWithDebInfo -DBUILD_TESTING=OFF >/dev/null
     cmake --build build/fuzz -j"$jobs" >/dev/null
-    for target in template image pdf truth csv shard names author review cache; do
+    for target in template image pdf truth csv shard names author review cache model; do
         corpus=build/fuzz/corpus-$target
         rm -rf "$corpus"
         mkdir -p "$corpus"

@@ -68,7 +68,12 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "blob.h"
+#include "cache.h"
+#include "lru.h"
+#include "match_internal.h"
 #include "raster.h"
 #include "util.h"
 
@@ -275,9 +280,10 @@ static double fit_profile(const fo_profile *t, const fo_profile *s, double scale
  * fit, whose results are exactly those of a matcher without the index.
  */
 enum {
-    INDEX_MERGE = 4, /* profile bins merged into one index bin */
-    INDEX_KEEP = 12, /* template pages given the full coarse fit */
-    SWEEP_KEEP = 1,  /* near misses registered after the sweep */
+    INDEX_MERGE = 4,      /* profile bins merged into one index bin */
+    INDEX_KEEP = 8,       /* template pages given the full coarse fit */
+    PATCH_SETS_KEPT = 48, /* pages' patches held at once (with a cache) */
+    SWEEP_KEEP = 1,       /* near misses registered after the sweep */
     DUEL_GROW = 2,   /* px at VERIFY_DPI: ink this near the other form's is shared */
     DUEL_MIN_PX = 40 /* own ink, px at VERIFY_DPI, both forms together */
 };
@@ -703,8 +709,8 @@ typedef struct page_model {
     int w, h;     /* reference at WORK_DPI */
     fo_profile rows, cols;
     index_profile irows, icols; /* the same, merged for the index */
-    patch *patches;
-    int npatches;
+    int id;                     /* its number in the matcher */
+    const struct fo_matcher *owner;
     PIX *layout;       /* the form's ink at VERIFY_DPI, outside field zones */
     PIX *layout_grown; /* the same, grown by a pixel */
     PIX *fields;       /* field zones at VERIFY_DPI: not the form's */
@@ -712,9 +718,20 @@ typedef struct page_model {
                           (print_of), outside field zones */
 } page_model;
 
+/* A page's patches: the heavy part of its model, loaded when a page
+ * needs it (fo_matcher.patches). */
+typedef struct patch_set {
+    patch *items;
+    int count;
+} patch_set;
+
 struct fo_matcher {
     page_model *models;
     int nmodels;
+    fo_lru *patches;                   /* patch_set by model id */
+    fo_cache *cache;                   /* borrowed; NULL: none */
+    uint8_t (*keys)[FO_CACHE_KEY_LEN]; /* by model id */
+    int built;                         /* models derived, not read back */
 };
 
 /* Pixel-centre-correct reduction: a pixel centre x at one resolution is at
@@ -733,7 +750,7 @@ static fo_affine centred_scaling(double s)
 static int paper_level(PIX *grey)
 {
     l_uint32 paper = 255;
-    pixGetRankValue(grey, 1, PAPER_RANK, &paper);
+    pixGetRankValue(grey, 2, PAPER_RANK, &paper);
     return (int)paper;
 }
 
@@ -780,7 +797,25 @@ static int build_layout(page_model *m, PIX *grey, const uint8_t *mask)
     return FO_OK;
 }
 
-static int build_model(const fo_template *t, int pageno, page_model *m)
+static void patch_set_free(patch_set *ps)
+{
+    if (!ps)
+        return;
+    for (int i = 0; i < ps->count; i++)
+        free(ps->items[i].data);
+    free(ps->items);
+    free(ps);
+}
+
+static void patch_set_drop(void *item)
+{
+    patch_set_free(item);
+}
+
+/* The model of page pageno of t from its reference (8 bpp, at the
+ * template's dpi): *m, and its patches (*ps, the caller frees it). */
+static int build_model(const fo_template *t, int pageno, PIX *reference, page_model *m,
+                       patch_set **ps)
 {
     const fo_template_page *page = &t->pages[pageno];
     PIX *grey, *bin;
@@ -788,11 +823,11 @@ static int build_model(const fo_template *t, int pageno, page_model *m)
     uint8_t *mask = NULL;
     int rc;
 
-    memset(m, 0, sizeof *m);
     m->t = t;
     m->page = pageno;
     m->scale = (double)WORK_DPI / t->dpi;
-    grey = fo_raster_grey_scaled(page->image, m->scale);
+    *ps = calloc(1, sizeof **ps);
+    grey = *ps ? fo_raster_grey_scaled(reference, m->scale) : NULL;
     bin = grey ? fo_raster_binarize(grey) : NULL;
     if (!bin) {
         pixDestroy(&grey);
@@ -802,17 +837,13 @@ static int build_model(const fo_template *t, int pageno, page_model *m)
     m->h = pixGetHeight(bin);
     rc = fo_raster_profiles(bin, fo_affine_identity(), &m->rows, &m->cols);
     if (rc == FO_OK)
-        rc = index_profile_make(&m->rows, &m->irows);
-    if (rc == FO_OK)
-        rc = index_profile_make(&m->cols, &m->icols);
-    if (rc == FO_OK)
         rc = ink_map(bin, &ink);
     mask = rc == FO_OK ? calloc((size_t)m->w * m->h, 1) : NULL;
     if (rc == FO_OK && !mask)
         rc = FO_ERR_NOMEM;
     if (rc == FO_OK) {
         mask_fields(page, m->scale, mask, m->w, m->h);
-        rc = choose_patches(&ink, mask, &m->patches, &m->npatches);
+        rc = choose_patches(&ink, mask, &(*ps)->items, &(*ps)->count);
     }
     if (rc == FO_OK)
         rc = build_layout(m, grey, mask);
@@ -821,6 +852,18 @@ static int build_model(const fo_template *t, int pageno, page_model *m)
     free(mask);
     fimg_free(&ink);
     return rc;
+}
+
+/* What a model derives from what is stored: the index profiles, the grown
+ * layout. */
+static int complete_model(page_model *m)
+{
+    if (index_profile_make(&m->rows, &m->irows) != FO_OK ||
+        index_profile_make(&m->cols, &m->icols) != FO_OK)
+        return FO_ERR_NOMEM;
+    if (!m->layout_grown)
+        m->layout_grown = pixDilateBrick(NULL, m->layout, 3, 3);
+    return m->layout_grown ? FO_OK : FO_ERR_NOMEM;
 }
 
 static void free_model(page_model *m)
@@ -833,48 +876,294 @@ static void free_model(page_model *m)
     free(m->cols.v);
     index_profile_free(&m->irows);
     index_profile_free(&m->icols);
-    for (int i = 0; i < m->npatches; i++)
-        free(m->patches[i].data);
-    free(m->patches);
+}
+
+/* ---- the cache ------------------------------------------------------------
+ *
+ * A model is kept in two entries, keyed by the template's SHA-256 (its JSON
+ * and references), the page, and MODEL_FORMAT (bumped whenever what a
+ * model holds or how it is derived changes; formocr's version is in every
+ * entry too): "mframe", what every page's matching looks at (sizes,
+ * profiles, layouts, print; read at start), and "mpatch", the patches
+ * (read when a page is registered on it).  Nothing read is trusted: sizes
+ * must be the ones the template's page gives, values finite. */
+
+enum { MODEL_FORMAT = 1, MAX_PATCHES = GRID_X * GRID_Y };
+
+static void model_key(const fo_template *t, int pageno, uint8_t key[FO_CACHE_KEY_LEN])
+{
+    char text[160];
+    int n = snprintf(text, sizeof text, "formocr match model %d %s page %d",
+                     MODEL_FORMAT, t->sha256, pageno);
+    fo_sha256(text, (size_t)n, key);
+}
+
+static void put_profile(fo_blob_writer *w, const fo_profile *p)
+{
+    fo_blob_put_u32(w, (uint32_t)p->n);
+    for (int i = 0; i < p->n; i++)
+        fo_blob_put_f32(w, p->v[i]);
+}
+
+static bool get_profile(fo_blob_reader *r, int expected, fo_profile *p)
+{
+    uint32_t n = fo_blob_get_u32(r);
+    if (r->failed || (int)n != expected)
+        return false;
+    p->v = calloc(n ? n : 1, sizeof *p->v);
+    p->n = (int)n;
+    if (!p->v)
+        return false;
+    for (uint32_t i = 0; i < n; i++) {
+        p->v[i] = fo_blob_get_f32(r);
+        if (!isfinite(p->v[i]) || p->v[i] < 0)
+            return false;
+    }
+    return !r->failed;
+}
+
+static uint8_t *frame_bytes(const page_model *m, size_t *len)
+{
+    fo_blob_writer w = FO_BLOB_WRITER_INIT;
+    fo_blob_put_i32(&w, m->w);
+    fo_blob_put_i32(&w, m->h);
+    put_profile(&w, &m->rows);
+    put_profile(&w, &m->cols);
+    fo_blob_put_pix1(&w, m->layout);
+    fo_blob_put_pix1(&w, m->fields);
+    fo_blob_put_pix1(&w, m->print);
+    return fo_blob_writer_detach(&w, len);
+}
+
+/* A VERIFY_DPI bitmap of a w x h work page. */
+static bool verify_sized(PIX *pix, int w, int h)
+{
+    return pix && pixGetWidth(pix) == w / 2 && pixGetHeight(pix) == h / 2;
+}
+
+/* Reads m's frame (m->t, m->page, m->scale set) from its bytes; false when
+ * they are not a frame of this page. */
+static bool frame_parse(page_model *m, const uint8_t *data, size_t len)
+{
+    const fo_template_page *page = &m->t->pages[m->page];
+    fo_blob_reader r = fo_blob_reader_of(data, len);
+    int ew = (int)lround(page->width * m->scale),
+        eh = (int)lround(page->height * m->scale);
+
+    m->w = fo_blob_get_i32(&r);
+    m->h = fo_blob_get_i32(&r);
+    if (r.failed || abs(m->w - ew) > 2 || abs(m->h - eh) > 2 || m->w < PATCH ||
+        m->h < PATCH)
+        return false;
+    if (!get_profile(&r, (m->h + FO_PROFILE_BIN - 1) / FO_PROFILE_BIN, &m->rows) ||
+        !get_profile(&r, (m->w + FO_PROFILE_BIN - 1) / FO_PROFILE_BIN, &m->cols))
+        return false;
+    m->layout = fo_blob_get_pix1(&r);
+    m->fields = fo_blob_get_pix1(&r);
+    m->print = fo_blob_get_pix1(&r);
+    return fo_blob_reader_done(&r) && verify_sized(m->layout, m->w, m->h) &&
+           verify_sized(m->fields, m->w, m->h) && verify_sized(m->print, m->w, m->h);
+}
+
+static uint8_t *patches_bytes(const patch_set *ps, size_t *len)
+{
+    fo_blob_writer w = FO_BLOB_WRITER_INIT;
+    fo_blob_put_u32(&w, (uint32_t)ps->count);
+    for (int i = 0; i < ps->count; i++) {
+        fo_blob_put_i32(&w, ps->items[i].x);
+        fo_blob_put_i32(&w, ps->items[i].y);
+        for (int k = 0; k < PATCH * PATCH; k++)
+            fo_blob_put_f32(&w, ps->items[i].data[k]);
+    }
+    return fo_blob_writer_detach(&w, len);
+}
+
+static patch_set *patches_parse(const page_model *m, const uint8_t *data, size_t len)
+{
+    fo_blob_reader r = fo_blob_reader_of(data, len);
+    uint32_t n = fo_blob_get_u32(&r);
+    patch_set *ps;
+
+    if (r.failed || n > MAX_PATCHES || !(ps = calloc(1, sizeof *ps)))
+        return NULL;
+    ps->items = calloc(n ? n : 1, sizeof *ps->items);
+    if (!ps->items) {
+        free(ps);
+        return NULL;
+    }
+    for (uint32_t i = 0; i < n; i++) {
+        patch *p = &ps->items[ps->count];
+        p->x = fo_blob_get_i32(&r);
+        p->y = fo_blob_get_i32(&r);
+        if (r.failed || p->x < 0 || p->y < 0 || p->x > m->w - PATCH ||
+            p->y > m->h - PATCH || !(p->data = malloc(PATCH * PATCH * sizeof(float))))
+            break;
+        ps->count++;
+        for (int k = 0; k < PATCH * PATCH; k++) {
+            p->data[k] = fo_blob_get_f32(&r);
+            if (!isfinite(p->data[k]))
+                r.failed = true;
+        }
+    }
+    if ((uint32_t)ps->count != n || !fo_blob_reader_done(&r)) {
+        patch_set_free(ps);
+        return NULL;
+    }
+    return ps;
+}
+
+/* Writes model m's two entries (a failure only costs a rebuild later). */
+static void store_model(const fo_matcher *mt, const page_model *m, const patch_set *ps)
+{
+    size_t len;
+    uint8_t *bytes;
+    fo_error ignored;
+    if (!mt->cache)
+        return;
+    if ((bytes = frame_bytes(m, &len)) != NULL)
+        fo_cache_put(mt->cache, "mframe", mt->keys[m->id], bytes, len, &ignored);
+    free(bytes);
+    if ((bytes = patches_bytes(ps, &len)) != NULL)
+        fo_cache_put(mt->cache, "mpatch", mt->keys[m->id], bytes, len, &ignored);
+    free(bytes);
+}
+
+/* Derives model id from its template's reference (decoded here when the
+ * template was loaded lazily) and stores it: *m and *ps. */
+static int derive_model(const fo_matcher *mt, int id, page_model *m, patch_set **ps,
+                        fo_error *err)
+{
+    const fo_template *t = mt->models[id].t; /* m may be that slot */
+    const int pageno = mt->models[id].page;
+    PIX *reference = t->pages[pageno].image ? pixClone(t->pages[pageno].image) : NULL;
+    int rc = FO_OK;
+
+    *ps = NULL;
+    memset(m, 0, sizeof *m);
+    m->id = id;
+    m->owner = mt;
+    if (!reference)
+        rc = fo_template_page_image(t, pageno, &reference, err);
+    if (rc == FO_OK && (rc = build_model(t, pageno, reference, m, ps)) != FO_OK)
+        fo_error_set(err, rc, "out of memory preparing template \"%s\"", t->name);
+    pixDestroy(&reference);
+    if (rc == FO_OK)
+        rc = complete_model(m);
+    if (rc == FO_OK)
+        store_model(mt, m, *ps);
+    return rc;
+}
+
+/* fo_lru loader of a model's patches: the cache's, else derived again. */
+static void *load_patches(void *ctx, int id)
+{
+    const fo_matcher *mt = ctx;
+    const page_model *m = &mt->models[id];
+    uint8_t *data = NULL;
+    size_t len = 0;
+    patch_set *ps = NULL;
+    page_model again;
+    fo_error err;
+
+    if (mt->cache &&
+        fo_cache_get(mt->cache, "mpatch", mt->keys[id], &data, &len) == FO_OK)
+        ps = patches_parse(m, data, len);
+    free(data);
+    if (ps)
+        return ps;
+    if (derive_model(mt, id, &again, &ps, &err) != FO_OK) {
+        patch_set_free(ps);
+        ps = NULL;
+    }
+    free_model(&again);
+    return ps;
+}
+
+/* Model id's frame from the cache, if its two entries are there. */
+static bool read_model(fo_matcher *mt, int id)
+{
+    page_model *m = &mt->models[id];
+    uint8_t *data = NULL;
+    size_t len = 0;
+    char *patches = fo_cache_entry_path(mt->cache, "mpatch", mt->keys[id]);
+    bool ok = patches && access(patches, R_OK) == 0 &&
+              fo_cache_get(mt->cache, "mframe", mt->keys[id], &data, &len) == FO_OK &&
+              frame_parse(m, data, len) && complete_model(m) == FO_OK;
+    free(patches);
+    free(data);
+    return ok;
 }
 
 int fo_matcher_create(const fo_template_set *set, fo_matcher **out, fo_error *err)
 {
+    return fo_matcher_create_cached(set, NULL, out, err);
+}
+
+int fo_matcher_create_cached(const fo_template_set *set, struct fo_cache *cache,
+                             fo_matcher **out, fo_error *err)
+{
     fo_matcher *m = calloc(1, sizeof *m);
-    int total = 0;
+    int total = 0, rc = FO_OK;
 
     *out = NULL;
     if (!m)
         return fo_error_set(err, FO_ERR_NOMEM, "out of memory");
     for (int i = 0; i < set->count; i++)
         total += set->items[i]->npages;
+    m->cache = cache;
     m->models = calloc(total ? (size_t)total : 1, sizeof *m->models);
-    if (!m->models) {
-        free(m);
+    m->keys = calloc(total ? (size_t)total : 1, sizeof *m->keys);
+    /* without a cache, patches are derived once and all kept */
+    m->patches = fo_lru_create(total, cache ? PATCH_SETS_KEPT : total, load_patches,
+                               patch_set_drop, m);
+    if (!m->models || !m->keys || !m->patches) {
+        fo_matcher_destroy(&m);
         return fo_error_set(err, FO_ERR_NOMEM, "out of memory");
     }
-    for (int i = 0; i < set->count; i++)
-        for (int p = 0; p < set->items[i]->npages; p++) {
-            if (build_model(set->items[i], p, &m->models[m->nmodels]) != FO_OK) {
-                free_model(&m->models[m->nmodels]);
-                fo_matcher_destroy(&m);
-                return fo_error_set(err, FO_ERR_NOMEM,
-                                    "out of memory preparing template \"%s\"",
-                                    set->items[i]->name);
-            }
+    for (int i = 0; i < set->count && rc == FO_OK; i++)
+        for (int p = 0; p < set->items[i]->npages && rc == FO_OK; p++) {
+            page_model *pm = &m->models[m->nmodels];
+            patch_set *ps = NULL;
+            pm->t = set->items[i];
+            pm->page = p;
+            pm->scale = (double)WORK_DPI / pm->t->dpi;
+            pm->id = m->nmodels;
+            pm->owner = m;
+            model_key(pm->t, p, m->keys[pm->id]);
             m->nmodels++;
+            if (cache && read_model(m, pm->id))
+                continue;
+            free_model(pm);
+            rc = derive_model(m, pm->id, pm, &ps, err);
+            if (rc == FO_OK) {
+                m->built++;
+                fo_lru_put(m->patches, pm->id, ps);
+            } else {
+                patch_set_free(ps);
+            }
         }
+    if (rc != FO_OK) {
+        fo_matcher_destroy(&m);
+        return rc;
+    }
     *out = m;
     return FO_OK;
+}
+
+int fo_matcher_built(const fo_matcher *m)
+{
+    return m->built;
 }
 
 void fo_matcher_destroy(fo_matcher **mp)
 {
     if (!mp || !*mp)
         return;
+    fo_lru_destroy(&(*mp)->patches);
     for (int i = 0; i < (*mp)->nmodels; i++)
         free_model(&(*mp)->models[i]);
     free((*mp)->models);
+    free((*mp)->keys);
     free(*mp);
     *mp = NULL;
 }
@@ -1024,10 +1313,11 @@ static const probe_set *probes_for(probe_cache *c, const scan_work *s, int src, 
     return &c->sets[c->count++];
 }
 
-/* Index score of every model (scores: one per model): for each turn, the
- * mean of the rows' and the columns' best correlation; the best turn's. */
+/* Index score of every model (scores, turns: one per model): for each
+ * turn, the mean of the rows' and the columns' best correlation; the best
+ * turn's, and that turn. */
 static int index_scores(const fo_matcher *m, const scan_work *s, double scale0,
-                        double *scores)
+                        double *scores, int *turns)
 {
     probe_cache cache = {0};
     int rc = FO_OK;
@@ -1046,8 +1336,10 @@ static int index_scores(const fo_matcher *m, const scan_work *s, double scale0,
                 break;
             }
             double v = (probe_best(&pm->irows, pr) + probe_best(&pm->icols, pc)) / 2;
-            if (v > scores[i])
+            if (v > scores[i]) {
                 scores[i] = v;
+                turns[i] = turn;
+            }
         }
     }
     probe_cache_free(&cache);
@@ -1080,13 +1372,16 @@ static bool isotropic_refit(const page_model *m, const scan_work *s, const coars
     return true;
 }
 
-static void coarse_fit(const page_model *m, const scan_work *s, double scale0,
-                       coarse *best)
+/* The coarse fit of m for the turns in mask (bit k: turn 90 k). */
+static void coarse_fit_turns(const page_model *m, const scan_work *s, double scale0,
+                             unsigned mask, coarse *best)
 {
     best->score = -2;
     for (int turn = 0; turn < 360; turn += 90) {
         const fo_profile *ur, *uc;
         double sy, shy, sx, shx;
+        if (!(mask & (1u << (turn / 90))))
+            continue;
         upright_profiles(s, turn, &ur, &uc);
         double r = fit_profile(&m->rows, ur, scale0, s->wide, &sy, &shy);
         double c = fit_profile(&m->cols, uc, scale0, s->wide, &sx, &shx);
@@ -1170,7 +1465,7 @@ static void warp_window(PIX *ink, fo_affine t, int ox, int oy, int w, int h, flo
  * template's frame), never the whole page.  Fills hits with the patches
  * found: template work px -> scan work px.
  */
-static int search_patches(const page_model *m, PIX *ink, fo_affine t, int search,
+static int search_patches(const patch_set *ps, PIX *ink, fo_affine t, int search,
                           hit *hits)
 {
     const int margin = search + 1; /* +1: the sub-pixel neighbours */
@@ -1184,8 +1479,8 @@ static int search_patches(const page_model *m, PIX *ink, fo_affine t, int search
         integral_free(&in);
         return -1;
     }
-    for (int i = 0; i < m->npatches; i++) {
-        const patch *p = &m->patches[i];
+    for (int i = 0; i < ps->count; i++) {
+        const patch *p = &ps->items[i];
         double best = -2, grid[3][3];
         int bx = 0, by = 0;
         fo_point at;
@@ -1343,13 +1638,16 @@ static int register_page(const page_model *m, const scan_work *s, fo_affine t0,
     double *w = NULL;
     fo_affine t = t0;
     int rc = FO_OK;
+    patch_set *ps = fo_lru_acquire(m->owner->patches, m->id);
 
     memset(out, 0, sizeof *out);
-    out->patches = m->npatches;
-    if (m->npatches == 0)
-        return FO_OK;
-    hits = malloc((size_t)m->npatches * sizeof *hits);
-    w = malloc((size_t)m->npatches * sizeof *w);
+    if (!ps)
+        return FO_ERR_IO;
+    out->patches = ps->count;
+    if (ps->count == 0)
+        goto out;
+    hits = malloc((size_t)ps->count * sizeof *hits);
+    w = malloc((size_t)ps->count * sizeof *w);
     if (!hits || !w) {
         rc = FO_ERR_NOMEM;
         goto out;
@@ -1359,7 +1657,7 @@ static int register_page(const page_model *m, const scan_work *s, fo_affine t0,
         double sum = 0, sq = 0;
         int nh, ninl = 0;
 
-        nh = search_patches(m, s->ink, t, round == 0 ? first_search : REFINE_SEARCH,
+        nh = search_patches(ps, s->ink, t, round == 0 ? first_search : REFINE_SEARCH,
                             hits);
         if (nh < 0) {
             rc = FO_ERR_NOMEM;
@@ -1375,13 +1673,14 @@ static int register_page(const page_model *m, const scan_work *s, fo_affine t0,
                 sum += hits[i].ncc;
                 sq += r * r;
             }
-        out->score = sum / m->npatches;
+        out->score = sum / ps->count;
         out->t = fit;
         out->rms = sqrt(sq / ninl);
         out->inliers = ninl;
         t = fit;
     }
 out:
+    fo_lru_release(m->owner->patches, m->id);
     free(hits);
     free(w);
     return rc;
@@ -1410,9 +1709,11 @@ static int warp_layout(const scan_work *s, fo_affine t, int w, int h, PIX **scan
         /* the centre of a VERIFY_DPI pixel in template work px */
         fo_point p = fo_affine_apply(t, (fo_point){0.5, 2 * y + 0.5});
         for (int x = 0; x < w; x++, p.x += 2 * t.a, p.y += 2 * t.d) {
-            int sx = (int)lround(p.x), sy = (int)lround(p.y);
-            if (sx < 0 || sy < 0 || sx >= iw || sy >= ih)
+            int sx, sy;
+            if (p.x < -0.5 || p.y < -0.5 || p.x >= iw - 0.5 || p.y >= ih - 0.5)
                 continue;
+            sx = (int)(p.x + 0.5); /* lround, for what is left */
+            sy = (int)(p.y + 0.5);
             SET_DATA_BIT(srow, x);
             if (GET_DATA_BYTE(ink + (size_t)sy * iwpl, sx) >= LAYOUT_INK)
                 SET_DATA_BIT(row, x);
@@ -1443,9 +1744,11 @@ static int warp_print(const scan_work *s, fo_affine t, int w, int h, PIX **print
         l_uint32 *srow = pixGetData(*seen) + (size_t)y * pixGetWpl(*seen);
         fo_point p = fo_affine_apply(t, (fo_point){0.5, 2 * y + 0.5});
         for (int x = 0; x < w; x++, p.x += 2 * t.a, p.y += 2 * t.d) {
-            int sx = (int)lround(p.x), sy = (int)lround(p.y);
-            if (sx < 0 || sy < 0 || sx >= gw || sy >= gh)
+            int sx, sy;
+            if (p.x < -0.5 || p.y < -0.5 || p.x >= gw - 0.5 || p.y >= gh - 0.5)
                 continue;
+            sx = (int)(p.x + 0.5);
+            sy = (int)(p.y + 0.5);
             SET_DATA_BIT(srow, x);
             if ((int)GET_DATA_BYTE(grey + (size_t)sy * gwpl, sx) < level)
                 SET_DATA_BIT(row, x);
@@ -1764,8 +2067,8 @@ static int sweep_near_misses(const fo_matcher *m, const scan_work *s, int anchor
  * (sweep_near_misses).
  */
 static int try_templates(const fo_matcher *m, const scan_work *s, double scale0,
-                         coarse *cands, double *iscore, precise *best, coarse *chosen,
-                         bool *tried)
+                         coarse *cands, double *iscore, int *iturn, precise *best,
+                         coarse *chosen, bool *tried)
 {
     const bool many = m->nmodels > INDEX_KEEP;
     int rc = FO_OK, ncand = m->nmodels, anchor = -1;
@@ -1775,11 +2078,11 @@ static int try_templates(const fo_matcher *m, const scan_work *s, double scale0,
     *tried = false;
     memset(best, 0, sizeof *best);
     if (many) {
-        rc = index_scores(m, s, scale0, iscore);
+        rc = index_scores(m, s, scale0, iscore, iturn);
         if (rc != FO_OK)
             return rc;
         for (int i = 0; i < m->nmodels; i++)
-            cands[i] = (coarse){.model = i, .score = iscore[i]};
+            cands[i] = (coarse){.model = i, .score = iscore[i], .turn = iturn[i]};
         qsort(cands, (size_t)m->nmodels, sizeof *cands, by_coarse_score);
         ncand = INDEX_KEEP;
     } else {
@@ -1788,7 +2091,9 @@ static int try_templates(const fo_matcher *m, const scan_work *s, double scale0,
     }
     for (int k = 0; k < ncand; k++) {
         int model = cands[k].model;
-        coarse_fit(&m->models[model], s, scale0, &cands[k]);
+        /* with the index, only the turn it found */
+        coarse_fit_turns(&m->models[model], s, scale0,
+                         many ? 1u << (cands[k].turn / 90) : 0xfu, &cands[k]);
         cands[k].model = model;
     }
     qsort(cands, (size_t)ncand, sizeof *cands, by_coarse_score);
@@ -1894,6 +2199,7 @@ int fo_match_page(const fo_matcher *m, const fo_prep_result *scan, fo_match *out
     scan_work s;
     coarse *cands = NULL;
     double *iscore = NULL;
+    int *iturn = NULL;
     precise best = {0};
     coarse chosen = {0};
     int rc;
@@ -1911,18 +2217,19 @@ int fo_match_page(const fo_matcher *m, const fo_prep_result *scan, fo_match *out
     out->skew = s.skew;
     cands = calloc(m->nmodels ? (size_t)m->nmodels : 1, sizeof *cands);
     iscore = calloc(m->nmodels ? (size_t)m->nmodels : 1, sizeof *iscore);
-    if (!cands || !iscore) {
+    iturn = calloc(m->nmodels ? (size_t)m->nmodels : 1, sizeof *iturn);
+    if (!cands || !iscore || !iturn) {
         rc = FO_ERR_NOMEM;
         goto out;
     }
-    rc = try_templates(m, &s, 1.0, cands, iscore, &best, &chosen, &tried);
+    rc = try_templates(m, &s, 1.0, cands, iscore, iturn, &best, &chosen, &tried);
     /* nothing registered: once more without the page's edge bands, if any */
     if (rc == FO_OK && best.score < FO_MATCH_THRESHOLD &&
         (rc = profiles_without_bands(&s, &bands)) == FO_OK && bands) {
         precise p;
         coarse c = {0};
         bool again;
-        rc = try_templates(m, &s, 1.0, cands, iscore, &p, &c, &again);
+        rc = try_templates(m, &s, 1.0, cands, iscore, iturn, &p, &c, &again);
         if (rc == FO_OK && again && p.score > best.score) {
             best = p;
             chosen = c;
@@ -1943,7 +2250,8 @@ int fo_match_page(const fo_matcher *m, const fo_prep_result *scan, fo_match *out
         precise p;
         coarse c = {0};
         bool again;
-        rc = try_templates(m, &s, OTHER_SCALES[i], cands, iscore, &p, &c, &again);
+        rc =
+            try_templates(m, &s, OTHER_SCALES[i], cands, iscore, iturn, &p, &c, &again);
         if (rc == FO_OK && again && p.score > best.score) {
             best = p;
             chosen = c;
@@ -1973,7 +2281,12 @@ int fo_match_page(const fo_matcher *m, const fo_prep_result *scan, fo_match *out
 out:
     free(cands);
     free(iscore);
+    free(iturn);
     scan_work_free(&s);
+    if (rc == FO_ERR_IO)
+        return fo_error_set(err, FO_ERR_IO,
+                            "a template's matching data could not be read back or "
+                            "derived again (its reference changed or went?)");
     return rc == FO_OK
                ? FO_OK
                : fo_error_set(err, FO_ERR_NOMEM, "out of memory matching the page");
@@ -2004,4 +2317,27 @@ char *fo_match_to_json(const char *path, int page, const fo_match *m)
     char *text = line ? json_dumps(line, JSON_COMPACT | JSON_REAL_PRECISION(6)) : NULL;
     json_decref(line);
     return text;
+}
+
+int fo_match_check_stored_model(const fo_template *t, int pageno, const uint8_t *frame,
+                                size_t frame_len, const uint8_t *patches,
+                                size_t patches_len)
+{
+    page_model m = {0};
+    patch_set *ps = NULL;
+    int taken = 0;
+
+    if (pageno < 0 || pageno >= t->npages)
+        return 0;
+    m.t = t;
+    m.page = pageno;
+    m.scale = (double)WORK_DPI / t->dpi;
+    if (frame_parse(&m, frame, frame_len) && complete_model(&m) == FO_OK) {
+        taken = 1;
+        ps = patches_parse(&m, patches, patches_len);
+        taken += ps != NULL;
+    }
+    patch_set_free(ps);
+    free_model(&m);
+    return taken;
 }

@@ -3,10 +3,12 @@
 
 #include <leptonica/allheaders.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "cache.h"
 #include "debug.h"
 #include "formocr/check.h"
 #include "formocr/zone.h"
@@ -17,6 +19,8 @@ struct fo_pipeline {
     fo_template_set *templates;
     fo_matcher *matcher;
     fo_zone_forms *forms; /* NULL when match_only */
+    fo_cache *cache;      /* NULL: none */
+    char warning[FO_ERROR_MESSAGE_MAX + 64];
     fo_image_limits limits;
     char *debug_dir; /* NULL: no overlays */
     double timeout;  /* seconds a document may take; 0: no limit */
@@ -55,11 +59,19 @@ int fo_pipeline_create(const fo_pipeline_options *o, fo_pipeline **out, fo_error
     p->limits = o->limits;
     p->timeout = o->document_timeout > 0 ? o->document_timeout : 0;
     p->stop = o->stop;
-    rc = fo_template_set_load(o->templates, o->ntemplates, &p->templates, err);
+    if (!o->no_cache) {
+        fo_error cerr;
+        if (fo_cache_open(o->cache_dir, &p->cache, &cerr) != FO_OK)
+            snprintf(p->warning, sizeof p->warning,
+                     "warning: the cache cannot be used, going on without it: %s",
+                     cerr.message);
+    }
+    /* the references are decoded only for what the cache does not hold */
+    rc = fo_template_set_load_lazy(o->templates, o->ntemplates, &p->templates, err);
     if (rc == FO_OK)
-        rc = fo_matcher_create(p->templates, &p->matcher, err);
+        rc = fo_matcher_create_cached(p->templates, p->cache, &p->matcher, err);
     if (rc == FO_OK && !o->match_only)
-        rc = fo_zone_forms_create(p->templates, &p->forms, err);
+        rc = fo_zone_forms_create_cached(p->templates, p->cache, &p->forms, err);
     if (rc != FO_OK) {
         fo_pipeline_destroy(&p);
         return rc;
@@ -78,9 +90,20 @@ void fo_pipeline_destroy(fo_pipeline **pp)
     fo_zone_forms_destroy(&p->forms);
     fo_matcher_destroy(&p->matcher);
     fo_template_set_destroy(&p->templates);
+    fo_cache_close(&p->cache);
     free(p->debug_dir);
     free(p);
     *pp = NULL;
+}
+
+const char *fo_pipeline_warning(const fo_pipeline *p)
+{
+    return p->warning;
+}
+
+int fo_pipeline_models_built(const fo_pipeline *p)
+{
+    return fo_matcher_built(p->matcher);
 }
 
 const fo_template_set *fo_pipeline_templates(const fo_pipeline *p)

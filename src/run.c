@@ -295,8 +295,16 @@ int fo_run(const fo_run_options *o, const fo_run_events *events, fo_run_summary 
     po.debug_dir = o->debug_dir;
     po.document_timeout = o->document_timeout;
     po.stop = o->stop;
-    if ((rc = fo_pipeline_create(&po, &pipeline, err)) != FO_OK ||
-        (rc = open_outputs(&r, fo_pipeline_templates(pipeline), err)) != FO_OK)
+    po.cache_dir = o->cache_dir;
+    po.no_cache = o->no_cache;
+    if ((rc = fo_pipeline_create(&po, &pipeline, err)) != FO_OK)
+        goto out;
+    if (fo_pipeline_warning(pipeline)[0])
+        notice(&r, NULL, fo_pipeline_warning(pipeline));
+    for (int i = 0; i < fo_pipeline_templates(pipeline)->count; i++)
+        out->template_pages += fo_pipeline_templates(pipeline)->items[i]->npages;
+    out->models_built = fo_pipeline_models_built(pipeline);
+    if ((rc = open_outputs(&r, fo_pipeline_templates(pipeline), err)) != FO_OK)
         goto out;
     /* what an output already holds is not done again */
     for (int i = 0; i < r.nsinks && !known; i++)

@@ -24,10 +24,16 @@
 #include <leptonica/allheaders.h>
 #include <math.h>
 #include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "blob.h"
+#include "cache.h"
+#include "lru.h"
 #include "raster.h"
+#include "util.h"
 
 enum {
     ZONE_MARGIN = 10, /* px at ZONE_DPI kept around a box */
@@ -49,12 +55,20 @@ static const double FORM_INK_RATIO = 0.8;
 typedef struct form_page {
     const fo_template *tpl;
     int page;
-    PIX *mask; /* grown form ink at ZONE_DPI */
+    uint8_t key[FO_CACHE_KEY_LEN];
 } form_page;
+
+/* The form masks are made when a page matched to a template needs one, read
+ * back from the cache ("zform" entries, keyed by the template's SHA-256,
+ * the page and FORM_FORMAT) or derived from the reference, and held in a
+ * bounded set (ZONE_FORMS_KEPT with a cache; all that were made without). */
+enum { FORM_FORMAT = 1, ZONE_FORMS_KEPT = 8 };
 
 struct fo_zone_forms {
     form_page *pages;
     int count;
+    fo_lru *masks; /* PIX by page number */
+    fo_cache *cache;
 };
 
 /* 1 bpp: pixels of grey darker than ratio x its paper level. */
@@ -73,12 +87,12 @@ static fo_affine zone_to_template(double k, double x0, double y0, int margin)
                        0, k, y0 + (0.5 - margin) * k - 0.5};
 }
 
-static PIX *form_mask(const fo_template *t, int page)
+static PIX *form_mask(PIX *reference, const fo_template *t, int page)
 {
     const double k = (double)t->dpi / FO_ZONE_DPI;
     const fo_template_page *tp = &t->pages[page];
     int w = (int)lround(tp->width / k), h = (int)lround(tp->height / k);
-    PIX *ref = fo_raster_warp_grey(tp->image, zone_to_template(k, 0, 0, 0), w, h, 255);
+    PIX *ref = fo_raster_warp_grey(reference, zone_to_template(k, 0, 0, 0), w, h, 255);
     PIX *form = ref ? ink_of(ref, FORM_INK_RATIO) : NULL;
     PIX *grown =
         form ? pixDilateBrick(NULL, form, 2 * FORM_GROW + 1, 2 * FORM_GROW + 1) : NULL;
@@ -87,7 +101,59 @@ static PIX *form_mask(const fo_template *t, int page)
     return grown;
 }
 
+static void drop_mask(void *item)
+{
+    PIX *pix = item;
+    pixDestroy(&pix);
+}
+
+/* fo_lru loader of page id's mask: the cache's, else derived and stored. */
+static void *load_mask(void *ctx, int id)
+{
+    fo_zone_forms *f = ctx;
+    const form_page *fp = &f->pages[id];
+    const fo_template_page *tp = &fp->tpl->pages[fp->page];
+    const double k = (double)fp->tpl->dpi / FO_ZONE_DPI;
+    const int w = (int)lround(tp->width / k), h = (int)lround(tp->height / k);
+    uint8_t *data = NULL;
+    size_t len = 0;
+    PIX *mask = NULL, *reference = NULL;
+    fo_error err;
+
+    if (f->cache && fo_cache_get(f->cache, "zform", fp->key, &data, &len) == FO_OK) {
+        fo_blob_reader r = fo_blob_reader_of(data, len);
+        mask = fo_blob_get_pix1(&r);
+        if (mask && (!fo_blob_reader_done(&r) || pixGetWidth(mask) != w ||
+                     pixGetHeight(mask) != h))
+            pixDestroy(&mask);
+    }
+    free(data);
+    if (mask)
+        return mask;
+    reference = tp->image ? pixClone(tp->image) : NULL;
+    if (!reference &&
+        fo_template_page_image(fp->tpl, fp->page, &reference, &err) != FO_OK)
+        return NULL;
+    mask = form_mask(reference, fp->tpl, fp->page);
+    pixDestroy(&reference);
+    if (mask && f->cache) {
+        fo_blob_writer bw = FO_BLOB_WRITER_INIT;
+        uint8_t *bytes;
+        fo_blob_put_pix1(&bw, mask);
+        if ((bytes = fo_blob_writer_detach(&bw, &len)) != NULL)
+            fo_cache_put(f->cache, "zform", fp->key, bytes, len, &err);
+        free(bytes);
+    }
+    return mask;
+}
+
 int fo_zone_forms_create(const fo_template_set *set, fo_zone_forms **out, fo_error *err)
+{
+    return fo_zone_forms_create_cached(set, NULL, out, err);
+}
+
+int fo_zone_forms_create_cached(const fo_template_set *set, struct fo_cache *cache,
+                                fo_zone_forms **out, fo_error *err)
 {
     fo_zone_forms *f = calloc(1, sizeof *f);
     int total = 0;
@@ -95,22 +161,26 @@ int fo_zone_forms_create(const fo_template_set *set, fo_zone_forms **out, fo_err
     *out = NULL;
     for (int i = 0; f && i < set->count; i++)
         total += set->items[i]->npages;
-    if (f)
+    if (f) {
         f->pages = calloc(total ? (size_t)total : 1, sizeof *f->pages);
-    if (!f || !f->pages) {
+        f->masks = fo_lru_create(total, cache ? ZONE_FORMS_KEPT : total, load_mask,
+                                 drop_mask, f);
+        f->cache = cache;
+    }
+    if (!f || !f->pages || !f->masks) {
         fo_zone_forms_destroy(&f);
         return fo_error_set(err, FO_ERR_NOMEM, "out of memory");
     }
     for (int i = 0; i < set->count; i++)
         for (int p = 0; p < set->items[i]->npages; p++) {
             form_page *fp = &f->pages[f->count++];
+            char text[160];
+            int n;
             fp->tpl = set->items[i];
             fp->page = p;
-            fp->mask = form_mask(fp->tpl, p);
-            if (!fp->mask) {
-                fo_zone_forms_destroy(&f);
-                return fo_error_set(err, FO_ERR_NOMEM, "out of memory");
-            }
+            n = snprintf(text, sizeof text, "formocr zone form %d %d %s page %d",
+                         FORM_FORMAT, FO_ZONE_DPI, fp->tpl->sha256, p);
+            fo_sha256(text, (size_t)n, fp->key);
         }
     *out = f;
     return FO_OK;
@@ -120,8 +190,7 @@ void fo_zone_forms_destroy(fo_zone_forms **fp)
 {
     if (!fp || !*fp)
         return;
-    for (int i = 0; i < (*fp)->count; i++)
-        pixDestroy(&(*fp)->pages[i].mask);
+    fo_lru_destroy(&(*fp)->masks);
     free((*fp)->pages);
     free(*fp);
     *fp = NULL;
@@ -132,13 +201,23 @@ int fo_zone_page_init(fo_zone_page *zp, PIX *page, fo_affine to_scan,
                       fo_error *err)
 {
     memset(zp, 0, sizeof *zp);
+    zp->form_id = -1;
     for (int i = 0; i < forms->count; i++)
         if (forms->pages[i].tpl == tpl && forms->pages[i].page == tpage)
-            zp->form = forms->pages[i].mask;
-    if (!zp->form)
+            zp->form_id = i;
+    if (zp->form_id < 0)
         return fo_error_set(err, FO_ERR_USAGE,
                             "template \"%s\" page %d has no form mask", tpl->name,
                             tpage + 1);
+    zp->form = fo_lru_acquire(forms->masks, zp->form_id);
+    if (!zp->form) {
+        zp->form_id = -1;
+        return fo_error_set(err, FO_ERR_IO,
+                            "template \"%s\" page %d: its form mask could not be read "
+                            "back or derived again (its reference changed or went?)",
+                            tpl->name, tpage + 1);
+    }
+    zp->forms = forms;
     /* a grey page is shared, not copied: a 150-megapixel scan is 150 MB */
     if (pixGetDepth(page) == 8 && !pixGetColormap(page))
         zp->grey = pixClone(page);
@@ -156,8 +235,13 @@ int fo_zone_page_init(fo_zone_page *zp, PIX *page, fo_affine to_scan,
 
 void fo_zone_page_free(fo_zone_page *zp)
 {
-    if (zp)
-        pixDestroy(&zp->grey);
+    if (!zp)
+        return;
+    pixDestroy(&zp->grey);
+    if (zp->forms && zp->form_id >= 0)
+        fo_lru_release(zp->forms->masks, zp->form_id);
+    zp->forms = NULL;
+    zp->form = NULL;
 }
 
 /* True when the small component c (at x, y in the zone) lies in a hole of

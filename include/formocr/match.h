@@ -33,6 +33,20 @@ typedef struct fo_matcher fo_matcher;
  * which must outlive the matcher.  The caller owns *out. */
 FO_API int fo_matcher_create(const fo_template_set *set, fo_matcher **out,
                              fo_error *err);
+
+struct fo_cache;
+/*
+ * The same, with the templates' models kept in cache (src/cache.h; NULL:
+ * none): a model whose entries are there and whole is read back instead of
+ * derived from the reference (which, for a template loaded lazily, is
+ * decoded only then), and what is derived is stored.  With a cache only
+ * the models' frames are held at once, and the patches of the pages
+ * registered recently (a bounded number, read back when needed again).
+ */
+FO_API int fo_matcher_create_cached(const fo_template_set *set, struct fo_cache *cache,
+                                    fo_matcher **out, fo_error *err);
+/* Template pages whose model was derived, not read back, at its creation. */
+FO_API int fo_matcher_built(const fo_matcher *m);
 FO_API void fo_matcher_destroy(fo_matcher **m);
 
 /* The working resolution of matching, dpi: pages are prepared at it. */

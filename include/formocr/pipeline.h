@@ -50,6 +50,12 @@ typedef struct fo_pipeline_options {
     /* set (a signal): the file being read is left between two of its pages
      * (fo_document.interrupted); NULL: never */
     volatile sig_atomic_t *stop;
+    /* where what the templates give (matcher models, form masks) is kept
+     * between runs, keyed by each template's SHA-256 and formocr's version:
+     * NULL: $XDG_CACHE_HOME/formocr, else ~/.cache/formocr.  A folder that
+     * cannot be used is a warning (fo_pipeline_warning), not an error */
+    const char *cache_dir;
+    bool no_cache; /* derive everything at start and keep nothing on disk */
 } fo_pipeline_options;
 
 /* No templates, read fields, the default image limits, no overlays. */
@@ -68,6 +74,15 @@ FO_API int fo_pipeline_create(const fo_pipeline_options *o, fo_pipeline **out,
                               fo_error *err);
 /* Accepts NULL and *p == NULL; sets *p to NULL. */
 FO_API void fo_pipeline_destroy(fo_pipeline **p);
+
+/* What went wrong but did not stop fo_pipeline_create (the cache folder
+ * could not be used: it went on without), "" when nothing did; borrowed. */
+FO_API const char *fo_pipeline_warning(const fo_pipeline *p);
+
+/* Template pages whose matcher model was derived from the reference at
+ * creation rather than read back from the cache (a first run, a template
+ * changed, --no-cache). */
+FO_API int fo_pipeline_models_built(const fo_pipeline *p);
 
 /* The pipeline's templates (borrowed: valid until it is destroyed). */
 FO_API const fo_template_set *fo_pipeline_templates(const fo_pipeline *p);

@@ -53,6 +53,8 @@ typedef struct fo_run_options {
     bool join_files;             /* fo_batch_options.join_files */
     const char *quarantine;      /* folder for failed inputs; NULL: none */
     const char *debug_dir;       /* folder for overlay PNGs; NULL: none */
+    const char *cache_dir;       /* fo_pipeline_options.cache_dir */
+    bool no_cache;               /* fo_pipeline_options.no_cache */
     double document_timeout;     /* seconds a file may take (then it is an
                                     error row); 0: no limit */
     double min_age;              /* seconds: files in folders changed more
@@ -88,6 +90,9 @@ typedef struct fo_run_summary {
     int skipped_entries;     /* folder entries not taken (not scans) */
     int quarantine_failures; /* failed inputs that could not be moved */
     double setup_seconds;    /* templates, outputs, inputs */
+    int template_pages;      /* pages of the templates loaded */
+    int models_built;        /* of them, matcher models derived at start
+                                (the others read back from the cache) */
     double seconds;          /* the batch and completing the outputs */
 } fo_run_summary;
 

@@ -37,6 +37,15 @@ typedef struct fo_zone_forms fo_zone_forms;
 
 FO_API int fo_zone_forms_create(const fo_template_set *set, fo_zone_forms **out,
                                 fo_error *err);
+struct fo_cache;
+/* The same, with the masks kept in cache (src/cache.h; NULL: none).  Either
+ * way a mask is made when a page first needs it (fo_zone_page_init), read
+ * back from the cache or derived from the template's reference (decoded
+ * then when the template was loaded lazily); with a cache only a few are
+ * held at once. */
+FO_API int fo_zone_forms_create_cached(const fo_template_set *set,
+                                       struct fo_cache *cache, fo_zone_forms **out,
+                                       fo_error *err);
 FO_API void fo_zone_forms_destroy(fo_zone_forms **forms);
 
 /* A scanned page matched to a template page: what every zone of it needs,
@@ -46,7 +55,9 @@ typedef struct fo_zone_page {
     fo_affine to_scan; /* template px -> scan px */
     const fo_template *tpl;
     int tpage;        /* 0-based template page */
-    struct Pix *form; /* the page's form ink (borrowed) */
+    struct Pix *form; /* the page's form ink (held until fo_zone_page_free) */
+    const struct fo_zone_forms *forms; /* where form is held */
+    int form_id;
 } fo_zone_page;
 
 /* Prepares a page (1 or 8 bpp, as decoded) for zone extraction; tpl must

@@ -28,12 +28,16 @@ static const char USAGE[] =
     "                        ./templates)\n"
     "  --dpi N               resolution of scans whose file has none (default:\n"
     "                        estimated from the page size, as an A4 page)\n"
+    "  --cache-dir DIR       keep the templates' matcher models there between\n"
+    "                        runs (default $XDG_CACHE_HOME/formocr, else\n"
+    "                        ~/.cache/formocr)\n"
+    "  --no-cache            derive them all at start, keep nothing on disk\n"
     "  -h, --help            show this help and exit\n"
     "\n"
     "exit status: 0 every page matched, 1 some file failed or some page matched\n"
     "no template, 2 usage or template error.\n";
 
-enum { OPT_DPI = 256, MAX_TEMPLATE_ARGS = 64 };
+enum { OPT_DPI = 256, OPT_CACHE_DIR, OPT_NO_CACHE, MAX_TEMPLATE_ARGS = 64 };
 
 static int match_file(const fo_pipeline *p, const char *path, int dpi)
 {
@@ -83,6 +87,8 @@ int cmd_match(int argc, char **argv)
     static const struct option longopts[] = {
         {"templates", required_argument, NULL, 't'},
         {"dpi", required_argument, NULL, OPT_DPI},
+        {"cache-dir", required_argument, NULL, OPT_CACHE_DIR},
+        {"no-cache", no_argument, NULL, OPT_NO_CACHE},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
     const char *tpaths[MAX_TEMPLATE_ARGS];
@@ -113,6 +119,8 @@ int cmd_match(int argc, char **argv)
                                        optarg);
             dpi = (int)v;
             break;
+        case OPT_CACHE_DIR: po.cache_dir = optarg; break;
+        case OPT_NO_CACHE: po.no_cache = true; break;
         case 'h': fputs(USAGE, stdout); return EXIT_OK;
         case ':':
             return cli_usage_error("match", "option \"%s\" needs a value",
@@ -136,6 +144,8 @@ int cmd_match(int argc, char **argv)
         return EXIT_USAGE;
     }
     free(default_templates);
+    if (fo_pipeline_warning(pipeline)[0])
+        fprintf(stderr, "formocr: %s\n", fo_pipeline_warning(pipeline));
     /* the files a run would read (folders give their scans) */
     if (fo_source_list((const char *const *)argv + optind, argc - optind, NULL,
                        report_problem, NULL, &in, &err) != FO_OK) {

@@ -56,6 +56,10 @@ static const char USAGE[] =
     "                        named FILE_HASH_pN.png (HASH: the first 8 hex\n"
     "                        digits of the file's SHA-256)\n"
     "running:\n"
+    "  --cache-dir DIR       keep what the templates give (matcher models, form\n"
+    "                        masks) there between runs (default\n"
+    "                        $XDG_CACHE_HOME/formocr, else ~/.cache/formocr)\n"
+    "  --no-cache            derive it all at start, keep nothing on disk\n"
     "  -j, --jobs N          worker threads (default: number of cores)\n"
     "  --document-timeout S  seconds one document may take; then it is an error row\n"
     "                        and the batch goes on (default 120; 0: no limit)\n"
@@ -89,6 +93,8 @@ static const char USAGE_STATUS[] =
 enum {
     OPT_FORMAT = 256,
     OPT_DEBUG_DIR,
+    OPT_CACHE_DIR,
+    OPT_NO_CACHE,
     OPT_TESSDATA,
     OPT_TIMINGS,
     OPT_CSV_LAYOUT,
@@ -182,7 +188,11 @@ static void print_timings(const fo_run_summary *r)
         "decode", "prep", "match", "zones", "ocr", "checks", "output"};
     const fo_batch_stats *s = &r->stats;
     fprintf(stderr, "formocr: timings (seconds summed over workers, ms per page):\n");
-    fprintf(stderr, "  %-8s %8.3f\n", "setup", r->setup_seconds);
+    fprintf(stderr,
+            "  %-8s %8.3f   (template pages: %d, models derived: %d, read from "
+            "the cache: %d)\n",
+            "setup", r->setup_seconds, r->template_pages, r->models_built,
+            r->template_pages - r->models_built);
     for (int i = 0; i < FO_STAGE_COUNT; i++)
         fprintf(stderr, "  %-8s %8.3f  %7.1f\n", names[i], s->seconds[i],
                 s->pages ? 1000 * s->seconds[i] / s->pages : 0);
@@ -244,6 +254,8 @@ static int parse_args(int argc, char **argv, run_args *a)
         {"document-timeout", required_argument, NULL, OPT_DOCUMENT_TIMEOUT},
         {"min-age", required_argument, NULL, OPT_MIN_AGE},
         {"debug-dir", required_argument, NULL, OPT_DEBUG_DIR},
+        {"cache-dir", required_argument, NULL, OPT_CACHE_DIR},
+        {"no-cache", no_argument, NULL, OPT_NO_CACHE},
         {"tessdata", required_argument, NULL, OPT_TESSDATA},
         {"timings", no_argument, NULL, OPT_TIMINGS},
         {"quiet", no_argument, NULL, 'q'},
@@ -355,6 +367,8 @@ static int parse_args(int argc, char **argv, run_args *a)
                     optarg);
             break;
         case OPT_DEBUG_DIR: o->debug_dir = optarg; break;
+        case OPT_CACHE_DIR: o->cache_dir = optarg; break;
+        case OPT_NO_CACHE: o->no_cache = true; break;
         case OPT_TESSDATA: o->tessdata = optarg; break;
         case OPT_TIMINGS: a->timings = true; break;
         case 'q': a->quiet = true; break;

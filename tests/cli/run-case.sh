@@ -5,7 +5,7 @@
 # and stderr must equal CASE_DIR/status, CASE_DIR/stdout and CASE_DIR/stderr
 # (a missing stdout or stderr file means "nothing").  The snippet runs from
 # the source tree with $TMP, a fresh folder, whose path is shown as $TMP in
-# the outputs, and the local time that starts run's summary line
+# the outputs (with an empty cache, $TMP/.cache), and the local time that starts run's summary line
 # (2026-11-30T14:03:12+01:00, ISO 8601 with its offset) as $TIME: its
 # shape is checked, not the hour.  FORMOCR_UPDATE_GOLDEN=1 rewrites the golden files instead of
 # checking them: a person does that on purpose, then reviews the diff.
@@ -15,6 +15,8 @@ case_dir=$2
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 export TMP
+# each case starts with an empty cache of its own
+export XDG_CACHE_HOME=$TMP/.cache
 
 formocr() { "$formocr_bin" "$@"; }
 export -f formocr 2>/dev/null || true
