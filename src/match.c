@@ -227,6 +227,25 @@ static double profile_ncc(const fo_profile *t, const fo_profile *s, double scale
  * shifts searched: a grid four times coarser than the final steps first,
  * then the final steps around its best.
  */
+/* The best correlation over a grid of scales scale0 * (1 + k), k within
+ * kc +- krange by kstep, and shifts within shc +- shrange by shstep: *k and
+ * *sh updated where it beats *best. */
+static void fit_profile_grid(const fo_profile *t, const fo_profile *s, double scale0,
+                             double kc, double krange, double kstep, double shc,
+                             double shrange, double shstep, double *best, double *k0,
+                             double *sh0)
+{
+    for (double k = kc - krange; k <= kc + krange + 1e-9; k += kstep)
+        for (double sh = shc - shrange; sh <= shc + shrange + 1e-9; sh += shstep) {
+            double v = profile_ncc(t, s, scale0 * (1 + k), sh);
+            if (v > *best) {
+                *best = v;
+                *k0 = k;
+                *sh0 = sh;
+            }
+        }
+}
+
 static double fit_profile_within(const fo_profile *t, const fo_profile *s,
                                  double scale0, double range, bool wide,
                                  double *best_scale, double *best_shift)
@@ -236,24 +255,29 @@ static double fit_profile_within(const fo_profile *t, const fo_profile *s,
      * corner) lies anywhere in the slack between the two lengths, and the
      * shifts cover it */
     double slack = wide ? fabs(s->n - scale0 * t->n) * FO_PROFILE_BIN / 2.0 : 0;
-    for (int pass = 0; pass < 2; pass++) {
-        double kstep = COARSE_SCALE_STEP * (pass == 0 ? 4 : 1);
-        double shstep = COARSE_SHIFT_STEP * (pass == 0 ? 4 : 1);
-        double krange = pass == 0 ? range : 4 * COARSE_SCALE_STEP;
-        double shrange = pass == 0 ? COARSE_SHIFT_RANGE + slack : 4 * COARSE_SHIFT_STEP;
-        double kc = k0, shc = sh0;
-        for (double k = kc - krange; k <= kc + krange + 1e-9; k += kstep)
-            for (double sh = shc - shrange; sh <= shc + shrange + 1e-9; sh += shstep) {
-                double v = profile_ncc(t, s, scale0 * (1 + k), sh);
-                if (v > best) {
-                    best = v;
-                    k0 = k;
-                    sh0 = sh;
-                }
-            }
-    }
+    /* a grid four times coarser than the final steps first, then the final
+     * steps around its best */
+    fit_profile_grid(t, s, scale0, 0, range, 4 * COARSE_SCALE_STEP, 0,
+                     COARSE_SHIFT_RANGE + slack, 4 * COARSE_SHIFT_STEP, &best, &k0,
+                     &sh0);
+    fit_profile_grid(t, s, scale0, k0, 4 * COARSE_SCALE_STEP, COARSE_SCALE_STEP, sh0,
+                     4 * COARSE_SHIFT_STEP, COARSE_SHIFT_STEP, &best, &k0, &sh0);
     *best_scale = scale0 * (1 + k0);
     *best_shift = sh0;
+    return best;
+}
+
+/* The final steps of fit_profile_within alone, around a first fit found
+ * elsewhere (the index's): scale0 * (1 + k0), shift sh0. */
+static double refine_profile(const fo_profile *t, const fo_profile *s, double scale0,
+                             double k0, double sh0, double *best_scale,
+                             double *best_shift)
+{
+    double best = -2, k = k0, sh = sh0;
+    fit_profile_grid(t, s, scale0, k0, 4 * COARSE_SCALE_STEP, COARSE_SCALE_STEP, sh0,
+                     4 * COARSE_SHIFT_STEP, COARSE_SHIFT_STEP, &best, &k, &sh);
+    *best_scale = scale0 * (1 + k);
+    *best_shift = sh;
     return best;
 }
 
@@ -280,10 +304,11 @@ static double fit_profile(const fo_profile *t, const fo_profile *s, double scale
  * fit, whose results are exactly those of a matcher without the index.
  */
 enum {
-    INDEX_MERGE = 4,      /* profile bins merged into one index bin */
-    INDEX_KEEP = 8,       /* template pages given the full coarse fit */
-    PATCH_SETS_KEPT = 48, /* pages' patches held at once (with a cache) */
-    SWEEP_KEEP = 1,       /* near misses registered after the sweep */
+    INDEX_MERGE = 4,       /* profile bins merged into one index bin */
+    INDEX_KEEP = 8,        /* template pages given the full coarse fit */
+    PATCH_SETS_KEPT = 48,  /* pages' patches held at once (with a cache) */
+    MANY_FAILED_TRIES = 3, /* registrations failed, none passed: another form */
+    SWEEP_KEEP = 1,        /* near misses registered after the sweep */
     DUEL_GROW = 2,   /* px at VERIFY_DPI: ink this near the other form's is shared */
     DUEL_MIN_PX = 40 /* own ink, px at VERIFY_DPI, both forms together */
 };
@@ -332,6 +357,8 @@ static int index_profile_make(const fo_profile *full, index_profile *out)
 typedef struct probe_set {
     int src, na; /* which scan profile (0-3, see upright_index), length */
     int count;
+    int nsh; /* shifts per scale: probe q is scale q / nsh, shift q % nsh */
+    double shrange, kstep, shstep;
     int *i0, *i1;
     float *b;
     double *sb, *sbb;
@@ -363,6 +390,10 @@ static int probe_set_make(const index_profile *s, int src, int na, double scale0
     out->src = src;
     out->na = na;
     out->count = nk * nsh;
+    out->nsh = nsh;
+    out->shrange = shrange;
+    out->kstep = kstep;
+    out->shstep = shstep;
     out->i0 = malloc((size_t)out->count * sizeof *out->i0);
     out->i1 = malloc((size_t)out->count * sizeof *out->i1);
     out->b = calloc((size_t)out->count * na, sizeof *out->b);
@@ -401,18 +432,37 @@ static int probe_set_make(const index_profile *s, int src, int na, double scale0
     return FO_OK;
 }
 
-/* Best correlation of template index profile a over the probes. */
-static double probe_best(const index_profile *a, const probe_set *p)
+/* The dot product of n floats, in eight lanes the compiler can vectorise
+ * (a sum in one float or double chain cannot be reordered). */
+static double dot(const float *x, const float *y, int n)
+{
+    float lane[8] = {0};
+    double sum = 0;
+    int i = 0;
+    for (; i + 8 <= n; i += 8)
+        for (int k = 0; k < 8; k++)
+            lane[k] += x[i + k] * y[i + k];
+    for (int k = 0; k < 8; k++)
+        sum += lane[k];
+    for (; i < n; i++)
+        sum += (double)x[i] * y[i];
+    return sum;
+}
+
+/* Best correlation of template index profile a over the probes, and where:
+ * the scale (scale0 * (1 + *k)) and the shift (px at WORK_DPI). */
+static double probe_best(const index_profile *a, const probe_set *p, double *k,
+                         double *shift)
 {
     double best = -2;
+    int best_q = 0;
     for (int q = 0; q < p->count; q++) {
         const int i0 = p->i0[q], i1 = p->i1[q], n = i1 - i0 + 1;
         const float *b = p->b + (size_t)q * p->na;
         double sa, saa, sab = 0, va, vb, v;
         if (n < COARSE_MIN_OVERLAP * a->n)
             continue;
-        for (int i = i0; i <= i1; i++)
-            sab += (double)a->v[i] * b[i];
+        sab = dot(a->v + i0, b + i0, n);
         sa = a->sum[i1 + 1] - a->sum[i0];
         saa = a->sumsq[i1 + 1] - a->sumsq[i0];
         va = saa - sa * sa / n;
@@ -420,9 +470,13 @@ static double probe_best(const index_profile *a, const probe_set *p)
         if (va <= 1e-9 || vb <= 1e-9)
             continue;
         v = (sab - sa * p->sb[q] / n) / sqrt(va * vb);
-        if (v > best)
+        if (v > best) {
             best = v;
+            best_q = q;
+        }
     }
+    *k = -COARSE_SCALE_RANGE + (best_q / p->nsh) * p->kstep;
+    *shift = -p->shrange + (best_q % p->nsh) * p->shstep;
     return best;
 }
 
@@ -716,6 +770,7 @@ typedef struct page_model {
     PIX *fields;       /* field zones at VERIFY_DPI: not the form's */
     PIX *print;        /* all the form's print at VERIFY_DPI, light print too
                           (print_of), outside field zones */
+    PIX *print_grown;  /* the same, grown by DUEL_GROW (for duels) */
 } page_model;
 
 /* A page's patches: the heavy part of its model, loaded when a page
@@ -855,7 +910,7 @@ static int build_model(const fo_template *t, int pageno, PIX *reference, page_mo
 }
 
 /* What a model derives from what is stored: the index profiles, the grown
- * layout. */
+ * layout and print. */
 static int complete_model(page_model *m)
 {
     if (index_profile_make(&m->rows, &m->irows) != FO_OK ||
@@ -863,7 +918,9 @@ static int complete_model(page_model *m)
         return FO_ERR_NOMEM;
     if (!m->layout_grown)
         m->layout_grown = pixDilateBrick(NULL, m->layout, 3, 3);
-    return m->layout_grown ? FO_OK : FO_ERR_NOMEM;
+    m->print_grown =
+        pixDilateBrick(NULL, m->print, 2 * DUEL_GROW + 1, 2 * DUEL_GROW + 1);
+    return m->layout_grown && m->print_grown ? FO_OK : FO_ERR_NOMEM;
 }
 
 static void free_model(page_model *m)
@@ -872,6 +929,7 @@ static void free_model(page_model *m)
     pixDestroy(&m->layout_grown);
     pixDestroy(&m->fields);
     pixDestroy(&m->print);
+    pixDestroy(&m->print_grown);
     free(m->rows.v);
     free(m->cols.v);
     index_profile_free(&m->irows);
@@ -1313,20 +1371,22 @@ static const probe_set *probes_for(probe_cache *c, const scan_work *s, int src, 
     return &c->sets[c->count++];
 }
 
-/* Index score of every model (scores, turns: one per model): for each
- * turn, the mean of the rows' and the columns' best correlation; the best
- * turn's, and that turn. */
+/* The index's fit of every model (fits: one per model): for each turn, the
+ * mean of the rows' and the columns' best correlation over the probes; the
+ * best turn's, with its scales and shifts (as the coarse fit's first grid
+ * would give them, at a quarter of the resolution). */
 static int index_scores(const fo_matcher *m, const scan_work *s, double scale0,
-                        double *scores, int *turns)
+                        coarse *fits)
 {
     probe_cache cache = {0};
     int rc = FO_OK;
 
     for (int i = 0; i < m->nmodels && rc == FO_OK; i++) {
         const page_model *pm = &m->models[i];
-        scores[i] = -2;
+        fits[i] = (coarse){.model = i, .score = -2};
         for (int turn = 0; turn < 360; turn += 90) {
             const probe_set *pr, *pc;
+            double kr, shr, kc, shc, v;
             int ur, uc;
             upright_index(turn, &ur, &uc);
             pr = probes_for(&cache, s, ur, pm->irows.n, scale0);
@@ -1335,11 +1395,12 @@ static int index_scores(const fo_matcher *m, const scan_work *s, double scale0,
                 rc = FO_ERR_NOMEM;
                 break;
             }
-            double v = (probe_best(&pm->irows, pr) + probe_best(&pm->icols, pc)) / 2;
-            if (v > scores[i]) {
-                scores[i] = v;
-                turns[i] = turn;
-            }
+            v = (probe_best(&pm->irows, pr, &kr, &shr) +
+                 probe_best(&pm->icols, pc, &kc, &shc)) /
+                2;
+            if (v > fits[i].score)
+                fits[i] = (coarse){i,   turn, v, scale0 * (1 + kc), scale0 * (1 + kr),
+                                   shc, shr};
         }
     }
     probe_cache_free(&cache);
@@ -1370,6 +1431,19 @@ static bool isotropic_refit(const page_model *m, const scan_work *s, const coars
     fit_profile_within(&m->rows, ur, c->sx, ISOTROPY_TOLERANCE, s->wide, &out[1].sy,
                        &out[1].shy);
     return true;
+}
+
+/* The coarse fit of m refined from the index's fit *c (its turn, scales and
+ * shifts), in place. */
+static void coarse_refine(const page_model *m, const scan_work *s, double scale0,
+                          coarse *c)
+{
+    const fo_profile *ur, *uc;
+    double sy, shy, sx, shx, r, cl;
+    upright_profiles(s, c->turn, &ur, &uc);
+    r = refine_profile(&m->rows, ur, scale0, c->sy / scale0 - 1, c->shy, &sy, &shy);
+    cl = refine_profile(&m->cols, uc, scale0, c->sx / scale0 - 1, c->shx, &sx, &shx);
+    *c = (coarse){c->model, c->turn, (r + cl) / 2, sx, sy, shx, shy};
 }
 
 /* The coarse fit of m for the turns in mask (bit k: turn 90 k). */
@@ -1899,17 +1973,15 @@ static int duel_view_make(const scan_work *s, fo_affine t, int w, int h, duel_vi
  */
 static bool duel_prefers_b(const page_model *a, const page_model *b, const duel_view *v)
 {
-    PIX *a_g = NULL, *b_g = NULL, *a_only = NULL, *b_only = NULL;
+    PIX *a_only = NULL, *b_only = NULL;
     /* [side][0: all print, 1: dark print]: own pixels, and found */
     int own[2][2] = {{0}}, found[2][2] = {{0}};
     bool prefer_b = false;
 
     if (b->w != a->w || b->h != a->h)
         return false;
-    a_g = pixDilateBrick(NULL, a->print, 2 * DUEL_GROW + 1, 2 * DUEL_GROW + 1);
-    b_g = pixDilateBrick(NULL, b->print, 2 * DUEL_GROW + 1, 2 * DUEL_GROW + 1);
-    a_only = b_g ? pixSubtract(NULL, a->print, b_g) : NULL;
-    b_only = a_g ? pixSubtract(NULL, b->print, a_g) : NULL;
+    a_only = pixSubtract(NULL, a->print, b->print_grown);
+    b_only = pixSubtract(NULL, b->print, a->print_grown);
     if (a_only && b_only) {
         PIX *pair[2] = {a_only, b_only};
         const page_model *side[2] = {a, b};
@@ -1947,8 +2019,6 @@ static bool duel_prefers_b(const page_model *a, const page_model *b, const duel_
             }
         }
     }
-    pixDestroy(&a_g);
-    pixDestroy(&b_g);
     pixDestroy(&a_only);
     pixDestroy(&b_only);
     return prefer_b;
@@ -1984,6 +2054,26 @@ static void settle_near_misses(const fo_matcher *m, const scan_work *s,
     duel_view_free(&v);
 }
 
+/* layout_score as the sweep takes it, for every page of one frame in
+ * turn: the same two shares, but with the scan's field ink left in (it
+ * differs little between near misses) so that the scan is grown once, not
+ * once a page: scan, seen, grown (scan grown by a pixel) and nscan (its ink)
+ * are the sweep's; both is room for the work. */
+static double sweep_score(const page_model *m, PIX *scan, PIX *seen, PIX *grown,
+                          int nscan, PIX *both)
+{
+    int nform = 0, found = 0, explained = 0;
+    pixAnd(both, m->layout, seen);
+    pixCountPixels(both, &nform, NULL);
+    pixAnd(both, both, grown);
+    pixCountPixels(both, &found, NULL);
+    pixAnd(both, scan, m->layout_grown);
+    pixCountPixels(both, &explained, NULL);
+    if (nform == 0 || nscan == 0)
+        return 0;
+    return ((double)found / nform) * ((double)explained / nscan);
+}
+
 typedef struct sweep_hit {
     int model;
     double score;
@@ -1998,7 +2088,7 @@ static int by_sweep_score(const void *a, const void *b)
 /*
  * The near misses of a registered page (many templates): the scan's ink is
  * seen once through the anchor's transform, and every template page of the
- * anchor's frame size is scored on it (layout_score: bit operations at
+ * anchor's frame size is scored on it (sweep_score: bit operations at
  * VERIFY_DPI, no registration).  Those within DUEL_RANGE of the best meet
  * in turn, through the same transform (duel_prefers_b); the one left is
  * registered narrowly through the anchor, scored as verify_layout scores,
@@ -2015,18 +2105,29 @@ static int sweep_near_misses(const fo_matcher *m, const scan_work *s, int anchor
     duel_view v = {0};
     int n = 0, rc = FO_OK, champion;
 
-    if (!hits || warp_layout(s, anchor->t, w, h, &scan, &seen) != FO_OK) {
+    PIX *grown = NULL, *both = NULL;
+    int nscan = 0;
+
+    if (!hits || warp_layout(s, anchor->t, w, h, &scan, &seen) != FO_OK ||
+        !(grown = pixDilateBrick(NULL, scan, 3, 3)) ||
+        !(both = pixCreateTemplate(scan))) {
         free(hits);
+        pixDestroy(&scan);
+        pixDestroy(&seen);
+        pixDestroy(&grown);
         return FO_ERR_NOMEM;
     }
+    pixCountPixels(scan, &nscan, NULL);
     for (int i = 0; i < m->nmodels; i++) {
         const page_model *pm = &m->models[i];
         if (pm->w != am->w || pm->h != am->h)
             continue;
-        hits[n++] = (sweep_hit){i, layout_score(pm, scan, seen)};
+        hits[n++] = (sweep_hit){i, sweep_score(pm, scan, seen, grown, nscan, both)};
     }
     pixDestroy(&scan);
     pixDestroy(&seen);
+    pixDestroy(&grown);
+    pixDestroy(&both);
     qsort(hits, (size_t)n, sizeof *hits, by_sweep_score);
     champion = n > 0 ? hits[0].model : anchor_model;
     if (n > 1 && hits[1].score >= hits[0].score - DUEL_RANGE &&
@@ -2051,7 +2152,7 @@ static int sweep_near_misses(const fo_matcher *m, const scan_work *s, int anchor
 }
 
 /*
- * Ranks the templates by the scan's profiles (cands and iscore: room for one
+ * Ranks the templates by the scan's profiles (cands: room for one
  * per template page) and registers the best few: *best and *chosen are the
  * one whose whole layout agrees best among those that register; *tried is
  * false when none was tried.
@@ -2067,8 +2168,7 @@ static int sweep_near_misses(const fo_matcher *m, const scan_work *s, int anchor
  * (sweep_near_misses).
  */
 static int try_templates(const fo_matcher *m, const scan_work *s, double scale0,
-                         coarse *cands, double *iscore, int *iturn, precise *best,
-                         coarse *chosen, bool *tried)
+                         coarse *cands, precise *best, coarse *chosen, bool *tried)
 {
     const bool many = m->nmodels > INDEX_KEEP;
     int rc = FO_OK, ncand = m->nmodels, anchor = -1;
@@ -2078,31 +2178,33 @@ static int try_templates(const fo_matcher *m, const scan_work *s, double scale0,
     *tried = false;
     memset(best, 0, sizeof *best);
     if (many) {
-        rc = index_scores(m, s, scale0, iscore, iturn);
+        /* the index's fits, the best refined (its turn, its scales and
+         * shifts to the final steps) */
+        rc = index_scores(m, s, scale0, cands);
         if (rc != FO_OK)
             return rc;
-        for (int i = 0; i < m->nmodels; i++)
-            cands[i] = (coarse){.model = i, .score = iscore[i], .turn = iturn[i]};
         qsort(cands, (size_t)m->nmodels, sizeof *cands, by_coarse_score);
         ncand = INDEX_KEEP;
+        for (int k = 0; k < ncand; k++)
+            coarse_refine(&m->models[cands[k].model], s, scale0, &cands[k]);
     } else {
-        for (int i = 0; i < m->nmodels; i++)
-            cands[i].model = i;
-    }
-    for (int k = 0; k < ncand; k++) {
-        int model = cands[k].model;
-        /* with the index, only the turn it found */
-        coarse_fit_turns(&m->models[model], s, scale0,
-                         many ? 1u << (cands[k].turn / 90) : 0xfu, &cands[k]);
-        cands[k].model = model;
+        for (int k = 0; k < ncand; k++) {
+            coarse_fit_turns(&m->models[k], s, scale0, 0xfu, &cands[k]);
+            cands[k].model = k;
+        }
     }
     qsort(cands, (size_t)ncand, sizeof *cands, by_coarse_score);
     /* the best few by profile, unless far behind the first; among those
      * that register, the one whose whole layout agrees best */
-    for (int k = 0; k < ncand && k < TOP_TEMPLATES; k++) {
+    for (int k = 0, failed = 0; k < ncand && k < TOP_TEMPLATES; k++) {
         const page_model *pm = &m->models[cands[k].model];
         precise p;
         if (cands[k].score < cands[0].score - COARSE_KEEP_MARGIN)
+            break;
+        /* with many templates, a page the best few by profile do not
+         * register on is another form (a letter, a form not loaded): the
+         * rest of the top would cost as much again for nothing */
+        if (many && anchor < 0 && failed == MANY_FAILED_TRIES)
             break;
         p.score = 0;
         if (anchor >= 0 && pm->w == m->models[anchor].w && pm->h == m->models[anchor].h)
@@ -2117,6 +2219,7 @@ static int try_templates(const fo_matcher *m, const scan_work *s, double scale0,
             anchor = cands[k].model;
             anchor_fit = p;
         }
+        failed += p.score < FO_MATCH_THRESHOLD;
     }
     /* the sweep sees the scan through the best registration so far */
     if (anchor >= 0) {
@@ -2198,8 +2301,6 @@ int fo_match_page(const fo_matcher *m, const fo_prep_result *scan, fo_match *out
 {
     scan_work s;
     coarse *cands = NULL;
-    double *iscore = NULL;
-    int *iturn = NULL;
     precise best = {0};
     coarse chosen = {0};
     int rc;
@@ -2216,20 +2317,18 @@ int fo_match_page(const fo_matcher *m, const fo_prep_result *scan, fo_match *out
         goto out;
     out->skew = s.skew;
     cands = calloc(m->nmodels ? (size_t)m->nmodels : 1, sizeof *cands);
-    iscore = calloc(m->nmodels ? (size_t)m->nmodels : 1, sizeof *iscore);
-    iturn = calloc(m->nmodels ? (size_t)m->nmodels : 1, sizeof *iturn);
-    if (!cands || !iscore || !iturn) {
+    if (!cands) {
         rc = FO_ERR_NOMEM;
         goto out;
     }
-    rc = try_templates(m, &s, 1.0, cands, iscore, iturn, &best, &chosen, &tried);
+    rc = try_templates(m, &s, 1.0, cands, &best, &chosen, &tried);
     /* nothing registered: once more without the page's edge bands, if any */
     if (rc == FO_OK && best.score < FO_MATCH_THRESHOLD &&
         (rc = profiles_without_bands(&s, &bands)) == FO_OK && bands) {
         precise p;
         coarse c = {0};
         bool again;
-        rc = try_templates(m, &s, 1.0, cands, iscore, iturn, &p, &c, &again);
+        rc = try_templates(m, &s, 1.0, cands, &p, &c, &again);
         if (rc == FO_OK && again && p.score > best.score) {
             best = p;
             chosen = c;
@@ -2250,8 +2349,7 @@ int fo_match_page(const fo_matcher *m, const fo_prep_result *scan, fo_match *out
         precise p;
         coarse c = {0};
         bool again;
-        rc =
-            try_templates(m, &s, OTHER_SCALES[i], cands, iscore, iturn, &p, &c, &again);
+        rc = try_templates(m, &s, OTHER_SCALES[i], cands, &p, &c, &again);
         if (rc == FO_OK && again && p.score > best.score) {
             best = p;
             chosen = c;
@@ -2280,8 +2378,6 @@ int fo_match_page(const fo_matcher *m, const fo_prep_result *scan, fo_match *out
     }
 out:
     free(cands);
-    free(iscore);
-    free(iturn);
     scan_work_free(&s);
     if (rc == FO_ERR_IO)
         return fo_error_set(err, FO_ERR_IO,
