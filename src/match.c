@@ -1010,8 +1010,9 @@ static bool frame_parse(page_model *m, const uint8_t *data, size_t len)
 
     m->w = fo_blob_get_i32(&r);
     m->h = fo_blob_get_i32(&r);
-    if (r.failed || abs(m->w - ew) > 2 || abs(m->h - eh) > 2 || m->w < PATCH ||
-        m->h < PATCH)
+    /* compared so that no difference is taken of a hostile value */
+    if (r.failed || m->w < ew - 2 || m->w > ew + 2 || m->h < eh - 2 || m->h > eh + 2 ||
+        m->w < PATCH || m->h < PATCH)
         return false;
     if (!get_profile(&r, (m->h + FO_PROFILE_BIN - 1) / FO_PROFILE_BIN, &m->rows) ||
         !get_profile(&r, (m->w + FO_PROFILE_BIN - 1) / FO_PROFILE_BIN, &m->cols))
