@@ -1761,75 +1761,57 @@ out:
     return rc;
 }
 
-/* The scan's ink seen through t (template work px -> scan work px) at
- * VERIFY_DPI, w x h: *scan its ink, *seen where the scan lies at all.  The
+/* The 8 bpp page src (the scan's ink map or grey, at WORK_DPI) seen through
+ * t (template work px -> scan work px) at VERIFY_DPI, w x h: *on the pixels
+ * whose value lies within lo..hi, *seen where the scan lies at all.  The
  * affine map is stepped along each row, not applied per pixel. */
-static int warp_layout(const scan_work *s, fo_affine t, int w, int h, PIX **scan,
+static int warp_levels(PIX *src, fo_affine t, int lo, int hi, int w, int h, PIX **on,
                        PIX **seen)
 {
-    const l_uint32 *ink = pixGetData(s->ink);
-    const int iw = pixGetWidth(s->ink), ih = pixGetHeight(s->ink),
-              iwpl = pixGetWpl(s->ink);
+    const l_uint32 *data = pixGetData(src);
+    const int sw = pixGetWidth(src), sh = pixGetHeight(src), swpl = pixGetWpl(src);
 
-    *scan = pixCreate(w, h, 1);
+    *on = pixCreate(w, h, 1);
     *seen = pixCreate(w, h, 1);
-    if (!*scan || !*seen) {
-        pixDestroy(scan);
+    if (!*on || !*seen) {
+        pixDestroy(on);
         pixDestroy(seen);
         return FO_ERR_NOMEM;
     }
     for (int y = 0; y < h; y++) {
-        l_uint32 *row = pixGetData(*scan) + (size_t)y * pixGetWpl(*scan);
+        l_uint32 *row = pixGetData(*on) + (size_t)y * pixGetWpl(*on);
         l_uint32 *srow = pixGetData(*seen) + (size_t)y * pixGetWpl(*seen);
         /* the centre of a VERIFY_DPI pixel in template work px */
         fo_point p = fo_affine_apply(t, (fo_point){0.5, 2 * y + 0.5});
         for (int x = 0; x < w; x++, p.x += 2 * t.a, p.y += 2 * t.d) {
-            int sx, sy;
-            if (p.x < -0.5 || p.y < -0.5 || p.x >= iw - 0.5 || p.y >= ih - 0.5)
+            int sx, sy, v;
+            if (p.x < -0.5 || p.y < -0.5 || p.x >= sw - 0.5 || p.y >= sh - 0.5)
                 continue;
             sx = (int)(p.x + 0.5); /* lround, for what is left */
             sy = (int)(p.y + 0.5);
             SET_DATA_BIT(srow, x);
-            if (GET_DATA_BYTE(ink + (size_t)sy * iwpl, sx) >= LAYOUT_INK)
+            v = (int)GET_DATA_BYTE(data + (size_t)sy * swpl, sx);
+            if (v >= lo && v <= hi)
                 SET_DATA_BIT(row, x);
         }
     }
     return FO_OK;
 }
 
+/* The scan's ink (its ink map) seen through t at VERIFY_DPI (warp_levels). */
+static int warp_layout(const scan_work *s, fo_affine t, int w, int h, PIX **scan,
+                       PIX **seen)
+{
+    return warp_levels(s->ink, t, LAYOUT_INK, 255, w, h, scan, seen);
+}
+
 /* All the scan's print (print_of, from its grey at WORK_DPI) seen through
- * t at VERIFY_DPI, w x h; *seen where the scan lies at all. */
+ * t at VERIFY_DPI (warp_levels). */
 static int warp_print(const scan_work *s, fo_affine t, int w, int h, PIX **print,
                       PIX **seen)
 {
-    const l_uint32 *grey = pixGetData(s->grey);
-    const int gw = pixGetWidth(s->grey), gh = pixGetHeight(s->grey),
-              gwpl = pixGetWpl(s->grey);
     const int level = (int)lround(paper_level(s->grey) * PRINT_RATIO);
-
-    *print = pixCreate(w, h, 1);
-    *seen = pixCreate(w, h, 1);
-    if (!*print || !*seen) {
-        pixDestroy(print);
-        pixDestroy(seen);
-        return FO_ERR_NOMEM;
-    }
-    for (int y = 0; y < h; y++) {
-        l_uint32 *row = pixGetData(*print) + (size_t)y * pixGetWpl(*print);
-        l_uint32 *srow = pixGetData(*seen) + (size_t)y * pixGetWpl(*seen);
-        fo_point p = fo_affine_apply(t, (fo_point){0.5, 2 * y + 0.5});
-        for (int x = 0; x < w; x++, p.x += 2 * t.a, p.y += 2 * t.d) {
-            int sx, sy;
-            if (p.x < -0.5 || p.y < -0.5 || p.x >= gw - 0.5 || p.y >= gh - 0.5)
-                continue;
-            sx = (int)(p.x + 0.5);
-            sy = (int)(p.y + 0.5);
-            SET_DATA_BIT(srow, x);
-            if ((int)GET_DATA_BYTE(grey + (size_t)sy * gwpl, sx) < level)
-                SET_DATA_BIT(row, x);
-        }
-    }
-    return FO_OK;
+    return warp_levels(s->grey, t, 0, level - 1, w, h, print, seen);
 }
 
 /* verify_layout's score from the scan's warped ink and coverage (see

@@ -4,6 +4,7 @@
 
 #include "blob.h"
 #include "harness.h"
+#include "pix_pattern.h"
 
 static void test_blob_round_trip(void)
 {
@@ -87,17 +88,6 @@ static void test_blob_underflow(void)
     OK(fo_blob_reader_done(&r));
     INT_EQ(fo_blob_get_i32(&r), 0);
     OK(r.failed);
-}
-
-/* A 1-bpp PIX of w x h with a pattern that reaches the last column. */
-static PIX *pattern_pix(int w, int h)
-{
-    PIX *pix = pixCreate(w, h, 1);
-    for (int y = 0; y < h; y++)
-        for (int x = 0; x < w; x++)
-            if ((x * 7 + y * 3) % 5 == 0 || x == w - 1)
-                pixSetPixel(pix, x, y, 1);
-    return pix;
 }
 
 static void test_blob_pix(void)

@@ -19,6 +19,7 @@
 #include "blob.h"
 #include "cache.h"
 #include "harness.h"
+#include "pix_pattern.h"
 #include "util.h"
 
 static char top[] = "/tmp/formocr-cache-XXXXXX";
@@ -85,17 +86,6 @@ static fo_cache *open_in(const char *name)
     INT_EQ(fo_cache_open(dir, &c, &err), FO_OK);
     free(dir);
     return c;
-}
-
-/* A 1-bpp PIX of w x h with a pattern that reaches the last column. */
-static PIX *pattern_pix(int w, int h)
-{
-    PIX *pix = pixCreate(w, h, 1);
-    for (int y = 0; y < h; y++)
-        for (int x = 0; x < w; x++)
-            if ((x * 7 + y * 3) % 5 == 0 || x == w - 1)
-                pixSetPixel(pix, x, y, 1);
-    return pix;
 }
 
 static void test_round_trip(void)
