@@ -1701,13 +1701,14 @@ static bool plausible(fo_affine fit, fo_affine t0)
 
 /*
  * Registers the scan on one template page from the coarse transform t0:
- * a wide search of the patches and a robust fit, then a second, narrow
- * search through that fit.  Seen through a transform that is already right
- * to a fraction of a pixel, each patch peaks at a near-zero offset, where
- * the sub-pixel parabola is least biased.
+ * a wide search of the patches (first_search px around each) and a robust
+ * fit, then (rounds 2) a second, narrow search through that fit.  Seen
+ * through a transform that is already right to a fraction of a pixel, each
+ * patch peaks at a near-zero offset, where the sub-pixel parabola is least
+ * biased.  One round tells whether the page registers at all.
  */
 static int register_page(const page_model *m, const scan_work *s, fo_affine t0,
-                         int first_search, precise *out)
+                         int first_search, int rounds, precise *out)
 {
     hit *hits = NULL;
     double *w = NULL;
@@ -1727,7 +1728,7 @@ static int register_page(const page_model *m, const scan_work *s, fo_affine t0,
         rc = FO_ERR_NOMEM;
         goto out;
     }
-    for (int round = 0; round < 2; round++) {
+    for (int round = 0; round < rounds; round++) {
         fo_affine fit;
         double sum = 0, sq = 0;
         int nh, ninl = 0;
@@ -1877,10 +1878,10 @@ static int register_coarse(const page_model *pm, const scan_work *s, coarse *c,
 {
     coarse iso[2];
     precise q;
-    int rc = register_page(pm, s, coarse_transform(pm, s, c), SEARCH, p);
+    int rc = register_page(pm, s, coarse_transform(pm, s, c), SEARCH, 2, p);
     if (rc == FO_OK && p->score < FO_MATCH_THRESHOLD && isotropic_refit(pm, s, c, iso))
         for (int j = 0; j < 2 && rc == FO_OK && p->score < FO_MATCH_THRESHOLD; j++) {
-            rc = register_page(pm, s, coarse_transform(pm, s, &iso[j]), SEARCH, &q);
+            rc = register_page(pm, s, coarse_transform(pm, s, &iso[j]), SEARCH, 2, &q);
             if (rc == FO_OK && q.score > p->score) {
                 *p = q;
                 *c = iso[j];
@@ -2037,24 +2038,66 @@ static void settle_near_misses(const fo_matcher *m, const scan_work *s,
     duel_view_free(&v);
 }
 
-/* layout_score as the sweep takes it, for every page of one frame in
+/* The sweep's view of the scan, through the anchor's registration, at
+ * VERIFY_DPI (1 bpp, the size of the frame's layouts): its ink, where it
+ * lies (seen), where it lies and its ink grown by a pixel lies too
+ * (seen_grown), and its ink's pixel count. */
+typedef struct sweep_view {
+    PIX *scan, *seen, *seen_grown;
+    int nscan;
+} sweep_view;
+
+/* Set bits of a 32-bit word, by halves (a portable popcount: the x86-64
+ * baseline has no instruction for it, and the compiler's builtin calls a
+ * function per word). */
+static inline int bit_count(uint32_t v)
+{
+    v -= (v >> 1) & 0x55555555u;
+    v = (v & 0x33333333u) + ((v >> 2) & 0x33333333u);
+    return (int)((((v + (v >> 4)) & 0x0f0f0f0fu) * 0x01010101u) >> 24);
+}
+
+/* Set bits of the 1 bpp words a & b, over rows of `words` 32-bit words
+ * of which the last is masked by `last` (a row's padding bits are not the
+ * image's). */
+static int and_count(const l_uint32 *a, const l_uint32 *b, int rows, int wpl, int words,
+                     l_uint32 last)
+{
+    int n = 0;
+    for (int y = 0; y < rows; y++, a += wpl, b += wpl) {
+        for (int i = 0; i < words - 1; i++)
+            n += bit_count(a[i] & b[i]);
+        n += bit_count(a[words - 1] & b[words - 1] & last);
+    }
+    return n;
+}
+
+/*
+ * layout_score as the sweep takes it, for every page of one frame in
  * turn: the same two shares, but with the scan's field ink left in (it
  * differs little between near misses) so that the scan is grown once, not
- * once a page: scan, seen, grown (scan grown by a pixel) and nscan (its ink)
- * are the sweep's; both is room for the work. */
-static double sweep_score(const page_model *m, PIX *scan, PIX *seen, PIX *grown,
-                          int nscan, PIX *both)
+ * once a page; each share counted straight from the words, without an
+ * image made (m's layouts and v's images are the same size).
+ */
+static double sweep_score(const page_model *m, const sweep_view *v)
 {
-    int nform = 0, found = 0, explained = 0;
-    pixAnd(both, m->layout, seen);
-    pixCountPixels(both, &nform, NULL);
-    pixAnd(both, both, grown);
-    pixCountPixels(both, &found, NULL);
-    pixAnd(both, scan, m->layout_grown);
-    pixCountPixels(both, &explained, NULL);
-    if (nform == 0 || nscan == 0)
+    const int w = pixGetWidth(v->scan), h = pixGetHeight(v->scan);
+    const int wpl = pixGetWpl(v->scan), words = (w + 31) / 32;
+    const l_uint32 last = w % 32 ? ~0u << (32 - w % 32) : ~0u;
+    int nform, found, explained;
+
+    if (pixGetWidth(m->layout) != w || pixGetHeight(m->layout) != h ||
+        pixGetWpl(m->layout) != wpl || pixGetWpl(m->layout_grown) != wpl ||
+        pixGetWidth(m->layout_grown) != w || pixGetHeight(m->layout_grown) != h)
         return 0;
-    return ((double)found / nform) * ((double)explained / nscan);
+    nform = and_count(pixGetData(m->layout), pixGetData(v->seen), h, wpl, words, last);
+    found = and_count(pixGetData(m->layout), pixGetData(v->seen_grown), h, wpl, words,
+                      last);
+    explained = and_count(pixGetData(v->scan), pixGetData(m->layout_grown), h, wpl,
+                          words, last);
+    if (nform == 0 || v->nscan == 0)
+        return 0;
+    return ((double)found / nform) * ((double)explained / v->nscan);
 }
 
 typedef struct sweep_hit {
@@ -2083,34 +2126,33 @@ static int sweep_near_misses(const fo_matcher *m, const scan_work *s, int anchor
 {
     const page_model *am = &m->models[anchor_model];
     const int w = pixGetWidth(am->layout), h = pixGetHeight(am->layout);
-    PIX *scan = NULL, *seen = NULL;
     sweep_hit *hits = malloc((size_t)m->nmodels * sizeof *hits);
+    sweep_view sv = {0};
     duel_view v = {0};
     int n = 0, rc = FO_OK, champion;
+    PIX *grown = NULL;
 
-    PIX *grown = NULL, *both = NULL;
-    int nscan = 0;
-
-    if (!hits || warp_layout(s, anchor->t, w, h, &scan, &seen) != FO_OK ||
-        !(grown = pixDilateBrick(NULL, scan, 3, 3)) ||
-        !(both = pixCreateTemplate(scan))) {
-        free(hits);
-        pixDestroy(&scan);
-        pixDestroy(&seen);
-        pixDestroy(&grown);
-        return FO_ERR_NOMEM;
-    }
-    pixCountPixels(scan, &nscan, NULL);
-    for (int i = 0; i < m->nmodels; i++) {
-        const page_model *pm = &m->models[i];
-        if (pm->w != am->w || pm->h != am->h)
-            continue;
-        hits[n++] = (sweep_hit){i, sweep_score(pm, scan, seen, grown, nscan, both)};
-    }
-    pixDestroy(&scan);
-    pixDestroy(&seen);
+    if (!hits || warp_layout(s, anchor->t, w, h, &sv.scan, &sv.seen) != FO_OK ||
+        !(grown = pixDilateBrick(NULL, sv.scan, 3, 3)) ||
+        !(sv.seen_grown = pixAnd(NULL, sv.seen, grown)))
+        rc = FO_ERR_NOMEM;
     pixDestroy(&grown);
-    pixDestroy(&both);
+    if (rc == FO_OK) {
+        pixCountPixels(sv.scan, &sv.nscan, NULL);
+        for (int i = 0; i < m->nmodels; i++) {
+            const page_model *pm = &m->models[i];
+            if (pm->w != am->w || pm->h != am->h)
+                continue;
+            hits[n++] = (sweep_hit){i, sweep_score(pm, &sv)};
+        }
+    }
+    pixDestroy(&sv.scan);
+    pixDestroy(&sv.seen);
+    pixDestroy(&sv.seen_grown);
+    if (rc != FO_OK) {
+        free(hits);
+        return rc;
+    }
     qsort(hits, (size_t)n, sizeof *hits, by_sweep_score);
     champion = n > 0 ? hits[0].model : anchor_model;
     if (n > 1 && hits[1].score >= hits[0].score - DUEL_RANGE &&
@@ -2124,7 +2166,7 @@ static int sweep_near_misses(const fo_matcher *m, const scan_work *s, int anchor
         coarse c = *anchor_coarse;
         precise p;
         c.model = champion;
-        rc = register_page(&m->models[champion], s, anchor->t, REFINE_SEARCH, &p);
+        rc = register_page(&m->models[champion], s, anchor->t, REFINE_SEARCH, 2, &p);
         if (rc == FO_OK && p.score >= FO_MATCH_THRESHOLD) {
             p.layout = verify_layout(&m->models[champion], s, p.t);
             consider(&p, &c, best, chosen, tried, fin);
@@ -2146,9 +2188,11 @@ static int sweep_near_misses(const fo_matcher *m, const scan_work *s, int anchor
  * fit's best, the first that registers is the anchor, and the others of its
  * frame size are first searched narrowly through its transform (a near
  * miss shares its frame and most of its patches: the same fit at a tenth
- * of the cost), and registered from their own coarse fit only when that
- * fails; then every page of the anchor's frame size has its say
- * (sweep_near_misses).
+ * of the cost).  Those that register so are near misses of the anchor,
+ * left to the sweep; the others, another form of the same size, are
+ * registered from their own coarse fit.  Then every page of the anchor's
+ * frame size has its say (sweep_near_misses), seen through the best
+ * registration.
  */
 static int try_templates(const fo_matcher *m, const scan_work *s, double scale0,
                          coarse *cands, precise *best, coarse *chosen, bool *tried)
@@ -2190,8 +2234,14 @@ static int try_templates(const fo_matcher *m, const scan_work *s, double scale0,
         if (many && anchor < 0 && failed == MANY_FAILED_TRIES)
             break;
         p.score = 0;
-        if (anchor >= 0 && pm->w == m->models[anchor].w && pm->h == m->models[anchor].h)
-            rc = register_page(pm, s, anchor_fit.t, REFINE_SEARCH, &p);
+        if (anchor >= 0 && pm->w == m->models[anchor].w &&
+            pm->h == m->models[anchor].h) {
+            /* a near miss of the anchor registers through its fit, and the
+             * sweep scores it with the rest of the frame */
+            rc = register_page(pm, s, anchor_fit.t, REFINE_SEARCH, 1, &p);
+            if (rc == FO_OK && p.score >= FO_MATCH_THRESHOLD)
+                continue;
+        }
         if (rc == FO_OK && p.score < FO_MATCH_THRESHOLD)
             rc = register_coarse(pm, s, &cands[k], &p);
         if (rc != FO_OK)
