@@ -309,6 +309,7 @@ enum {
     PATCH_SETS_KEPT = 48,  /* pages' patches held at once (with a cache) */
     MANY_FAILED_TRIES = 3, /* registrations failed, none passed: another form */
     SWEEP_KEEP = 1,        /* near misses registered after the sweep */
+    SWEEP_RIVALS = 16,     /* near misses kept from the sweep, for the last duels */
     DUEL_GROW = 2,   /* px at VERIFY_DPI: ink this near the other form's is shared */
     DUEL_MIN_PX = 40 /* own ink, px at VERIFY_DPI, both forms together */
 };
@@ -1890,11 +1891,15 @@ static int register_coarse(const page_model *pm, const scan_work *s, coarse *c,
     return rc;
 }
 
-/* The pages registered for one scan: what consider() saw pass. */
+/* The pages registered for one scan: what consider() saw pass; and the
+ * pages whose layout the sweep scored within DUEL_RANGE of its best
+ * (rival: model indexes). */
 typedef struct finalists {
     precise p[TOP_TEMPLATES + SWEEP_KEEP];
     coarse c[TOP_TEMPLATES + SWEEP_KEEP];
     int n;
+    int rival[SWEEP_RIVALS];
+    int nrival;
 } finalists;
 
 /* Keeps p (registered from coarse c) when its layout agrees best so far,
@@ -1920,6 +1925,9 @@ static void consider(const precise *p, const coarse *c, precise *best, coarse *c
 typedef struct duel_view {
     PIX *print_grown, *seen;
 } duel_view;
+
+/* Which of two near misses a scan shows (duel). */
+typedef enum duel_result { DUEL_A, DUEL_B, DUEL_UNDECIDED } duel_result;
 
 static void duel_view_free(duel_view *v)
 {
@@ -1952,18 +1960,21 @@ static int duel_view_make(const scan_work *s, fo_affine t, int w, int h, duel_vi
  * them apart).  Only the print that differs is looked at: each form's own
  * print, away from the other's (grown by DUEL_GROW px) and from both
  * forms' field zones, and the share of it the scan shows (v, seen through
- * a registration both share).  True when b's own print is found clearly
- * more than a's; false when there is too little to tell.
+ * a registration both share).  DUEL_B when b's own print is found clearly
+ * more than a's, DUEL_A when a's is, DUEL_UNDECIDED when the scan does not
+ * tell (too little print of their own, or found alike: a 1-bit scan that
+ * lost the light title that alone tells them apart, two templates of the
+ * same print); pages of different frames are not compared (DUEL_A).
  */
-static bool duel_prefers_b(const page_model *a, const page_model *b, const duel_view *v)
+static duel_result duel(const page_model *a, const page_model *b, const duel_view *v)
 {
     PIX *a_only = NULL, *b_only = NULL;
     /* [side][0: all print, 1: dark print]: own pixels, and found */
     int own[2][2] = {{0}}, found[2][2] = {{0}};
-    bool prefer_b = false;
+    duel_result result = DUEL_UNDECIDED;
 
     if (b->w != a->w || b->h != a->h)
-        return false;
+        return DUEL_A;
     a_only = pixSubtract(NULL, a->print, b->print_grown);
     b_only = pixSubtract(NULL, b->print, a->print_grown);
     if (a_only && b_only) {
@@ -1993,23 +2004,25 @@ static bool duel_prefers_b(const page_model *a, const page_model *b, const duel_
                 continue;
             sa = own[0][kind] > 0 ? (double)found[0][kind] / own[0][kind] : 0;
             sb = own[1][kind] > 0 ? (double)found[1][kind] / own[1][kind] : 0;
+            /* a form with nothing of its own is the other without its
+             * own print: the share of that print the scan lacks is its */
             if (own[0][kind] == 0)
-                sa = sb; /* a has nothing of its own: no evidence against it */
+                sa = 1 - sb;
             if (own[1][kind] == 0)
-                sb = sa;
+                sb = 1 - sa;
             if (fabs(sb - sa) > DUEL_MARGIN) {
-                prefer_b = sb > sa;
+                result = sb > sa ? DUEL_B : DUEL_A;
                 break;
             }
         }
     }
     pixDestroy(&a_only);
     pixDestroy(&b_only);
-    return prefer_b;
+    return result;
 }
 
 /* The finalists whose layout scores come within DUEL_RANGE of the best
- * meet the best in turn (duel_prefers_b, seen through the best's
+ * meet the best in turn (duel, seen through the best's
  * registration); the last one standing wins. */
 static void settle_near_misses(const fo_matcher *m, const scan_work *s,
                                const finalists *fin, precise *best, coarse *chosen)
@@ -2029,13 +2042,57 @@ static void settle_near_misses(const fo_matcher *m, const scan_work *s,
         const precise *p = &fin->p[i];
         if (fin->c[i].model == chosen->model || p->layout < best->layout - DUEL_RANGE)
             continue;
-        if (duel_prefers_b(&m->models[chosen->model], &m->models[fin->c[i].model],
-                           &v)) {
+        if (duel(&m->models[chosen->model], &m->models[fin->c[i].model], &v) ==
+            DUEL_B) {
             *best = *p;
             *chosen = fin->c[i];
         }
     }
     duel_view_free(&v);
+}
+
+/*
+ * A page of the chosen page's frame that the scan does not tell from it,
+ * in *rival (a model index, or -1): a page the sweep scored within
+ * DUEL_RANGE of its best, or a finalist whose layout scored within
+ * DUEL_RANGE of the chosen one's, whose duel with the chosen page, seen
+ * through the best registration, is undecided.  Choosing either would be
+ * a guess: the caller says so.
+ */
+static int undecided_rival(const fo_matcher *m, const scan_work *s,
+                           const finalists *fin, const precise *best,
+                           const coarse *chosen, int *rival)
+{
+    const page_model *cm = &m->models[chosen->model];
+    int cand[SWEEP_RIVALS + TOP_TEMPLATES + SWEEP_KEEP], n = 0;
+    duel_view v;
+
+    *rival = -1;
+    for (int i = 0; i < fin->nrival + fin->n; i++) {
+        int model = i < fin->nrival ? fin->rival[i] : fin->c[i - fin->nrival].model;
+        bool seen = model == chosen->model;
+        if (i >= fin->nrival &&
+            fin->p[i - fin->nrival].layout < best->layout - DUEL_RANGE)
+            continue;
+        for (int k = 0; k < n && !seen; k++)
+            seen = cand[k] == model;
+        if (!seen)
+            cand[n++] = model;
+    }
+    if (n == 0)
+        return FO_OK;
+    if (!s->grey) {
+        *rival = cand[0]; /* no duel without the scan's grey */
+        return FO_OK;
+    }
+    if (duel_view_make(s, best->t, pixGetWidth(cm->print), pixGetHeight(cm->print),
+                       &v) != FO_OK)
+        return FO_ERR_NOMEM;
+    for (int k = 0; k < n && *rival < 0; k++)
+        if (duel(cm, &m->models[cand[k]], &v) == DUEL_UNDECIDED)
+            *rival = cand[k];
+    duel_view_free(&v);
+    return FO_OK;
 }
 
 /* The sweep's view of the scan, through the anchor's registration, at
@@ -2116,7 +2173,7 @@ static int by_sweep_score(const void *a, const void *b)
  * seen once through the anchor's transform, and every template page of the
  * anchor's frame size is scored on it (sweep_score: bit operations at
  * VERIFY_DPI, no registration).  Those within DUEL_RANGE of the best meet
- * in turn, through the same transform (duel_prefers_b); the one left is
+ * in turn, through the same transform (duel); the one left is
  * registered narrowly through the anchor, scored as verify_layout scores,
  * and competes with what the first stage found.
  */
@@ -2154,11 +2211,15 @@ static int sweep_near_misses(const fo_matcher *m, const scan_work *s, int anchor
         return rc;
     }
     qsort(hits, (size_t)n, sizeof *hits, by_sweep_score);
+    for (int k = 0; k < n && fin->nrival < SWEEP_RIVALS &&
+                    hits[k].score >= hits[0].score - DUEL_RANGE;
+         k++)
+        fin->rival[fin->nrival++] = hits[k].model;
     champion = n > 0 ? hits[0].model : anchor_model;
     if (n > 1 && hits[1].score >= hits[0].score - DUEL_RANGE &&
         duel_view_make(s, anchor->t, w, h, &v) == FO_OK) {
         for (int k = 1; k < n && hits[k].score >= hits[0].score - DUEL_RANGE; k++)
-            if (duel_prefers_b(&m->models[champion], &m->models[hits[k].model], &v))
+            if (duel(&m->models[champion], &m->models[hits[k].model], &v) == DUEL_B)
                 champion = hits[k].model;
         duel_view_free(&v);
     }
@@ -2195,7 +2256,8 @@ static int sweep_near_misses(const fo_matcher *m, const scan_work *s, int anchor
  * registration.
  */
 static int try_templates(const fo_matcher *m, const scan_work *s, double scale0,
-                         coarse *cands, precise *best, coarse *chosen, bool *tried)
+                         coarse *cands, precise *best, coarse *chosen, bool *tried,
+                         int *rival)
 {
     const bool many = m->nmodels > INDEX_KEEP;
     int rc = FO_OK, ncand = m->nmodels, anchor = -1;
@@ -2203,6 +2265,7 @@ static int try_templates(const fo_matcher *m, const scan_work *s, double scale0,
     finalists fin = {.n = 0};
 
     *tried = false;
+    *rival = -1;
     memset(best, 0, sizeof *best);
     if (many) {
         /* the index's fits, the best refined (its turn, its scales and
@@ -2261,8 +2324,10 @@ static int try_templates(const fo_matcher *m, const scan_work *s, double scale0,
         rc = sweep_near_misses(m, s, frame_coarse.model, &frame, &frame_coarse, best,
                                chosen, tried, &fin);
     }
-    if (rc == FO_OK && *tried && best->score >= FO_MATCH_THRESHOLD)
+    if (rc == FO_OK && *tried && best->score >= FO_MATCH_THRESHOLD) {
         settle_near_misses(m, s, &fin, best, chosen);
+        rc = undecided_rival(m, s, &fin, best, chosen, rival);
+    }
     return rc;
 }
 
@@ -2336,7 +2401,7 @@ int fo_match_page(const fo_matcher *m, const fo_prep_result *scan, fo_match *out
     coarse *cands = NULL;
     precise best = {0};
     coarse chosen = {0};
-    int rc;
+    int rc, rival = -1;
     bool tried = false, bands = false;
 
     memset(out, 0, sizeof *out);
@@ -2354,18 +2419,20 @@ int fo_match_page(const fo_matcher *m, const fo_prep_result *scan, fo_match *out
         rc = FO_ERR_NOMEM;
         goto out;
     }
-    rc = try_templates(m, &s, 1.0, cands, &best, &chosen, &tried);
+    rc = try_templates(m, &s, 1.0, cands, &best, &chosen, &tried, &rival);
     /* nothing registered: once more without the page's edge bands, if any */
     if (rc == FO_OK && best.score < FO_MATCH_THRESHOLD &&
         (rc = profiles_without_bands(&s, &bands)) == FO_OK && bands) {
         precise p;
         coarse c = {0};
         bool again;
-        rc = try_templates(m, &s, 1.0, cands, &p, &c, &again);
+        int r;
+        rc = try_templates(m, &s, 1.0, cands, &p, &c, &again, &r);
         if (rc == FO_OK && again && p.score > best.score) {
             best = p;
             chosen = c;
             tried = true;
+            rival = r;
         }
     }
     /* a form that does not fill the page (margins, a larger canvas, a
@@ -2382,11 +2449,13 @@ int fo_match_page(const fo_matcher *m, const fo_prep_result *scan, fo_match *out
         precise p;
         coarse c = {0};
         bool again;
-        rc = try_templates(m, &s, OTHER_SCALES[i], cands, &p, &c, &again);
+        int r;
+        rc = try_templates(m, &s, OTHER_SCALES[i], cands, &p, &c, &again, &r);
         if (rc == FO_OK && again && p.score > best.score) {
             best = p;
             chosen = c;
             tried = true;
+            rival = r;
         }
     }
     if (rc != FO_OK)
@@ -2402,6 +2471,10 @@ int fo_match_page(const fo_matcher *m, const fo_prep_result *scan, fo_match *out
         if (best.score >= FO_MATCH_THRESHOLD) {
             out->template = pm->t;
             out->template_page = pm->page;
+            if (rival >= 0) {
+                out->rival = m->models[rival].t;
+                out->rival_page = m->models[rival].page;
+            }
             /* reference px -> template work px -> scan work px -> scan px */
             fo_affine_invert(centred_scaling(s.factor), &to_scan);
             out->transform = fo_affine_compose(
@@ -2425,10 +2498,10 @@ char *fo_match_to_json(const char *path, int page, const fo_match *m)
 {
     const fo_affine *t = &m->transform;
     json_t *line = json_pack(
-        "{s:s, s:i, s:s?, s:o, s:f, s:o, s:f, s:o, s:o, s:o}", "file", path, "page",
-        page, "template", m->template ? m->template->name : NULL, "template_page",
-        m->template ? json_integer(m->template_page + 1) : json_null(), "score",
-        m->score, "orientation",
+        "{s:s, s:i, s:s?, s:o, s:s?, s:f, s:o, s:f, s:o, s:o, s:o}", "file", path,
+        "page", page, "template", m->template ? m->template->name : NULL,
+        "template_page", m->template ? json_integer(m->template_page + 1) : json_null(),
+        "rival", m->rival ? m->rival->name : NULL, "score", m->score, "orientation",
         /* a page that matched nothing has no orientation known: the turn of
          * the best failed attempt is no fact */
         m->template ? json_integer(m->turn) : json_null(), "skew", m->skew, "transform",

@@ -353,6 +353,13 @@ static int read_page(const fo_pipeline *p, fo_reader *reader, fo_document *d,
             v.status = FO_STATUS_LOW_CONFIDENCE;
             v.reason = "the page's image data is damaged";
         }
+        /* nor on a page that may be another form, where the field may lie
+         * elsewhere, or be none of the form's */
+        if (m->rival && v.status == FO_STATUS_OK) {
+            v.status = FO_STATUS_LOW_CONFIDENCE;
+            v.reason = "the form is uncertain: a near miss of it fits the scan as well "
+                       "(the document's warning names it)";
+        }
         free(r->value);
         free(r->raw);
         r->value = v.value;
@@ -637,6 +644,7 @@ int fo_pipeline_process(const fo_pipeline *p, fo_reader *reader, const char *pat
             rc = past_timeout(p, t1, &ferr);
         pr.damaged = rc == FO_OK && info.warning[0];
         pr.photo = rc == FO_OK && m.straightened;
+        pr.rival = rc == FO_OK && m.template ? m.rival : NULL;
         if (rc == FO_OK) {
             pr.template = m.template;
             pr.template_page = m.template_page;
@@ -655,17 +663,30 @@ int fo_pipeline_process(const fo_pipeline *p, fo_reader *reader, const char *pat
             }
         }
         pixDestroy(&pix);
-        if (rc == FO_OK && (pr.damaged || m.straightened)) {
-            /* the record says what the decoder tolerated, and what was done
-             * to a photo, page by page */
+        if (rc == FO_OK && (pr.damaged || m.straightened || pr.rival)) {
+            /* the record says what the decoder tolerated, what was done
+             * to a photo, and which near miss the page could be, page by
+             * page */
             fo_document *holder = c.last && c.last->last_page == pg + 1 ? c.last : d;
-            char *w = fo_asprintf(
-                "%s%spage %d: %s%s%s", holder->warning ? holder->warning : "",
-                holder->warning ? "; " : "", pg + 1, pr.damaged ? info.warning : "",
-                pr.damaged && m.straightened ? "; " : "",
-                m.straightened ? "a photo: the sheet was found on its background "
-                                 "and straightened (perspective corrected)"
-                               : "");
+            const char *photo = m.straightened
+                                    ? "a photo: the sheet was found on its background "
+                                      "and straightened (perspective corrected)"
+                                    : "";
+            char *rival = pr.rival
+                              ? fo_asprintf("%sit could also be %s (page %d): a near "
+                                            "miss of the form that the scan does "
+                                            "not tell apart",
+                                            pr.damaged || m.straightened ? "; " : "",
+                                            pr.rival->name, m.rival_page + 1)
+                              : fo_strdup("");
+            char *w = rival ? fo_asprintf("%s%spage %d: %s%s%s%s",
+                                          holder->warning ? holder->warning : "",
+                                          holder->warning ? "; " : "", pg + 1,
+                                          pr.damaged ? info.warning : "",
+                                          pr.damaged && m.straightened ? "; " : "",
+                                          photo, rival)
+                            : NULL;
+            free(rival);
             if (!w) {
                 rc = fo_error_set(&ferr, FO_ERR_NOMEM, "out of memory");
             } else {

@@ -62,20 +62,25 @@ FO_API void fo_match_prep_options(fo_prep_options *o);
 typedef struct fo_match {
     const fo_template *template; /* NULL when the page matches none */
     int template_page;           /* 0-based page of the template */
-    double score;                /* 0..1; the best found even when unmatched */
-    int turn;                    /* clockwise quarter turn that stands it up */
-    double skew;                 /* degrees the scan's content is turned */
-    fo_affine transform;         /* template pixels -> scan pixels */
-    double residual_px;          /* RMS alignment error, scan pixels */
-    int inliers, patches;        /* patches that agreed / patches tried */
-    bool blank;        /* matched nothing and is blank (fo_prep_is_blank); set by
-                          fo_pipeline_match_page */
-    bool straightened; /* the page was a photo of a sheet on a table, and was
-                          straightened before matching (fo_prep_straighten):
-                          transform is in the straightened page's pixels;
-                          set by fo_pipeline_match_page */
-    fo_sheet sheet;    /* straightened: the sheet's outline in the decoded
-                          page's pixels */
+    /* a near miss of the template's page (the same frame) that the scan
+     * does not tell from it: which of the two the page is, is a guess
+     * (NULL when there is none) */
+    const fo_template *rival;
+    int rival_page;
+    double score;         /* 0..1; the best found even when unmatched */
+    int turn;             /* clockwise quarter turn that stands it up */
+    double skew;          /* degrees the scan's content is turned */
+    fo_affine transform;  /* template pixels -> scan pixels */
+    double residual_px;   /* RMS alignment error, scan pixels */
+    int inliers, patches; /* patches that agreed / patches tried */
+    bool blank;           /* matched nothing and is blank (fo_prep_is_blank); set by
+                             fo_pipeline_match_page */
+    bool straightened;    /* the page was a photo of a sheet on a table, and was
+                             straightened before matching (fo_prep_straighten):
+                             transform is in the straightened page's pixels;
+                             set by fo_pipeline_match_page */
+    fo_sheet sheet;       /* straightened: the sheet's outline in the decoded
+                             page's pixels */
 } fo_match;
 
 /*

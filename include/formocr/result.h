@@ -94,6 +94,9 @@ typedef struct fo_page_result {
                       read on it is ok */
     bool photo;    /* a photo of a sheet, straightened (fo_match.straightened):
                       text read on it is ok only from FO_PHOTO_MIN_CONFIDENCE */
+    const fo_template *rival; /* borrowed; a near miss the page may be as
+                                 well (fo_match.rival): no field read on it
+                                 is ok */
     fo_page_status status;
     const fo_template *template; /* borrowed; NULL when unmatched */
     int template_page;           /* 0-based page of the template */
