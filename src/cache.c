@@ -21,6 +21,12 @@ static const char TEMP_PREFIX[] = ".tmp.";
 /* A temporary file this old was left by a killed writer (seconds): no
  * writer takes that long to write FO_CACHE_MAX_PAYLOAD bytes. */
 static const double STALE_TEMP_SECONDS = 3600.0;
+/* An entry not read for this long belongs to a template that changed or
+ * went (its key is another now): removed (seconds, FO_CACHE_UNUSED_DAYS). */
+static const double UNUSED_SECONDS = FO_CACHE_UNUSED_DAYS * 86400.0;
+/* A read entry's time is set again when older than this (seconds): once a
+ * day, not at every read. */
+static const double TOUCH_SECONDS = 86400.0;
 
 enum {
     /* bytes of an entry's header: magic, format, version count and text,
@@ -46,9 +52,32 @@ static bool valid_kind(const char *kind)
     return n >= 1 && n <= FO_CACHE_KIND_MAX;
 }
 
-/* Removes the temporary files of writers killed mid-write (best effort:
- * another process may be removing them too). */
-static void remove_stale_temps(const char *dir)
+/* Whether name is an entry's, <kind>-<64 hex digits>.bin (a file formocr
+ * wrote, not one a person keeps there). */
+static bool entry_name(const char *name)
+{
+    const char *dash = strrchr(name, '-');
+    char kind[FO_CACHE_KIND_MAX + 1];
+    size_t n;
+
+    if (!dash || (size_t)(dash - name) > FO_CACHE_KIND_MAX)
+        return false;
+    memcpy(kind, name, (size_t)(dash - name));
+    kind[dash - name] = '\0';
+    if (!valid_kind(kind))
+        return false;
+    for (n = 0; dash[1 + n] && n < 2 * FO_CACHE_KEY_LEN; n++)
+        if (!((dash[1 + n] >= '0' && dash[1 + n] <= '9') ||
+              (dash[1 + n] >= 'a' && dash[1 + n] <= 'f')))
+            return false;
+    return n == 2 * FO_CACHE_KEY_LEN && strcmp(dash + 1 + n, ".bin") == 0;
+}
+
+/* Removes the temporary files of writers killed mid-write, and the
+ * entries no run has read for FO_CACHE_UNUSED_DAYS (best effort: another
+ * process may be removing them too; a file formocr did not name is left
+ * alone). */
+static void tidy(const char *dir)
 {
     DIR *d = opendir(dir);
     struct dirent *e;
@@ -57,10 +86,15 @@ static void remove_stale_temps(const char *dir)
         return;
     while ((e = readdir(d)) != NULL) {
         struct stat st;
-        if (strncmp(e->d_name, TEMP_PREFIX, sizeof TEMP_PREFIX - 1) != 0)
+        double limit;
+        if (strncmp(e->d_name, TEMP_PREFIX, sizeof TEMP_PREFIX - 1) == 0)
+            limit = STALE_TEMP_SECONDS;
+        else if (entry_name(e->d_name))
+            limit = UNUSED_SECONDS;
+        else
             continue;
         if (fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
-            S_ISREG(st.st_mode) && difftime(now, st.st_mtime) > STALE_TEMP_SECONDS)
+            S_ISREG(st.st_mode) && difftime(now, st.st_mtime) > limit)
             unlinkat(dirfd(d), e->d_name, 0);
     }
     closedir(d);
@@ -102,7 +136,7 @@ int fo_cache_open(const char *dir, fo_cache **out, fo_error *err)
                           path, fo_syserr(errno, ebuf, sizeof ebuf));
         goto out;
     }
-    remove_stale_temps(path);
+    tidy(path);
     c->dir = path;
     path = NULL;
     *out = c;
@@ -262,6 +296,9 @@ int fo_cache_get(fo_cache *c, const char *kind, const uint8_t key[FO_CACHE_KEY_L
     *data = payload;
     *len = (size_t)payload_len;
     payload = NULL;
+    /* in use: kept from tidy (best effort; its time, not its bytes) */
+    if (difftime(time(NULL), st.st_mtime) > TOUCH_SECONDS)
+        futimens(fd, NULL);
 out:
     if (rc == FO_ERR_CORRUPT)
         remove_damaged(path, &st);

@@ -27,7 +27,10 @@
  * synced, then renamed into place, so that a reader sees a whole entry or
  * none, whatever runs beside it or is killed in the middle: the last of
  * two writers of an entry wins.  The temporary files of a writer that was
- * killed are removed by a later fo_cache_open once an hour old.
+ * killed are removed by a later fo_cache_open once an hour old; so are
+ * entries no run has read for FO_CACHE_UNUSED_DAYS (a read sets an entry's
+ * modification time, once a day at most): a template that changed has
+ * new keys, and its old entries would otherwise stay for good.
  *
  * A cache is an optimisation: its callers warn when it fails and go on
  * without it.  A handle holds only its folder's name: threads may share
@@ -49,6 +52,8 @@ enum {
     FO_CACHE_MAGIC_LEN = 8,    /* bytes of "FOCACHE\n" */
     FO_CACHE_CHECKSUM_LEN = 32 /* bytes: SHA-256 */
 };
+/* Days an entry may go unread before fo_cache_open removes it. */
+#define FO_CACHE_UNUSED_DAYS 90
 /* The largest payload written or read (bytes). */
 #define FO_CACHE_MAX_PAYLOAD ((uint64_t)256 << 20)
 

@@ -418,6 +418,60 @@ static void test_killed_writer(void)
     fo_cache_close(&c);
 }
 
+/* Entries no run read for FO_CACHE_UNUSED_DAYS go when the cache is next
+ * opened; a read one is kept (its time set again), and a file formocr did
+ * not name is left alone however old. */
+static void test_unused_removed(void)
+{
+    fo_cache *c = open_in("unused");
+    uint8_t used[FO_CACHE_KEY_LEN], unused[FO_CACHE_KEY_LEN], *data = NULL;
+    char *used_path, *unused_path, *mine, *odd;
+    size_t len;
+    fo_error err;
+    struct timeval old[2];
+    struct stat st;
+
+    if (!c)
+        return;
+    fill_key(used, 21);
+    fill_key(unused, 22);
+    INT_EQ(fo_cache_put(c, "mframe", used, "kept", 4, &err), FO_OK);
+    INT_EQ(fo_cache_put(c, "mframe", unused, "gone", 4, &err), FO_OK);
+    used_path = fo_cache_entry_path(c, "mframe", used);
+    unused_path = fo_cache_entry_path(c, "mframe", unused);
+    mine = fo_path_join(fo_cache_dir(c), "notes.bin");
+    odd =
+        fo_path_join(fo_cache_dir(c), "mframe-0123.bin"); /* no key of 64 hex digits */
+    write_bytes(mine, "mine", 4);
+    write_bytes(odd, "odd", 3);
+    old[0].tv_sec = old[1].tv_sec = time(NULL) - (FO_CACHE_UNUSED_DAYS + 1) * 86400L;
+    old[0].tv_usec = old[1].tv_usec = 0;
+    OK(utimes(used_path, old) == 0 && utimes(unused_path, old) == 0 &&
+       utimes(mine, old) == 0 && utimes(odd, old) == 0);
+
+    /* read: its time is now (the test allows an hour of a slow machine) */
+    INT_EQ(fo_cache_get(c, "mframe", used, &data, &len), FO_OK);
+    OK(data && len == 4 && memcmp(data, "kept", 4) == 0);
+    free(data);
+    data = NULL;
+    OK(stat(used_path, &st) == 0 && difftime(time(NULL), st.st_mtime) < 3600);
+    fo_cache_close(&c);
+
+    c = open_in("unused");
+    OK(exists(used_path));
+    OK(!exists(unused_path));
+    OK(exists(mine));
+    OK(exists(odd));
+    INT_EQ(fo_cache_get(c, "mframe", unused, &data, &len), FO_ERR_IO);
+    INT_EQ(fo_cache_get(c, "mframe", used, &data, &len), FO_OK);
+    free(data);
+    free(used_path);
+    free(unused_path);
+    free(mine);
+    free(odd);
+    fo_cache_close(&c);
+}
+
 static void test_put_refused(void)
 {
     fo_cache *c = open_in("refused");
@@ -754,6 +808,7 @@ int main(int argc, char **argv)
         RUN(test_absent);
         RUN(test_damaged);
         RUN(test_killed_writer);
+        RUN(test_unused_removed);
         RUN(test_put_refused);
         RUN(test_concurrent);
         RUN(test_open_refused);
