@@ -1245,7 +1245,8 @@ typedef struct scan_work {
     fo_profile rev_rows, rev_cols; /* the same, reversed (for the turns) */
     fo_profile own_rows, own_cols; /* made here (without edge bands) */
     index_profile index[4];        /* rows, cols, rev_rows, rev_cols merged */
-    bool wide; /* shifts searched across the whole page (fit_profile_within) */
+    int print_level; /* grey below this is print (warp_print); 0: not found yet */
+    bool wide;       /* shifts searched across the whole page (fit_profile_within) */
 } scan_work;
 
 static void scan_work_free(scan_work *s)
@@ -1812,7 +1813,9 @@ static int warp_layout(const scan_work *s, fo_affine t, int w, int h, PIX **scan
 static int warp_print(const scan_work *s, fo_affine t, int w, int h, PIX **print,
                       PIX **seen)
 {
-    const int level = (int)lround(paper_level(s->grey) * PRINT_RATIO);
+    const int level = s->print_level > 0
+                          ? s->print_level
+                          : (int)lround(paper_level(s->grey) * PRINT_RATIO);
     return warp_levels(s->grey, t, 0, level - 1, w, h, print, seen);
 }
 
@@ -1924,7 +1927,18 @@ static void consider(const precise *p, const coarse *c, precise *best, coarse *c
  * pixel, and where the scan lies. */
 typedef struct duel_view {
     PIX *print_grown, *seen;
+    fo_affine t; /* the registration it is seen through */
 } duel_view;
+
+/* Set bits of a 32-bit word, by halves (a portable popcount: the x86-64
+ * baseline has no instruction for it, and the compiler's builtin calls a
+ * function per word). */
+static inline int bit_count(uint32_t v)
+{
+    v -= (v >> 1) & 0x55555555u;
+    v = (v & 0x33333333u) + ((v >> 2) & 0x33333333u);
+    return (int)((((v + (v >> 4)) & 0x0f0f0f0fu) * 0x01010101u) >> 24);
+}
 
 /* Which of two near misses a scan shows (duel). */
 typedef enum duel_result { DUEL_A, DUEL_B, DUEL_UNDECIDED } duel_result;
@@ -1944,12 +1958,26 @@ static int duel_view_make(const scan_work *s, fo_affine t, int w, int h, duel_vi
     if (warp_print(s, t, w, h, &print, &v->seen) != FO_OK)
         return FO_ERR_NOMEM;
     v->print_grown = pixDilateBrick(NULL, print, 3, 3);
+    v->t = t;
     pixDestroy(&print);
     if (!v->print_grown) {
         duel_view_free(v);
         return FO_ERR_NOMEM;
     }
     return FO_OK;
+}
+
+/* *v seen through t, w x h: kept from its last use when that was through
+ * the same registration and of the same size (the sweep, the duels that
+ * settle a page and the last ones mostly share one), else made again. */
+static int duel_view_through(const scan_work *s, fo_affine t, int w, int h,
+                             duel_view *v)
+{
+    if (v->print_grown && memcmp(&v->t, &t, sizeof t) == 0 &&
+        pixGetWidth(v->print_grown) == w && pixGetHeight(v->print_grown) == h)
+        return FO_OK;
+    duel_view_free(v);
+    return duel_view_make(s, t, w, h, v);
 }
 
 /*
@@ -1968,56 +1996,72 @@ static int duel_view_make(const scan_work *s, fo_affine t, int w, int h, duel_vi
  */
 static duel_result duel(const page_model *a, const page_model *b, const duel_view *v)
 {
-    PIX *a_only = NULL, *b_only = NULL;
+    PIX *const imgs[] = {a->print, a->print_grown, a->fields, a->layout,
+                         b->print, b->print_grown, b->fields, b->layout,
+                         v->seen,  v->print_grown};
+    const int w = pixGetWidth(v->seen), h = pixGetHeight(v->seen),
+              wpl = pixGetWpl(v->seen);
+    const int words = (w + 31) / 32;
+    const l_uint32 last = w % 32 ? ~0u << (32 - w % 32) : ~0u;
     /* [side][0: all print, 1: dark print]: own pixels, and found */
     int own[2][2] = {{0}}, found[2][2] = {{0}};
     duel_result result = DUEL_UNDECIDED;
 
     if (b->w != a->w || b->h != a->h)
         return DUEL_A;
-    a_only = pixSubtract(NULL, a->print, b->print_grown);
-    b_only = pixSubtract(NULL, b->print, a->print_grown);
-    if (a_only && b_only) {
-        PIX *pair[2] = {a_only, b_only};
-        const page_model *side[2] = {a, b};
-        for (int k = 0; k < 2; k++) {
-            PIX *dark;
-            pixSubtract(pair[k], pair[k], a->fields);
-            pixSubtract(pair[k], pair[k], b->fields);
-            pixAnd(pair[k], pair[k], v->seen);
-            dark = pixAnd(NULL, pair[k], side[k]->layout);
-            pixCountPixels(pair[k], &own[k][0], NULL);
-            pixAnd(pair[k], pair[k], v->print_grown);
-            pixCountPixels(pair[k], &found[k][0], NULL);
-            if (dark) {
-                pixCountPixels(dark, &own[k][1], NULL);
-                pixAnd(dark, dark, v->print_grown);
-                pixCountPixels(dark, &found[k][1], NULL);
-                pixDestroy(&dark);
-            }
-        }
-        /* dark print first: a scan shows it whatever its kind (a 1-bit
-         * scan may have lost light print); then all print */
-        for (int kind = 1; kind >= 0; kind--) {
-            double sa, sb;
-            if (own[0][kind] + own[1][kind] < DUEL_MIN_PX)
-                continue;
-            sa = own[0][kind] > 0 ? (double)found[0][kind] / own[0][kind] : 0;
-            sb = own[1][kind] > 0 ? (double)found[1][kind] / own[1][kind] : 0;
-            /* a form with nothing of its own is the other without its
-             * own print: the share of that print the scan lacks is its */
-            if (own[0][kind] == 0)
-                sa = 1 - sb;
-            if (own[1][kind] == 0)
-                sb = 1 - sa;
-            if (fabs(sb - sa) > DUEL_MARGIN) {
-                result = sb > sa ? DUEL_B : DUEL_A;
-                break;
-            }
+    for (size_t i = 0; i < sizeof imgs / sizeof *imgs; i++)
+        if (!imgs[i] || pixGetWidth(imgs[i]) != w || pixGetHeight(imgs[i]) != h ||
+            pixGetWpl(imgs[i]) != wpl || pixGetDepth(imgs[i]) != 1)
+            return DUEL_A; /* not one frame's: not compared */
+    /* each form's own print (away from the other's, grown, and from both
+     * forms' fields, where the scan lies), its dark part (in its layout),
+     * and what of each the scan's print shows: counted word by word */
+    for (int y = 0; y < h; y++) {
+        const size_t row = (size_t)y * wpl;
+        const l_uint32 *ap = pixGetData(a->print) + row,
+                       *ag = pixGetData(a->print_grown) + row,
+                       *af = pixGetData(a->fields) + row,
+                       *al = pixGetData(a->layout) + row,
+                       *bp = pixGetData(b->print) + row,
+                       *bg = pixGetData(b->print_grown) + row,
+                       *bf = pixGetData(b->fields) + row,
+                       *bl = pixGetData(b->layout) + row,
+                       *seen = pixGetData(v->seen) + row,
+                       *shown = pixGetData(v->print_grown) + row;
+        for (int i = 0; i < words; i++) {
+            const l_uint32 room =
+                seen[i] & ~af[i] & ~bf[i] & (i == words - 1 ? last : ~0u);
+            const l_uint32 pa = ap[i] & ~bg[i] & room, pb = bp[i] & ~ag[i] & room;
+            const l_uint32 da = pa & al[i], db = pb & bl[i];
+            own[0][0] += bit_count(pa);
+            found[0][0] += bit_count(pa & shown[i]);
+            own[0][1] += bit_count(da);
+            found[0][1] += bit_count(da & shown[i]);
+            own[1][0] += bit_count(pb);
+            found[1][0] += bit_count(pb & shown[i]);
+            own[1][1] += bit_count(db);
+            found[1][1] += bit_count(db & shown[i]);
         }
     }
-    pixDestroy(&a_only);
-    pixDestroy(&b_only);
+    /* dark print first: a scan shows it whatever its kind (a 1-bit
+     * scan may have lost light print); then all print */
+    for (int kind = 1; kind >= 0; kind--) {
+        double sa, sb;
+        if (own[0][kind] + own[1][kind] < DUEL_MIN_PX)
+            continue;
+        sa = own[0][kind] > 0 ? (double)found[0][kind] / own[0][kind] : 0;
+        sb = own[1][kind] > 0 ? (double)found[1][kind] / own[1][kind] : 0;
+        /* a form with nothing of its own is the other without its
+         * own print: the share of that print the scan lacks is its */
+        if (own[0][kind] == 0)
+            sa = 1 - sb;
+        if (own[1][kind] == 0)
+            sb = 1 - sa;
+        if (fabs(sb - sa) > DUEL_MARGIN) {
+            result = sb > sa ? DUEL_B : DUEL_A;
+            break;
+        }
+    }
     return result;
 }
 
@@ -2025,9 +2069,9 @@ static duel_result duel(const page_model *a, const page_model *b, const duel_vie
  * meet the best in turn (duel, seen through the best's
  * registration); the last one standing wins. */
 static void settle_near_misses(const fo_matcher *m, const scan_work *s,
-                               const finalists *fin, precise *best, coarse *chosen)
+                               const finalists *fin, precise *best, coarse *chosen,
+                               duel_view *v)
 {
-    duel_view v;
     const page_model *bm = &m->models[chosen->model];
     fo_affine t = best->t;
     bool any = false;
@@ -2035,20 +2079,18 @@ static void settle_near_misses(const fo_matcher *m, const scan_work *s,
     for (int i = 0; i < fin->n && !any; i++)
         any = fin->c[i].model != chosen->model &&
               fin->p[i].layout >= best->layout - DUEL_RANGE;
-    if (!any || duel_view_make(s, t, pixGetWidth(bm->print), pixGetHeight(bm->print),
-                               &v) != FO_OK)
+    if (!any || duel_view_through(s, t, pixGetWidth(bm->print), pixGetHeight(bm->print),
+                                  v) != FO_OK)
         return;
     for (int i = 0; i < fin->n; i++) {
         const precise *p = &fin->p[i];
         if (fin->c[i].model == chosen->model || p->layout < best->layout - DUEL_RANGE)
             continue;
-        if (duel(&m->models[chosen->model], &m->models[fin->c[i].model], &v) ==
-            DUEL_B) {
+        if (duel(&m->models[chosen->model], &m->models[fin->c[i].model], v) == DUEL_B) {
             *best = *p;
             *chosen = fin->c[i];
         }
     }
-    duel_view_free(&v);
 }
 
 /*
@@ -2061,11 +2103,10 @@ static void settle_near_misses(const fo_matcher *m, const scan_work *s,
  */
 static int undecided_rival(const fo_matcher *m, const scan_work *s,
                            const finalists *fin, const precise *best,
-                           const coarse *chosen, int *rival)
+                           const coarse *chosen, duel_view *v, int *rival)
 {
     const page_model *cm = &m->models[chosen->model];
     int cand[SWEEP_RIVALS + TOP_TEMPLATES + SWEEP_KEEP], n = 0;
-    duel_view v;
 
     *rival = -1;
     for (int i = 0; i < fin->nrival + fin->n; i++) {
@@ -2085,13 +2126,12 @@ static int undecided_rival(const fo_matcher *m, const scan_work *s,
         *rival = cand[0]; /* no duel without the scan's grey */
         return FO_OK;
     }
-    if (duel_view_make(s, best->t, pixGetWidth(cm->print), pixGetHeight(cm->print),
-                       &v) != FO_OK)
+    if (duel_view_through(s, best->t, pixGetWidth(cm->print), pixGetHeight(cm->print),
+                          v) != FO_OK)
         return FO_ERR_NOMEM;
     for (int k = 0; k < n && *rival < 0; k++)
-        if (duel(cm, &m->models[cand[k]], &v) == DUEL_UNDECIDED)
+        if (duel(cm, &m->models[cand[k]], v) == DUEL_UNDECIDED)
             *rival = cand[k];
-    duel_view_free(&v);
     return FO_OK;
 }
 
@@ -2103,16 +2143,6 @@ typedef struct sweep_view {
     PIX *scan, *seen, *seen_grown;
     int nscan;
 } sweep_view;
-
-/* Set bits of a 32-bit word, by halves (a portable popcount: the x86-64
- * baseline has no instruction for it, and the compiler's builtin calls a
- * function per word). */
-static inline int bit_count(uint32_t v)
-{
-    v -= (v >> 1) & 0x55555555u;
-    v = (v & 0x33333333u) + ((v >> 2) & 0x33333333u);
-    return (int)((((v + (v >> 4)) & 0x0f0f0f0fu) * 0x01010101u) >> 24);
-}
 
 /* Set bits of the 1 bpp words a & b, over rows of `words` 32-bit words
  * of which the last is masked by `last` (a row's padding bits are not the
@@ -2179,13 +2209,13 @@ static int by_sweep_score(const void *a, const void *b)
  */
 static int sweep_near_misses(const fo_matcher *m, const scan_work *s, int anchor_model,
                              const precise *anchor, const coarse *anchor_coarse,
-                             precise *best, coarse *chosen, bool *tried, finalists *fin)
+                             precise *best, coarse *chosen, bool *tried, finalists *fin,
+                             duel_view *v)
 {
     const page_model *am = &m->models[anchor_model];
     const int w = pixGetWidth(am->layout), h = pixGetHeight(am->layout);
     sweep_hit *hits = malloc((size_t)m->nmodels * sizeof *hits);
     sweep_view sv = {0};
-    duel_view v = {0};
     int n = 0, rc = FO_OK, champion;
     PIX *grown = NULL;
 
@@ -2217,11 +2247,10 @@ static int sweep_near_misses(const fo_matcher *m, const scan_work *s, int anchor
         fin->rival[fin->nrival++] = hits[k].model;
     champion = n > 0 ? hits[0].model : anchor_model;
     if (n > 1 && hits[1].score >= hits[0].score - DUEL_RANGE &&
-        duel_view_make(s, anchor->t, w, h, &v) == FO_OK) {
+        duel_view_through(s, anchor->t, w, h, v) == FO_OK) {
         for (int k = 1; k < n && hits[k].score >= hits[0].score - DUEL_RANGE; k++)
-            if (duel(&m->models[champion], &m->models[hits[k].model], &v) == DUEL_B)
+            if (duel(&m->models[champion], &m->models[hits[k].model], v) == DUEL_B)
                 champion = hits[k].model;
-        duel_view_free(&v);
     }
     if (champion != anchor_model) {
         coarse c = *anchor_coarse;
@@ -2263,6 +2292,7 @@ static int try_templates(const fo_matcher *m, const scan_work *s, double scale0,
     int rc = FO_OK, ncand = m->nmodels, anchor = -1;
     precise anchor_fit = {0};
     finalists fin = {.n = 0};
+    duel_view views = {0};
 
     *tried = false;
     *rival = -1;
@@ -2322,12 +2352,13 @@ static int try_templates(const fo_matcher *m, const scan_work *s, double scale0,
         precise frame = *best;
         coarse frame_coarse = *chosen;
         rc = sweep_near_misses(m, s, frame_coarse.model, &frame, &frame_coarse, best,
-                               chosen, tried, &fin);
+                               chosen, tried, &fin, &views);
     }
     if (rc == FO_OK && *tried && best->score >= FO_MATCH_THRESHOLD) {
-        settle_near_misses(m, s, &fin, best, chosen);
-        rc = undecided_rival(m, s, &fin, best, chosen, rival);
+        settle_near_misses(m, s, &fin, best, chosen, &views);
+        rc = undecided_rival(m, s, &fin, best, chosen, &views, rival);
     }
+    duel_view_free(&views);
     return rc;
 }
 
@@ -2413,6 +2444,9 @@ int fo_match_page(const fo_matcher *m, const fo_prep_result *scan, fo_match *out
     rc = scan_work_init(scan, &s);
     if (rc != FO_OK)
         goto out;
+    /* the scan's paper, once, for the duels of near misses */
+    if (s.grey && m->nmodels > 1)
+        s.print_level = (int)lround(paper_level(s.grey) * PRINT_RATIO);
     out->skew = s.skew;
     cands = calloc(m->nmodels ? (size_t)m->nmodels : 1, sizeof *cands);
     if (!cands) {
