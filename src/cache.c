@@ -309,6 +309,18 @@ out:
     return rc;
 }
 
+bool fo_cache_keep(fo_cache *c, const char *kind, const uint8_t key[FO_CACHE_KEY_LEN])
+{
+    char *path = fo_cache_entry_path(c, kind, key);
+    struct stat st;
+    bool there =
+        path && lstat(path, &st) == 0 && S_ISREG(st.st_mode) && access(path, R_OK) == 0;
+    if (there && difftime(time(NULL), st.st_mtime) > TOUCH_SECONDS)
+        utimensat(AT_FDCWD, path, NULL, AT_SYMLINK_NOFOLLOW);
+    free(path);
+    return there;
+}
+
 static int write_all(int fd, const void *data, size_t n)
 {
     const uint8_t *p = data;

@@ -39,6 +39,7 @@
 #ifndef FORMOCR_CACHE_H
 #define FORMOCR_CACHE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -84,6 +85,15 @@ const char *fo_cache_dir(const fo_cache *c);
  */
 char *fo_cache_entry_path(const fo_cache *c, const char *kind,
                           const uint8_t key[FO_CACHE_KEY_LEN]);
+
+/*
+ * Whether the entry (kind, key) is there, a regular file this process can
+ * read (its contents are not checked: fo_cache_get does that when it is
+ * read); one that is has its time set again, as a read does, so that
+ * fo_cache_open keeps it: for an entry whose presence is checked at start
+ * and that is read only when a page needs it.
+ */
+bool fo_cache_keep(fo_cache *c, const char *kind, const uint8_t key[FO_CACHE_KEY_LEN]);
 
 /*
  * Reads the entry (kind, key): FO_OK with *data (malloc'd, the caller

@@ -1139,17 +1139,17 @@ static void *load_patches(void *ctx, int id)
     return ps;
 }
 
-/* Model id's frame from the cache, if its two entries are there. */
+/* Model id's frame from the cache, if its two entries are there (its
+ * patches, read when a page needs them, kept from the cache's tidying as
+ * much as its frame). */
 static bool read_model(fo_matcher *mt, int id)
 {
     page_model *m = &mt->models[id];
     uint8_t *data = NULL;
     size_t len = 0;
-    char *patches = fo_cache_entry_path(mt->cache, "mpatch", mt->keys[id]);
-    bool ok = patches && access(patches, R_OK) == 0 &&
+    bool ok = fo_cache_keep(mt->cache, "mpatch", mt->keys[id]) &&
               fo_cache_get(mt->cache, "mframe", mt->keys[id], &data, &len) == FO_OK &&
               frame_parse(m, data, len) && complete_model(m) == FO_OK;
-    free(patches);
     free(data);
     return ok;
 }
@@ -2173,9 +2173,10 @@ static double sweep_score(const page_model *m, const sweep_view *v)
     const l_uint32 last = w % 32 ? ~0u << (32 - w % 32) : ~0u;
     int nform, found, explained;
 
-    if (pixGetWidth(m->layout) != w || pixGetHeight(m->layout) != h ||
-        pixGetWpl(m->layout) != wpl || pixGetWpl(m->layout_grown) != wpl ||
-        pixGetWidth(m->layout_grown) != w || pixGetHeight(m->layout_grown) != h)
+    if (w <= 0 || h <= 0 || pixGetWidth(m->layout) != w ||
+        pixGetHeight(m->layout) != h || pixGetWpl(m->layout) != wpl ||
+        pixGetWpl(m->layout_grown) != wpl || pixGetWidth(m->layout_grown) != w ||
+        pixGetHeight(m->layout_grown) != h)
         return 0;
     nform = and_count(pixGetData(m->layout), pixGetData(v->seen), h, wpl, words, last);
     found = and_count(pixGetData(m->layout), pixGetData(v->seen_grown), h, wpl, words,
@@ -2291,6 +2292,7 @@ static int try_templates(const fo_matcher *m, const scan_work *s, double scale0,
     const bool many = m->nmodels > INDEX_KEEP;
     int rc = FO_OK, ncand = m->nmodels, anchor = -1;
     precise anchor_fit = {0};
+    coarse anchor_coarse = {0};
     finalists fin = {.n = 0};
     duel_view views = {0};
 
@@ -2344,6 +2346,7 @@ static int try_templates(const fo_matcher *m, const scan_work *s, double scale0,
         if (many && anchor < 0 && p.score >= FO_MATCH_THRESHOLD) {
             anchor = cands[k].model;
             anchor_fit = p;
+            anchor_coarse = cands[k];
         }
         failed += p.score < FO_MATCH_THRESHOLD;
     }
@@ -2351,8 +2354,14 @@ static int try_templates(const fo_matcher *m, const scan_work *s, double scale0,
     if (anchor >= 0) {
         precise frame = *best;
         coarse frame_coarse = *chosen;
+        const page_model *fm = &m->models[frame_coarse.model], *am = &m->models[anchor];
         rc = sweep_near_misses(m, s, frame_coarse.model, &frame, &frame_coarse, best,
                                chosen, tried, &fin, &views);
+        /* the anchor's near misses were left to a sweep: to one of their
+         * own frame when the best is of another size */
+        if (rc == FO_OK && (fm->w != am->w || fm->h != am->h))
+            rc = sweep_near_misses(m, s, anchor, &anchor_fit, &anchor_coarse, best,
+                                   chosen, tried, &fin, &views);
     }
     if (rc == FO_OK && *tried && best->score >= FO_MATCH_THRESHOLD) {
         settle_near_misses(m, s, &fin, best, chosen, &views);

@@ -699,6 +699,7 @@ int fo_pipeline_process(const fo_pipeline *p, fo_reader *reader, const char *pat
              * document of its own, and the file goes on */
             pr.status = FO_PAGE_ERROR;
             pr.template = NULL;
+            pr.rival = NULL;
             rc = new_document(&c, &e, &ferr);
             if (rc == FO_OK) {
                 rc = add_page(e, &pr, &ferr);

@@ -425,7 +425,7 @@ static void test_unused_removed(void)
 {
     fo_cache *c = open_in("unused");
     uint8_t used[FO_CACHE_KEY_LEN], unused[FO_CACHE_KEY_LEN], *data = NULL;
-    char *used_path, *unused_path, *mine, *odd;
+    char *used_path, *unused_path, *kept_path, *mine, *odd;
     size_t len;
     fo_error err;
     struct timeval old[2];
@@ -437,6 +437,8 @@ static void test_unused_removed(void)
     fill_key(unused, 22);
     INT_EQ(fo_cache_put(c, "mframe", used, "kept", 4, &err), FO_OK);
     INT_EQ(fo_cache_put(c, "mframe", unused, "gone", 4, &err), FO_OK);
+    INT_EQ(fo_cache_put(c, "mpatch", used, "kept too", 8, &err), FO_OK);
+    kept_path = fo_cache_entry_path(c, "mpatch", used);
     used_path = fo_cache_entry_path(c, "mframe", used);
     unused_path = fo_cache_entry_path(c, "mframe", unused);
     mine = fo_path_join(fo_cache_dir(c), "notes.bin");
@@ -447,7 +449,10 @@ static void test_unused_removed(void)
     old[0].tv_sec = old[1].tv_sec = time(NULL) - (FO_CACHE_UNUSED_DAYS + 1) * 86400L;
     old[0].tv_usec = old[1].tv_usec = 0;
     OK(utimes(used_path, old) == 0 && utimes(unused_path, old) == 0 &&
-       utimes(mine, old) == 0 && utimes(odd, old) == 0);
+       utimes(mine, old) == 0 && utimes(odd, old) == 0 && utimes(kept_path, old) == 0);
+    /* there, not read: kept all the same (a model's patches) */
+    OK(fo_cache_keep(c, "mpatch", used));
+    OK(!fo_cache_keep(c, "mpatch", unused));
 
     /* read: its time is now (the test allows an hour of a slow machine) */
     INT_EQ(fo_cache_get(c, "mframe", used, &data, &len), FO_OK);
@@ -459,6 +464,7 @@ static void test_unused_removed(void)
 
     c = open_in("unused");
     OK(exists(used_path));
+    OK(exists(kept_path));
     OK(!exists(unused_path));
     OK(exists(mine));
     OK(exists(odd));
@@ -467,6 +473,7 @@ static void test_unused_removed(void)
     free(data);
     free(used_path);
     free(unused_path);
+    free(kept_path);
     free(mine);
     free(odd);
     fo_cache_close(&c);
