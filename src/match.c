@@ -1940,6 +1940,26 @@ static inline int bit_count(uint32_t v)
     return (int)((((v + (v >> 4)) & 0x0f0f0f0fu) * 0x01010101u) >> 24);
 }
 
+/* The bits of a 1 bpp row's last word that are the image's, w px wide (a
+ * row's padding bits are not). */
+static l_uint32 last_word_mask(int w)
+{
+    return w % 32 ? ~0u << (32 - w % 32) : ~0u;
+}
+
+/* Whether the n images are all there, 1 bpp and of one size (and words
+ * per line), so that their rows can be read side by side. */
+static bool one_size_bits(PIX *const *imgs, int n)
+{
+    for (int i = 0; i < n; i++)
+        if (!imgs[i] || pixGetDepth(imgs[i]) != 1 ||
+            pixGetWidth(imgs[i]) != pixGetWidth(imgs[0]) ||
+            pixGetHeight(imgs[i]) != pixGetHeight(imgs[0]) ||
+            pixGetWpl(imgs[i]) != pixGetWpl(imgs[0]))
+            return false;
+    return true;
+}
+
 /* Which of two near misses a scan shows (duel). */
 typedef enum duel_result { DUEL_A, DUEL_B, DUEL_UNDECIDED } duel_result;
 
@@ -2002,17 +2022,15 @@ static duel_result duel(const page_model *a, const page_model *b, const duel_vie
     const int w = pixGetWidth(v->seen), h = pixGetHeight(v->seen),
               wpl = pixGetWpl(v->seen);
     const int words = (w + 31) / 32;
-    const l_uint32 last = w % 32 ? ~0u << (32 - w % 32) : ~0u;
+    const l_uint32 last = last_word_mask(w);
     /* [side][0: all print, 1: dark print]: own pixels, and found */
     int own[2][2] = {{0}}, found[2][2] = {{0}};
     duel_result result = DUEL_UNDECIDED;
 
     if (b->w != a->w || b->h != a->h)
         return DUEL_A;
-    for (size_t i = 0; i < sizeof imgs / sizeof *imgs; i++)
-        if (!imgs[i] || pixGetWidth(imgs[i]) != w || pixGetHeight(imgs[i]) != h ||
-            pixGetWpl(imgs[i]) != wpl || pixGetDepth(imgs[i]) != 1)
-            return DUEL_A; /* not one frame's: not compared */
+    if (!one_size_bits(imgs, (int)(sizeof imgs / sizeof *imgs)))
+        return DUEL_A; /* not one frame's: not compared */
     /* each form's own print (away from the other's, grown, and from both
      * forms' fields, where the scan lies), its dark part (in its layout),
      * and what of each the scan's print shows: counted word by word */
@@ -2151,6 +2169,8 @@ static int and_count(const l_uint32 *a, const l_uint32 *b, int rows, int wpl, in
                      l_uint32 last)
 {
     int n = 0;
+    if (words <= 0)
+        return 0;
     for (int y = 0; y < rows; y++, a += wpl, b += wpl) {
         for (int i = 0; i < words - 1; i++)
             n += bit_count(a[i] & b[i]);
@@ -2170,13 +2190,11 @@ static double sweep_score(const page_model *m, const sweep_view *v)
 {
     const int w = pixGetWidth(v->scan), h = pixGetHeight(v->scan);
     const int wpl = pixGetWpl(v->scan), words = (w + 31) / 32;
-    const l_uint32 last = w % 32 ? ~0u << (32 - w % 32) : ~0u;
+    const l_uint32 last = last_word_mask(w);
+    PIX *const imgs[] = {v->scan, v->seen, v->seen_grown, m->layout, m->layout_grown};
     int nform, found, explained;
 
-    if (w <= 0 || h <= 0 || pixGetWidth(m->layout) != w ||
-        pixGetHeight(m->layout) != h || pixGetWpl(m->layout) != wpl ||
-        pixGetWpl(m->layout_grown) != wpl || pixGetWidth(m->layout_grown) != w ||
-        pixGetHeight(m->layout_grown) != h)
+    if (!one_size_bits(imgs, (int)(sizeof imgs / sizeof *imgs)))
         return 0;
     nform = and_count(pixGetData(m->layout), pixGetData(v->seen), h, wpl, words, last);
     found = and_count(pixGetData(m->layout), pixGetData(v->seen_grown), h, wpl, words,
