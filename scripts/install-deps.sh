@@ -3,7 +3,8 @@
 # Debian 12.  Does nothing when everything is there already; needs root
 # otherwise.  Run by demo.sh and bench.sh; by test.sh with --test, which
 # adds what only the tests need (clang for fuzzing, a Slurm cluster,
-# valgrind, LibreOffice to open the XLSX export).
+# valgrind, LibreOffice to open the XLSX export, handwriting fonts to
+# write test forms by hand).
 set -euo pipefail
 
 FORMOCR_PACKAGES=(
@@ -19,7 +20,8 @@ FORMOCR_PACKAGES=(
 )
 if [ "${1:-}" = --test ]; then
     FORMOCR_PACKAGES+=(clang libclang-rt-14-dev slurm-wlm munge valgrind clang-format
-                      mandoc man-db curl chromium libreoffice-calc-nogui)
+                      mandoc man-db curl chromium libreoffice-calc-nogui
+                      fonts-dkg-handwriting fonts-breip)
     # the review page's browser test drives chromium from Node.js (its
     # driver, playwright-core, comes from npm): Debian's Node.js where the
     # machine has none of its own

@@ -285,66 +285,131 @@ static bool form_reading(const fo_field *f, const fo_form_value *form, int nform
     return true;
 }
 
+/* Whether field f is read as text by OCR (its reading can be handprint). */
+static bool read_as_text(const fo_field *f)
+{
+    return f->type != FO_FIELD_CHECKBOX && f->type != FO_FIELD_CHOICE &&
+           f->type != FO_FIELD_SIGNATURE;
+}
+
+/*
+ * Whether a page was filled by hand, from what its fields' ink said: at
+ * least HAND_PAGE_MIN_FIELDS fields read as handprint, and at least one in
+ * HAND_PAGE_SHARE of those that hold writing.  A person fills a whole form
+ * one way; a short field (a first name, a postal code, a day) holds too
+ * few letters for its own ink to tell handprint from print, and read as
+ * print it was taken at Tesseract's word (a written "Jade" read "Sade" at
+ * 98, "LE GALL" read "LE LL").  Tuned on make-corpus2.py's hand set, seed
+ * 1 (5 to 12 of 14 to 19 fields a page); the typed pages of both corpora
+ * have at most one such field.
+ */
+enum { HAND_PAGE_MIN_FIELDS = 2, HAND_PAGE_SHARE = 4 };
+
+/* Whether a reading holds something written (an empty comb reads as
+ * spaces, one a cell). */
+static bool holds_writing(const fo_reading *r)
+{
+    for (const char *c = r->raw; c && *c; c++)
+        if (*c != ' ' && *c != '\n')
+            return true;
+    return false;
+}
+
+static bool page_filled_by_hand(const fo_template_page *tp, const fo_reading *readings,
+                                const bool *from_form)
+{
+    int written = 0, hand = 0;
+    for (int i = 0; i < tp->nfields; i++)
+        if (!from_form[i] && read_as_text(&tp->fields[i]) &&
+            holds_writing(&readings[i])) {
+            written++;
+            hand += readings[i].handprint;
+        }
+    return hand >= HAND_PAGE_MIN_FIELDS && hand * HAND_PAGE_SHARE >= written;
+}
+
 /* Reads and checks the fields of the template page that the scan page pr
  * matched, from that page (pix), or from the page's live form fields where
- * it is a filled PDF of the form the template was made from. */
+ * it is a filled PDF of the form the template was made from.  On a page
+ * filled by hand (see page_filled_by_hand) the fields read as print are
+ * read again as handprint. */
 static int read_page(const fo_pipeline *p, fo_reader *reader, fo_document *d,
                      const fo_page_result *m, PIX *pix, const fo_form_value *form,
                      int nform, fo_error *err)
 {
     const fo_template_page *tp = &d->tpl->pages[m->template_page];
     fo_zone_page zp;
-    int first = (int)(tp->fields - d->tpl->fields), rc;
+    int first = (int)(tp->fields - d->tpl->fields), rc, nread = 0;
     double t0 = fo_now();
+    fo_reading *readings = NULL;
+    bool *from_form = NULL;
 
     rc = fo_zone_page_init(&zp, pix, m->transform, p->forms, d->tpl, m->template_page,
                            err);
     if (rc != FO_OK)
         return rc;
     d->seconds[FO_STAGE_ZONES] += fo_now() - t0;
-    for (int i = 0; i < tp->nfields && rc == FO_OK; i++) {
-        fo_field_result *r = &d->fields[first + i];
-        fo_reading reading;
-        fo_value v;
-        double t1 = fo_now(), t2;
+    readings = calloc((size_t)tp->nfields + 1, sizeof *readings);
+    from_form = calloc((size_t)tp->nfields + 1, sizeof *from_form);
+    if (!readings || !from_form)
+        rc = fo_error_set(err, FO_ERR_NOMEM, "out of memory");
+    /* every field read */
+    t0 = fo_now();
+    for (int i = 0; i < tp->nfields && rc == FO_OK; i++, nread++) {
+        const fo_field *f = d->fields[first + i].field;
         char *form_raw = NULL;
         bool nomem = false;
-        bool from_form = form_reading(r->field, form, nform, &form_raw, &nomem);
-        if (nomem) {
+        from_form[i] = form_reading(f, form, nform, &form_raw, &nomem);
+        if (nomem)
             rc = fo_error_set(err, FO_ERR_NOMEM, "out of memory");
-            break;
-        }
-        if (from_form)
-            reading = (fo_reading){.raw = form_raw, .confidence = 100.0};
+        else if (from_form[i])
+            readings[i] = (fo_reading){.raw = form_raw, .confidence = 100.0};
         else
-            rc = fo_read_field(reader, &zp, r->field, &reading, err);
-        t2 = fo_now();
-        d->seconds[FO_STAGE_OCR] += t2 - t1;
+            rc = fo_read_field(reader, &zp, f, &readings[i], err);
         if (rc != FO_OK)
             break;
-        rc = fo_check_field(r->field, reading.raw, reading.confidence, &v);
+    }
+    /* a page filled by hand: what was read as print is read as handprint */
+    if (rc == FO_OK && page_filled_by_hand(tp, readings, from_form))
+        for (int i = 0; i < tp->nfields && rc == FO_OK; i++) {
+            fo_field as_hand = *d->fields[first + i].field;
+            fo_reading again;
+            if (from_form[i] || !read_as_text(&as_hand) || readings[i].handprint ||
+                !holds_writing(&readings[i]))
+                continue;
+            as_hand.hand = true;
+            if ((rc = fo_read_field(reader, &zp, &as_hand, &again, err)) == FO_OK) {
+                fo_reading_free(&readings[i]);
+                readings[i] = again;
+            }
+        }
+    d->seconds[FO_STAGE_OCR] += fo_now() - t0;
+    /* and checked */
+    for (int i = 0; i < tp->nfields && rc == FO_OK; i++) {
+        fo_field_result *r = &d->fields[first + i];
+        fo_reading *reading = &readings[i];
+        fo_value v;
+        double t2 = fo_now();
+        rc = fo_check_field(r->field, reading->raw, reading->confidence, &v);
         if (rc != FO_OK) {
-            fo_reading_free(&reading);
             rc = fo_error_set(err, FO_ERR_NOMEM, "out of memory");
             break;
         }
         /* the reader's own doubt is the reason to look at the field */
-        if (reading.doubt &&
+        if (reading->doubt &&
             (v.status == FO_STATUS_OK ||
-             (v.status == FO_STATUS_LOW_CONFIDENCE && !reading.unread))) {
+             (v.status == FO_STATUS_LOW_CONFIDENCE && !reading->unread))) {
             v.status = FO_STATUS_LOW_CONFIDENCE;
-            v.reason = reading.doubt;
+            v.reason = reading->doubt;
         }
         /* ink that could not be read is never an empty field that is fine */
-        if (reading.unread && v.status == FO_STATUS_OK) {
+        if (reading->unread && v.status == FO_STATUS_OK) {
             v.status = FO_STATUS_LOW_CONFIDENCE;
             v.reason = "ink that could not be read";
         }
         /* a photo's text needs more than a scan's to be taken as read */
-        if (m->photo && v.status == FO_STATUS_OK &&
-            r->field->type != FO_FIELD_CHECKBOX && r->field->type != FO_FIELD_CHOICE &&
-            r->field->type != FO_FIELD_SIGNATURE &&
-            !(reading.confidence >= FO_PHOTO_MIN_CONFIDENCE)) {
+        if (m->photo && v.status == FO_STATUS_OK && read_as_text(r->field) &&
+            !(reading->confidence >= FO_PHOTO_MIN_CONFIDENCE)) {
             v.status = FO_STATUS_LOW_CONFIDENCE;
             v.reason = "read from a photo, below its confidence";
         }
@@ -363,16 +428,21 @@ static int read_page(const fo_pipeline *p, fo_reader *reader, fo_document *d,
         free(r->value);
         free(r->raw);
         r->value = v.value;
-        r->raw = reading.raw;
-        r->confidence = reading.confidence;
+        r->raw = reading->raw;
+        reading->raw = NULL; /* r owns it now */
+        r->confidence = reading->confidence;
         r->status = v.status;
         r->reason = v.reason;
-        r->source = from_form ? "pdf_field" : NULL;
-        r->hand = !from_form && reading.handprint;
+        r->source = from_form[i] ? "pdf_field" : NULL;
+        r->hand = !from_form[i] && reading->handprint;
         r->page = m->file_page;
         field_extent(r->field, m->transform, r);
         d->seconds[FO_STAGE_CHECK] += fo_now() - t2;
     }
+    for (int i = 0; readings && i < nread; i++)
+        fo_reading_free(&readings[i]);
+    free(readings);
+    free(from_form);
     if (rc == FO_OK && p->debug_dir)
         fo_debug_overlay(p->debug_dir, d, m->file_page, zp.grey);
     fo_zone_page_free(&zp);

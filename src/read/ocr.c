@@ -23,7 +23,8 @@
  * is taken for noise. */
 static const double PUNCT_KEEP_CONF = 93.0;
 /* The confidence left to a reading that lost a clearly read mark at a
- * line's end: below any field's floor, so that a person looks. */
+ * line's end, or a decimal separator that its ink shows: below any
+ * field's floor, so that a person looks. */
 static const double PUNCT_DROPPED_CONF = 49.0;
 /* A full stop's size and place, of the letters' height (ink_ends_with_period). */
 static const double PERIOD_SIZE = 0.4;
@@ -202,6 +203,73 @@ static bool ink_ends_with_period(PIX *img)
     boxaDestroy(&boxes);
     pixDestroy(&bin);
     return period;
+}
+
+/*
+ * Whether the ink in img holds a decimal separator between digits: a dot
+ * or a comma of a pen's size (at most PERIOD_SIZE of the digits' median
+ * height each way), its middle in the lower half of the digits' band (old
+ * style figures -- 3, 4, 5, 7, 9 -- reach below the baseline, so the band's
+ * bottom is no line to sit on) and its bottom not below the band by more
+ * than PERIOD_SIZE of their height (a comma's tail), lying between two
+ * digits, not over the middle half of one.  A handwritten "55.00" was read "5500"
+ * at 99 twice over: the point was lost, and with it the value, unseen.
+ */
+static bool ink_has_inner_dot(PIX *img)
+{
+    PIX *bin = pixGetDepth(img) == 8 ? pixThresholdToBinary(img, INK_LEVEL) : NULL;
+    BOXA *boxes = bin ? pixConnComp(bin, NULL, 8) : NULL;
+    int n = boxes ? boxaGetCount(boxes) : 0, maxh = 0, k = 0;
+    int tops[64], bottoms[64], heights[64];
+    bool dot = false;
+    l_int32 x, y, w, h;
+
+    for (int i = 0; i < n; i++) {
+        boxaGetBoxGeometry(boxes, i, NULL, NULL, NULL, &h);
+        maxh = h > maxh ? h : maxh;
+    }
+    for (int i = 0; i < n && k < 64; i++) {
+        boxaGetBoxGeometry(boxes, i, NULL, &y, NULL, &h);
+        if (2 * h >= maxh) { /* digits, not marks */
+            tops[k] = y;
+            bottoms[k] = y + h;
+            heights[k++] = h;
+        }
+    }
+    int top = fo_median_int(tops, k), base = fo_median_int(bottoms, k),
+        hm = fo_median_int(heights, k);
+    for (int i = 0; i < n && k >= 2 && !dot; i++) {
+        boxaGetBoxGeometry(boxes, i, &x, &y, &w, &h);
+        int cx = x + w / 2;
+        if (w > PERIOD_SIZE * hm || h > PERIOD_SIZE * hm || w < 2 || h < 2 ||
+            2 * (y + h / 2) < top + base || y + h > base + PERIOD_SIZE * hm)
+            continue;
+        bool left = false, right = false, over = false;
+        for (int j = 0; j < n; j++) {
+            l_int32 jx, jw, jh;
+            boxaGetBoxGeometry(boxes, j, &jx, NULL, &jw, &jh);
+            if (2 * jh < maxh)
+                continue;
+            left = left || jx + jw <= cx;
+            right = right || jx > cx;
+            /* (a digit's tail may reach under the point: "3" in an
+             * old-style face) */
+            over = over || (4 * (cx - jx) >= jw && 4 * (cx - jx) < 3 * jw);
+        }
+        dot = left && right && !over;
+    }
+    boxaDestroy(&boxes);
+    pixDestroy(&bin);
+    return dot;
+}
+
+/* Whether the symbols hold a decimal separator. */
+static bool has_separator(const fo_symbol *syms, int n)
+{
+    for (int i = 0; i < n; i++)
+        if (strcmp(syms[i].text, ",") == 0 || strcmp(syms[i].text, ".") == 0)
+            return true;
+    return false;
 }
 
 /* Whether the mark syms[i] follows the symbol before it as a writer's
@@ -393,6 +461,11 @@ int fo_ocr_image(TessBaseAPI *api, PIX *img, TessPageSegMode psm, const char *al
     *text = NULL;
     if (rc == FO_OK) {
         bool doubt = drop_edge_noise(img, syms, &n);
+        /* a number that may have decimals, read without a separator that
+         * its ink shows: a lost point changes the value */
+        if (strchr(allowed, ',') && n >= 2 && !has_separator(syms, n) &&
+            ink_has_inner_dot(img))
+            doubt = true;
         fo_zero_mend_line(img, syms, n, allowed);
         *text = symbols_text(syms, n, allowed, confidence);
         if (doubt)
