@@ -383,11 +383,16 @@ static bool drop_edge_noise(PIX *img, fo_symbol *syms, int *n)
                 !paired_bracket(syms, *n, i)) {
                 /* a clear mark taken away at a line's end may have been
                  * the writer's ("etc.", a sentence's full stop): the
-                 * reading is then in doubt, never silently changed */
+                 * reading is then in doubt, never silently changed.  Close
+                 * after the last letter by the boxes, or read as part of
+                 * the last word (a monospaced face sets "(2 jours)." with
+                 * the point in the middle of its cell, a letter's width
+                 * from the bracket by the boxes) */
                 doubt =
                     doubt || (line_end && !syms[i].line_start &&
                               syms[i].conf >= PUNCT_KEEP_CONF &&
-                              close_after(syms, i, letter_w) && may_end(syms, i, 3));
+                              (close_after(syms, i, letter_w) || !syms[i].word_start) &&
+                              may_end(syms, i, 3));
                 /* the next symbol inherits the word and line starts */
                 if (i + 1 < *n && syms[i].word_start) {
                     syms[i + 1].line_start |= syms[i].line_start;
