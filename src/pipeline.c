@@ -305,6 +305,11 @@ static bool read_as_text(const fo_field *f)
  */
 enum { HAND_PAGE_MIN_FIELDS = 2, HAND_PAGE_SHARE = 4 };
 
+/* Why a field of a page filled by hand that could not be read again as
+ * handprint is flagged. */
+static const char *const HAND_NOT_REREAD =
+    "handwriting: the page is written by hand and this field could not be read twice";
+
 /* Whether a reading holds something written (an empty comb reads as
  * spaces, one a cell). */
 static bool holds_writing(const fo_reading *r)
@@ -378,9 +383,19 @@ static int read_page(const fo_pipeline *p, fo_reader *reader, fo_document *d,
                 !holds_writing(&readings[i]))
                 continue;
             as_hand.hand = true;
-            if ((rc = fo_read_field(reader, &zp, &as_hand, &again, err)) == FO_OK) {
+            rc = fo_read_field(reader, &zp, &as_hand, &again, err);
+            if (rc == FO_OK && holds_writing(&again)) {
                 fo_reading_free(&readings[i]);
                 readings[i] = again;
+            } else if (rc == FO_OK || rc == FO_ERR_OCR || rc == FO_ERR_LIMIT) {
+                /* not read again (past the time limit, Tesseract failed,
+                 * or the ink read as nothing): the first reading stays,
+                 * in doubt */
+                fo_reading_free(&again);
+                readings[i].doubt = HAND_NOT_REREAD;
+                readings[i].handprint = true;
+                fo_error_clear(err);
+                rc = FO_OK;
             }
         }
     d->seconds[FO_STAGE_OCR] += fo_now() - t0;

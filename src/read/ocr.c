@@ -32,6 +32,10 @@ static const double PERIOD_BASE = 0.12;
 /* How close after the ink before it a full stop comes, of a letter's
  * width (a word space is a whole letter's). */
 static const double PERIOD_GAP = 1.0;
+/* How far after the last letter, by Tesseract's boxes, a full stop read as
+ * part of the last word may lie and still be the writer's, of a letter's
+ * width. */
+static const double PERIOD_GLUED = 1.5;
 
 /* Letters (with French accents and ligatures) and digits, as opposed to
  * punctuation and symbols. */
@@ -263,6 +267,23 @@ static bool ink_has_inner_dot(PIX *img)
     return dot;
 }
 
+/* Whether a field's characters are a number's that may have decimals:
+ * digits and a decimal comma, and no letter but a currency unit's (EUR,
+ * euros).  A text field whose charset allows a comma is not one (its small
+ * letters could pass for points), nor a date (digits, '/', '.', '-': the
+ * point there is a separator that the check does without). */
+static bool number_charset(const char *allowed)
+{
+    bool digit = false, separator = false;
+    for (const char *c = allowed; *c; c++) {
+        digit = digit || (*c >= '0' && *c <= '9');
+        separator = separator || *c == ',';
+        if (((*c | 0x20) >= 'a' && (*c | 0x20) <= 'z') && !strchr("EURSeurso", *c))
+            return false;
+    }
+    return digit && separator;
+}
+
 /* Whether the symbols hold a decimal separator. */
 static bool has_separator(const fo_symbol *syms, int n)
 {
@@ -385,14 +406,17 @@ static bool drop_edge_noise(PIX *img, fo_symbol *syms, int *n)
                  * the writer's ("etc.", a sentence's full stop): the
                  * reading is then in doubt, never silently changed.  Close
                  * after the last letter by the boxes, or read as part of
-                 * the last word (a monospaced face sets "(2 jours)." with
-                 * the point in the middle of its cell, a letter's width
-                 * from the bracket by the boxes) */
-                doubt =
-                    doubt || (line_end && !syms[i].line_start &&
-                              syms[i].conf >= PUNCT_KEEP_CONF &&
-                              (close_after(syms, i, letter_w) || !syms[i].word_start) &&
-                              may_end(syms, i, 3));
+                 * the last word and within PERIOD_GLUED letters of it (a
+                 * monospaced face sets "(2 jours)." with the point in the
+                 * middle of its cell, a letter's width from the bracket by
+                 * the boxes); dust farther away is dust */
+                doubt = doubt ||
+                        (line_end && !syms[i].line_start &&
+                         syms[i].conf >= PUNCT_KEEP_CONF &&
+                         (close_after(syms, i, letter_w) ||
+                          (i > 0 && !syms[i].word_start &&
+                           syms[i].x0 - syms[i - 1].x1 <= PERIOD_GLUED * letter_w)) &&
+                         may_end(syms, i, 3));
                 /* the next symbol inherits the word and line starts */
                 if (i + 1 < *n && syms[i].word_start) {
                     syms[i + 1].line_start |= syms[i].line_start;
@@ -468,7 +492,7 @@ int fo_ocr_image(TessBaseAPI *api, PIX *img, TessPageSegMode psm, const char *al
         bool doubt = drop_edge_noise(img, syms, &n);
         /* a number that may have decimals, read without a separator that
          * its ink shows: a lost point changes the value */
-        if (strchr(allowed, ',') && n >= 2 && !has_separator(syms, n) &&
+        if (number_charset(allowed) && n >= 2 && !has_separator(syms, n) &&
             ink_has_inner_dot(img))
             doubt = true;
         fo_zero_mend_line(img, syms, n, allowed);
