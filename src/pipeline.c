@@ -344,7 +344,7 @@ static int read_page(const fo_pipeline *p, fo_reader *reader, fo_document *d,
 {
     const fo_template_page *tp = &d->tpl->pages[m->template_page];
     fo_zone_page zp;
-    int first = (int)(tp->fields - d->tpl->fields), rc, nread = 0;
+    int first = (int)(tp->fields - d->tpl->fields), rc;
     double t0 = fo_now();
     fo_reading *readings = NULL;
     bool *from_form = NULL;
@@ -354,13 +354,15 @@ static int read_page(const fo_pipeline *p, fo_reader *reader, fo_document *d,
     if (rc != FO_OK)
         return rc;
     d->seconds[FO_STAGE_ZONES] += fo_now() - t0;
+    /* (zeroed: a reading not made, or failed, frees as nothing; + 1: a
+     * page without fields is no allocation failure) */
     readings = calloc((size_t)tp->nfields + 1, sizeof *readings);
     from_form = calloc((size_t)tp->nfields + 1, sizeof *from_form);
     if (!readings || !from_form)
         rc = fo_error_set(err, FO_ERR_NOMEM, "out of memory");
     /* every field read */
     t0 = fo_now();
-    for (int i = 0; i < tp->nfields && rc == FO_OK; i++, nread++) {
+    for (int i = 0; i < tp->nfields && rc == FO_OK; i++) {
         const fo_field *f = d->fields[first + i].field;
         char *form_raw = NULL;
         bool nomem = false;
@@ -377,11 +379,12 @@ static int read_page(const fo_pipeline *p, fo_reader *reader, fo_document *d,
     /* a page filled by hand: what was read as print is read as handprint */
     if (rc == FO_OK && page_filled_by_hand(tp, readings, from_form))
         for (int i = 0; i < tp->nfields && rc == FO_OK; i++) {
-            fo_field as_hand = *d->fields[first + i].field;
+            const fo_field *f = d->fields[first + i].field;
             fo_reading again;
-            if (from_form[i] || !read_as_text(&as_hand) || readings[i].handprint ||
+            if (from_form[i] || !read_as_text(f) || readings[i].handprint ||
                 !holds_writing(&readings[i]))
                 continue;
+            fo_field as_hand = *f;
             as_hand.hand = true;
             rc = fo_read_field(reader, &zp, &as_hand, &again, err);
             if (rc == FO_OK && holds_writing(&again)) {
@@ -454,7 +457,7 @@ static int read_page(const fo_pipeline *p, fo_reader *reader, fo_document *d,
         field_extent(r->field, m->transform, r);
         d->seconds[FO_STAGE_CHECK] += fo_now() - t2;
     }
-    for (int i = 0; readings && i < nread; i++)
+    for (int i = 0; readings && i < tp->nfields; i++)
         fo_reading_free(&readings[i]);
     free(readings);
     free(from_form);
