@@ -195,22 +195,54 @@ out:
     return rc;
 }
 
+/* The kind of character s is, for heights_vary: 1 a digit, 2 a capital
+ * that stands on the baseline, 0 anything else (J and Q reach below it in
+ * some faces). */
+static int height_kind(const char *s)
+{
+    if (s[0] >= '0' && s[0] <= '9' && !s[1])
+        return 1;
+    if (s[0] >= 'A' && s[0] <= 'Z' && s[0] != 'J' && s[0] != 'Q' && !s[1])
+        return 2;
+    return 0;
+}
+
 /*
  * Whether the characters of a comb were written by hand: a typeface draws
- * digits and capitals to one height, to a pixel; a hand does not.  The
- * median change of the ink's height from one written cell to the next is
- * HAND_CELL_STEP px or more (at ZONE_DPI), over HAND_MIN_CELLS cells at
- * least.  Measured: 7 of 1869 typed combs (held-out seed 2024 of
- * make-samples.py) and 1 of 205 (make-corpus2.py, typed) go past it, 133 of
- * 194 handwriting-font combs with jitter (make-corpus2.py, hand).
+ * its digits to one height and its capitals to one height, to a pixel; a
+ * hand does not.  The median change of the ink's height (heights[i] of
+ * cell i, px at ZONE_DPI; 0 for an empty cell) from one written digit to
+ * the next digit, and from one capital to the next, is HAND_CELL_STEP px or
+ * more, over HAND_MIN_CELLS such cells at least (found[i] what the line
+ * read in cell i, when hits[i] is 1).  Steps from a digit to a capital are
+ * not counted: some faces draw digits taller (FreeMono, 3 px at 200 dpi),
+ * and an identifier that alternates them looked handwritten.  Measured
+ * (one step across kinds then): 7 of 1869 typed combs (held-out seed 2024
+ * of make-samples.py) and 1 of 205 (make-corpus2.py, typed) go past it,
+ * 133 of 194 handwriting-font combs with jitter (make-corpus2.py, hand).
  */
-static bool heights_vary(int *heights, int n)
+static bool heights_vary(const int *heights, const fo_symbol *found, const int *hits,
+                         int ncells)
 {
-    if (n < HAND_MIN_CELLS)
+    int *steps = malloc(sizeof *steps * (size_t)(ncells + 1)), nsteps = 0, cells = 0;
+    bool vary = false;
+    if (!steps)
         return false;
-    for (int i = 1; i < n; i++) /* the steps, in place */
-        heights[i - 1] = abs(heights[i] - heights[i - 1]);
-    return fo_median_int(heights, n - 1) >= HAND_CELL_STEP;
+    for (int kind = 1; kind <= 2; kind++) {
+        int prev = 0;
+        for (int i = 0; i < ncells; i++) {
+            if (heights[i] <= 0 || hits[i] != 1 || height_kind(found[i].text) != kind)
+                continue;
+            cells++;
+            if (prev > 0)
+                steps[nsteps++] = abs(heights[i] - prev);
+            prev = heights[i];
+        }
+    }
+    vary = cells >= HAND_MIN_CELLS && nsteps > 0 &&
+           fo_median_int(steps, nsteps) >= HAND_CELL_STEP;
+    free(steps);
+    return vary;
 }
 
 /* What a reader doubts in a comb (fo_reading.doubt). */
@@ -226,15 +258,19 @@ static const char ALNUM[] =
  * Confirms the characters read in context.  Cells put side by side are
  * read as a line, and the LSTM reads a character in the light of its
  * neighbours: a clearly printed G after ten digits comes out 6, 99 %
- * confident.  So a character read on the line that has a look-alike of the
- * other kind the field also allows (6/G, 8/B, 5/S, 2/Z, 4/A; 0/O and 1/I are
- * flagged anyway, see lookalike.c) is read again alone, allowed only the
- * two; in a handwritten field every cell is read again alone.  A cell that
- * reads otherwise alone flags the field with the reason.  Fields with a
- * pattern are settled by it (recheck_cells) instead, and those with a check
- * digit or key by it (an 8 read B in a NIR fails its key): a lone cell is
- * read worse than a line, and 25 of 300 held-out NIRs, all right, were
- * flagged when these were confirmed too.
+ * confident; a round O among digits 0, a plain I 1, a J 3.  So a character
+ * read on the line that has a look-alike the field also allows (see
+ * fo_context_lookalikes) is read again alone, allowed only those, and its
+ * glyph's shape is looked at (fo_glyph_choose).  The shape, where it says
+ * one of them, settles the cell unless the reading alone, believed for
+ * that pair (fo_context_alone_believed), names another; where the shape
+ * says nothing, a reading alone that is believed settles it; else the
+ * line's reading stands.  Any disagreement flags the field with the
+ * reason, whatever is kept.  In a handwritten field every cell is read
+ * again alone, any character allowed, and only flags.  Fields with a pattern are settled by it (recheck_cells)
+ * instead, and those with a check digit or key by it (an 8 read B in a NIR
+ * fails its key): a lone cell is read worse than a line, and 25 of 300
+ * held-out NIRs, all right, were flagged when these were confirmed too.
  */
 static int confirm_context(TessBaseAPI *api, const char *allowed, bool hand,
                            PIX **crops, const int *hits, fo_reading *out, fo_error *err)
@@ -242,24 +278,38 @@ static int confirm_context(TessBaseAPI *api, const char *allowed, bool hand,
     const char *pairs_of = *allowed ? allowed : ALNUM;
     size_t ncells = strlen(out->raw);
     int rc = FO_OK;
-    for (size_t i = 0; i < ncells && rc == FO_OK && !out->doubt; i++) {
-        char c = out->raw[i], want[3] = {0}, ch[8];
-        const char *ask = want;
+    for (size_t i = 0; i < ncells && rc == FO_OK; i++) {
+        char c = out->raw[i], set[8], ch[8], alone = 0, shape = 0, keep = c;
+        bool believed;
         double conf;
         if (!crops[i] || hits[i] != 1 || c == ' ' || c == '?' ||
-            (unsigned char)c >= 0x80)
+            (unsigned char)c >= 0x80 || (hand && out->doubt))
             continue;
         if (hand) {
-            ask = allowed;
-        } else {
-            want[0] = c;
-            want[1] = fo_lookalike_of(c, pairs_of, true);
-            if (!want[1] || fo_lookalike_of(c, pairs_of, false))
-                continue;
+            rc = read_lone_cell(api, crops[i], allowed, ch, &conf, err);
+            if (rc == FO_OK && (ch[0] != c || ch[1])) {
+                out->doubt = HAND_DOUBT;
+                out->confidence = fmin(out->confidence, DOUBTFUL_CONF);
+            }
+            continue;
         }
-        rc = read_lone_cell(api, crops[i], ask, ch, &conf, err);
-        if (rc == FO_OK && (ch[0] != c || ch[1])) {
-            out->doubt = hand ? HAND_DOUBT : CONTEXT_DOUBT;
+        fo_context_lookalikes(c, pairs_of, set);
+        if (!set[1])
+            continue;
+        rc = read_lone_cell(api, crops[i], set, ch, &conf, err);
+        if (rc != FO_OK)
+            break;
+        if (ch[0] && !ch[1] && strchr(set, ch[0]))
+            alone = ch[0];
+        shape = fo_glyph_choose(crops[i], INK_LEVEL, set);
+        believed = alone && fo_context_alone_believed(c, alone);
+        if (shape && (!alone || alone == shape || !believed))
+            keep = shape;
+        else if (!shape && believed)
+            keep = alone;
+        out->raw[i] = keep;
+        if (alone != c || (shape && shape != c) || keep != c) {
+            out->doubt = CONTEXT_DOUBT;
             out->confidence = fmin(out->confidence, DOUBTFUL_CONF);
         }
     }
@@ -282,7 +332,7 @@ int fo_read_cells(TessBaseAPI *api, const fo_zone_page *zp, const fo_field *f,
         *x1 = calloc((size_t)ncells, sizeof *x1);
     int *hits = calloc((size_t)ncells, sizeof *hits);
     fo_symbol *syms = NULL, *found = calloc((size_t)ncells, sizeof *found);
-    int nsyms = 0, width = CELL_GAP, height = 0, rc = FO_OK, nheights = 0;
+    int nsyms = 0, width = CELL_GAP, height = 0, rc = FO_OK;
     int *heights = calloc((size_t)ncells, sizeof *heights);
     bool hand = f->hand;
     fo_strbuf raw = FO_STRBUF_INIT;
@@ -297,10 +347,8 @@ int fo_read_cells(TessBaseAPI *api, const fo_zone_page *zp, const fo_field *f,
         rc = fo_zone_extract(zp, cell_box(f, i, ncells), &z, err);
         if (rc != FO_OK)
             goto out;
-        if (z.ink_pixels >= EMPTY_CELL_INK) {
-            crops[i] = cell_crop(&z, &heights[nheights]);
-            nheights += heights[nheights] > 0;
-        }
+        if (z.ink_pixels >= EMPTY_CELL_INK)
+            crops[i] = cell_crop(&z, &heights[i]);
         fo_zone_free(&z);
         if (crops[i]) {
             x0[i] = width;
@@ -309,7 +357,6 @@ int fo_read_cells(TessBaseAPI *api, const fo_zone_page *zp, const fo_field *f,
             height = (int)fmax(height, pixGetHeight(crops[i]));
         }
     }
-    hand = hand || heights_vary(heights, nheights);
     if (height > 0) {
         line = pixCreate(width, height + 2 * OCR_PAD, 8);
         if (!line) {
@@ -325,6 +372,7 @@ int fo_read_cells(TessBaseAPI *api, const fo_zone_page *zp, const fo_field *f,
         if (rc != FO_OK)
             goto out;
         assign_to_cells(syms, nsyms, crops, x0, x1, ncells, hits, found);
+        hand = hand || heights_vary(heights, found, hits, ncells);
     }
     for (int i = 0; i < ncells && rc == FO_OK; i++) {
         char ch[8] = " ";

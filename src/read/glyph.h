@@ -24,4 +24,34 @@ typedef enum fo_zero_shape {
  */
 fo_zero_shape fo_glyph_zero_shape(PIX *grey, int ink_level);
 
+/*
+ * Which of `candidates` (ASCII characters, e.g. "0O" or "1IJ") the typed
+ * character in `grey` (8 bpp, ink darker than ink_level, one character with
+ * its parts; specks under 1/8 of the largest part's ink are ignored) is
+ * drawn as, by its shape alone: 0 when its shape says none of them, or
+ * more than one.  Knows 0 and O; 1, I, J and L; 4 and A; 8 and B; a 6
+ * (not a G: a blurred 6 opens like one); printed faces, see glyph.c for
+ * what was measured.  Says nothing of any other character, nor of a
+ * monospaced face's O, drawn as narrow as its zero.
+ * Method: counters (holes) and their proportions, the ink's aspect, the
+ * ink in the corners of the left side, and how far the top and the foot
+ * reach beyond the stem on either side.
+ */
+char fo_glyph_choose(PIX *grey, int ink_level, const char *candidates);
+
+/*
+ * The digit drawn in grey (as for fo_glyph_choose) when it is not the
+ * digit `read`, by its counters (hairline gaps closed first, 3 x 3); 0 when
+ * its shape says nothing against it.  Knows two misreadings of the LSTM
+ * reading a comb's digits side by side, 99 % confident:
+ *   '0' whose one counter holds 0.56 of its height at most, its centre in
+ *     the upper ('9') or the lower ('6') 42 % (a zero's fills 0.6 of it at
+ *     least, see OVAL_COUNTER in glyph.c);
+ *   '8' with no counter and no ink in the left 30 % of its width over the
+ *     middle 40 % of its height: '3' (a broken 8's loops still reach there).
+ * On 2 x 60 typed forms of make-corpus2.py (seeds 1, 7): two 9s read 0 and
+ * two 3s read 8, all told; none of 806 zeros and 127 eights read right.
+ */
+char fo_glyph_misread_digit(PIX *grey, int ink_level, char read);
+
 #endif

@@ -18,6 +18,48 @@ static const char *const LOOKALIKES[] = {"0O", "1I", NULL};
  * pattern can settle them (a 2A département read 24). */
 static const char *const PATTERN_LOOKALIKES[] = {"4A", "8B", "5S", "2Z", "6G", NULL};
 enum { MAX_LOOKALIKES = 12 }; /* 2^12 pattern tries at most */
+/*
+ * Pairs the LSTM confuses when it reads a comb's cells side by side (a
+ * letter among digits read as the digit it resembles), and whether the
+ * cell read alone, allowed only the pair, is to be believed against the
+ * line.  Measured on 2,800 typed comb cells of make-corpus2.py (seeds 1 and
+ * 7) where the two readings differed: alone was right for every 2/Z (10),
+ * 3/J (7), 6/G (7) and 7/T (5), for 1/I mostly (when it saw anything);
+ * alone was wrong for 4/A (9 of 11), 5/S (14 of 15), 8/B (3 of 8) and for
+ * a monospaced face's O or 0 (4 of 6) where the shape says nothing: there
+ * only the glyph's shape may overrule the line.
+ */
+static const struct context_pair {
+    char pair[3];
+    bool alone_believed;
+} CONTEXT_PAIRS[] = {{"0O", false}, {"1I", true},  {"1J", true},  {"IJ", true},
+                     {"1L", false}, {"2Z", true},  {"3J", true},  {"6G", true},
+                     {"7T", true},  {"4A", false}, {"5S", false}, {"8B", false}};
+
+void fo_context_lookalikes(char c, const char *allowed, char *set)
+{
+    size_t n = 0;
+    set[n++] = c;
+    for (size_t i = 0; c && i < sizeof CONTEXT_PAIRS / sizeof *CONTEXT_PAIRS; i++) {
+        const char *p = CONTEXT_PAIRS[i].pair, *at = strchr(p, c);
+        char other = at ? p[at == p ? 1 : 0] : 0;
+        if (other && strchr(allowed, c) && strchr(allowed, other) &&
+            !memchr(set, other, n))
+            set[n++] = other;
+    }
+    set[n] = '\0';
+}
+
+bool fo_context_alone_believed(char read, char alone)
+{
+    for (size_t i = 0; i < sizeof CONTEXT_PAIRS / sizeof *CONTEXT_PAIRS; i++) {
+        const char *p = CONTEXT_PAIRS[i].pair;
+        if (read && alone && strchr(p, read) && strchr(p, alone))
+            return CONTEXT_PAIRS[i].alone_believed;
+    }
+    return false;
+}
+
 /* Whether the field may hold a 0 ("": any character). */
 bool fo_zero_allowed(const char *allowed)
 {
@@ -26,15 +68,25 @@ bool fo_zero_allowed(const char *allowed)
 
 /* A character read 6, 8 or 9 that the ink of its glyph says is a zero
  * drawn with a dot or a bar inside (see glyph.h) becomes 0, flagged when
- * only likely. */
+ * only likely; a 0 drawn as a 9 or a 6, an 8 drawn as a 3, becomes that,
+ * flagged (fo_glyph_misread_digit). */
 void fo_zero_mend(PIX *glyph, const char *allowed, char *ch, double *conf)
 {
+    fo_zero_shape shape = FO_NOT_ZERO;
     if (ch[0] && ch[1] == '\0' && strchr("689", ch[0]) && fo_zero_allowed(allowed)) {
-        fo_zero_shape shape = fo_glyph_zero_shape(glyph, INK_LEVEL);
+        shape = fo_glyph_zero_shape(glyph, INK_LEVEL);
         if (shape != FO_NOT_ZERO)
             ch[0] = '0';
         if (shape == FO_ZERO_OVAL)
             *conf = fmin(*conf, DOUBTFUL_CONF);
+    }
+    if (shape == FO_NOT_ZERO && (ch[0] == '0' || ch[0] == '8') && ch[1] == '\0') {
+        /* a 9 or a 6 read 0, a 3 read 8: flagged (a repair) */
+        char digit = fo_glyph_misread_digit(glyph, INK_LEVEL, ch[0]);
+        if (digit && (!*allowed || strchr(allowed, digit))) {
+            ch[0] = digit;
+            *conf = fmin(*conf, DOUBTFUL_CONF);
+        }
     }
 }
 

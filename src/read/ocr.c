@@ -32,6 +32,9 @@ static const double PERIOD_BASE = 0.12;
 /* How close after the ink before it a full stop comes, of a letter's
  * width (a word space is a whole letter's). */
 static const double PERIOD_GAP = 1.0;
+/* Or how close of the letters' pitch (a monospaced face's: its point sits
+ * in the middle of its cell). */
+static const double PERIOD_PITCH = 0.9;
 /* How far after the last letter, by Tesseract's boxes, a full stop read as
  * part of the last word may lie and still be the writer's, of a letter's
  * width. */
@@ -159,6 +162,21 @@ static int median_letter_width(const fo_symbol *syms, int n)
     return fo_median_int(w, k);
 }
 
+/* The letters' pitch: the median step from one letter's left edge to the
+ * next's within a word (steps of more than two letters' widths wm are
+ * spaces), px, at most 1.5 wm (a monospaced face's cell is 1.2 to 1.4 of
+ * its letters' width; 64 letters of a longer line, or letters of several
+ * lines, step unevenly); 0 when none.  lefts[0..k) is sorted in place. */
+static int letter_pitch(int *lefts, int k, int wm)
+{
+    int steps[64], m = 0;
+    fo_median_int(lefts, k); /* sorts */
+    for (int i = 1; i < k; i++)
+        if (lefts[i] - lefts[i - 1] > 0 && lefts[i] - lefts[i - 1] <= 2 * wm)
+            steps[m++] = lefts[i] - lefts[i - 1];
+    return (int)fmin(fo_median_int(steps, m), 1.5 * wm);
+}
+
 /*
  * Whether the line in img ends with a full stop drawn as a writer's is,
  * seen on the ink (Tesseract's boxes are loose, and in a monospaced face a
@@ -166,15 +184,18 @@ static int median_letter_width(const fo_symbol *syms, int n)
  * of a pen's size (at most PERIOD_SIZE of the letters' median height each
  * way), sitting on their baseline (its bottom within PERIOD_BASE of that
  * height of their median bottom), less than PERIOD_GAP of a letter's width
- * after the ink before it (a word space is a whole letter's).  Dust lies
- * anywhere and has any size.
+ * after the ink before it (a word space is a whole letter's), or less than
+ * PERIOD_PITCH of the letters' pitch (a monospaced face sets the point in
+ * the middle of its cell: "(mariage)." has 0.75 of a pitch between the
+ * bracket and the point, a word space more than one).  Dust lies anywhere
+ * and has any size.
  */
 static bool ink_ends_with_period(PIX *img)
 {
     PIX *bin = pixGetDepth(img) == 8 ? pixThresholdToBinary(img, INK_LEVEL) : NULL;
     BOXA *boxes = bin ? pixConnComp(bin, NULL, 8) : NULL;
     int n = boxes ? boxaGetCount(boxes) : 0, last = -1, prev_x1 = -1, k = 0;
-    int bottoms[64], heights[64], widths[64];
+    int bottoms[64], heights[64], widths[64], lefts[64];
     bool period = false;
     l_int32 x, y, w, h, lx = 0, ly = 0, lw = 0, lh = 0;
 
@@ -194,15 +215,17 @@ static bool ink_ends_with_period(PIX *img)
         if (h >= 2 * lh && k < 64) { /* letters, not accents or dots */
             bottoms[k] = y + h;
             heights[k] = h;
+            lefts[k] = x;
             widths[k++] = w;
         }
     }
     if (k >= 2 && prev_x1 >= 0) {
         int base = fo_median_int(bottoms, k), hm = fo_median_int(heights, k),
-            wm = fo_median_int(widths, k);
-        period = lw <= PERIOD_SIZE * hm && lh <= PERIOD_SIZE * hm && lh >= 2 &&
-                 abs(ly + lh - base) <= PERIOD_BASE * hm + 2 &&
-                 lx - prev_x1 <= PERIOD_GAP * wm;
+            wm = fo_median_int(widths, k), pitch = letter_pitch(lefts, k, wm);
+        period =
+            lw <= PERIOD_SIZE * hm && lh <= PERIOD_SIZE * hm && lh >= 2 &&
+            abs(ly + lh - base) <= PERIOD_BASE * hm + 2 &&
+            (lx - prev_x1 <= PERIOD_GAP * wm || lx - prev_x1 <= PERIOD_PITCH * pitch);
     }
     boxaDestroy(&boxes);
     pixDestroy(&bin);

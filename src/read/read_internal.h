@@ -128,6 +128,16 @@ int fo_read_choice(const fo_zone_page *zp, const fo_field *f, fo_reading *out,
  * with_pattern adds the pairs only a pattern can settle. */
 char fo_lookalike_of(char c, const char *allowed, bool with_pattern);
 
+/* set (room for 8 bytes): c followed by the characters the LSTM confuses
+ * with it in a comb read as a line that allowed also allows (for '1' with
+ * allowed "0-9A-Z": "1IJ"); just c when none. */
+void fo_context_lookalikes(char c, const char *allowed, char *set);
+
+/* Whether a comb cell read `alone` (allowed only its look-alikes) is to be
+ * believed against the line's reading `read` when nothing else settles it
+ * (see CONTEXT_PAIRS in lookalike.c). */
+bool fo_context_alone_believed(char read, char alone);
+
 /* Settles the look-alikes of a reading by the field's pattern, or caps its
  * confidence so that it is flagged (see lookalike.c).  FO_ERR_NOMEM. */
 int fo_lookalikes_resolve(const fo_field *f, const char *allowed, fo_reading *out);
@@ -137,7 +147,8 @@ bool fo_zero_allowed(const char *allowed);
 
 /* A character read 6, 8 or 9 (ch, one character) that the ink of its glyph
  * says is a zero with a dot or a bar inside becomes 0; *conf capped when
- * only likely. */
+ * only likely.  A 0 drawn as a 9 or a 6, an 8 drawn as a 3
+ * (fo_glyph_misread_digit) becomes that, *conf capped. */
 void fo_zero_mend(PIX *glyph, const char *allowed, char *ch, double *conf);
 
 /* The same for the digits of a line read from img (syms, n of them). */

@@ -36,6 +36,14 @@ static void bar(PIX *p, int x0, int y0, int x1, int y1)
             pixSetPixel(p, x, y, 0);
 }
 
+/* Paper again over [x0, x1] x [y0, y1]. */
+static void erase(PIX *p, int x0, int y0, int x1, int y1)
+{
+    for (int y = y0; y <= y1; y++)
+        for (int x = x0; x <= x1; x++)
+            pixSetPixel(p, x, y, 255);
+}
+
 static fo_zero_shape shape_of(PIX *p)
 {
     fo_zero_shape s = fo_glyph_zero_shape(p, INK);
@@ -86,6 +94,147 @@ static void test_not_zeros(void)
     INT_EQ(shape_of(p), FO_NOT_ZERO);
 }
 
+/* Ink within thick/2 px of the segment (x0, y0)-(x1, y1). */
+static void stroke(PIX *p, double x0, double y0, double x1, double y1, double thick)
+{
+    double dx = x1 - x0, dy = y1 - y0, len2 = dx * dx + dy * dy;
+    for (int y = 0; y < H; y++)
+        for (int x = 0; x < W; x++) {
+            double t = len2 > 0 ? ((x - x0) * dx + (y - y0) * dy) / len2 : 0;
+            t = fmax(0, fmin(1, t));
+            if (hypot(x - (x0 + t * dx), y - (y0 + t * dy)) <= thick / 2)
+                pixSetPixel(p, x, y, 0);
+        }
+}
+
+/* What fo_glyph_choose says of p among candidates, p destroyed; '-' for
+ * nothing said. */
+static char choose(PIX *p, const char *candidates)
+{
+    char c = fo_glyph_choose(p, INK, candidates);
+    pixDestroy(&p);
+    return c ? c : '-';
+}
+
+static void test_choose_ovals(void)
+{
+    PIX *p = blank();
+    ellipse(p, CX, CY, 27, 30, 5); /* round: an O */
+    INT_EQ(choose(p, "0O"), 'O');
+    p = blank();
+    ellipse(p, CX, CY, 16, 30, 5); /* an upright oval: a zero */
+    INT_EQ(choose(p, "0O"), '0');
+    p = blank();
+    ellipse(p, CX, CY, 22, 30, 5); /* between the two: nothing said */
+    INT_EQ(choose(p, "0O"), '-');
+    p = blank();
+    ellipse(p, CX, CY, 27, 30, 5);
+    INT_EQ(choose(p, "1I"), '-'); /* only the candidates are said */
+}
+
+static void test_choose_stems(void)
+{
+    PIX *p = blank();
+    bar(p, CX - 3, CY - 30, CX + 3, CY + 30); /* a sans-serif I: a bar */
+    INT_EQ(choose(p, "1IJ"), 'I');
+    p = blank();
+    bar(p, CX - 3, CY - 30, CX + 3, CY + 30); /* a serif I: both sides */
+    bar(p, CX - 12, CY - 30, CX + 12, CY - 26);
+    bar(p, CX - 12, CY + 26, CX + 12, CY + 30);
+    INT_EQ(choose(p, "1IJ"), 'I');
+    p = blank();
+    bar(p, CX - 3, CY - 30, CX + 3, CY + 30); /* a 1: a flag on the left */
+    stroke(p, CX - 16, CY - 18, CX - 1, CY - 29, 5);
+    bar(p, CX - 12, CY + 26, CX + 12, CY + 30);
+    INT_EQ(choose(p, "1IJ"), '1');
+    p = blank();
+    bar(p, CX + 4, CY - 30, CX + 10, CY + 30); /* a J: a hook at the foot */
+    bar(p, CX - 20, CY + 25, CX + 10, CY + 30);
+    INT_EQ(choose(p, "1IJ"), 'J');
+    p = blank();
+    bar(p, CX - 20, CY - 30, CX - 14, CY + 30); /* an L: a foot to the right */
+    bar(p, CX - 20, CY + 25, CX + 15, CY + 30);
+    INT_EQ(choose(p, "1L"), 'L');
+    INT_EQ(choose(blank(), "1IJ"), '-'); /* no ink */
+}
+
+static void test_choose_others(void)
+{
+    PIX *p = blank();
+    /* an 8: two round loops; a B: a square left side */
+    ellipse(p, CX, CY - 15, 15, 15, 5);
+    ellipse(p, CX, CY + 15, 15, 15, 5);
+    INT_EQ(choose(p, "8B"), '8');
+    p = blank();
+    bar(p, CX - 18, CY - 30, CX + 12, CY - 26);
+    bar(p, CX - 18, CY - 2, CX + 12, CY + 2);
+    bar(p, CX - 18, CY + 26, CX + 12, CY + 30);
+    bar(p, CX - 18, CY - 30, CX - 13, CY + 30);
+    bar(p, CX + 8, CY - 30, CX + 12, CY + 30);
+    INT_EQ(choose(p, "8B"), 'B');
+    p = blank();
+    /* an A stands on two legs, a 4 on one stem right of its middle */
+    stroke(p, CX, CY - 30, CX - 20, CY + 30, 5);
+    stroke(p, CX, CY - 30, CX + 20, CY + 30, 5);
+    bar(p, CX - 12, CY + 8, CX + 12, CY + 12);
+    INT_EQ(choose(p, "4A"), 'A');
+    p = blank();
+    bar(p, CX + 6, CY - 30, CX + 11, CY + 30);
+    stroke(p, CX + 8, CY - 30, CX - 20, CY + 12, 5);
+    bar(p, CX - 20, CY + 10, CX + 18, CY + 14);
+    INT_EQ(choose(p, "4A"), '4');
+    p = blank();
+    /* a 6's counter is in its lower half; an open G is not told */
+    ellipse(p, CX, CY + 14, 16, 16, 5);
+    bar(p, CX - 16, CY - 30, CX - 11, CY + 14);
+    INT_EQ(choose(p, "6G"), '6');
+    p = blank();
+    bar(p, CX - 3, CY - 30, CX + 3, CY + 30);
+    INT_EQ(choose(p, "6G"), '-');
+}
+
+/* What fo_glyph_misread_digit says of p read `read`, p destroyed; '-'
+ * for nothing. */
+static char misread(PIX *p, char read)
+{
+    char c = fo_glyph_misread_digit(p, INK, read);
+    pixDestroy(&p);
+    return c ? c : '-';
+}
+
+static void test_misread_digit(void)
+{
+    PIX *p = blank();
+    ellipse(p, CX, CY, 18, 30, 5); /* a zero's counter fills its height */
+    INT_EQ(misread(p, '0'), '-');
+    p = blank();
+    ellipse(p, CX, CY - 14, 16, 16, 5); /* a 9: a loop above, a tail */
+    bar(p, CX + 11, CY - 14, CX + 16, CY + 30);
+    INT_EQ(misread(p, '0'), '9');
+    p = blank();
+    ellipse(p, CX, CY + 14, 16, 16, 5); /* a 6: a loop below, a stem */
+    bar(p, CX - 16, CY - 30, CX - 11, CY + 14);
+    INT_EQ(misread(p, '0'), '6');
+    p = blank();
+    bar(p, CX - 3, CY - 30, CX + 3, CY + 30); /* no counter: nothing said */
+    INT_EQ(misread(p, '0'), '-');
+    INT_EQ(fo_glyph_misread_digit(NULL, INK, '0'), 0);
+    p = blank();
+    /* a 3: two bowls open to the left */
+    bar(p, CX - 16, CY - 30, CX + 16, CY - 26);
+    bar(p, CX - 4, CY - 2, CX + 16, CY + 2);
+    bar(p, CX - 16, CY + 26, CX + 16, CY + 30);
+    bar(p, CX + 11, CY - 30, CX + 16, CY + 30);
+    INT_EQ(misread(p, '8'), '3');
+    p = blank();
+    /* a broken 8: its loops open on the right, but they reach the left */
+    ellipse(p, CX, CY - 15, 15, 15, 5);
+    ellipse(p, CX, CY + 15, 15, 15, 5);
+    erase(p, CX + 6, CY - 20, CX + 16, CY - 10);
+    erase(p, CX + 6, CY + 10, CX + 16, CY + 20);
+    INT_EQ(misread(p, '8'), '-');
+}
+
 static void test_degenerate(void)
 {
     PIX *p = blank();
@@ -95,12 +244,23 @@ static void test_degenerate(void)
     p = pixCreate(W, H, 1); /* not grey: refused, not crashed on */
     INT_EQ(shape_of(p), FO_NOT_ZERO);
     INT_EQ(fo_glyph_zero_shape(NULL, INK), FO_NOT_ZERO);
+    INT_EQ(fo_glyph_choose(NULL, INK, "0O"), 0);
+    p = pixCreate(W, H, 1);
+    INT_EQ(choose(p, "0O"), '-');
+    p = pixCreate(1, 1, 8);
+    pixSetAll(p);
+    pixSetPixel(p, 0, 0, 0); /* one pixel of ink: too small to say */
+    INT_EQ(choose(p, "1I"), '-');
 }
 
 int main(void)
 {
     RUN(test_zeros);
     RUN(test_not_zeros);
+    RUN(test_choose_ovals);
+    RUN(test_choose_stems);
+    RUN(test_choose_others);
+    RUN(test_misread_digit);
     RUN(test_degenerate);
     return harness_done();
 }
