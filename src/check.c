@@ -332,9 +332,11 @@ static int normalise_text(const fo_field *f, const char *raw, fo_value *out)
  * A copy of raw without the currency unit written after the number: "€",
  * "EUR", "euro" or "euros" (any case), after a space or the last digit.
  * NULL when out of memory.  Other letters stay, and make the value
- * invalid.
+ * invalid, but for a lone E after the last digit or a space: a "€" the
+ * OCR read as the letter (Liberation Sans Narrow's, make-corpus2.py),
+ * taken away with *guessed set: the caller flags the value.
  */
-static char *without_unit(const char *raw)
+static char *without_unit(const char *raw, bool *guessed)
 {
     static const char *const UNITS[] = {"\u20AC", "euros", "euro", "eur", NULL};
     size_t n = strlen(raw);
@@ -344,23 +346,34 @@ static char *without_unit(const char *raw)
     memcpy(s, raw, n + 1);
     while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\n'))
         s[--n] = '\0';
+    *guessed = false;
     for (const char *const *u = UNITS; *u; u++) {
         size_t k = strlen(*u);
         if (n > k && strncasecmp(s + n - k, *u, k) == 0 &&
             (s[n - k - 1] == ' ' || is_digit(s[n - k - 1]))) {
             s[n - k] = '\0';
-            break;
+            return s;
         }
+    }
+    if (n > 1 && (s[n - 1] == 'E' || s[n - 1] == 'e') &&
+        (s[n - 2] == ' ' || is_digit(s[n - 2]))) {
+        s[n - 1] = '\0';
+        *guessed = true;
     }
     return s;
 }
+
+/* The reason given to a number whose unit was guessed (without_unit). */
+static const char *const REASON_EURO_GUESSED =
+    "a letter E after the number taken for the sign \u20AC";
 
 /* ---- integer ------------------------------------------------------------- */
 
 static int normalise_integer(const char *raw, fo_value *out)
 {
     const char *digits;
-    char *number = without_unit(raw);
+    bool guessed;
+    char *number = without_unit(raw, &guessed);
 
     out->value = number ? squeeze(number) : NULL;
     free(number);
@@ -370,6 +383,8 @@ static int normalise_integer(const char *raw, fo_value *out)
     if (out->value[0] != '\0' &&
         (*digits == '\0' || !all_digits(digits, strlen(digits))))
         return reject_reading(raw, "not an integer", out);
+    if (guessed)
+        set_status(out, FO_STATUS_LOW_CONFIDENCE, REASON_EURO_GUESSED);
     return FO_OK;
 }
 
@@ -451,13 +466,16 @@ static bool rewrite_decimal(char *s)
 
 static int normalise_decimal(const char *raw, fo_value *out)
 {
-    char *number = without_unit(raw);
+    bool guessed;
+    char *number = without_unit(raw, &guessed);
     out->value = number ? squeeze(number) : NULL;
     free(number);
     if (!out->value)
         return FO_ERR_NOMEM;
     if (out->value[0] != '\0' && !rewrite_decimal(out->value))
         return reject_reading(raw, "not a decimal", out);
+    if (guessed)
+        set_status(out, FO_STATUS_LOW_CONFIDENCE, REASON_EURO_GUESSED);
     return FO_OK;
 }
 

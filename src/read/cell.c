@@ -207,31 +207,17 @@ static int height_kind(const char *s)
     return 0;
 }
 
-/*
- * Whether the characters of a comb were written by hand: a typeface draws
- * its digits to one height and its capitals to one height, to a pixel; a
- * hand does not.  The median change of the ink's height (heights[i] of
- * cell i, px at ZONE_DPI; 0 for an empty cell) from one written digit to
- * the next digit, and from one capital to the next, is HAND_CELL_STEP px or
- * more, over HAND_MIN_CELLS such cells at least (found[i] what the line
- * read in cell i, when hits[i] is 1).  Steps from a digit to a capital are
- * not counted: some faces draw digits taller (FreeMono, 3 px at 200 dpi),
- * and an identifier that alternates them looked handwritten.  Measured
- * (one step across kinds then): 7 of 1869 typed combs (held-out seed 2024
- * of make-samples.py) and 1 of 205 (make-corpus2.py, typed) go past it,
- * 133 of 194 handwriting-font combs with jitter (make-corpus2.py, hand).
- */
-static bool heights_vary(const int *heights, const fo_symbol *found, const int *hits,
-                         int ncells)
+/* The median change of height from one cell to the next of heights[0..n)
+ * (0s, empty cells, skipped), counting only steps between cells of the same
+ * kind when kinds is not NULL (height_kind; cells of kind 0 skipped);
+ * -1 with fewer than HAND_MIN_CELLS cells or no step.  steps: room for n. */
+static int median_step(const int *heights, const int *kinds, int n, int *steps)
 {
-    int *steps = malloc(sizeof *steps * (size_t)(ncells + 1)), nsteps = 0, cells = 0;
-    bool vary = false;
-    if (!steps)
-        return false;
-    for (int kind = 1; kind <= 2; kind++) {
+    int nsteps = 0, cells = 0;
+    for (int kind = kinds ? 1 : 0; kind <= (kinds ? 2 : 0); kind++) {
         int prev = 0;
-        for (int i = 0; i < ncells; i++) {
-            if (heights[i] <= 0 || hits[i] != 1 || height_kind(found[i].text) != kind)
+        for (int i = 0; i < n; i++) {
+            if (heights[i] <= 0 || (kinds && kinds[i] != kind))
                 continue;
             cells++;
             if (prev > 0)
@@ -239,9 +225,37 @@ static bool heights_vary(const int *heights, const fo_symbol *found, const int *
             prev = heights[i];
         }
     }
-    vary = cells >= HAND_MIN_CELLS && nsteps > 0 &&
-           fo_median_int(steps, nsteps) >= HAND_CELL_STEP;
+    return cells >= HAND_MIN_CELLS && nsteps > 0 ? fo_median_int(steps, nsteps) : -1;
+}
+
+/*
+ * Whether the characters of a comb were written by hand: a typeface draws
+ * digits and capitals to one height, to a pixel; a hand does not.  The
+ * median change of the ink's height (heights[i] of cell i, px at ZONE_DPI;
+ * 0 for an empty cell) from one written cell to the next is HAND_CELL_STEP
+ * px or more, over HAND_MIN_CELLS cells at least; and so it is from one
+ * digit to the next digit and from one capital to the next (found[i] what
+ * the line read in cell i, when hits[i] is 1): some faces draw digits
+ * taller than capitals (FreeMono, 3 px at 200 dpi), and an identifier that
+ * alternates them looked handwritten.  Measured on the first rule alone: 7
+ * of 1869 typed combs (held-out seed 2024 of make-samples.py) and 1 of 205
+ * (make-corpus2.py, typed) go past it, 133 of 194 handwriting-font combs
+ * with jitter (make-corpus2.py, hand).
+ */
+static bool heights_vary(const int *heights, const fo_symbol *found, const int *hits,
+                         int ncells)
+{
+    int *steps = malloc(sizeof *steps * (size_t)(ncells + 1)),
+        *kinds = malloc(sizeof *kinds * (size_t)(ncells + 1));
+    bool vary = false;
+    if (steps && kinds) {
+        for (int i = 0; i < ncells; i++)
+            kinds[i] = hits[i] == 1 ? height_kind(found[i].text) : 0;
+        vary = median_step(heights, NULL, ncells, steps) >= HAND_CELL_STEP &&
+               median_step(heights, kinds, ncells, steps) >= HAND_CELL_STEP;
+    }
     free(steps);
+    free(kinds);
     return vary;
 }
 
@@ -267,10 +281,10 @@ static const char ALNUM[] =
  * says nothing, a reading alone that is believed settles it; else the
  * line's reading stands.  Any disagreement flags the field with the
  * reason, whatever is kept.  In a handwritten field every cell is read
- * again alone, any character allowed, and only flags.  Fields with a pattern are settled by it (recheck_cells)
- * instead, and those with a check digit or key by it (an 8 read B in a NIR
- * fails its key): a lone cell is read worse than a line, and 25 of 300
- * held-out NIRs, all right, were flagged when these were confirmed too.
+ * again alone, any character allowed, and only flags.  Fields with a pattern are
+ * settled by it (recheck_cells) instead, and those with a check digit or key by it (an
+ * 8 read B in a NIR fails its key): a lone cell is read worse than a line, and 25 of
+ * 300 held-out NIRs, all right, were flagged when these were confirmed too.
  */
 static int confirm_context(TessBaseAPI *api, const char *allowed, bool hand,
                            PIX **crops, const int *hits, fo_reading *out, fo_error *err)

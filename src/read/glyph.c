@@ -287,6 +287,21 @@ static void feet_of(PIX *bin, int y, glyph_measures *m)
     m->feet_centre = m->feet ? centres / m->feet / w : 0;
 }
 
+/* Whether every row of glyph but a tenth holds ink: a digit or a capital
+ * is drawn from top to foot in one stroke or more; a faint one that the
+ * threshold broke into fragments is not to be judged by its shape (a
+ * light blue FreeMono 8 left two specks and a curve, "a 3"). */
+static bool solid(PIX *glyph)
+{
+    int h = pixGetHeight(glyph), blank = 0;
+    for (int y = 0; y < h; y++) {
+        int lo, hi;
+        row_span(glyph, y, &lo, &hi);
+        blank += lo < 0;
+    }
+    return blank * 10 <= h;
+}
+
 /* The glyph of grey: its parts of 1/8 of the largest one's ink at least
  * (specks and dust left out), cut to their box.  NULL when no ink. */
 static PIX *glyph_of(PIX *grey, int ink_level)
@@ -416,7 +431,7 @@ char fo_glyph_choose(PIX *grey, int ink_level, const char *candidates)
     glyph_measures m;
     char chosen = 0;
     int n = 0;
-    if (glyph && pixGetHeight(glyph) >= 8 && pixGetWidth(glyph) >= 1) {
+    if (glyph && pixGetHeight(glyph) >= 8 && solid(glyph)) {
         measure(glyph, &m);
         for (const char *c = candidates; *c; c++)
             if (drawn_as(&m, *c))
@@ -451,7 +466,7 @@ char fo_glyph_misread_digit(PIX *grey, int ink_level, char read)
     char digit = 0;
     /* a hairline gap in a light face's loop (blur, a thin threshold) is
      * closed first: a counter is what the writer drew */
-    if (glyph && pixGetHeight(glyph) >= 8)
+    if (glyph && pixGetHeight(glyph) >= 8 && solid(glyph))
         closed = pixCloseSafeBrick(NULL, glyph, 3, 3);
     if (closed)
         counters_of(closed, &n, counters);

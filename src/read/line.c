@@ -121,6 +121,36 @@ static void alnum_only(const fo_symbol *syms, int a, int b, char *out, size_t si
     }
 }
 
+/* See read_internal.h. */
+bool fo_neighbour_bled_in(const char *first, const char *second, const char *before,
+                          const char *after)
+{
+    size_t lf = strlen(first), lb = strlen(before), la = strlen(after),
+           ls = strlen(second);
+    for (int head = 0; head <= 1; head++)
+        for (int tail = 0; tail <= 1; tail++) {
+            size_t hb = head ? lb : 0, ta = tail ? la : 0;
+            if ((head && !lb) || (tail && !la) || (!head && !tail) ||
+                ls != hb + lf + ta)
+                continue;
+            if (memcmp(second, before, hb) == 0 &&
+                memcmp(second + hb, first, lf) == 0 &&
+                memcmp(second + hb + lf, after, ta) == 0)
+                return true;
+        }
+    return false;
+}
+
+/* Whether every symbol of syms[a..b) was read with the highest
+ * confidence (SECOND_READ_BELOW or more). */
+static bool confident(const fo_symbol *syms, int a, int b, const char *allowed)
+{
+    for (int i = a; i < b; i++)
+        if (fo_ocr_confidence(&syms[i], allowed) < SECOND_READ_BELOW)
+            return false;
+    return true;
+}
+
 /* Whether a word of the first reading is to be checked by a second one:
  * it has a letter outside ASCII (accents are the model's commonest
  * confusion: É, Ë, È) or a confidence that is not the highest. */
@@ -240,9 +270,18 @@ static int second_reading(TessBaseAPI *api, PIX *img, const fo_symbol *syms, int
                 rc = fo_ocr_image(api, padded, PSM_SINGLE_LINE, allowed, &text, &conf,
                                   &again, &nagain, err);
             if (rc == FO_OK) {
+                char before[8], after[8];
                 alnum_only(syms, a, end, first, sizeof first);
                 alnum_only(again, 0, nagain, second, sizeof second);
-                *disagree = strcmp(first, second) != 0;
+                alnum_only(syms, a > 0 ? a - 1 : 0, a, before, sizeof before);
+                alnum_only(syms, end, end < n ? end + 1 : end, after, sizeof after);
+                /* a neighbour's letter forgiven only where the words
+                 * were read again for their accents, not for doubt: a
+                 * doubtful "TILLEUES" read "STILLEUES" again is not
+                 * thereby confirmed (samples/scan_0013.tif) */
+                *disagree = strcmp(first, second) != 0 &&
+                            (!confident(syms, a, end, allowed) ||
+                             !fo_neighbour_bled_in(first, second, before, after));
             }
             free(again);
             free(text);

@@ -11,6 +11,7 @@
  * the words that a second reading isolates are cut where the ink says
  * (line.c, word_cut), not where the boxes do.
  */
+#include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,13 +33,17 @@ static const double PERIOD_BASE = 0.12;
 /* How close after the ink before it a full stop comes, of a letter's
  * width (a word space is a whole letter's). */
 static const double PERIOD_GAP = 1.0;
-/* Or how close of the letters' pitch (a monospaced face's: its point sits
- * in the middle of its cell). */
-static const double PERIOD_PITCH = 0.9;
+/* Or how close of the letters' pitch: a monospaced face sets its point in
+ * the middle of its cell, 0.7 to 0.9 of a pitch after a bracket's ink (set
+ * off-centre in FreeMono); after a space it would be 1.7 or more. */
+static const double PERIOD_PITCH = 1.1;
 /* How far after the last letter, by Tesseract's boxes, a full stop read as
  * part of the last word may lie and still be the writer's, of a letter's
  * width. */
 static const double PERIOD_GLUED = 1.5;
+/* A space lost between letters and a number (split_letters_from_number):
+ * a gap this many times the word's median, and this much of a letter. */
+static const double SPACE_GAP = 2.5, SPACE_LETTER = 0.3;
 
 /* Letters (with French accents and ligatures) and digits, as opposed to
  * punctuation and symbols. */
@@ -186,9 +191,9 @@ static int letter_pitch(int *lefts, int k, int wm)
  * height of their median bottom), less than PERIOD_GAP of a letter's width
  * after the ink before it (a word space is a whole letter's), or less than
  * PERIOD_PITCH of the letters' pitch (a monospaced face sets the point in
- * the middle of its cell: "(mariage)." has 0.75 of a pitch between the
- * bracket and the point, a word space more than one).  Dust lies anywhere
- * and has any size.
+ * the middle of its cell: "(mariage)." has 0.75 to 0.9 of a pitch between
+ * the bracket and the point, a word space more than 1.7).  Dust lies
+ * anywhere and has any size.
  */
 static bool ink_ends_with_period(PIX *img)
 {
@@ -241,8 +246,9 @@ static bool ink_ends_with_period(PIX *img)
  * than PERIOD_SIZE of their height (a comma's tail), lying between two
  * digits, not over the middle half of one.  A handwritten "55.00" was read "5500"
  * at 99 twice over: the point was lost, and with it the value, unseen.
+ * *at_x is the mark's middle column in img.
  */
-static bool ink_has_inner_dot(PIX *img)
+static bool ink_has_inner_dot(PIX *img, int *at_x)
 {
     PIX *bin = pixGetDepth(img) == 8 ? pixThresholdToBinary(img, INK_LEVEL) : NULL;
     BOXA *boxes = bin ? pixConnComp(bin, NULL, 8) : NULL;
@@ -284,6 +290,7 @@ static bool ink_has_inner_dot(PIX *img)
             over = over || (4 * (cx - jx) >= jw && 4 * (cx - jx) < 3 * jw);
         }
         dot = left && right && !over;
+        *at_x = cx;
     }
     boxaDestroy(&boxes);
     pixDestroy(&bin);
@@ -502,6 +509,112 @@ PIX *fo_ocr_pad(PIX *crop)
     return pixAddBorder(crop, OCR_PAD, 255);
 }
 
+/* Whether s is one ASCII letter; one digit. */
+static bool ascii_letter(const char *s)
+{
+    return ((s[0] >= 'A' && s[0] <= 'Z') || (s[0] >= 'a' && s[0] <= 'z')) && !s[1];
+}
+
+static bool ascii_digit(const char *s)
+{
+    return s[0] >= '0' && s[0] <= '9' && !s[1];
+}
+
+/* Puts a decimal comma into the symbols (*syms, *n of them, realloc'd)
+ * where the ink shows one, at column x: before the first symbol whose
+ * middle lies past it, when that is a digit after a digit and two digits
+ * end the number there (cents: "1 741,01 €" read "174101"); elsewhere
+ * ("8,5" out of "85€", a speck inside "EUR") nothing is put, and the
+ * reading stays flagged.  FO_ERR_NOMEM. */
+static int insert_separator(fo_symbol **syms, int *n, int x, fo_error *err)
+{
+    fo_symbol *more = realloc(*syms, sizeof *more * (size_t)(*n + 1));
+    int at = 0, cents = 0;
+    if (!more)
+        return fo_error_set(err, FO_ERR_NOMEM, "out of memory");
+    *syms = more;
+    while (at < *n && (more[at].x0 + more[at].x1) / 2 < x)
+        at++;
+    while (at + cents < *n && ascii_digit(more[at + cents].text) &&
+           (cents == 0 || !more[at + cents].word_start))
+        cents++;
+    if (at == 0 || at == *n || !ascii_digit(more[at - 1].text) || cents != 2)
+        return FO_OK;
+    memmove(more + at + 1, more + at, sizeof *more * (size_t)(*n - at));
+    memset(&more[at], 0, sizeof more[at]);
+    strcpy(more[at].text, ",");
+    more[at].conf = PUNCT_DROPPED_CONF;
+    more[at].x0 = more[at].x1 = x;
+    more[at].y0 = more[at + 1].y0;
+    more[at].y1 = more[at + 1].y1;
+    more[at].certain = true; /* the ink's, not a speck's: kept */
+    if (!more[at + 1].line_start)
+        more[at + 1].word_start = false; /* the gap was the point's */
+    (*n)++;
+    return FO_OK;
+}
+
+/* The gap between syms[i - 1] and syms[i]: the longest run of columns of
+ * img (8 bpp) without ink over rows [y0, y1] between their middles, px;
+ * by their boxes when img is NULL (or the run cannot be looked at). */
+static int symbol_gap(PIX *img, const fo_symbol *syms, int i, int y0, int y1)
+{
+    int from = (syms[i - 1].x0 + syms[i - 1].x1) / 2,
+        to = (syms[i].x0 + syms[i].x1) / 2;
+    int run = 0, best = 0;
+    if (img) { /* Tesseract's boxes may reach the image's edge, bound included */
+        from = from < 0 ? 0 : from;
+        to = to > pixGetWidth(img) ? pixGetWidth(img) : to;
+        y0 = y0 < 0 ? 0 : y0;
+        y1 = y1 >= pixGetHeight(img) ? pixGetHeight(img) - 1 : y1;
+    }
+    if (!img || pixGetDepth(img) != 8 || from >= to || y0 > y1)
+        return syms[i].x0 - syms[i - 1].x1;
+    for (int x = from; x < to; x++) {
+        bool ink = false;
+        for (int y = y0; y <= y1 && !ink; y++) {
+            l_uint32 v = 255;
+            pixGetPixel(img, x, y, &v);
+            ink = v < INK_LEVEL;
+        }
+        run = ink ? 0 : run + 1;
+        best = run > best ? run : best;
+    }
+    return best;
+}
+
+/* See read_internal.h. */
+bool fo_ocr_split_letters_from_number(fo_symbol *syms, int n, PIX *img)
+{
+    bool split = false;
+    int letter_w = median_letter_width(syms, n);
+    for (int start = 0; start < n;) {
+        int end = start + 1, gaps[64], all[64], k = 0, median, y0 = INT_MAX, y1 = -1;
+        while (end < n && !syms[end].word_start)
+            end++;
+        for (int i = start; i < end; i++) {
+            y0 = syms[i].y0 < y0 ? syms[i].y0 : y0;
+            y1 = syms[i].y1 > y1 ? syms[i].y1 : y1;
+        }
+        for (int i = start + 1; i < end && k < 64; i++)
+            all[k] = gaps[k] = symbol_gap(img, syms, i, y0, y1), k++;
+        median = fo_median_int(gaps, k);
+        for (int i = start + 1; i < end && k >= 2 && i - start - 1 < 64; i++) {
+            int gap = all[i - start - 1];
+            bool kinds =
+                (ascii_letter(syms[i - 1].text) && ascii_digit(syms[i].text)) ||
+                (ascii_digit(syms[i - 1].text) && ascii_letter(syms[i].text));
+            if (kinds && gap >= SPACE_GAP * fmax(median, 1) &&
+                gap >= SPACE_LETTER * letter_w) {
+                syms[i].word_start = true;
+                split = true;
+            }
+        }
+        start = end;
+    }
+    return split;
+}
+
 /* Reads the text of an image: *text malloc'd ("" when nothing is read);
  * its symbols too when syms_out is not NULL (the caller frees them). */
 int fo_ocr_image(TessBaseAPI *api, PIX *img, TessPageSegMode psm, const char *allowed,
@@ -513,17 +626,26 @@ int fo_ocr_image(TessBaseAPI *api, PIX *img, TessPageSegMode psm, const char *al
     *text = NULL;
     if (rc == FO_OK) {
         bool doubt = drop_edge_noise(img, syms, &n);
+        int dot_x = 0;
+        /* a lost space (where the field may hold one) */
+        if (!*allowed || strchr(allowed, ' '))
+            doubt = fo_ocr_split_letters_from_number(syms, n, img) || doubt;
         /* a number that may have decimals, read without a separator that
-         * its ink shows: a lost point changes the value */
+         * its ink shows: a lost point changes the value; it is put back,
+         * and the reading flagged (a repair) */
         if (number_charset(allowed) && n >= 2 && !has_separator(syms, n) &&
-            ink_has_inner_dot(img))
+            ink_has_inner_dot(img, &dot_x)) {
             doubt = true;
-        fo_zero_mend_line(img, syms, n, allowed);
-        *text = symbols_text(syms, n, allowed, confidence);
-        if (doubt)
-            *confidence = fmin(*confidence, PUNCT_DROPPED_CONF);
-        if (!*text)
-            rc = fo_error_set(err, FO_ERR_NOMEM, "out of memory");
+            rc = insert_separator(&syms, &n, dot_x, err);
+        }
+        if (rc == FO_OK) {
+            fo_zero_mend_line(img, syms, n, allowed);
+            *text = symbols_text(syms, n, allowed, confidence);
+            if (doubt)
+                *confidence = fmin(*confidence, PUNCT_DROPPED_CONF);
+            if (!*text)
+                rc = fo_error_set(err, FO_ERR_NOMEM, "out of memory");
+        }
     }
     if (rc == FO_OK && syms_out) {
         *syms_out = syms;

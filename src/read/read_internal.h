@@ -69,6 +69,20 @@ bool fo_ocr_is_alnum(const char *s);
 int fo_ocr_recognise(TessBaseAPI *api, PIX *img, TessPageSegMode psm,
                      const char *allowed, fo_symbol **syms, int *nsyms, fo_error *err);
 
+/*
+ * Puts back a space the reading lost between letters and a number ("BP 45"
+ * read "BP45", "35 ter" read "35ter" in Liberation Serif, whose space is a
+ * third of a letter): where a letter and a digit follow each other in one
+ * word 2.5 times farther apart than the median gap between the word's
+ * symbols (at least two gaps) and 0.3 of a letter's width at least
+ * (syms[i].word_start set).  "83B", set tight, stays.  The gaps are the
+ * blank columns of img (8 bpp, the image read) between the symbols'
+ * middles, over the word's rows (Tesseract's boxes overlap: "5[34-53]
+ * t[50-70]" had a space between); by the boxes when img is NULL.  Returns
+ * whether one was put back: the caller flags the reading (a repair).
+ */
+bool fo_ocr_split_letters_from_number(fo_symbol *syms, int n, PIX *img);
+
 /* The median of v[0..k) (v is sorted in place; 0 when k is 0; the upper
  * one of an even count). */
 int fo_median_int(int *v, int k);
@@ -121,6 +135,24 @@ int fo_read_mark_field(const fo_zone_page *zp, const fo_field *f, fo_reading *ou
 /* A choice: the ticked options' names, comma-joined. */
 int fo_read_choice(const fo_zone_page *zp, const fo_field *f, fo_reading *out,
                    fo_error *err);
+
+/* ---- line.c ------------------------------------------------------------- */
+
+/*
+ * Whether the second reading `second` is the first, `first`, with the ink
+ * of a neighbour's letter read too: the last letter of the word before
+ * (`before`, "" when none) at its start, the first of the word after
+ * (`after`) at its end, or both.  The crop runs from the middle of the gap
+ * between the words, found on Tesseract's loose boxes: "DE L'ÉGLISE" cut
+ * between the D and the E gave "ELÉGLISE", a right reading flagged.  Of 23
+ * disagreements on right readings (make-samples.py --profile hard, seed
+ * 4242), 16 were a neighbour's letter, most others an accent (ZOÉ, ZOË).
+ * All strings are the letters and digits of the readings, UTF-8.  Meant
+ * for words read again for their accents only: a doubtful word read the
+ * same way twice is not confirmed by it.
+ */
+bool fo_neighbour_bled_in(const char *first, const char *second, const char *before,
+                          const char *after);
 
 /* ---- lookalike.c --------------------------------------------------------- */
 

@@ -246,6 +246,22 @@ static void test_decimal_rejected(void)
     EXPECT_INVALID(&f, "\u20AC", "\u20AC", "not a decimal");
 }
 
+static void test_euro_read_as_e(void)
+{
+    /* a lone E after the number is a "€" the OCR read as a letter:
+     * taken away, and the value flagged, never ok */
+    static const char *const why =
+        "a letter E after the number taken for the sign \u20AC";
+    fo_field f = make_field(FO_FIELD_DECIMAL);
+    EXPECT(&f, "74E", SURE, "74", FO_STATUS_LOW_CONFIDENCE, why);
+    EXPECT(&f, "1 234,50 E", SURE, "1234.50", FO_STATUS_LOW_CONFIDENCE, why);
+    EXPECT_INVALID(&f, "E", "E", "not a decimal");
+    EXPECT_INVALID(&f, "12,5E3", "12,5E3", "not a decimal");
+    f = make_field(FO_FIELD_INTEGER);
+    EXPECT(&f, "35e", SURE, "35", FO_STATUS_LOW_CONFIDENCE, why);
+    EXPECT_OK(&f, "35 EUR", "35");
+}
+
 static void test_date_dd_mm_yyyy(void)
 {
     fo_field f = make_field(FO_FIELD_DATE);
@@ -752,6 +768,7 @@ int main(void)
     RUN(test_integer);
     RUN(test_decimal_accepted);
     RUN(test_decimal_rejected);
+    RUN(test_euro_read_as_e);
     RUN(test_date_dd_mm_yyyy);
     RUN(test_date_other_formats);
     RUN(test_date_window);

@@ -4,11 +4,13 @@
 #include <leptonica/allheaders.h>
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "formocr/image.h"
 #include "formocr/read.h"
 #include "harness.h"
+#include "read/read_internal.h"
 #include "util.h"
 
 /* A template over the 14011 form's reference with the kinds of field the
@@ -385,6 +387,72 @@ static fo_template *load(const char *rel)
 
 /* A reader past its time limit reads no more (FO_ERR_LIMIT, saying the
  * limit); without one it reads again. */
+/* A second reading that took in a letter of the word before or after is
+ * the first one; any other difference is a disagreement. */
+static void test_neighbour_bled_in(void)
+{
+    INT_EQ(fo_neighbour_bled_in("LÉGLISE", "ELÉGLISE", "E", "D"), 1);
+    INT_EQ(fo_neighbour_bled_in("DAVID", "DAVIDL", "", "L"), 1);
+    INT_EQ(fo_neighbour_bled_in("PRÉ", "UPRÉC", "U", "C"), 1);
+    INT_EQ(fo_neighbour_bled_in("DAVID", "DAVIDL", "", ""), 0); /* no word after */
+    INT_EQ(fo_neighbour_bled_in("LÉGLISE", "ELÉGLISE", "S", ""), 0);
+    INT_EQ(fo_neighbour_bled_in("ZOÉ", "ZOË", "", ""), 0);
+    INT_EQ(fo_neighbour_bled_in("LYON", "EYON", "E", ""), 0);
+    INT_EQ(fo_neighbour_bled_in("GLISE", "EGLISE", "", ""), 0);
+    INT_EQ(fo_neighbour_bled_in("RENÉ", "RENÉ", "E", "S"), 0); /* equal: not this */
+}
+
+/* Symbols laid out as text: each character 20 px wide, `gap` px after
+ * the one before, a space 40 px (word_start). */
+static int lay_out(const char *text, const int *gaps, fo_symbol *syms)
+{
+    int n = 0, x = 0;
+    bool space = false;
+    for (const char *c = text; *c; c++) {
+        if (*c == ' ') {
+            x += 40;
+            space = true;
+            continue;
+        }
+        memset(&syms[n], 0, sizeof syms[n]);
+        syms[n].text[0] = *c;
+        syms[n].conf = 99;
+        x += n > 0 ? gaps[n - 1] : 0;
+        syms[n].x0 = x;
+        syms[n].x1 = x + 20;
+        syms[n].word_start = space || n == 0;
+        space = false;
+        x += 20;
+        n++;
+    }
+    return n;
+}
+
+static void test_split_letters_from_number(void)
+{
+    fo_symbol syms[16];
+    int n;
+    /* "BP45": 4 px between letters, 13 before the 4: a space was lost */
+    n = lay_out("BP45", (const int[]){4, 13, 4}, syms);
+    INT_EQ(fo_ocr_split_letters_from_number(syms, n, NULL), 1);
+    INT_EQ(syms[2].word_start, 1);
+    INT_EQ(syms[1].word_start, 0);
+    /* evenly set: nothing */
+    n = lay_out("BP45", (const int[]){4, 5, 4}, syms);
+    INT_EQ(fo_ocr_split_letters_from_number(syms, n, NULL), 0);
+    INT_EQ(syms[2].word_start, 0);
+    /* from a number to letters ("35 ter") too; "83B" set tight stays */
+    n = lay_out("35ter", (const int[]){4, 13, 4, 4}, syms);
+    INT_EQ(fo_ocr_split_letters_from_number(syms, n, NULL), 1);
+    INT_EQ(syms[2].word_start, 1);
+    n = lay_out("83B", (const int[]){4, 5}, syms);
+    INT_EQ(fo_ocr_split_letters_from_number(syms, n, NULL), 0);
+    /* a gap of a few px over a word set tight is no space */
+    n = lay_out("AB12", (const int[]){0, 3, 0}, syms);
+    INT_EQ(fo_ocr_split_letters_from_number(syms, n, NULL), 0);
+    INT_EQ(fo_ocr_split_letters_from_number(syms, 0, NULL), 0);
+}
+
 static void test_time_limit(void)
 {
     PIX *page = blank();
@@ -438,6 +506,8 @@ int main(void)
     RUN(test_real_scan_14011);
     RUN(test_real_scan_12485);
     RUN(test_missing_language);
+    RUN(test_neighbour_bled_in);
+    RUN(test_split_letters_from_number);
     RUN(test_time_limit);
     fo_reader_destroy(&reader);
     fo_zone_forms_destroy(&forms);
