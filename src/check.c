@@ -334,7 +334,8 @@ static int normalise_text(const fo_field *f, const char *raw, fo_value *out)
  * NULL when out of memory.  Other letters stay, and make the value
  * invalid, but for a lone E after the last digit or a space: a "€" the
  * OCR read as the letter (Liberation Sans Narrow's, make-corpus2.py),
- * taken away with *guessed set: the caller flags the value.
+ * taken away with *guessed set: the caller flags the value once every
+ * other check has passed (an empty, invalid or mismatched value says so).
  */
 static char *without_unit(const char *raw, bool *guessed)
 {
@@ -369,11 +370,10 @@ static const char *const REASON_EURO_GUESSED =
 
 /* ---- integer ------------------------------------------------------------- */
 
-static int normalise_integer(const char *raw, fo_value *out)
+static int normalise_integer(const char *raw, fo_value *out, bool *guessed)
 {
     const char *digits;
-    bool guessed;
-    char *number = without_unit(raw, &guessed);
+    char *number = without_unit(raw, guessed);
 
     out->value = number ? squeeze(number) : NULL;
     free(number);
@@ -383,8 +383,6 @@ static int normalise_integer(const char *raw, fo_value *out)
     if (out->value[0] != '\0' &&
         (*digits == '\0' || !all_digits(digits, strlen(digits))))
         return reject_reading(raw, "not an integer", out);
-    if (guessed)
-        set_status(out, FO_STATUS_LOW_CONFIDENCE, REASON_EURO_GUESSED);
     return FO_OK;
 }
 
@@ -464,18 +462,15 @@ static bool rewrite_decimal(char *s)
     return true;
 }
 
-static int normalise_decimal(const char *raw, fo_value *out)
+static int normalise_decimal(const char *raw, fo_value *out, bool *guessed)
 {
-    bool guessed;
-    char *number = without_unit(raw, &guessed);
+    char *number = without_unit(raw, guessed);
     out->value = number ? squeeze(number) : NULL;
     free(number);
     if (!out->value)
         return FO_ERR_NOMEM;
     if (out->value[0] != '\0' && !rewrite_decimal(out->value))
         return reject_reading(raw, "not a decimal", out);
-    if (guessed)
-        set_status(out, FO_STATUS_LOW_CONFIDENCE, REASON_EURO_GUESSED);
     return FO_OK;
 }
 
@@ -939,6 +934,7 @@ static bool is_text_like(fo_field_type t)
 int fo_check_field(const fo_field *f, const char *raw, double confidence, fo_value *out)
 {
     const char *problem;
+    bool unit_guessed = false; /* see without_unit: flagged after every check */
     int rc;
 
     if (!out)
@@ -951,8 +947,8 @@ int fo_check_field(const fo_field *f, const char *raw, double confidence, fo_val
 
     switch (f->type) {
     case FO_FIELD_TEXT: rc = normalise_text(f, raw, out); break;
-    case FO_FIELD_INTEGER: rc = normalise_integer(raw, out); break;
-    case FO_FIELD_DECIMAL: rc = normalise_decimal(raw, out); break;
+    case FO_FIELD_INTEGER: rc = normalise_integer(raw, out, &unit_guessed); break;
+    case FO_FIELD_DECIMAL: rc = normalise_decimal(raw, out, &unit_guessed); break;
     case FO_FIELD_DATE: rc = normalise_date(f, raw, out); break;
     case FO_FIELD_CHECKBOX:
     case FO_FIELD_SIGNATURE: rc = normalise_mark(raw, out); break;
@@ -985,6 +981,8 @@ int fo_check_field(const fo_field *f, const char *raw, double confidence, fo_val
             set_status(out, FO_STATUS_INVALID, problem);
     }
 
+    if (out->status == FO_STATUS_OK && unit_guessed)
+        set_status(out, FO_STATUS_LOW_CONFIDENCE, REASON_EURO_GUESSED);
     /* Written so that a NaN confidence counts as low, not as certain. */
     if (out->status == FO_STATUS_OK && !(confidence >= f->min_confidence))
         set_status(out, FO_STATUS_LOW_CONFIDENCE, "below min_confidence");

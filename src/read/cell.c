@@ -237,7 +237,8 @@ static int median_step(const int *heights, const int *kinds, int n, int *steps)
  * digit to the next digit and from one capital to the next (found[i] what
  * the line read in cell i, when hits[i] is 1): some faces draw digits
  * taller than capitals (FreeMono, 3 px at 200 dpi), and an identifier that
- * alternates them looked handwritten.  Measured on the first rule alone: 7
+ * alternates them looked handwritten (with fewer than HAND_MIN_CELLS such
+ * cells, the first rule alone).  Measured on the first rule alone: 7
  * of 1869 typed combs (held-out seed 2024 of make-samples.py) and 1 of 205
  * (make-corpus2.py, typed) go past it, 133 of 194 handwriting-font combs
  * with jitter (make-corpus2.py, hand).
@@ -251,8 +252,11 @@ static bool heights_vary(const int *heights, const fo_symbol *found, const int *
     if (steps && kinds) {
         for (int i = 0; i < ncells; i++)
             kinds[i] = hits[i] == 1 ? height_kind(found[i].text) : 0;
+        int by_kind = median_step(heights, kinds, ncells, steps);
+        /* too few digits or capitals read (small letters, J, Q): the
+         * first rule alone */
         vary = median_step(heights, NULL, ncells, steps) >= HAND_CELL_STEP &&
-               median_step(heights, kinds, ncells, steps) >= HAND_CELL_STEP;
+               (by_kind < 0 || by_kind >= HAND_CELL_STEP);
     }
     free(steps);
     free(kinds);
@@ -316,7 +320,11 @@ static int confirm_context(TessBaseAPI *api, const char *allowed, bool hand,
         if (ch[0] && !ch[1] && strchr(set, ch[0]))
             alone = ch[0];
         shape = fo_glyph_choose(crops[i], INK_LEVEL, set);
-        believed = alone && fo_context_alone_believed(c, alone);
+        /* the pair at stake: the line's and the other reading alone, or,
+         * the two readings agreeing, the line's and the shape's */
+        believed = alone && fo_context_alone_believed(c, alone != c ? alone
+                                                         : shape    ? shape
+                                                                    : c);
         if (shape && (!alone || alone == shape || !believed))
             keep = shape;
         else if (!shape && believed)

@@ -597,10 +597,14 @@ bool fo_ocr_split_letters_from_number(fo_symbol *syms, int n, PIX *img)
             y1 = syms[i].y1 > y1 ? syms[i].y1 : y1;
         }
         for (int i = start + 1; i < end && k < 64; i++)
-            all[k] = gaps[k] = symbol_gap(img, syms, i, y0, y1), k++;
-        median = fo_median_int(gaps, k);
+            all[k] = symbol_gap(img, syms, i, y0, y1), k++;
         for (int i = start + 1; i < end && k >= 2 && i - start - 1 < 64; i++) {
-            int gap = all[i - start - 1];
+            int gap = all[i - start - 1], m = 0;
+            /* against the word's other gaps ("A12": the one other) */
+            for (int j = 0; j < k; j++)
+                if (j != i - start - 1)
+                    gaps[m++] = all[j];
+            median = fo_median_int(gaps, m);
             bool kinds =
                 (ascii_letter(syms[i - 1].text) && ascii_digit(syms[i].text)) ||
                 (ascii_digit(syms[i - 1].text) && ascii_letter(syms[i].text));

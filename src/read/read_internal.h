@@ -73,8 +73,8 @@ int fo_ocr_recognise(TessBaseAPI *api, PIX *img, TessPageSegMode psm,
  * Puts back a space the reading lost between letters and a number ("BP 45"
  * read "BP45", "35 ter" read "35ter" in Liberation Serif, whose space is a
  * third of a letter): where a letter and a digit follow each other in one
- * word 2.5 times farther apart than the median gap between the word's
- * symbols (at least two gaps) and 0.3 of a letter's width at least
+ * word 2.5 times farther apart than the median of the word's other gaps
+ * (one at least) and 0.3 of a letter's width at least
  * (syms[i].word_start set).  "83B", set tight, stays.  The gaps are the
  * blank columns of img (8 bpp, the image read) between the symbols'
  * middles, over the word's rows (Tesseract's boxes overlap: "5[34-53]

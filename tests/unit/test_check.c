@@ -260,6 +260,13 @@ static void test_euro_read_as_e(void)
     f = make_field(FO_FIELD_INTEGER);
     EXPECT(&f, "35e", SURE, "35", FO_STATUS_LOW_CONFIDENCE, why);
     EXPECT_OK(&f, "35 EUR", "35");
+    /* the guess flags only what passes every other check */
+    f.required = true;
+    EXPECT(&f, "      E", SURE, "", FO_STATUS_MISSING, "required field is empty");
+    f.required = false;
+    f.check = FO_CHECK_SIREN;
+    EXPECT_INVALID(&f, "732829321E", "732829321", "siren fails luhn check");
+    EXPECT(&f, "732829320E", SURE, "732829320", FO_STATUS_LOW_CONFIDENCE, why);
 }
 
 static void test_date_dd_mm_yyyy(void)

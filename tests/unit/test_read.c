@@ -447,6 +447,12 @@ static void test_split_letters_from_number(void)
     INT_EQ(syms[2].word_start, 1);
     n = lay_out("83B", (const int[]){4, 5}, syms);
     INT_EQ(fo_ocr_split_letters_from_number(syms, n, NULL), 0);
+    /* a word of three: the one other gap is the measure */
+    n = lay_out("A12", (const int[]){13, 4}, syms);
+    INT_EQ(fo_ocr_split_letters_from_number(syms, n, NULL), 1);
+    INT_EQ(syms[1].word_start, 1);
+    n = lay_out("A1", (const int[]){13}, syms);
+    INT_EQ(fo_ocr_split_letters_from_number(syms, n, NULL), 0); /* nothing to compare */
     /* a gap of a few px over a word set tight is no space */
     n = lay_out("AB12", (const int[]){0, 3, 0}, syms);
     INT_EQ(fo_ocr_split_letters_from_number(syms, n, NULL), 0);
