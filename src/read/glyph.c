@@ -31,19 +31,27 @@ static const double NOT_OVAL_COUNTER = 0.56;
 /* The share of the width, from the left, where a 3 has no ink. */
 static const double LEFT_SIDE = 0.3;
 
-/* Width of the ink on row y of a binary image (0 on a blank row). */
-static int row_width(PIX *bin, int y)
+/* First and last ink column of row y (*lo = -1 on a blank row). */
+static void row_span(PIX *bin, int y, int *lo, int *hi)
 {
-    int w = pixGetWidth(bin), lo = -1, hi = -1;
+    int w = pixGetWidth(bin);
+    *lo = *hi = -1;
     for (int x = 0; x < w; x++) {
         l_uint32 v = 0;
         pixGetPixel(bin, x, y, &v);
         if (v) {
-            hi = x;
-            if (lo < 0)
-                lo = x;
+            *hi = x;
+            if (*lo < 0)
+                *lo = x;
         }
     }
+}
+
+/* Width of the ink on row y of a binary image (0 on a blank row). */
+static int row_width(PIX *bin, int y)
+{
+    int lo, hi;
+    row_span(bin, y, &lo, &hi);
     return lo < 0 ? 0 : hi - lo + 1;
 }
 
@@ -213,22 +221,6 @@ typedef struct glyph_measures {
     int feet;                        /* ink runs on a row just above the foot */
     double feet_spread, feet_centre; /* their extent and mean centre, of w */
 } glyph_measures;
-
-/* First and last ink column of row y (*lo = -1 on a blank row). */
-static void row_span(PIX *bin, int y, int *lo, int *hi)
-{
-    int w = pixGetWidth(bin);
-    *lo = *hi = -1;
-    for (int x = 0; x < w; x++) {
-        l_uint32 v = 0;
-        pixGetPixel(bin, x, y, &v);
-        if (v) {
-            *hi = x;
-            if (*lo < 0)
-                *lo = x;
-        }
-    }
-}
 
 /* Share of ink in the rectangle [x0, x1) x [y0, y1) of bin. */
 static double ink_share(PIX *bin, int x0, int y0, int x1, int y1)

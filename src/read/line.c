@@ -157,15 +157,12 @@ static bool confident(const fo_symbol *syms, int a, int b, const char *allowed)
 static bool word_needs_second_reading(const fo_symbol *syms, int a, int b,
                                       const char *allowed, bool hand)
 {
-    if (hand)
-        return true; /* handprint: every word is read twice */
-    for (int i = a; i < b; i++) {
-        if (fo_ocr_confidence(&syms[i], allowed) < SECOND_READ_BELOW)
-            return true;
+    if (hand || !confident(syms, a, b, allowed))
+        return true; /* handprint: every word is read twice; a doubtful one */
+    for (int i = a; i < b; i++)
         for (const char *p = syms[i].text; *p; p++)
             if ((unsigned char)*p >= 0x80)
                 return true;
-    }
     return false;
 }
 
