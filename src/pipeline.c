@@ -360,12 +360,18 @@ static int read_page(const fo_pipeline *p, fo_reader *reader, fo_document *d,
     from_form = calloc((size_t)tp->nfields + 1, sizeof *from_form);
     if (!readings || !from_form)
         rc = fo_error_set(err, FO_ERR_NOMEM, "out of memory");
-    /* every field read */
+    if (rc == FO_OK)
+        rc = fo_glyph_bank_create(&zp.bank, err);
+    /* every field read: serials without a pattern last, against the page's
+     * typed digits (fo_read_field_after) */
     t0 = fo_now();
-    for (int i = 0; i < tp->nfields && rc == FO_OK; i++) {
+    for (int k = 0; k < 2 * tp->nfields && rc == FO_OK; k++) {
+        int i = k % tp->nfields;
         const fo_field *f = d->fields[first + i].field;
         char *form_raw = NULL;
         bool nomem = false;
+        if (fo_read_field_after(f) != (k >= tp->nfields))
+            continue;
         from_form[i] = form_reading(f, form, nform, &form_raw, &nomem);
         if (nomem)
             rc = fo_error_set(err, FO_ERR_NOMEM, "out of memory");
@@ -463,6 +469,7 @@ static int read_page(const fo_pipeline *p, fo_reader *reader, fo_document *d,
     free(from_form);
     if (rc == FO_OK && p->debug_dir)
         fo_debug_overlay(p->debug_dir, d, m->file_page, zp.grey);
+    fo_glyph_bank_destroy(&zp.bank);
     fo_zone_page_free(&zp);
     return rc;
 }

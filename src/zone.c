@@ -275,8 +275,10 @@ static bool inside_hole(PIX *c, int x, int y, PIX *holes)
 
 /* Removes from ink (in place) the components smaller than STROKE_AREA that
  * lie farther than NEAR_STROKE px from every component at least that large,
- * or inside the hole of another (a dotted zero reads as an 8 with its dot). */
-static int drop_stray_marks(PIX *ink)
+ * or inside the hole of another (a dotted zero reads as an 8 with its dot).
+ * Those inside a hole are painted into *dots (created when there is one):
+ * the dot is what tells a monospaced face's zero from its O. */
+static int drop_stray_marks(PIX *ink, PIX **dots)
 {
     PIXA *comps = NULL;
     BOXA *boxes = pixConnComp(ink, &comps, 8);
@@ -306,7 +308,12 @@ static int drop_stray_marks(PIX *ink)
                    y < y2 + h2 + NEAR_STROKE && y2 < y + h + NEAR_STROKE;
         }
         c = pixaGetPix(comps, i, L_CLONE);
-        if (!near || inside_hole(c, x, y, holes))
+        bool in_hole = near && inside_hole(c, x, y, holes);
+        if (in_hole && !*dots)
+            *dots = pixCreateTemplate(ink);
+        if (in_hole && *dots)
+            pixRasterop(*dots, x, y, w, h, PIX_PAINT, c, 0, 0);
+        if (!near || in_hole)
             /* clear exactly this component's pixels */
             pixRasterop(ink, x, y, w, h, PIX_DST & PIX_NOT(PIX_SRC), c, 0, 0);
         pixDestroy(&c);
@@ -357,7 +364,7 @@ static PIX *clean_grey(PIX *grey, PIX *ink)
 int fo_zone_extract(const fo_zone_page *zp, fo_box box, fo_zone *out, fo_error *err)
 {
     const double k = (double)zp->tpl->dpi / FO_ZONE_DPI; /* template px per zone px */
-    PIX *scan_ink = NULL, *grown = NULL, *diff = NULL;
+    PIX *scan_ink = NULL, *grown = NULL, *diff = NULL, *dots = NULL;
     BOX *inner;
     int w, h, changed, rc = FO_OK;
 
@@ -383,8 +390,12 @@ int fo_zone_extract(const fo_zone_page *zp, fo_box box, fo_zone *out, fo_error *
     out->ink =
         diff ? pixSelectByArea(diff, SPECK_AREA, 8, L_SELECT_IF_GT, &changed) : NULL;
     if (out->ink && drop_print_residue(out->ink, grown) == FO_OK &&
-        drop_stray_marks(out->ink) == FO_OK)
+        drop_stray_marks(out->ink, &dots) == FO_OK)
         out->clean = clean_grey(out->grey, out->ink);
+    if (out->clean && dots) {
+        pixOr(dots, dots, out->ink);
+        out->dotted = clean_grey(out->grey, dots);
+    }
     if (!out->clean) {
         rc = fo_error_set(err, FO_ERR_NOMEM, "out of memory extracting a zone");
         fo_zone_free(out);
@@ -397,6 +408,7 @@ out:
     pixDestroy(&scan_ink);
     pixDestroy(&grown);
     pixDestroy(&diff);
+    pixDestroy(&dots);
     return rc;
 }
 
@@ -407,6 +419,7 @@ void fo_zone_free(fo_zone *z)
     pixDestroy(&z->grey);
     pixDestroy(&z->ink);
     pixDestroy(&z->clean);
+    pixDestroy(&z->dotted);
 }
 
 double fo_zone_written_fill(const fo_zone *z, double inset)

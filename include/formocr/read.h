@@ -62,6 +62,21 @@ FO_API int fo_read_field(fo_reader *r, const fo_zone_page *zp, const fo_field *f
                          fo_reading *out, fo_error *err);
 FO_API void fo_reading_free(fo_reading *r);
 
+/*
+ * The typed digits of one page, kept while its fields are read: the face's
+ * own drawing of each digit, against which the cells of a serial number
+ * without a pattern are checked (src/read/bank.h says how).  Made by the
+ * caller of fo_read_field for each page, set as the zone page's `bank`,
+ * freed after; the caller owns *out.  FO_ERR_NOMEM.
+ */
+FO_API int fo_glyph_bank_create(fo_glyph_bank **out, fo_error *err);
+FO_API void fo_glyph_bank_destroy(fo_glyph_bank **b);
+
+/* Whether reading f consults the page's bank (a comb or cells without a
+ * pattern that may hold letters and digits): such fields are read after
+ * the page's others, which fill it. */
+FO_API bool fo_read_field_after(const fo_field *f);
+
 /* Tesseract's version as it gives it ("5.3.0"); static. */
 FO_API const char *fo_ocr_version(void);
 

@@ -50,6 +50,8 @@ FO_API void fo_zone_forms_destroy(fo_zone_forms **forms);
 
 /* A scanned page matched to a template page: what every zone of it needs,
  * built once per page. */
+typedef struct fo_glyph_bank fo_glyph_bank; /* formocr/read.h */
+
 typedef struct fo_zone_page {
     struct Pix *grey;  /* the scan, 8 bpp; owned */
     fo_affine to_scan; /* template px -> scan px */
@@ -58,6 +60,8 @@ typedef struct fo_zone_page {
     struct Pix *form; /* the page's form ink (held until fo_zone_page_free) */
     const struct fo_zone_forms *forms; /* where form is held */
     int form_id;
+    fo_glyph_bank *bank; /* the page's typed digits, filled and used by the
+                            reader (formocr/read.h); NULL: none; not owned */
 } fo_zone_page;
 
 /* Prepares a page (1 or 8 bpp, as decoded) for zone extraction; tpl must
@@ -69,13 +73,16 @@ FO_API int fo_zone_page_init(fo_zone_page *zp, struct Pix *page, fo_affine to_sc
 FO_API void fo_zone_page_free(fo_zone_page *zp);
 
 typedef struct fo_zone {
-    struct Pix *grey;  /* the scan's zone, 8 bpp, template frame at ZONE_DPI */
-    struct Pix *ink;   /* 1 bpp: the scan's ink minus the form's (same frame) */
-    struct Pix *clean; /* 8 bpp: the scan's zone with all but the written
-                          ink turned to paper white: what the OCR reads */
-    int margin;        /* px around the box in these images */
-    int ink_pixels;    /* in `ink`, within the box, after speck removal */
-    int box_w, box_h;  /* the box at ZONE_DPI */
+    struct Pix *grey;   /* the scan's zone, 8 bpp, template frame at ZONE_DPI */
+    struct Pix *ink;    /* 1 bpp: the scan's ink minus the form's (same frame) */
+    struct Pix *clean;  /* 8 bpp: the scan's zone with all but the written
+                           ink turned to paper white: what the OCR reads */
+    struct Pix *dotted; /* 8 bpp: the same with the marks inside a character's
+                           hole kept (a zero's dot), NULL when there were none;
+                           what a glyph's shape is judged on */
+    int margin;         /* px around the box in these images */
+    int ink_pixels;     /* in `ink`, within the box, after speck removal */
+    int box_w, box_h;   /* the box at ZONE_DPI */
 } fo_zone;
 
 /*

@@ -1,10 +1,12 @@
 /* line.c - lines and blocks of text, and the second reading of doubtful
  * words (see read_internal.h).  The second reading is a PSM_SINGLE_LINE
  * one: another segmentation as well as another size. */
+#include <ctype.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "bank.h"
 #include "read_internal.h"
 #include "strbuf.h"
 #include "util.h"
@@ -18,6 +20,10 @@ static const float SECOND_SCALE = 0.75f;
 enum { SMALL_LINE_PX = 30, SMALL_LINE_TARGET_PX = 40, SMALL_LINE_MIN_PX = 10 };
 static const double SECOND_READ_BELOW = 97.0;
 static const double DISAGREE_CONF = 50.0;
+/* A digit of a line given to the page's bank: read this confident at
+ * least, its ink part within its symbol's columns give or take this (px). */
+static const double BANK_LINE_CONF = 90.0;
+enum { BANK_LINE_SLACK = 3 };
 /* Handprint, seen from the ink (see ink_looks_handwritten). */
 enum {
     HAND_MIN_HEIGHT = 20,     /* px at ZONE_DPI: a letter, not a mark */
@@ -293,9 +299,70 @@ static int second_reading(TessBaseAPI *api, PIX *img, const fo_symbol *syms, int
     return rc;
 }
 
+/* Whether syms[k] is a digit next to another digit of its word. */
+static bool digit_in_number(const fo_symbol *syms, int n, int k)
+{
+    bool before =
+        k > 0 && !syms[k].word_start && isdigit((unsigned char)syms[k - 1].text[0]);
+    bool after = k + 1 < n && !syms[k + 1].word_start &&
+                 isdigit((unsigned char)syms[k + 1].text[0]);
+    return isdigit((unsigned char)syms[k].text[0]) && !syms[k].text[1] &&
+           (before || after);
+}
+
+/*
+ * The typed digits of a line's numbers, read BANK_LINE_CONF confident at
+ * least, given to the page's bank (bank.h) as its face's: each as the one
+ * ink part whose centre lies within the symbol's columns, as tall as the
+ * line's tallest (4/5 at least), alone on white.  Tesseract's boxes are
+ * rough, and a thin joint breaks (a serif 5's flag): a digit is taken only
+ * when that part is the only one there of 9 px or more, and lies within
+ * the columns give or take BANK_LINE_SLACK px.
+ * Zeros are left out: the line's image has lost their dots (zone.c).
+ */
+static void bank_line_digits(fo_glyph_bank *bank, PIX *img, const fo_symbol *syms,
+                             int n)
+{
+    PIX *bin = bank && n >= 2 ? pixThresholdToBinary(img, INK_LEVEL) : NULL;
+    PIXA *parts = NULL;
+    BOXA *all = bin ? pixConnComp(bin, &parts, 8) : NULL;
+    int nparts = all ? boxaGetCount(all) : 0;
+    l_int32 tallest = 0, x, y, w, h;
+    for (int i = 0; i < nparts; i++)
+        if (boxaGetBoxGeometry(all, i, NULL, NULL, NULL, &h) == 0 && h > tallest)
+            tallest = h;
+    for (int k = 0; k < n && nparts > 0; k++) {
+        int part = -1, there = 0;
+        if (!digit_in_number(syms, n, k) || syms[k].text[0] == '0' ||
+            syms[k].conf < BANK_LINE_CONF)
+            continue;
+        for (int i = 0; i < nparts; i++)
+            if (boxaGetBoxGeometry(all, i, &x, &y, &w, &h) == 0 && w * h >= 9 &&
+                x + w / 2 >= syms[k].x0 && x + w / 2 <= syms[k].x1) {
+                part = i, there++;
+                if (5 * h < 4 * tallest)
+                    there = 2; /* a piece: a thin joint broken */
+            }
+        if (there != 1 || boxaGetBoxGeometry(all, part, &x, &y, &w, &h) != 0 ||
+            x < syms[k].x0 - BANK_LINE_SLACK || x + w > syms[k].x1 + BANK_LINE_SLACK)
+            continue;
+        BOX *b = boxCreate(x, y, w, h);
+        PIX *grey = b ? pixClipRectangle(img, b, NULL) : NULL,
+            *mask = grey ? pixaGetPix(parts, part, L_COPY) : NULL;
+        if (mask && pixInvert(mask, mask) && pixSetMasked(grey, mask, 255) == 0)
+            fo_glyph_bank_add(bank, grey, syms[k].text[0], false);
+        pixDestroy(&mask);
+        pixDestroy(&grey);
+        boxDestroy(&b);
+    }
+    boxaDestroy(&all);
+    pixaDestroy(&parts);
+    pixDestroy(&bin);
+}
+
 static int ocr_zone(TessBaseAPI *api, const fo_zone *z, PIX *mask, TessPageSegMode psm,
-                    const char *allowed, bool hand, char **text, double *confidence,
-                    fo_error *err)
+                    const char *allowed, bool hand, fo_glyph_bank *bank, char **text,
+                    double *confidence, fo_error *err)
 {
     PIX *img = ink_crop(z, mask);
     fo_symbol *syms = NULL;
@@ -309,6 +376,8 @@ static int ocr_zone(TessBaseAPI *api, const fo_zone *z, PIX *mask, TessPageSegMo
         return *text ? FO_OK : fo_error_set(err, FO_ERR_NOMEM, "out of memory");
     }
     rc = fo_ocr_image(api, img, psm, allowed, text, confidence, &syms, &nsyms, err);
+    if (rc == FO_OK && !hand)
+        bank_line_digits(bank, img, syms, nsyms);
     if (rc == FO_OK && **text)
         rc = second_reading(api, img, syms, nsyms, allowed, hand, &disagree, err);
     if (rc == FO_OK && disagree)
@@ -476,8 +545,8 @@ int fo_read_text_zone(TessBaseAPI *api, const fo_zone_page *zp, fo_box box,
                 rc = fo_error_set(err, FO_ERR_NOMEM, "out of memory");
                 break;
             }
-            rc = ocr_zone(api, &z, masks[i], PSM_RAW_LINE, allowed, hand, &line, &conf,
-                          err);
+            rc = ocr_zone(api, &z, masks[i], PSM_RAW_LINE, allowed, hand, zp->bank,
+                          &line, &conf, err);
             if (rc == FO_OK && *line) {
                 if (lines.len > 0)
                     fo_strbuf_addc(&lines, '\n');
@@ -492,7 +561,8 @@ int fo_read_text_zone(TessBaseAPI *api, const fo_zone_page *zp, fo_box box,
             rc = fo_error_set(err, FO_ERR_NOMEM, "out of memory");
         fo_strbuf_free(&lines);
     } else {
-        rc = ocr_zone(api, &z, NULL, psm, allowed, hand, text, confidence, err);
+        rc = ocr_zone(api, &z, NULL, psm, allowed, hand, zp->bank, text, confidence,
+                      err);
     }
     fo_zone_free(&z);
     if (rc == FO_OK && **text == '\0')

@@ -289,6 +289,34 @@ static void test_specks_and_stray_marks(void)
     pixDestroy(&page);
 }
 
+/* The dot in a zero's hole leaves `clean` (what the OCR reads: a dotted
+ * zero reads 8) but stays in `dotted` (what tells it from an O); a zone
+ * without such a mark has no `dotted` image. */
+static void test_dot_kept_apart(void)
+{
+    PIX *page = blank(t14011);
+    int x = NOM_USAGE.x + 900, y = NOM_USAGE.y + 8;
+    fo_zone_page zp;
+    fo_zone z;
+    fo_error err;
+    paint(page, x, y, 24, 24);
+    pixRasterop(page, x + 4, y + 4, 16, 16, PIX_SET, NULL, 0, 0);
+    OK(fo_zone_page_init(&zp, page, fo_affine_identity(), forms, t14011, 0, &err) ==
+       FO_OK);
+    OK(fo_zone_extract(&zp, NOM_USAGE, &z, &err) == FO_OK);
+    OK(z.dotted == NULL);
+    INT_EQ(dark_pixels(z.clean), 320);
+    fo_zone_free(&z);
+    paint(page, x + 10, y + 10, 3, 3);
+    OK(fo_zone_extract(&zp, NOM_USAGE, &z, &err) == FO_OK);
+    OK(z.dotted != NULL);
+    INT_EQ(dark_pixels(z.clean), 320);
+    INT_EQ(z.dotted ? dark_pixels(z.dotted) : -1, 320 + 9);
+    fo_zone_free(&z);
+    fo_zone_page_free(&zp);
+    pixDestroy(&page);
+}
+
 /* Boxes at the page's corners: the zone's margin reaches beyond the page,
  * which is paper there. */
 static void test_zones_at_page_corners(void)
@@ -454,6 +482,7 @@ int main(void)
     RUN(test_mark_in_checkbox);
     RUN(test_written_fill_by_hand);
     RUN(test_specks_and_stray_marks);
+    RUN(test_dot_kept_apart);
     RUN(test_zones_at_page_corners);
     RUN(test_zone_of_350_dpi_template);
     RUN(test_half_resolution_scan);
