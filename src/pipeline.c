@@ -362,15 +362,15 @@ static int read_page(const fo_pipeline *p, fo_reader *reader, fo_document *d,
         rc = fo_error_set(err, FO_ERR_NOMEM, "out of memory");
     if (rc == FO_OK)
         rc = fo_glyph_bank_create(&zp.bank, err);
-    /* every field read: serials without a pattern last, against the page's
-     * typed digits (fo_read_field_after) */
+    /* every field read, in the order the page's typed digits are gathered
+     * and used (fo_read_field_pass) */
     t0 = fo_now();
-    for (int k = 0; k < 2 * tp->nfields && rc == FO_OK; k++) {
+    for (int k = 0; k < 3 * tp->nfields && rc == FO_OK; k++) {
         int i = k % tp->nfields;
         const fo_field *f = d->fields[first + i].field;
         char *form_raw = NULL;
         bool nomem = false;
-        if (fo_read_field_after(f) != (k >= tp->nfields))
+        if (fo_read_field_pass(f) != k / tp->nfields)
             continue;
         from_form[i] = form_reading(f, form, nform, &form_raw, &nomem);
         if (nomem)

@@ -72,10 +72,11 @@ FO_API void fo_reading_free(fo_reading *r);
 FO_API int fo_glyph_bank_create(fo_glyph_bank **out, fo_error *err);
 FO_API void fo_glyph_bank_destroy(fo_glyph_bank **b);
 
-/* Whether reading f consults the page's bank (a comb or cells without a
- * pattern that may hold letters and digits): such fields are read after
- * the page's others, which fill it. */
-FO_API bool fo_read_field_after(const fo_field *f);
+/* When to read f among its page's fields, 0 to 2: the bank is filled by
+ * the typed digits of digit-only combs (0) and of lines (1), and consulted
+ * by lines for a lone character and by combs or cells without a pattern
+ * that may mix letters and digits (2), read last. */
+FO_API int fo_read_field_pass(const fo_field *f);
 
 /* Tesseract's version as it gives it ("5.3.0"); static. */
 FO_API const char *fo_ocr_version(void);

@@ -282,13 +282,6 @@ static const char *const HAND_DOUBT =
  * of digit-only combs read this confidently. */
 static const double BANK_MATCH = 0.2;
 static const double BANK_MISMATCH = 0.45;
-/* A glyph this close to a digit's prototypes is drawn as that digit:
- * letters lie 0.2 from their look-alike digits at least, but for a serif I
- * from the face's 1 (0.096 seen) and a monospaced O from an undotted zero
- * (0.04; their faces dot their zeros, see the zero's rule): for 1 and 0,
- * BANK_SAME_TIGHT.  Digits to their own: median 0.036, 0.1 for 82 %. */
-static const double BANK_SAME = 0.1;
-static const double BANK_SAME_TIGHT = 0.06;
 enum { BANK_MIN_CONF = 90 };
 static const char ALNUM[] =
     "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
@@ -303,51 +296,31 @@ static void letters_of(const char *allowed, char *letters, size_t size)
     letters[n] = '\0';
 }
 
-/* Each digit cell's distance to the page's prototypes of the digit it was
- * read as, in dist[] (-1: none, or not a digit); whether the field is
- * typed in the page's face: one of its digits at least is drawn as the
- * bank's (a field typed in another face matches none). */
+/* The digits of `allowed` into digits (room for 11). */
+static void digits_of(const char *allowed, char *digits)
+{
+    size_t n = 0;
+    for (char d = '0'; d <= '9'; d++)
+        if (strchr(allowed, d))
+            digits[n++] = d;
+    digits[n] = '\0';
+}
+
+/* Whether the field is typed in the page's face: one of its characters at
+ * least is drawn as the bank's (a field typed in another face matches
+ * none). */
 static bool page_face(const fo_glyph_bank *bank, PIX **crops, PIX **dotted,
-                      const int *hits, const char *raw, size_t ncells, double *dist)
+                      const int *hits, const char *raw, size_t ncells)
 {
-    int matches = 0;
     for (size_t i = 0; i < ncells; i++) {
-        dist[i] = -1;
-        if (crops[i] && hits[i] == 1 && isdigit((unsigned char)raw[i]))
-            dist[i] =
-                fo_glyph_bank_distance(bank, dotted[i] ? dotted[i] : crops[i], raw[i]);
-        matches += dist[i] >= 0 && dist[i] <= BANK_MATCH;
+        double d =
+            crops[i] && hits[i] == 1
+                ? fo_glyph_bank_distance(bank, dotted[i] ? dotted[i] : crops[i], raw[i])
+                : -1;
+        if (d >= 0 && d <= BANK_MATCH)
+            return true;
     }
-    return matches > 0;
-}
-
-/* How close to the page's prototypes of digit a glyph is drawn as it. */
-static double same_as(char digit)
-{
-    return digit == '0' || digit == '1' ? BANK_SAME_TIGHT : BANK_SAME;
-}
-
-/* The digit allowed whose page prototypes the glyph in grey lies within
- * same_as() of, the next one twice as far at least; 0 when none. */
-static char drawn_as_page_digit(const fo_glyph_bank *bank, PIX *grey,
-                                const char *allowed)
-{
-    double best = -1, second = -1;
-    char digit = 0;
-    for (char d = '0'; d <= '9'; d++) {
-        double x = strchr(allowed, d) ? fo_glyph_bank_distance(bank, grey, d) : -1;
-        if (x < 0)
-            continue;
-        if (best < 0 || x < best) {
-            second = best;
-            best = x, digit = d;
-        } else if (second < 0 || x < second) {
-            second = x;
-        }
-    }
-    return best >= 0 && best <= same_as(digit) && (second < 0 || second >= 2 * best)
-               ? digit
-               : 0;
+    return false;
 }
 
 /*
@@ -380,13 +353,13 @@ static int confirm_context(TessBaseAPI *api, const char *allowed, bool hand,
 {
     const char *pairs_of = *allowed ? allowed : ALNUM;
     size_t ncells = strlen(out->raw);
-    double *dist = hand || !bank ? NULL : malloc(sizeof *dist * ncells);
-    bool face = dist && page_face(bank, crops, dotted, hits, out->raw, ncells, dist);
+    bool face = !hand && bank && page_face(bank, crops, dotted, hits, out->raw, ncells);
     int zeros_marked = fo_glyph_bank_zeros_marked(bank), rc = FO_OK;
-    char letters[128];
+    char letters[128], digits[11];
     letters_of(pairs_of, letters, sizeof letters);
+    digits_of(pairs_of, digits);
     for (size_t i = 0; i < ncells && rc == FO_OK; i++) {
-        char c = out->raw[i], set[8], ch[8], alone = 0, shape = 0, keep = c;
+        char c = out->raw[i], set[8], ch[8], alone = 0, shape = 0, keep = c, near = 0;
         PIX *drawn = dotted[i] ? dotted[i] : crops[i];
         bool believed;
         double conf;
@@ -401,27 +374,6 @@ static int confirm_context(TessBaseAPI *api, const char *allowed, bool hand,
             }
             continue;
         }
-        if (face && dist[i] >= BANK_MISMATCH && *letters) {
-            /* not drawn as the page's face draws that digit: a letter, as
-             * read alone or, Tesseract seeing none there (a plain I), as
-             * the shape says among the digit's look-alikes */
-            char like[8];
-            size_t n = 0;
-            rc = read_lone_cell(api, crops[i], letters, ch, &conf, err);
-            fo_context_lookalikes(c, pairs_of, set);
-            for (const char *p = set + 1; *p; p++)
-                if (strchr(letters, *p))
-                    like[n++] = *p;
-            like[n] = '\0';
-            if (rc == FO_OK && ch[0] && !ch[1] && strchr(letters, ch[0]))
-                out->raw[i] = ch[0];
-            else if (rc == FO_OK && n > 0 &&
-                     (shape = fo_glyph_choose(crops[i], INK_LEVEL, like)))
-                out->raw[i] = shape;
-            out->doubt = CONTEXT_DOUBT;
-            out->confidence = fmin(out->confidence, DOUBTFUL_CONF);
-            continue;
-        }
         if ((c == '0' || c == 'O') && strchr(pairs_of, '0')) {
             bool marked = fo_glyph_zero_shape(drawn, INK_LEVEL) == FO_ZERO_MARKED;
             if (marked || (zeros_marked == 1 && strchr(pairs_of, 'O'))) {
@@ -433,13 +385,45 @@ static int confirm_context(TessBaseAPI *api, const char *allowed, bool hand,
                 continue;
             }
         }
-        if (face && isalpha((unsigned char)c) && strpbrk(pairs_of, "0123456789") &&
-            (keep = drawn_as_page_digit(bank, drawn, pairs_of))) {
-            /* drawn as one of the page's digits, to the pixel: that digit */
-            out->raw[i] = keep;
+        near = face ? fo_glyph_bank_char(bank, drawn, pairs_of) : 0;
+        if (near && near != 'I' &&
+            !isdigit((unsigned char)near) != !isdigit((unsigned char)c)) {
+            /* drawn as the page draws a character of the other kind (a
+             * digit for a letter, a letter for a digit: what the LSTM
+             * confuses in context): that one.  Within a kind the bank
+             * says nothing, nor for an I, a bare stem: a serif J lies as
+             * near a face's I as an I does (a 1 read for a J, made an I) */
+            out->raw[i] = near;
             out->doubt = CONTEXT_DOUBT;
             out->confidence = fmin(out->confidence, DOUBTFUL_CONF);
             continue;
+        }
+        if (face && !near && *(isdigit((unsigned char)c) ? letters : digits) &&
+            fo_glyph_bank_distance(bank, drawn, c) >= BANK_MISMATCH) {
+            /* not drawn as the page draws c: a character of the other kind
+             * (a letter for a digit, a digit for a letter), as read alone
+             * or, Tesseract seeing none there (a plain I), as the shape
+             * says among c's look-alikes; failing both, c's look-alikes
+             * of its own kind are tried below (a J read I) */
+            const char *kind = isdigit((unsigned char)c) ? letters : digits;
+            char like[8];
+            size_t n = 0;
+            rc = read_lone_cell(api, crops[i], kind, ch, &conf, err);
+            fo_context_lookalikes(c, pairs_of, set);
+            for (const char *p = set + 1; *p; p++)
+                if (strchr(kind, *p))
+                    like[n++] = *p;
+            like[n] = '\0';
+            if (rc == FO_OK && ch[0] && !ch[1] && strchr(kind, ch[0]))
+                out->raw[i] = ch[0];
+            else if (rc == FO_OK && n > 0 &&
+                     (shape = fo_glyph_choose(crops[i], INK_LEVEL, like)))
+                out->raw[i] = shape;
+            out->doubt = CONTEXT_DOUBT;
+            out->confidence = fmin(out->confidence, DOUBTFUL_CONF);
+            if (rc != FO_OK || out->raw[i] != c)
+                continue;
+            shape = 0; /* nothing of the other kind: c's look-alikes */
         }
         keep = c;
         fo_context_lookalikes(c, pairs_of, set);
@@ -456,7 +440,7 @@ static int confirm_context(TessBaseAPI *api, const char *allowed, bool hand,
         believed = alone && fo_context_alone_believed(c, alone != c ? alone
                                                          : shape    ? shape
                                                                     : c);
-        if (face && dist[i] >= 0 && dist[i] <= same_as(c))
+        if (near == c)
             keep = c; /* drawn as the page's own: the others only flag */
         else if (shape && (!alone || alone == shape || !believed))
             keep = shape;
@@ -468,7 +452,6 @@ static int confirm_context(TessBaseAPI *api, const char *allowed, bool hand,
             out->confidence = fmin(out->confidence, DOUBTFUL_CONF);
         }
     }
-    free(dist);
     return rc;
 }
 
@@ -485,7 +468,8 @@ static void bank_digits(fo_glyph_bank *bank, const char *allowed, PIX **crops,
         if (crops[i] && hits[i] == 1 && isdigit((unsigned char)raw[i]) &&
             found[i].text[0] == raw[i] && !found[i].text[1] &&
             fo_ocr_confidence(&found[i], allowed) >= BANK_MIN_CONF)
-            fo_glyph_bank_add(bank, dotted[i] ? dotted[i] : crops[i], raw[i], true);
+            fo_glyph_bank_add(bank, dotted[i] ? dotted[i] : crops[i], raw[i],
+                              FO_PROTO_CELL);
 }
 
 /*

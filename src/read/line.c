@@ -3,6 +3,7 @@
  * one: another segmentation as well as another size. */
 #include <ctype.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -23,7 +24,11 @@ static const double DISAGREE_CONF = 50.0;
 /* A digit of a line given to the page's bank: read this confident at
  * least, its ink part within its symbol's columns give or take this (px). */
 static const double BANK_LINE_CONF = 90.0;
+/* ... and used at once (not waiting for a second to agree) from this. */
+static const double BANK_LINE_SURE = 97.0;
 enum { BANK_LINE_SLACK = 3 };
+/* A lone character read again alone is taken at this confidence at least. */
+static const double LONE_CHAR_CONF = 70.0;
 /* Handprint, seen from the ink (see ink_looks_handwritten). */
 enum {
     HAND_MIN_HEIGHT = 20,     /* px at ZONE_DPI: a letter, not a mark */
@@ -311,16 +316,17 @@ static bool digit_in_number(const fo_symbol *syms, int n, int k)
 }
 
 /*
- * The typed digits of a line's numbers, read BANK_LINE_CONF confident at
- * least, given to the page's bank (bank.h) as its face's: each as the one
- * ink part whose centre lies within the symbol's columns, as tall as the
- * line's tallest (4/5 at least), alone on white.  Tesseract's boxes are
- * rough, and a thin joint breaks (a serif 5's flag): a digit is taken only
- * when that part is the only one there of 9 px or more, and lies within
- * the columns give or take BANK_LINE_SLACK px.
- * Zeros are left out: the line's image has lost their dots (zone.c).
+ * The typed digits of a line's numbers and its capitals, read
+ * BANK_LINE_CONF confident at least, given to the page's bank (bank.h) as
+ * its face's: each as the one ink part whose centre lies within the
+ * symbol's columns, as tall as the line's tallest (4/5 at least), alone on
+ * white.  Tesseract's boxes are rough, and a thin joint breaks (a serif 5's
+ * flag): a character is taken only when that part is the only one there
+ * of 9 px or more, and lies within the columns give or take
+ * BANK_LINE_SLACK px.  Zeros are left out: the line's image has lost their
+ * dots (zone.c).
  */
-static void bank_line_digits(fo_glyph_bank *bank, PIX *img, const fo_symbol *syms,
+static void bank_line_glyphs(fo_glyph_bank *bank, PIX *img, const fo_symbol *syms,
                              int n)
 {
     PIX *bin = bank && n >= 2 ? pixThresholdToBinary(img, INK_LEVEL) : NULL;
@@ -333,7 +339,9 @@ static void bank_line_digits(fo_glyph_bank *bank, PIX *img, const fo_symbol *sym
             tallest = h;
     for (int k = 0; k < n && nparts > 0; k++) {
         int part = -1, there = 0;
-        if (!digit_in_number(syms, n, k) || syms[k].text[0] == '0' ||
+        char c = syms[k].text[0];
+        bool capital = c >= 'A' && c <= 'Z' && !syms[k].text[1];
+        if ((!digit_in_number(syms, n, k) && !capital) || c == '0' ||
             syms[k].conf < BANK_LINE_CONF)
             continue;
         for (int i = 0; i < nparts; i++)
@@ -350,7 +358,9 @@ static void bank_line_digits(fo_glyph_bank *bank, PIX *img, const fo_symbol *sym
         PIX *grey = b ? pixClipRectangle(img, b, NULL) : NULL,
             *mask = grey ? pixaGetPix(parts, part, L_COPY) : NULL;
         if (mask && pixInvert(mask, mask) && pixSetMasked(grey, mask, 255) == 0)
-            fo_glyph_bank_add(bank, grey, syms[k].text[0], false);
+            fo_glyph_bank_add(bank, grey, c,
+                              syms[k].conf >= BANK_LINE_SURE ? FO_PROTO_LINE_SURE
+                                                             : FO_PROTO_LINE);
         pixDestroy(&mask);
         pixDestroy(&grey);
         boxDestroy(&b);
@@ -358,6 +368,73 @@ static void bank_line_digits(fo_glyph_bank *bank, PIX *img, const fo_symbol *sym
     boxaDestroy(&all);
     pixaDestroy(&parts);
     pixDestroy(&bin);
+}
+
+/* Whether the ink of img is one glyph's: in one run of columns, as tall
+ * as a character (LINE_MIN_HEIGHT px at least) and no wider than 1.5
+ * times its height (a rule along the box is no character). */
+static bool one_glyph(PIX *img)
+{
+    int *cols = column_ink(img), w = pixGetWidth(img), runs = 0;
+    PIX *bin = pixThresholdToBinary(img, INK_LEVEL);
+    BOX *box = NULL;
+    l_int32 bw = 0, bh = 0;
+    for (int x = 0; cols && x < w; x++)
+        runs += cols[x] > 0 && (x == 0 || cols[x - 1] == 0);
+    if (bin && pixClipToForeground(bin, NULL, &box) == 0 && box)
+        boxGetGeometry(box, NULL, NULL, &bw, &bh);
+    free(cols);
+    boxDestroy(&box);
+    pixDestroy(&bin);
+    return runs == 1 && bh >= LINE_MIN_HEIGHT && 2 * bw <= 3 * bh;
+}
+
+/*
+ * A lone character that the line reading missed: a zone whose ink is one
+ * glyph, read as nothing, or as a letter where the field holds a number
+ * (a lone typed 1 came out "" or "s" in a number of persons), is read
+ * again as a single character (PSM_SINGLE_CHAR), and where Tesseract sees
+ * nothing there either (it rarely reads a 1 alone), compared with the
+ * page's typed digits (fo_glyph_bank_char).  What either finds (the
+ * first LONE_CHAR_CONF confident at least) replaces the text, flagged: it
+ * is a second try.  *text is replaced (freed) only then.
+ */
+static int lone_character(TessBaseAPI *api, PIX *img, const char *allowed,
+                          const fo_glyph_bank *bank, char **text, double *confidence,
+                          fo_error *err)
+{
+    bool digits = *allowed && strpbrk(allowed, "0123456789");
+    char only_digits[11];
+    size_t nd = 0;
+    for (char d = '0'; d <= '9'; d++)
+        if (strchr(allowed, d))
+            only_digits[nd++] = d;
+    only_digits[nd] = '\0';
+    bool missed =
+        !**text || (digits && (*text)[1] == '\0' && !isdigit((unsigned char)**text));
+    fo_symbol *syms = NULL;
+    int n = 0, rc = FO_OK;
+    char found[8] = "", *again;
+    if (!missed || !one_glyph(img))
+        return FO_OK;
+    rc = fo_ocr_recognise(api, img, PSM_SINGLE_CHAR, allowed, &syms, &n, err);
+    if (rc == FO_OK && n == 1 && syms[0].text[0] && syms[0].conf >= LONE_CHAR_CONF &&
+        (!digits || isdigit((unsigned char)syms[0].text[0])))
+        snprintf(found, sizeof found, "%s", syms[0].text);
+    else if (rc == FO_OK && digits &&
+             (found[0] = fo_glyph_bank_char(bank, img, only_digits)))
+        found[1] = '\0';
+    if (rc == FO_OK && found[0] && strcmp(found, *text) != 0) {
+        if (!(again = fo_strdup(found))) {
+            rc = fo_error_set(err, FO_ERR_NOMEM, "out of memory");
+        } else {
+            free(*text);
+            *text = again;
+            *confidence = DOUBTFUL_CONF;
+        }
+    }
+    free(syms);
+    return rc;
 }
 
 static int ocr_zone(TessBaseAPI *api, const fo_zone *z, PIX *mask, TessPageSegMode psm,
@@ -377,7 +454,9 @@ static int ocr_zone(TessBaseAPI *api, const fo_zone *z, PIX *mask, TessPageSegMo
     }
     rc = fo_ocr_image(api, img, psm, allowed, text, confidence, &syms, &nsyms, err);
     if (rc == FO_OK && !hand)
-        bank_line_digits(bank, img, syms, nsyms);
+        bank_line_glyphs(bank, img, syms, nsyms);
+    if (rc == FO_OK)
+        rc = lone_character(api, img, allowed, bank, text, confidence, err);
     if (rc == FO_OK && **text)
         rc = second_reading(api, img, syms, nsyms, allowed, hand, &disagree, err);
     if (rc == FO_OK && disagree)

@@ -202,14 +202,20 @@ static const char *whitelist(const fo_field *f)
 }
 
 /* A text field: its cells, or its boxes read as lines (joined by '\n'). */
-bool fo_read_field_after(const fo_field *f)
+int fo_read_field_pass(const fo_field *f)
 {
     const char *allowed = whitelist(f);
-    return (f->geometry == FO_GEOM_CELLS || f->comb > 0) && !f->pattern_code &&
-           (f->check == FO_CHECK_NONE || f->check == FO_CHECK_CODE_POSTAL) &&
-           (!*allowed || strspn(allowed, DIGITS) < strlen(allowed)) &&
-           f->type != FO_FIELD_CHECKBOX && f->type != FO_FIELD_CHOICE &&
-           f->type != FO_FIELD_SIGNATURE;
+    bool cells = f->geometry == FO_GEOM_CELLS || f->comb > 0;
+    bool digits = *allowed && strspn(allowed, DIGITS) == strlen(allowed);
+    if (f->type == FO_FIELD_CHECKBOX || f->type == FO_FIELD_CHOICE ||
+        f->type == FO_FIELD_SIGNATURE)
+        return 1;
+    if (cells && digits)
+        return 0;
+    if (cells && !f->pattern_code &&
+        (f->check == FO_CHECK_NONE || f->check == FO_CHECK_CODE_POSTAL))
+        return 2;
+    return 1;
 }
 
 static int read_text_raw(fo_reader *r, const fo_zone_page *zp, const fo_field *f,

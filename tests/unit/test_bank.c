@@ -49,9 +49,9 @@ static double distance(const fo_glyph_bank *b, PIX *p, char digit)
     return d;
 }
 
-static void add(fo_glyph_bank *b, PIX *p, char digit, bool from_cell)
+static void add(fo_glyph_bank *b, PIX *p, char digit, fo_proto_source source)
 {
-    fo_glyph_bank_add(b, p, digit, from_cell);
+    fo_glyph_bank_add(b, p, digit, source);
     pixDestroy(&p);
 }
 
@@ -62,7 +62,7 @@ static void test_near_and_far(void)
     fo_error err;
     OK(fo_glyph_bank_create(&b, &err) == FO_OK);
     NUM_NEAR(distance(b, ring(40, 70, false), '0'), -1, 0); /* none yet */
-    add(b, ring(40, 70, false), '0', true);
+    add(b, ring(40, 70, false), '0', FO_PROTO_CELL);
     NUM_NEAR(distance(b, ring(40, 70, false), '5'), -1, 0); /* none of that digit */
     OK(distance(b, ring(60, 105, false), '0') < 0.2);       /* half as large again */
     OK(distance(b, ring(30, 52, false), '0') < 0.2);
@@ -82,12 +82,19 @@ static void test_line_digits_need_a_second(void)
     fo_glyph_bank *b = NULL;
     fo_error err;
     OK(fo_glyph_bank_create(&b, &err) == FO_OK);
-    add(b, ess(40, 70), '5', false);
+    add(b, ess(40, 70), '5', FO_PROTO_LINE);
     NUM_NEAR(distance(b, ess(40, 70), '5'), -1, 0);
-    add(b, ring(40, 70, false), '5', false); /* a wrong cut: agrees with none */
+    add(b, ring(40, 70, false), '5', FO_PROTO_LINE); /* a wrong cut: agrees with none */
     NUM_NEAR(distance(b, ess(40, 70), '5'), -1, 0);
-    add(b, ess(48, 84), '5', false);
+    add(b, ess(48, 84), '5', FO_PROTO_LINE);
     OK(distance(b, ess(40, 70), '5') >= 0 && distance(b, ess(40, 70), '5') < 0.2);
+    fo_glyph_bank_destroy(&b);
+    /* read very confidently: used at once */
+    OK(fo_glyph_bank_create(&b, &err) == FO_OK);
+    add(b, ess(40, 70), '5', FO_PROTO_LINE_SURE);
+    PIX *p = ess(44, 77);
+    OK(fo_glyph_bank_distance(b, p, '5') >= 0);
+    pixDestroy(&p);
     fo_glyph_bank_destroy(&b);
 }
 
@@ -98,18 +105,50 @@ static void test_zeros_marked(void)
     fo_error err;
     OK(fo_glyph_bank_create(&b, &err) == FO_OK);
     INT_EQ(fo_glyph_bank_zeros_marked(b), -1);
-    add(b, ring(40, 70, true), '0', true);
+    add(b, ring(40, 70, true), '0', FO_PROTO_CELL);
     INT_EQ(fo_glyph_bank_zeros_marked(b), -1); /* one is not enough */
-    add(b, ring(44, 77, true), '0', true);
+    add(b, ring(44, 77, true), '0', FO_PROTO_CELL);
     INT_EQ(fo_glyph_bank_zeros_marked(b), 1);
-    add(b, ring(40, 70, false), '0', true);
+    add(b, ring(40, 70, false), '0', FO_PROTO_CELL);
     INT_EQ(fo_glyph_bank_zeros_marked(b), -1); /* mixed: cannot say */
     fo_glyph_bank_destroy(&b);
     OK(fo_glyph_bank_create(&b, &err) == FO_OK);
-    add(b, ring(40, 70, false), '0', true);
-    add(b, ring(36, 63, false), '0', true);
+    add(b, ring(40, 70, false), '0', FO_PROTO_CELL);
+    add(b, ring(36, 63, false), '0', FO_PROTO_CELL);
     INT_EQ(fo_glyph_bank_zeros_marked(b), 0);
     INT_EQ(fo_glyph_bank_zeros_marked(NULL), -1);
+    fo_glyph_bank_destroy(&b);
+}
+
+/* Drawn as a digit: within 0.1 px, 0.06 for a 0 or a 1 where the field
+ * also allows their look-alike letter. */
+static void test_same(void)
+{
+    OK(fo_glyph_bank_same(0.09, '5', ""));
+    OK(!fo_glyph_bank_same(0.11, '5', ""));
+    OK(!fo_glyph_bank_same(-1, '5', ""));
+    OK(!fo_glyph_bank_same(0.08, '1', ""));                     /* any character */
+    OK(!fo_glyph_bank_same(0.08, '1', "0123456789ABCDEFGHIJ")); /* I allowed */
+    OK(fo_glyph_bank_same(0.08, '1', "0123456789"));
+    OK(!fo_glyph_bank_same(0.08, '0', "0123456789O"));
+    OK(fo_glyph_bank_same(0.05, '0', "0123456789O"));
+}
+
+/* The digit a glyph is drawn as, among those the field allows. */
+static void test_digit(void)
+{
+    fo_glyph_bank *b = NULL;
+    fo_error err;
+    OK(fo_glyph_bank_create(&b, &err) == FO_OK);
+    add(b, ring(40, 70, false), '0', FO_PROTO_CELL);
+    add(b, ess(40, 70), '5', FO_PROTO_CELL);
+    PIX *p = ess(52, 91);
+    INT_EQ(fo_glyph_bank_char(b, p, "0123456789"), '5');
+    INT_EQ(fo_glyph_bank_char(b, p, "01234"), 0); /* 5 not allowed */
+    pixDestroy(&p);
+    p = ring(48, 84, false);
+    INT_EQ(fo_glyph_bank_char(b, p, "0123456789"), '0');
+    pixDestroy(&p);
     fo_glyph_bank_destroy(&b);
 }
 
@@ -118,5 +157,7 @@ int main(void)
     RUN(test_near_and_far);
     RUN(test_line_digits_need_a_second);
     RUN(test_zeros_marked);
+    RUN(test_same);
+    RUN(test_digit);
     return harness_done();
 }
