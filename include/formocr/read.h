@@ -63,9 +63,9 @@ FO_API int fo_read_field(fo_reader *r, const fo_zone_page *zp, const fo_field *f
 FO_API void fo_reading_free(fo_reading *r);
 
 /*
- * The typed digits of one page, kept while its fields are read: the face's
- * own drawing of each digit, against which the cells of a serial number
- * without a pattern are checked (src/read/bank.h says how).  Made by the
+ * The typed digits and capitals of one page, kept while its fields are
+ * read: the face's own drawing of each, against which the cells of a serial
+ * number without a pattern are checked (src/read/bank.h says how).  Made by the
  * caller of fo_read_field for each page, set as the zone page's `bank`,
  * freed after; the caller owns *out.  FO_ERR_NOMEM.
  */
@@ -73,7 +73,8 @@ FO_API int fo_glyph_bank_create(fo_glyph_bank **out, fo_error *err);
 FO_API void fo_glyph_bank_destroy(fo_glyph_bank **b);
 
 /* When to read f among its page's fields, 0 to 2: the bank is filled by
- * the typed digits of digit-only combs (0) and of lines (1), and consulted
+ * the typed digits of digit-only combs (0) and the digits and capitals of
+ * lines (1), and consulted
  * by lines for a lone character and by combs or cells without a pattern
  * that may mix letters and digits (2), read last. */
 FO_API int fo_read_field_pass(const fo_field *f);

@@ -60,8 +60,9 @@ typedef struct fo_zone_page {
     struct Pix *form; /* the page's form ink (held until fo_zone_page_free) */
     const struct fo_zone_forms *forms; /* where form is held */
     int form_id;
-    fo_glyph_bank *bank; /* the page's typed digits, filled and used by the
-                            reader (formocr/read.h); NULL: none; not owned */
+    fo_glyph_bank *bank; /* the page's typed digits and capitals, filled and
+                            used by the reader (formocr/read.h); NULL: none;
+                            not owned */
 } fo_zone_page;
 
 /* Prepares a page (1 or 8 bpp, as decoded) for zone extraction; tpl must

@@ -164,8 +164,9 @@ static norm_glyph *normalise(PIX *grey)
     if (box)
         boxGetGeometry(box, NULL, NULL, NULL, &bh);
     if (bh >= MIN_GLYPH_H && (cut = pixClipRectangle(grey, box, NULL))) {
-        float s = (float)NORM_H / (float)bh;
-        scaled = pixScale(cut, s, s);
+        double s = (double)NORM_H / bh;
+        scaled =
+            pixScaleToSize(cut, (int)fmax(1, lround(pixGetWidth(cut) * s)), NORM_H);
     }
     bin = scaled ? pixThresholdToBinary(scaled, INK_LEVEL) : NULL;
     if (bin && (g = calloc(1, sizeof *g))) {
@@ -232,7 +233,13 @@ void fo_glyph_bank_add(fo_glyph_bank *b, PIX *grey, char c, fo_proto_source sour
 {
     int d = slot(c);
     norm_glyph *g;
-    if (!b || d < 0 || b->count[d] == MAX_PROTOS || !(g = normalise(grey)))
+    int at = b && d >= 0 ? b->count[d] : -1;
+    /* a full slot makes room for a usable prototype in place of one that
+     * never found a second to agree with it */
+    for (int i = 0; at == MAX_PROTOS && source != FO_PROTO_LINE && i < MAX_PROTOS; i++)
+        if (!b->protos[d][i]->usable)
+            at = i;
+    if (at < 0 || at == MAX_PROTOS || !(g = normalise(grey)))
         return;
     g->usable = source != FO_PROTO_LINE;
     for (int i = 0; i < b->count[d]; i++) {
@@ -240,7 +247,12 @@ void fo_glyph_bank_add(fo_glyph_bank *b, PIX *grey, char c, fo_proto_source sour
         if ((!g->usable || !p->usable) && glyph_distance(g, p) <= AGREE)
             g->usable = p->usable = true;
     }
-    b->protos[d][b->count[d]++] = g;
+    if (at < b->count[d]) {
+        free(b->protos[d][at]);
+        b->protos[d][at] = g;
+    } else {
+        b->protos[d][b->count[d]++] = g;
+    }
     if (d == 0) {
         if (fo_glyph_zero_shape(grey, INK_LEVEL) == FO_ZERO_MARKED)
             b->zeros_marked++;
@@ -315,7 +327,7 @@ char fo_glyph_bank_char(const fo_glyph_bank *b, PIX *grey, const char *allowed)
     }
     free(g);
     return fo_glyph_bank_same(best, found, allowed) &&
-                   (second < 0 || second >= 3 * best)
+                   (second < 0 || (second > best && second >= 3 * best))
                ? found
                : 0;
 }

@@ -362,7 +362,7 @@ static int confirm_context(TessBaseAPI *api, const char *allowed, bool hand,
         char c = out->raw[i], set[8], ch[8], alone = 0, shape = 0, keep = c, near = 0;
         PIX *drawn = dotted[i] ? dotted[i] : crops[i];
         bool believed;
-        double conf;
+        double conf, own;
         if (!crops[i] || hits[i] != 1 || c == ' ' || c == '?' ||
             (unsigned char)c >= 0x80 || (hand && out->doubt))
             continue;
@@ -376,7 +376,7 @@ static int confirm_context(TessBaseAPI *api, const char *allowed, bool hand,
         }
         if ((c == '0' || c == 'O') && strchr(pairs_of, '0')) {
             bool marked = fo_glyph_zero_shape(drawn, INK_LEVEL) == FO_ZERO_MARKED;
-            if (marked || (zeros_marked == 1 && strchr(pairs_of, 'O'))) {
+            if (marked || (face && zeros_marked == 1 && strchr(pairs_of, 'O'))) {
                 out->raw[i] = marked ? '0' : 'O';
                 if (out->raw[i] != c) {
                     out->doubt = CONTEXT_DOUBT;
@@ -386,7 +386,9 @@ static int confirm_context(TessBaseAPI *api, const char *allowed, bool hand,
             }
         }
         near = face ? fo_glyph_bank_char(bank, drawn, pairs_of) : 0;
+        own = face ? fo_glyph_bank_distance(bank, drawn, c) : -1;
         if (near && near != 'I' &&
+            (isupper((unsigned char)c) || isdigit((unsigned char)c)) &&
             !isdigit((unsigned char)near) != !isdigit((unsigned char)c)) {
             /* drawn as the page draws a character of the other kind (a
              * digit for a letter, a letter for a digit: what the LSTM
@@ -399,12 +401,12 @@ static int confirm_context(TessBaseAPI *api, const char *allowed, bool hand,
             continue;
         }
         if (face && !near && *(isdigit((unsigned char)c) ? letters : digits) &&
-            fo_glyph_bank_distance(bank, drawn, c) >= BANK_MISMATCH) {
+            own >= BANK_MISMATCH) {
             /* not drawn as the page draws c: a character of the other kind
              * (a letter for a digit, a digit for a letter), as read alone
              * or, Tesseract seeing none there (a plain I), as the shape
              * says among c's look-alikes; failing both, c's look-alikes
-             * of its own kind are tried below (a J read I) */
+             * are weighed below as for any cell (a J read I) */
             const char *kind = isdigit((unsigned char)c) ? letters : digits;
             char like[8];
             size_t n = 0;
@@ -440,7 +442,7 @@ static int confirm_context(TessBaseAPI *api, const char *allowed, bool hand,
         believed = alone && fo_context_alone_believed(c, alone != c ? alone
                                                          : shape    ? shape
                                                                     : c);
-        if (near == c)
+        if (near == c || fo_glyph_bank_same(own, c, pairs_of))
             keep = c; /* drawn as the page's own: the others only flag */
         else if (shape && (!alone || alone == shape || !believed))
             keep = shape;

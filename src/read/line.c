@@ -389,6 +389,18 @@ static bool one_glyph(PIX *img)
     return runs == 1 && bh >= LINE_MIN_HEIGHT && 2 * bw <= 3 * bh;
 }
 
+/* Whether a field's characters are a number's: digits, and no letter but
+ * a currency unit's (EUR, euros). */
+static bool number_field(const char *allowed)
+{
+    if (!strpbrk(allowed, "0123456789"))
+        return false;
+    for (const char *c = allowed; *c; c++)
+        if (isalpha((unsigned char)*c) && !strchr("EURSeurso", *c))
+            return false;
+    return true;
+}
+
 /*
  * A lone character that the line reading missed: a zone whose ink is one
  * glyph, read as nothing, or as a letter where the field holds a number
@@ -401,9 +413,9 @@ static bool one_glyph(PIX *img)
  */
 static int lone_character(TessBaseAPI *api, PIX *img, const char *allowed,
                           const fo_glyph_bank *bank, char **text, double *confidence,
-                          fo_error *err)
+                          bool *second_try, fo_error *err)
 {
-    bool digits = *allowed && strpbrk(allowed, "0123456789");
+    bool digits = number_field(allowed);
     char only_digits[11];
     size_t nd = 0;
     for (char d = '0'; d <= '9'; d++)
@@ -431,6 +443,7 @@ static int lone_character(TessBaseAPI *api, PIX *img, const char *allowed,
             free(*text);
             *text = again;
             *confidence = DOUBTFUL_CONF;
+            *second_try = true;
         }
     }
     free(syms);
@@ -439,7 +452,7 @@ static int lone_character(TessBaseAPI *api, PIX *img, const char *allowed,
 
 static int ocr_zone(TessBaseAPI *api, const fo_zone *z, PIX *mask, TessPageSegMode psm,
                     const char *allowed, bool hand, fo_glyph_bank *bank, char **text,
-                    double *confidence, fo_error *err)
+                    double *confidence, bool *second_try, fo_error *err)
 {
     PIX *img = ink_crop(z, mask);
     fo_symbol *syms = NULL;
@@ -456,7 +469,7 @@ static int ocr_zone(TessBaseAPI *api, const fo_zone *z, PIX *mask, TessPageSegMo
     if (rc == FO_OK && !hand)
         bank_line_glyphs(bank, img, syms, nsyms);
     if (rc == FO_OK)
-        rc = lone_character(api, img, allowed, bank, text, confidence, err);
+        rc = lone_character(api, img, allowed, bank, text, confidence, second_try, err);
     if (rc == FO_OK && **text)
         rc = second_reading(api, img, syms, nsyms, allowed, hand, &disagree, err);
     if (rc == FO_OK && disagree)
@@ -596,7 +609,7 @@ static bool ink_looks_handwritten(const fo_zone *z)
 int fo_read_text_zone(TessBaseAPI *api, const fo_zone_page *zp, fo_box box,
                       TessPageSegMode psm, const char *allowed, bool hand, char **text,
                       double *confidence, bool *unread, bool *handwritten,
-                      fo_error *err)
+                      bool *second_try, fo_error *err)
 {
     fo_zone z;
     int rc = fo_zone_extract(zp, box, &z, err);
@@ -625,7 +638,7 @@ int fo_read_text_zone(TessBaseAPI *api, const fo_zone_page *zp, fo_box box,
                 break;
             }
             rc = ocr_zone(api, &z, masks[i], PSM_RAW_LINE, allowed, hand, zp->bank,
-                          &line, &conf, err);
+                          &line, &conf, second_try, err);
             if (rc == FO_OK && *line) {
                 if (lines.len > 0)
                     fo_strbuf_addc(&lines, '\n');
@@ -641,7 +654,7 @@ int fo_read_text_zone(TessBaseAPI *api, const fo_zone_page *zp, fo_box box,
         fo_strbuf_free(&lines);
     } else {
         rc = ocr_zone(api, &z, NULL, psm, allowed, hand, zp->bank, text, confidence,
-                      err);
+                      second_try, err);
     }
     fo_zone_free(&z);
     if (rc == FO_OK && **text == '\0')

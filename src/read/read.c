@@ -185,6 +185,8 @@ out:
 }
 
 /* Why handprint is flagged (see HAND_MIN_CONFIDENCE). */
+static const char *const LONE_DOUBT =
+    "a lone character the line reading missed, read on a second try";
 static const char *const HAND_DOUBT =
     "handwriting: two readings disagree, or not read confidently enough";
 
@@ -201,7 +203,6 @@ static const char *whitelist(const fo_field *f)
     }
 }
 
-/* A text field: its cells, or its boxes read as lines (joined by '\n'). */
 int fo_read_field_pass(const fo_field *f)
 {
     const char *allowed = whitelist(f);
@@ -218,12 +219,13 @@ int fo_read_field_pass(const fo_field *f)
     return 1;
 }
 
+/* A text field: its cells, or its boxes read as lines (joined by '\n'). */
 static int read_text_raw(fo_reader *r, const fo_zone_page *zp, const fo_field *f,
                          fo_reading *out, fo_error *err)
 {
     TessBaseAPI *api = engine_for(r, f->lang ? f->lang : zp->tpl->lang, err);
     fo_strbuf raw = FO_STRBUF_INIT;
-    bool handwritten = false;
+    bool handwritten = false, second_try = false;
     int rc = FO_OK;
 
     if (!api)
@@ -235,7 +237,8 @@ static int read_text_raw(fo_reader *r, const fo_zone_page *zp, const fo_field *f
         char *text = NULL;
         double conf;
         rc = fo_read_text_zone(api, zp, f->boxes[i], PSM_RAW_LINE, whitelist(f),
-                               f->hand, &text, &conf, &out->unread, &handwritten, err);
+                               f->hand, &text, &conf, &out->unread, &handwritten,
+                               &second_try, err);
         if (rc != FO_OK)
             break;
         if (i > 0)
@@ -250,6 +253,8 @@ static int read_text_raw(fo_reader *r, const fo_zone_page *zp, const fo_field *f
         return rc;
     }
     out->raw = fo_strbuf_detach(&raw);
+    if (second_try)
+        out->doubt = LONE_DOUBT;
     /* handprint is taken as read only when both readings agreed, and
      * confidently */
     out->handprint = f->hand || handwritten;

@@ -113,12 +113,14 @@ int fo_ocr_image(TessBaseAPI *api, PIX *img, TessPageSegMode psm, const char *al
 /* One zone of text (template px): empty, or read as a line (psm), or,
  * when the box is tall enough to hold several, line by line.  *text
  * malloc'd; *unread set when there was ink but nothing was read;
- * *handwritten set when the ink looks written by hand.  Handprint (hand,
- * or seen) has every word read twice, a disagreement making it doubtful. */
+ * *handwritten set when the ink looks written by hand; *second_try set
+ * when a lone character the line reading missed was read on a second try
+ * (the field is to be flagged).  Handprint (hand, or seen) has every word
+ * read twice, a disagreement making it doubtful. */
 int fo_read_text_zone(TessBaseAPI *api, const fo_zone_page *zp, fo_box box,
                       TessPageSegMode psm, const char *allowed, bool hand, char **text,
                       double *confidence, bool *unread, bool *handwritten,
-                      fo_error *err);
+                      bool *second_try, fo_error *err);
 
 /* ---- cell.c -------------------------------------------------------------- */
 

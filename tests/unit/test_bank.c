@@ -148,6 +148,10 @@ static void test_digit(void)
     pixDestroy(&p);
     p = ring(48, 84, false);
     INT_EQ(fo_glyph_bank_char(b, p, "0123456789"), '0');
+    /* drawn alike to the pixel (an O as the zero): neither is said */
+    add(b, ring(40, 70, false), 'O', FO_PROTO_CELL);
+    INT_EQ(fo_glyph_bank_char(b, p, ""), 0);
+    INT_EQ(fo_glyph_bank_char(b, p, "0123456789"), '0'); /* O not allowed */
     pixDestroy(&p);
     fo_glyph_bank_destroy(&b);
 }
