@@ -8,7 +8,10 @@
  * reading of doubtful words; cell.c reads combs and cells; marks.c decides
  * checkboxes, choices and signatures on their ink; lookalike.c holds the
  * repairs of characters one typeface draws alike (0/O, 1/I, a zero with a
- * dot or a bar read 6, 8 or 9), each either certain or flagged.
+ * dot or a bar read 6, 8 or 9), each either certain or flagged; glyph.c
+ * measures one character's printed shape; bank.c keeps a page's typed
+ * digits and capitals as prototypes of its face, against which a serial's
+ * cells are checked.
  */
 #ifndef FORMOCR_READ_INTERNAL_H
 #define FORMOCR_READ_INTERNAL_H
