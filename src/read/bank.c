@@ -304,19 +304,22 @@ bool fo_glyph_bank_same(double distance, char c, const char *allowed)
     return distance >= 0 && distance <= (tight ? SAME_TIGHT : SAME);
 }
 
-char fo_glyph_bank_char(const fo_glyph_bank *b, PIX *grey, const char *allowed)
+char fo_glyph_bank_weigh(const fo_glyph_bank *b, PIX *grey, const char *allowed,
+                         char read, double *read_distance)
 {
     static const char KNOWN[] = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ";
-    double best = -1, second = -1;
+    double best = -1, second = -1, own = -1;
     char found = 0;
-    norm_glyph *g = NULL;
-    for (const char *c = KNOWN; b && *c; c++) {
+    int r = slot(read);
+    norm_glyph *g = b ? normalise(grey) : NULL;
+    if (g && r >= 0 && b->count[r] > 0)
+        own = nearest(b, g, r);
+    for (const char *c = KNOWN; g && *c; c++) {
+        int d = (int)(c - KNOWN); /* KNOWN is in slot order */
         double x;
-        if ((*allowed && !strchr(allowed, *c)) || b->count[slot(*c)] == 0)
+        if ((*allowed && !strchr(allowed, *c)) || b->count[d] == 0)
             continue;
-        if (!g && !(g = normalise(grey)))
-            return 0;
-        if ((x = nearest(b, g, slot(*c))) < 0)
+        if ((x = *c == read ? own : nearest(b, g, d)) < 0)
             continue;
         if (best < 0 || x < best) {
             second = best;
@@ -326,8 +329,15 @@ char fo_glyph_bank_char(const fo_glyph_bank *b, PIX *grey, const char *allowed)
         }
     }
     free(g);
+    if (read_distance)
+        *read_distance = own;
     return fo_glyph_bank_same(best, found, allowed) &&
                    (second < 0 || (second > best && second >= 3 * best))
                ? found
                : 0;
+}
+
+char fo_glyph_bank_char(const fo_glyph_bank *b, PIX *grey, const char *allowed)
+{
+    return fo_glyph_bank_weigh(b, grey, allowed, 0, NULL);
 }

@@ -62,6 +62,12 @@ bool fo_glyph_bank_same(double distance, char c, const char *allowed);
  * least; 0 when none. */
 char fo_glyph_bank_char(const fo_glyph_bank *b, PIX *grey, const char *allowed);
 
+/* The same, and in *read_distance (when not NULL) the glyph's distance to
+ * the prototypes of `read`, the character it was read as, as
+ * fo_glyph_bank_distance gives it: the glyph normalised and weighed once. */
+char fo_glyph_bank_weigh(const fo_glyph_bank *b, PIX *grey, const char *allowed,
+                         char read, double *read_distance);
+
 /* 1 when the page's face marks its zeros (two or more kept, all with a
  * dot or a bar), 0 when it does not (two or more, none marked), -1 when
  * the bank cannot say. */

@@ -274,7 +274,6 @@ static const char *const CONTEXT_DOUBT =
     "a letter or a digit? read alone, a cell says otherwise";
 static const char *const HAND_DOUBT =
     "handwriting: read alone, a cell says otherwise, or not read confidently enough";
-/* Characters a field without a charset may hold, for its look-alikes. */
 /* The page's face (bank.h): a digit's mean chamfer distance to the page's
  * prototypes of it, px at 40 px tall.  This close, it is drawn as that
  * digit (the measured digits: 0.2 at most in eight faces of ten); this far,
@@ -283,6 +282,7 @@ static const char *const HAND_DOUBT =
 static const double BANK_MATCH = 0.2;
 static const double BANK_MISMATCH = 0.45;
 enum { BANK_MIN_CONF = 90 };
+/* Characters a field without a charset may hold, for its look-alikes. */
 static const char ALNUM[] =
     "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 
@@ -296,8 +296,7 @@ static void letters_of(const char *allowed, char *letters, size_t size)
     letters[n] = '\0';
 }
 
-/* The digits of `allowed` into digits (room for 11). */
-static void digits_of(const char *allowed, char *digits)
+void fo_digits_of(const char *allowed, char *digits)
 {
     size_t n = 0;
     for (char d = '0'; d <= '9'; d++)
@@ -357,7 +356,7 @@ static int confirm_context(TessBaseAPI *api, const char *allowed, bool hand,
     int zeros_marked = fo_glyph_bank_zeros_marked(bank), rc = FO_OK;
     char letters[128], digits[11];
     letters_of(pairs_of, letters, sizeof letters);
-    digits_of(pairs_of, digits);
+    fo_digits_of(pairs_of, digits);
     for (size_t i = 0; i < ncells && rc == FO_OK; i++) {
         char c = out->raw[i], set[8], ch[8], alone = 0, shape = 0, keep = c, near = 0;
         PIX *drawn = dotted[i] ? dotted[i] : crops[i];
@@ -385,8 +384,8 @@ static int confirm_context(TessBaseAPI *api, const char *allowed, bool hand,
                 continue;
             }
         }
-        near = face ? fo_glyph_bank_char(bank, drawn, pairs_of) : 0;
-        own = face ? fo_glyph_bank_distance(bank, drawn, c) : -1;
+        own = -1;
+        near = face ? fo_glyph_bank_weigh(bank, drawn, pairs_of, c, &own) : 0;
         if (near && near != 'I' &&
             (isupper((unsigned char)c) || isdigit((unsigned char)c)) &&
             !isdigit((unsigned char)near) != !isdigit((unsigned char)c)) {

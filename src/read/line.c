@@ -389,18 +389,6 @@ static bool one_glyph(PIX *img)
     return runs == 1 && bh >= LINE_MIN_HEIGHT && 2 * bw <= 3 * bh;
 }
 
-/* Whether a field's characters are a number's: digits, and no letter but
- * a currency unit's (EUR, euros). */
-static bool number_field(const char *allowed)
-{
-    if (!strpbrk(allowed, "0123456789"))
-        return false;
-    for (const char *c = allowed; *c; c++)
-        if (isalpha((unsigned char)*c) && !strchr("EURSeurso", *c))
-            return false;
-    return true;
-}
-
 /*
  * A lone character that the line reading missed: a zone whose ink is one
  * glyph, read as nothing, or as a letter where the field holds a number
@@ -415,13 +403,9 @@ static int lone_character(TessBaseAPI *api, PIX *img, const char *allowed,
                           const fo_glyph_bank *bank, char **text, double *confidence,
                           bool *second_try, fo_error *err)
 {
-    bool digits = number_field(allowed);
+    bool digits = fo_number_chars(allowed);
     char only_digits[11];
-    size_t nd = 0;
-    for (char d = '0'; d <= '9'; d++)
-        if (strchr(allowed, d))
-            only_digits[nd++] = d;
-    only_digits[nd] = '\0';
+    fo_digits_of(allowed, only_digits);
     bool missed =
         !**text || (digits && (*text)[1] == '\0' && !isdigit((unsigned char)**text));
     fo_symbol *syms = NULL;

@@ -302,16 +302,19 @@ static bool ink_has_inner_dot(PIX *img, int *at_x)
  * euros).  A text field whose charset allows a comma is not one (its small
  * letters could pass for points), nor a date (digits, '/', '.', '-': the
  * point there is a separator that the check does without). */
-static bool number_charset(const char *allowed)
+bool fo_number_chars(const char *allowed)
 {
-    bool digit = false, separator = false;
-    for (const char *c = allowed; *c; c++) {
-        digit = digit || (*c >= '0' && *c <= '9');
-        separator = separator || *c == ',';
+    if (!strpbrk(allowed, "0123456789"))
+        return false;
+    for (const char *c = allowed; *c; c++)
         if (((*c | 0x20) >= 'a' && (*c | 0x20) <= 'z') && !strchr("EURSeurso", *c))
             return false;
-    }
-    return digit && separator;
+    return true;
+}
+
+static bool number_charset(const char *allowed)
+{
+    return fo_number_chars(allowed) && strchr(allowed, ',');
 }
 
 /* Whether the symbols hold a decimal separator. */

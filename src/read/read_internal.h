@@ -51,6 +51,10 @@ typedef struct fo_symbol {
 
 /* ---- ocr.c --------------------------------------------------------------- */
 
+/* Whether a field's characters are a number's: digits, and no letter but
+ * a currency unit's (EUR, euros). */
+bool fo_number_chars(const char *allowed);
+
 /* A reader's time limit: a deadline on fo_now's clock (0: none) and the
  * budget it came from (seconds, for the message). */
 typedef struct fo_time_limit {
@@ -126,6 +130,9 @@ int fo_read_text_zone(TessBaseAPI *api, const fo_zone_page *zp, fo_box box,
                       bool *second_try, fo_error *err);
 
 /* ---- cell.c -------------------------------------------------------------- */
+
+/* The digits `allowed` allows, in order, into digits (room for 11). */
+void fo_digits_of(const char *allowed, char *digits);
 
 /* A cells or comb field, one character per cell (out->raw: one character
  * per cell, ' ' for an empty one). */
