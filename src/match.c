@@ -91,7 +91,8 @@ enum {
     LAYOUT_INK = 64,      /* ink map level (of 255) that counts as ink */
     LAYOUT_REF_INK = 110, /* reference grey below this is the form's ink */
     RANSAC_ROUNDS = 400,
-    MIN_INLIERS = 6
+    MIN_INLIERS = 6,
+    ISOTROPIC_REFITS = 4 /* coarse fits tried with one axis's scale held */
 };
 
 static const double COARSE_SCALE_RANGE = 0.08; /* +-8 % */
@@ -260,8 +261,9 @@ static double fit_profile_within(const fo_profile *t, const fo_profile *s,
     fit_profile_grid(t, s, scale0, 0, range, 4 * COARSE_SCALE_STEP, 0,
                      COARSE_SHIFT_RANGE + slack, 4 * COARSE_SHIFT_STEP, &best, &k0,
                      &sh0);
-    fit_profile_grid(t, s, scale0, k0, 4 * COARSE_SCALE_STEP, COARSE_SCALE_STEP, sh0,
-                     4 * COARSE_SHIFT_STEP, COARSE_SHIFT_STEP, &best, &k0, &sh0);
+    fit_profile_grid(t, s, scale0, k0, fmin(range, 4 * COARSE_SCALE_STEP),
+                     COARSE_SCALE_STEP, sh0, 4 * COARSE_SHIFT_STEP, COARSE_SHIFT_STEP,
+                     &best, &k0, &sh0);
     *best_scale = scale0 * (1 + k0);
     *best_shift = sh0;
     return best;
@@ -1415,24 +1417,31 @@ static int index_scores(const fo_matcher *m, const scan_work *s, double scale0,
  * a time, may not agree (a band at one edge, a cut page, a dark photocopy
  * can pull one axis's fit to the end of its range).  When a coarse fit that
  * far from isotropic fails to register, each axis is fitted again with its
- * scale held near the other's: out[0] has x held near y's scale, out[1] y
- * near x's.  Both are tried: which axis was pulled, the profiles' scores
- * do not tell (a photocopy with dark bands on both sides: x pulled to 0.91
- * for a true 0.98, and y, held near 0.91, still correlated better).
+ * scale taken from the other's: out[0] has x at y's scale, out[1] y at x's
+ * (only the shift fitted: a page cut at the top, its header's band pulled
+ * x to 0.96 for a true 1.00, and x's profile still preferred 0.965 when
+ * held within a few per cent), then out[2] and out[3] the same held only
+ * near the other's scale.  All are tried: which axis was pulled, the
+ * profiles' scores do not tell (a photocopy with dark bands on both sides:
+ * x pulled to 0.91 for a true 0.98, and y, held near 0.91, still correlated
+ * better).
  */
 static bool isotropic_refit(const page_model *m, const scan_work *s, const coarse *c,
-                            coarse out[2])
+                            coarse out[ISOTROPIC_REFITS])
 {
     const fo_profile *ur, *uc;
 
     if (fabs(c->sx / c->sy - 1) <= ISOTROPY_TOLERANCE)
         return false;
     upright_profiles(s, c->turn, &ur, &uc);
-    out[0] = out[1] = *c;
-    fit_profile_within(&m->cols, uc, c->sy, ISOTROPY_TOLERANCE, s->wide, &out[0].sx,
-                       &out[0].shx);
-    fit_profile_within(&m->rows, ur, c->sx, ISOTROPY_TOLERANCE, s->wide, &out[1].sy,
-                       &out[1].shy);
+    for (int i = 0; i < ISOTROPIC_REFITS; i++)
+        out[i] = *c;
+    fit_profile_within(&m->cols, uc, c->sy, 0, s->wide, &out[0].sx, &out[0].shx);
+    fit_profile_within(&m->rows, ur, c->sx, 0, s->wide, &out[1].sy, &out[1].shy);
+    fit_profile_within(&m->cols, uc, c->sy, ISOTROPY_TOLERANCE, s->wide, &out[2].sx,
+                       &out[2].shx);
+    fit_profile_within(&m->rows, ur, c->sx, ISOTROPY_TOLERANCE, s->wide, &out[3].sy,
+                       &out[3].shy);
     return true;
 }
 
@@ -1875,16 +1884,35 @@ static int by_coarse_score(const void *a, const void *b)
     return (p->score < q->score) - (p->score > q->score);
 }
 
-/* Registers pm from the coarse fit *c (its isotropic refits too, when the
- * fit fails), as the first stage chose it; *c becomes the fit used. */
+/* t scales x and y further apart than a scanner does. */
+static bool stretched(fo_affine t)
+{
+    double sx = hypot(t.a, t.d), sy = hypot(t.b, t.e);
+    return sy > 0 && fabs(sx / sy - 1) > ISOTROPY_TOLERANCE;
+}
+
+/* A registration that failed, or that stretched the page. */
+static bool doubtful(const precise *p)
+{
+    return p->score < FO_MATCH_THRESHOLD || stretched(p->t);
+}
+
+/*
+ * Registers pm from the coarse fit *c, as the first stage chose it; *c
+ * becomes the fit used.  Its isotropic refits are tried too when the fit
+ * fails, or when it registers stretched: patches found on one side of the
+ * page only (a page cut at an edge, its coarse fit pulled) can agree, to a
+ * fraction of a pixel, on a scale that is wrong across the rest.  The fit
+ * whose patches match best is kept.
+ */
 static int register_coarse(const page_model *pm, const scan_work *s, coarse *c,
                            precise *p)
 {
-    coarse iso[2];
+    coarse iso[ISOTROPIC_REFITS];
     precise q;
     int rc = register_page(pm, s, coarse_transform(pm, s, c), SEARCH, 2, p);
-    if (rc == FO_OK && p->score < FO_MATCH_THRESHOLD && isotropic_refit(pm, s, c, iso))
-        for (int j = 0; j < 2 && rc == FO_OK && p->score < FO_MATCH_THRESHOLD; j++) {
+    if (rc == FO_OK && doubtful(p) && isotropic_refit(pm, s, c, iso))
+        for (int j = 0; j < ISOTROPIC_REFITS && rc == FO_OK && doubtful(p); j++) {
             rc = register_page(pm, s, coarse_transform(pm, s, &iso[j]), SEARCH, 2, &q);
             if (rc == FO_OK && q.score > p->score) {
                 *p = q;
@@ -2481,8 +2509,9 @@ int fo_match_page(const fo_matcher *m, const fo_prep_result *scan, fo_match *out
         goto out;
     }
     rc = try_templates(m, &s, 1.0, cands, &best, &chosen, &tried, &rival);
-    /* nothing registered: once more without the page's edge bands, if any */
-    if (rc == FO_OK && best.score < FO_MATCH_THRESHOLD &&
+    /* nothing registered, or only stretched: once more without the page's
+     * edge bands, if any */
+    if (rc == FO_OK && doubtful(&best) &&
         (rc = profiles_without_bands(&s, &bands)) == FO_OK && bands) {
         precise p;
         coarse c = {0};
@@ -2502,7 +2531,7 @@ int fo_match_page(const fo_matcher *m, const fo_prep_result *scan, fo_match *out
      * form's), the scales that cover forms filling 60 % to 108 % of it,
      * each with the coarse stage's own range */
     s.wide = true;
-    for (size_t i = 0; rc == FO_OK && best.score < FO_MATCH_THRESHOLD &&
+    for (size_t i = 0; rc == FO_OK && doubtful(&best) &&
                        i < sizeof OTHER_SCALES / sizeof *OTHER_SCALES;
          i++) {
         if (i > 0 && !scan->dpi_estimated)
