@@ -275,8 +275,8 @@ static int second_reading(TessBaseAPI *api, PIX *img, const fo_symbol *syms, int
             if (!padded)
                 rc = fo_error_set(err, FO_ERR_NOMEM, "out of memory");
             else
-                rc = fo_ocr_image(api, padded, PSM_SINGLE_LINE, allowed, &text, &conf,
-                                  &again, &nagain, err);
+                rc = fo_ocr_image(api, padded, PSM_SINGLE_LINE, allowed, hand, &text,
+                                  &conf, &again, &nagain, err);
             if (rc == FO_OK) {
                 char before[8], after[8];
                 alnum_only(syms, a, end, first, sizeof first);
@@ -449,7 +449,8 @@ static int ocr_zone(TessBaseAPI *api, const fo_zone *z, PIX *mask, TessPageSegMo
         *text = fo_strdup("");
         return *text ? FO_OK : fo_error_set(err, FO_ERR_NOMEM, "out of memory");
     }
-    rc = fo_ocr_image(api, img, psm, allowed, text, confidence, &syms, &nsyms, err);
+    rc = fo_ocr_image(api, img, psm, allowed, hand, text, confidence, &syms, &nsyms,
+                      err);
     if (rc == FO_OK && !hand)
         bank_line_glyphs(bank, img, syms, nsyms);
     if (rc == FO_OK)

@@ -44,6 +44,19 @@ static const double PERIOD_GLUED = 1.5;
 /* A space lost between letters and a number (split_letters_from_number):
  * a gap this many times the word's median, and this much of a letter. */
 static const double SPACE_GAP = 2.5, SPACE_LETTER = 0.3;
+/* Case told by height (fo_ocr_mend_case): a capital's top rises this much
+ * of the x-height above the x-line at least (0.25 in Liberation Mono, 0.45
+ * in FreeSerif); a capital P or Y reaches no lower than CASE_SMALL_DROP of
+ * it below the baseline. */
+static const double CASE_CAPITAL_RISE = 0.16, CASE_SMALL_DROP = 0.08;
+/* An l's flag (l_with_flag): the top rows looked at, of the glyph's height,
+ * and how far left of the stem they reach, of its width. */
+static const double CASE_TOP_ROWS = 0.12, CASE_FLAG = 0.6;
+enum {
+    CASE_SPECK = 3,          /* px: ink no larger both ways is a speck */
+    CASE_MIN_REFERENCES = 2, /* x-height letters needed to place the lines */
+    CASE_MIN_X_HEIGHT = 8    /* px: smaller, a pixel is too much of it */
+};
 
 /* Letters (with French accents and ligatures) and digits, as opposed to
  * punctuation and symbols. */
@@ -622,11 +635,179 @@ bool fo_ocr_split_letters_from_number(fo_symbol *syms, int n, PIX *img)
     return split;
 }
 
+/* The glyph of *sy: the connected component (boxes, parts: bin's,
+ * 8-connected) with most ink in the middle half of the symbol's columns
+ * (Tesseract's boxes overlap: the middle half leaves out a neighbour's
+ * ink); -1 when there is none, or when that component is not the symbol's
+ * alone (its middle outside the box, or wider than one and a half of it:
+ * letters that touch). */
+static int glyph_of(BOXA *boxes, PIXA *parts, const fo_symbol *sy)
+{
+    int w = sy->x1 - sy->x0, x0 = sy->x0 + w / 4, x1 = sy->x1 - w / 4, best = -1,
+        most = 0;
+    l_int32 bx, by, bw, bh;
+    for (int j = 0; j < boxaGetCount(boxes); j++) {
+        l_int32 count = 0;
+        boxaGetBoxGeometry(boxes, j, &bx, &by, &bw, &bh);
+        int from = bx > x0 ? bx : x0, to = bx + bw - 1 < x1 ? bx + bw - 1 : x1;
+        if (from > to)
+            continue;
+        PIX *part = pixaGetPix(parts, j, L_CLONE);
+        BOX *cols = boxCreate(from - bx, 0, to - from + 1, bh);
+        PIX *in = part && cols ? pixClipRectangle(part, cols, NULL) : NULL;
+        if (in)
+            pixCountPixels(in, &count, NULL);
+        pixDestroy(&in);
+        boxDestroy(&cols);
+        pixDestroy(&part);
+        if (count > most) {
+            most = count;
+            best = j;
+        }
+    }
+    if (best < 0)
+        return -1;
+    boxaGetBoxGeometry(boxes, best, &bx, &by, &bw, &bh);
+    if (2 * bx + bw < 2 * sy->x0 || 2 * bx + bw > 2 * sy->x1 || 2 * bw > 3 * (w + 1))
+        return -1;
+    return best;
+}
+
+/*
+ * Whether the glyph part (1 bpp, cut to its box) is an l drawn with a flag
+ * rather than an L: the top rows (CASE_TOP_ROWS of its height, 2 px at
+ * least) reach left of the stem (its first run of ink across the middle
+ * row) by CASE_FLAG of the stem's width and 2 px at least, and not right
+ * of it (a serif L's top reaches both ways, a sans L's neither way).
+ */
+static bool l_with_flag(PIX *part)
+{
+    int w = pixGetWidth(part), h = pixGetHeight(part), s0 = -1, s1 = -1, tl = w,
+        tr = -1;
+    int top_rows = (int)fmax(2, CASE_TOP_ROWS * h);
+    for (int x = 0; x < w; x++) {
+        l_uint32 v = 0;
+        pixGetPixel(part, x, h / 2, &v);
+        if (v && s0 < 0)
+            s0 = s1 = x;
+        else if (v && s1 == x - 1)
+            s1 = x;
+        for (int y = 0; y < top_rows && y < h; y++) {
+            v = 0;
+            pixGetPixel(part, x, y, &v);
+            if (v) {
+                tl = x < tl ? x : tl;
+                tr = x > tr ? x : tr;
+            }
+        }
+    }
+    if (s0 < 0 || tr < 0)
+        return false;
+    int stem = s1 - s0 + 1;
+    return s0 - tl >= fmax(2, CASE_FLAG * stem) && tr <= s1 + stem / 4;
+}
+
+/* Small letters drawn as their capitals are, only smaller (x-height: no
+ * ascender, no descender), and the two with a descender whose capital has
+ * none. */
+static const char CASE_SAME_SHAPE[] = "cosuvwxz", CASE_DESCENDER[] = "py";
+/* Letters that stand between the x-line and the baseline. */
+static const char X_HEIGHT_LETTERS[] = "acemnorsuvwxz";
+
+/* See read_internal.h. */
+bool fo_ocr_mend_case(PIX *img, fo_symbol *syms, int n, const char *allowed)
+{
+    PIX *grey = img && pixGetDepth(img) == 8 ? img : NULL, *bin = NULL;
+    int tops[64], bottoms[64], k = 0;
+    bool mended = false;
+
+    if (!grey || n < 3 || !(bin = pixThresholdToBinary(grey, INK_LEVEL)))
+        return false;
+    /* specks (scan noise, a G4 page's dots) would lift a letter's top */
+    PIX *clean = pixSelectBySize(bin, CASE_SPECK, CASE_SPECK, 8, L_SELECT_IF_EITHER,
+                                 L_SELECT_IF_GT, NULL);
+    if (clean) {
+        pixDestroy(&bin);
+        bin = clean;
+    }
+    PIXA *parts = NULL;
+    BOXA *boxes = pixConnComp(bin, &parts, 8);
+    int *top = malloc((size_t)n * sizeof *top),
+        *bottom = malloc((size_t)n * sizeof *bottom);
+    int *glyph = malloc((size_t)n * sizeof *glyph);
+    if (!boxes || !parts || !top || !bottom || !glyph)
+        goto out;
+    for (int i = 0; i < n; i++)
+        glyph[i] = syms[i].text[1] == '\0' ? glyph_of(boxes, parts, &syms[i]) : -1;
+    for (int i = 0; i < n; i++) {
+        /* a glyph two symbols claim (a box astray: a p's over its l) is
+         * neither's */
+        bool shared = false;
+        for (int j = 0; j < n && glyph[i] >= 0; j++)
+            shared = shared || (j != i && glyph[j] == glyph[i]);
+        if (glyph[i] < 0 || shared) {
+            top[i] = bottom[i] = -1;
+            continue;
+        }
+        l_int32 by, bh;
+        boxaGetBoxGeometry(boxes, glyph[i], NULL, &by, NULL, &bh);
+        top[i] = by;
+        bottom[i] = by + bh - 1;
+        if (k < 64 && strchr(X_HEIGHT_LETTERS, syms[i].text[0])) {
+            tops[k] = top[i];
+            bottoms[k++] = bottom[i];
+        }
+    }
+    if (k < CASE_MIN_REFERENCES)
+        goto out;
+    int xline = fo_median_int(tops, k), base = fo_median_int(bottoms, k);
+    double xh = base - xline;
+    if (xh < CASE_MIN_X_HEIGHT)
+        goto out;
+    for (int i = 0; i < n; i++) {
+        char c = syms[i].text[0], upper = (char)(c & ~0x20);
+        /* a small letter at a word's start only: within a word, or read
+         * capital, the boxes misled more often than Tesseract did */
+        if (bottom[i] < 0 || !(syms[i].word_start || syms[i].line_start))
+            continue;
+        /* (an L before small letters, drawn as an l: "de La Gare") */
+        if (c == 'L' && i + 1 < n && !syms[i + 1].word_start &&
+            syms[i + 1].text[0] >= 'a' && syms[i + 1].text[0] <= 'z' &&
+            (!*allowed || strchr(allowed, 'l'))) {
+            PIX *part = pixaGetPix(parts, glyph[i], L_CLONE);
+            if (part && l_with_flag(part)) {
+                syms[i].text[0] = 'l';
+                mended = true;
+            }
+            pixDestroy(&part);
+            continue;
+        }
+        if (c < 'a' || c > 'z' || (*allowed && !strchr(allowed, upper)))
+            continue;
+        bool same = strchr(CASE_SAME_SHAPE, c) != NULL,
+             desc = strchr(CASE_DESCENDER, c) != NULL;
+        double rise = (xline - top[i]) / xh, drop = (bottom[i] - base) / xh;
+        if ((same || desc) && rise >= CASE_CAPITAL_RISE &&
+            (same || drop <= CASE_SMALL_DROP)) {
+            syms[i].text[0] = upper;
+            mended = true;
+        }
+    }
+out:
+    free(top);
+    free(bottom);
+    free(glyph);
+    boxaDestroy(&boxes);
+    pixaDestroy(&parts);
+    pixDestroy(&bin);
+    return mended;
+}
+
 /* Reads the text of an image: *text malloc'd ("" when nothing is read);
  * its symbols too when syms_out is not NULL (the caller frees them). */
 int fo_ocr_image(TessBaseAPI *api, PIX *img, TessPageSegMode psm, const char *allowed,
-                 char **text, double *confidence, fo_symbol **syms_out, int *nsyms_out,
-                 fo_error *err)
+                 bool hand, char **text, double *confidence, fo_symbol **syms_out,
+                 int *nsyms_out, fo_error *err)
 {
     fo_symbol *syms = NULL;
     int n = 0, rc = fo_ocr_recognise(api, img, psm, allowed, &syms, &n, err);
@@ -645,6 +826,10 @@ int fo_ocr_image(TessBaseAPI *api, PIX *img, TessPageSegMode psm, const char *al
             doubt = true;
             rc = insert_separator(&syms, &n, dot_x, err);
         }
+        /* a capital read small ("Cité" read "cité" at a line's start in
+         * Liberation Mono), an l read L */
+        if (rc == FO_OK && !hand)
+            doubt = fo_ocr_mend_case(img, syms, n, allowed) || doubt;
         if (rc == FO_OK) {
             fo_zero_mend_line(img, syms, n, allowed);
             *text = symbols_text(syms, n, allowed, confidence);

@@ -90,6 +90,25 @@ int fo_ocr_recognise(TessBaseAPI *api, PIX *img, TessPageSegMode psm,
  */
 bool fo_ocr_split_letters_from_number(fo_symbol *syms, int n, PIX *img);
 
+/*
+ * Mends the case of letters at a word's start, seen on the ink of img (8
+ * bpp, the image read), each symbol's glyph the connected component with
+ * most ink in the middle half of its box's columns (a glyph two boxes
+ * claim, or that touches a neighbour, is left out).  The x-line and the
+ * baseline are the medians of the tops and bottoms of the glyphs read as
+ * x-height letters (2 at least), specks left out.
+ *  - A small letter drawn as its capital but smaller (c o s u v w x z)
+ *    whose ink rises CASE_CAPITAL_RISE of the x-height above the x-line is
+ *    its capital; a p or a y too, when it does not reach below the
+ *    baseline.  Tesseract reads a line's first capital small in
+ *    Liberation Mono ("Cité", "Pau", "Centre"), at 97 % and more.
+ *  - An L before small letters whose top reaches left of its stem only
+ *    (a flag) is an l: DejaVu Sans Mono's l, read L ("de La Gare").
+ * Only letters the field allows are changed to.  Returns whether one was:
+ * the caller flags the reading (a repair).
+ */
+bool fo_ocr_mend_case(PIX *img, fo_symbol *syms, int n, const char *allowed);
+
 /* The median of v[0..k) (v is sorted in place; 0 when k is 0; the upper
  * one of an even count). */
 int fo_median_int(int *v, int k);
@@ -108,12 +127,13 @@ double fo_ocr_confidence(const fo_symbol *sy, const char *allowed);
 PIX *fo_ocr_pad(PIX *crop);
 
 /* Reads the text of an image: *text malloc'd ("" when nothing is read),
- * edge noise dropped and marked zeros mended; its symbols too when syms_out
- * is not NULL (the caller frees them).  The confidence is the weakest
- * symbol's. */
+ * edge noise dropped and marked zeros mended, and where the ink is not
+ * hand's, the case of letters mended (fo_ocr_mend_case: it knows a
+ * typeface's heights, not a hand's); its symbols too when syms_out is not
+ * NULL (the caller frees them).  The confidence is the weakest symbol's. */
 int fo_ocr_image(TessBaseAPI *api, PIX *img, TessPageSegMode psm, const char *allowed,
-                 char **text, double *confidence, fo_symbol **syms_out, int *nsyms_out,
-                 fo_error *err);
+                 bool hand, char **text, double *confidence, fo_symbol **syms_out,
+                 int *nsyms_out, fo_error *err);
 
 /* ---- line.c -------------------------------------------------------------- */
 

@@ -459,6 +459,116 @@ static void test_split_letters_from_number(void)
     INT_EQ(fo_ocr_split_letters_from_number(syms, 0, NULL), 0);
 }
 
+/* A line of glyphs for fo_ocr_mend_case: an 8 bpp image 200 x 80 with
+ * each symbol's glyph a solid block 12 px wide, its box 16 px wide, 4 px
+ * apart, a space 16 px more (word_start).  tops/bottoms: rows of each
+ * glyph; the x-line lies at 40, the baseline at 59. */
+static PIX *case_line(const char *text, const int *tops, const int *bottoms,
+                      fo_symbol *syms, int *n)
+{
+    PIX *img = pixCreate(200, 80, 8);
+    int x = 4;
+    bool space = false;
+    pixSetAll(img);
+    *n = 0;
+    for (const char *c = text; *c; c++) {
+        if (*c == ' ') {
+            x += 16;
+            space = true;
+            continue;
+        }
+        fo_symbol *sy = &syms[*n];
+        memset(sy, 0, sizeof *sy);
+        sy->text[0] = *c;
+        sy->conf = 99;
+        sy->x0 = x;
+        sy->x1 = x + 16;
+        sy->y0 = 20;
+        sy->y1 = 70;
+        sy->word_start = space || *n == 0;
+        pixRasterop(img, x + 2, tops[*n], 12, bottoms[*n] - tops[*n] + 1, PIX_CLR, NULL,
+                    0, 0);
+        space = false;
+        x += 20;
+        (*n)++;
+    }
+    return img;
+}
+
+static void test_mend_case(void)
+{
+    fo_symbol syms[16];
+    int n;
+    PIX *img;
+    /* "cave" whose c rises to the capitals' height: "Cave", a repair */
+    img = case_line("cave", (const int[]){33, 40, 40, 40},
+                    (const int[]){59, 59, 59, 59}, syms, &n);
+    INT_EQ(fo_ocr_mend_case(img, syms, n, ""), 1);
+    INT_EQ(syms[0].text[0], 'C');
+    INT_EQ(syms[1].text[0], 'a');
+    pixDestroy(&img);
+    /* at the x-height: nothing to mend */
+    img = case_line("cave", (const int[]){40, 40, 40, 40},
+                    (const int[]){59, 59, 59, 59}, syms, &n);
+    INT_EQ(fo_ocr_mend_case(img, syms, n, ""), 0);
+    INT_EQ(syms[0].text[0], 'c');
+    pixDestroy(&img);
+    /* within a word, a tall s is left alone (boxes mislead there) */
+    img = case_line("case", (const int[]){40, 40, 33, 40},
+                    (const int[]){59, 59, 59, 59}, syms, &n);
+    INT_EQ(fo_ocr_mend_case(img, syms, n, ""), 0);
+    INT_EQ(syms[2].text[0], 's');
+    pixDestroy(&img);
+    /* a p with its descender stays; one standing on the baseline, as
+     * tall as a capital, is a P */
+    img = case_line("pou", (const int[]){40, 40, 40}, (const int[]){68, 59, 59}, syms,
+                    &n);
+    INT_EQ(fo_ocr_mend_case(img, syms, n, ""), 0);
+    INT_EQ(syms[0].text[0], 'p');
+    pixDestroy(&img);
+    img = case_line("pau", (const int[]){33, 40, 40}, (const int[]){59, 59, 59}, syms,
+                    &n);
+    INT_EQ(fo_ocr_mend_case(img, syms, n, ""), 1);
+    INT_EQ(syms[0].text[0], 'P');
+    pixDestroy(&img);
+    /* the field's charset decides: no capital C allowed, no change */
+    img = case_line("cave", (const int[]){33, 40, 40, 40},
+                    (const int[]){59, 59, 59, 59}, syms, &n);
+    INT_EQ(fo_ocr_mend_case(img, syms, n, "acev"), 0);
+    INT_EQ(syms[0].text[0], 'c');
+    pixDestroy(&img);
+    /* too few x-height letters to place the lines: nothing decided */
+    img = case_line("cit", (const int[]){33, 36, 34}, (const int[]){59, 59, 59}, syms,
+                    &n);
+    INT_EQ(fo_ocr_mend_case(img, syms, n, ""), 0);
+    pixDestroy(&img);
+    /* a glyph that two boxes claim is neither's: the c's box moved over
+     * the tall glyph that is the next symbol's too */
+    img = case_line("cave", (const int[]){33, 40, 40, 40},
+                    (const int[]){59, 59, 59, 59}, syms, &n);
+    syms[1].x0 = syms[0].x0;
+    syms[1].x1 = syms[0].x1;
+    INT_EQ(fo_ocr_mend_case(img, syms, n, ""), 0);
+    pixDestroy(&img);
+    /* an L before small letters drawn with an l's flag (DejaVu Sans Mono:
+     * "de La Gare"): an l; a sans L (stem and foot) stays */
+    img = case_line("Lave", (const int[]){33, 40, 40, 40},
+                    (const int[]){59, 59, 59, 59}, syms, &n);
+    pixRasterop(img, syms[0].x0 + 2, 33, 12, 27, PIX_SET, NULL, 0, 0);
+    pixRasterop(img, syms[0].x0 + 7, 33, 3, 27, PIX_CLR, NULL, 0, 0); /* stem */
+    pixRasterop(img, syms[0].x0 + 2, 33, 5, 3, PIX_CLR, NULL, 0, 0);  /* flag */
+    pixRasterop(img, syms[0].x0 + 7, 57, 7, 3, PIX_CLR, NULL, 0, 0);  /* foot */
+    INT_EQ(fo_ocr_mend_case(img, syms, n, ""), 1);
+    INT_EQ(syms[0].text[0], 'l');
+    pixRasterop(img, syms[0].x0 + 2, 33, 12, 27, PIX_SET, NULL, 0, 0);
+    pixRasterop(img, syms[0].x0 + 2, 33, 3, 27, PIX_CLR, NULL, 0, 0); /* stem */
+    pixRasterop(img, syms[0].x0 + 2, 57, 12, 3, PIX_CLR, NULL, 0, 0); /* foot */
+    syms[0].text[0] = 'L';
+    INT_EQ(fo_ocr_mend_case(img, syms, n, ""), 0);
+    INT_EQ(syms[0].text[0], 'L');
+    pixDestroy(&img);
+}
+
 static void test_time_limit(void)
 {
     PIX *page = blank();
@@ -514,6 +624,7 @@ int main(void)
     RUN(test_missing_language);
     RUN(test_neighbour_bled_in);
     RUN(test_split_letters_from_number);
+    RUN(test_mend_case);
     RUN(test_time_limit);
     fo_reader_destroy(&reader);
     fo_zone_forms_destroy(&forms);
