@@ -538,7 +538,7 @@ int fo_read_cells(TessBaseAPI *api, const fo_zone_page *zp, const fo_field *f,
         if (crops[i] && hits[i] == 1) {
             strcpy(ch, found[i].text);
             conf = fo_ocr_confidence(&found[i], allowed);
-            fo_zero_mend(crops[i], allowed, ch, &conf);
+            fo_zero_mend(crops[i], allowed, hand, ch, &conf);
         } else if (crops[i]) {
             rc = read_lone_cell(api, crops[i], allowed, ch, &conf, err);
             if (rc == FO_OK && ch[0] == '\0' && fo_zero_allowed(allowed) &&
@@ -552,7 +552,7 @@ int fo_read_cells(TessBaseAPI *api, const fo_zone_page *zp, const fo_field *f,
                 out->unread = true;
                 conf = 0;
             } else if (rc == FO_OK) {
-                fo_zero_mend(crops[i], allowed, ch, &conf);
+                fo_zero_mend(crops[i], allowed, hand, ch, &conf);
             }
         }
         if (rc == FO_OK)

@@ -30,6 +30,9 @@ static const double OVAL_COUNTER = 0.6;
 static const double NOT_OVAL_COUNTER = 0.56;
 /* The share of the width, from the left, where a 3 has no ink. */
 static const double LEFT_SIDE = 0.3;
+/* A side of a glyph read 0 with no counter is open over this share of its
+ * height at least: a 9's left below its bowl, a 6's right above it. */
+static const double OPEN_SIDE = 0.25;
 
 /* First and last ink column of row y (*lo = -1 on a blank row). */
 static void row_span(PIX *bin, int y, int *lo, int *hi)
@@ -448,7 +451,31 @@ static bool left_open(PIX *glyph)
     return inked * 10 <= y1 - y0 + 1;
 }
 
-char fo_glyph_misread_digit(PIX *grey, int ink_level, char read)
+/* The longest run of glyph's rows with no ink in its left third (left) or
+ * its right third, as a share of its height; *mid: the run's middle, as a
+ * share of the height from the top. */
+static double side_gap(PIX *glyph, bool left, double *mid)
+{
+    int w = pixGetWidth(glyph), h = pixGetHeight(glyph), third = (w + 2) / 3;
+    int x0 = left ? 0 : w - third, run = 0, best = 0, best_end = 0;
+    for (int y = 0; y < h; y++) {
+        bool ink = false;
+        for (int x = x0; x < x0 + third && !ink; x++) {
+            l_uint32 v = 0;
+            pixGetPixel(glyph, x, y, &v);
+            ink = v != 0;
+        }
+        run = ink ? 0 : run + 1;
+        if (run > best) {
+            best = run;
+            best_end = y;
+        }
+    }
+    *mid = (best_end - (best - 1) / 2.0) / h;
+    return (double)best / h;
+}
+
+char fo_glyph_misread_digit(PIX *grey, int ink_level, char read, bool typed)
 {
     PIX *glyph =
             grey && (read == '0' || read == '8') ? glyph_of(grey, ink_level) : NULL,
@@ -468,6 +495,19 @@ char fo_glyph_misread_digit(PIX *grey, int ink_level, char read)
         if (h <= NOT_OVAL_COUNTER * gh && 2 * y + h <= 2 * 0.42 * gh)
             digit = '9';
         else if (h <= NOT_OVAL_COUNTER * gh && 2 * y + h >= 2 * 0.58 * gh)
+            digit = '6';
+    } else if (read == '0' && typed && closed && n == 0) {
+        /* no counter at all (a light serif face's 9, its loop broken at
+         * the top and its tail cut off): open on one side only, over a
+         * quarter of its height -- a 9 below its bowl on the left, a 6
+         * above it on the right; a zero broken at its thin top and foot
+         * still has both sides */
+        double mid_left, mid_right;
+        double left = side_gap(glyph, true, &mid_left),
+               right = side_gap(glyph, false, &mid_right);
+        if (left >= OPEN_SIDE && mid_left >= 0.55 && right < OPEN_SIDE / 2)
+            digit = '9';
+        else if (right >= OPEN_SIDE && mid_right <= 0.45 && left < OPEN_SIDE / 2)
             digit = '6';
     } else if (read == '8' && closed && n == 0 && left_open(glyph)) {
         digit = '3';

@@ -391,8 +391,9 @@ static bool one_glyph(PIX *img)
 
 /*
  * A lone character that the line reading missed: a zone whose ink is one
- * glyph, read as nothing, or as a letter where the field holds a number
- * (a lone typed 1 came out "" or "s" in a number of persons), is read
+ * glyph, read as nothing, or as letters without a digit where the field
+ * holds a number (a lone typed 1 came out "", "s" or "sR" in a number of
+ * persons), is read
  * again as a single character (PSM_SINGLE_CHAR), and where Tesseract sees
  * nothing there either (it rarely reads a 1 alone), compared with the
  * page's typed digits (fo_glyph_bank_char).  What either finds (the
@@ -406,8 +407,8 @@ static int lone_character(TessBaseAPI *api, PIX *img, const char *allowed,
     bool digits = fo_number_chars(allowed);
     char only_digits[11];
     fo_digits_of(allowed, only_digits);
-    bool missed =
-        !**text || (digits && (*text)[1] == '\0' && !isdigit((unsigned char)**text));
+    /* nothing, or in a number no digit at all ("s", "sR" for a FreeMono 1) */
+    bool missed = !**text || (digits && !strpbrk(*text, "0123456789"));
     fo_symbol *syms = NULL;
     int n = 0, rc = FO_OK;
     char found[8] = "", *again;

@@ -70,7 +70,7 @@ bool fo_zero_allowed(const char *allowed)
  * drawn with a dot or a bar inside (see glyph.h) becomes 0, flagged when
  * only likely; a 0 drawn as a 9 or a 6, an 8 drawn as a 3, becomes that,
  * flagged (fo_glyph_misread_digit). */
-void fo_zero_mend(PIX *glyph, const char *allowed, char *ch, double *conf)
+void fo_zero_mend(PIX *glyph, const char *allowed, bool hand, char *ch, double *conf)
 {
     fo_zero_shape shape = FO_NOT_ZERO;
     if (ch[0] && ch[1] == '\0' && strchr("689", ch[0]) && fo_zero_allowed(allowed)) {
@@ -82,7 +82,7 @@ void fo_zero_mend(PIX *glyph, const char *allowed, char *ch, double *conf)
     }
     if (shape == FO_NOT_ZERO && (ch[0] == '0' || ch[0] == '8') && ch[1] == '\0') {
         /* a 9 or a 6 read 0, a 3 read 8: flagged (a repair) */
-        char digit = fo_glyph_misread_digit(glyph, INK_LEVEL, ch[0]);
+        char digit = fo_glyph_misread_digit(glyph, INK_LEVEL, ch[0], !hand);
         if (digit && (!*allowed || strchr(allowed, digit))) {
             ch[0] = digit;
             *conf = fmin(*conf, DOUBTFUL_CONF);
@@ -96,7 +96,7 @@ void fo_zero_mend(PIX *glyph, const char *allowed, char *ch, double *conf)
  * generated pages, 2 such zeros in lines and none of 580 other 6, 8 and 9
  * in numbers were taken for one.
  */
-void fo_zero_mend_line(PIX *img, fo_symbol *syms, int n, const char *allowed)
+void fo_zero_mend_line(PIX *img, fo_symbol *syms, int n, const char *allowed, bool hand)
 {
     for (int k = 0; k < n; k++) {
         bool after =
@@ -111,7 +111,7 @@ void fo_zero_mend_line(PIX *img, fo_symbol *syms, int n, const char *allowed)
         b = boxCreate(syms[k].x0, 0, syms[k].x1 - syms[k].x0, pixGetHeight(img));
         glyph = b ? pixClipRectangle(img, b, NULL) : NULL;
         if (glyph)
-            fo_zero_mend(glyph, allowed, syms[k].text, &syms[k].conf);
+            fo_zero_mend(glyph, allowed, hand, syms[k].text, &syms[k].conf);
         pixDestroy(&glyph);
         boxDestroy(&b);
     }

@@ -43,7 +43,10 @@ static const double PERIOD_PITCH = 1.1;
 static const double PERIOD_GLUED = 1.5;
 /* A space lost between letters and a number (split_letters_from_number):
  * a gap this many times the word's median, and this much of a letter. */
-static const double SPACE_GAP = 2.5, SPACE_LETTER = 0.3;
+static const double SPACE_GAP = 1.6, SPACE_LETTER = 0.3;
+/* The same before a number's one-letter suffix: at 1.6, "30B", "44B" and
+ * "62B" were split on typed seeds 1, 31 and 41 of make-corpus2.py. */
+static const double SUFFIX_GAP = 2.5;
 /* Case told by height (fo_ocr_mend_case): a capital's top rises this much
  * of the x-height above the x-line at least (0.25 in Liberation Mono, 0.45
  * in FreeSerif); a capital P or Y reaches no lower than CASE_SMALL_DROP of
@@ -624,7 +627,10 @@ bool fo_ocr_split_letters_from_number(fo_symbol *syms, int n, PIX *img)
             bool kinds =
                 (ascii_letter(syms[i - 1].text) && ascii_digit(syms[i].text)) ||
                 (ascii_digit(syms[i - 1].text) && ascii_letter(syms[i].text));
-            if (kinds && gap >= SPACE_GAP * fmax(median, 1) &&
+            /* a number's one-letter suffix ("30B", "2A", "3e") is set
+             * apart by some faces: only a wide gap is a space there */
+            bool suffix = ascii_digit(syms[i - 1].text) && i + 1 == end;
+            if (kinds && gap >= (suffix ? SUFFIX_GAP : SPACE_GAP) * fmax(median, 1) &&
                 gap >= SPACE_LETTER * letter_w) {
                 syms[i].word_start = true;
                 split = true;
@@ -831,7 +837,7 @@ int fo_ocr_image(TessBaseAPI *api, PIX *img, TessPageSegMode psm, const char *al
         if (rc == FO_OK && !hand)
             doubt = fo_ocr_mend_case(img, syms, n, allowed) || doubt;
         if (rc == FO_OK) {
-            fo_zero_mend_line(img, syms, n, allowed);
+            fo_zero_mend_line(img, syms, n, allowed, hand);
             *text = symbols_text(syms, n, allowed, confidence);
             if (doubt)
                 *confidence = fmin(*confidence, PUNCT_DROPPED_CONF);

@@ -80,9 +80,10 @@ int fo_ocr_recognise(TessBaseAPI *api, PIX *img, TessPageSegMode psm,
  * Puts back a space the reading lost between letters and a number ("BP 45"
  * read "BP45", "35 ter" read "35ter" in Liberation Serif, whose space is a
  * third of a letter): where a letter and a digit follow each other in one
- * word 2.5 times farther apart than the median of the word's other gaps
- * (one at least) and 0.3 of a letter's width at least
- * (syms[i].word_start set).  "83B", set tight, stays.  The gaps are the
+ * word 1.6 times farther apart than the median of the word's other gaps
+ * (one at least; 2.5 times before a number's one-letter suffix, "30B")
+ * and 0.3 of a letter's width at least (syms[i].word_start set).  "83B",
+ * set tight, stays.  The gaps are the
  * blank columns of img (8 bpp, the image read) between the symbols'
  * middles, over the word's rows (Tesseract's boxes overlap: "5[34-53]
  * t[50-70]" had a space between); by the boxes when img is NULL.  Returns
@@ -212,10 +213,12 @@ bool fo_zero_allowed(const char *allowed);
 /* A character read 6, 8 or 9 (ch, one character) that the ink of its glyph
  * says is a zero with a dot or a bar inside becomes 0; *conf capped when
  * only likely.  A 0 drawn as a 9 or a 6, an 8 drawn as a 3
- * (fo_glyph_misread_digit) becomes that, *conf capped. */
-void fo_zero_mend(PIX *glyph, const char *allowed, char *ch, double *conf);
+ * (fo_glyph_misread_digit; hand: the glyph is handwritten, and an open
+ * zero is no 9) becomes that, *conf capped. */
+void fo_zero_mend(PIX *glyph, const char *allowed, bool hand, char *ch, double *conf);
 
 /* The same for the digits of a line read from img (syms, n of them). */
-void fo_zero_mend_line(PIX *img, fo_symbol *syms, int n, const char *allowed);
+void fo_zero_mend_line(PIX *img, fo_symbol *syms, int n, const char *allowed,
+                       bool hand);
 
 #endif

@@ -197,7 +197,7 @@ static void test_choose_others(void)
  * for nothing. */
 static char misread(PIX *p, char read)
 {
-    char c = fo_glyph_misread_digit(p, INK, read);
+    char c = fo_glyph_misread_digit(p, INK, read, true);
     pixDestroy(&p);
     return c ? c : '-';
 }
@@ -218,7 +218,29 @@ static void test_misread_digit(void)
     p = blank();
     bar(p, CX - 3, CY - 30, CX + 3, CY + 30); /* no counter: nothing said */
     INT_EQ(misread(p, '0'), '-');
-    INT_EQ(fo_glyph_misread_digit(NULL, INK, '0'), 0);
+    INT_EQ(fo_glyph_misread_digit(NULL, INK, '0', true), 0);
+    /* a light 9 whose loop broke at the top: no counter, but its left side
+     * is open below the loop -- in print; a hand leaves zeros open too */
+    p = blank();
+    ellipse(p, CX, CY - 14, 16, 16, 5);
+    bar(p, CX + 11, CY - 14, CX + 16, CY + 30);
+    erase(p, CX - 4, CY - 32, CX + 4, CY - 24);
+    PIX *q = pixCopy(NULL, p);
+    INT_EQ(misread(p, '0'), '9');
+    INT_EQ(fo_glyph_misread_digit(q, INK, '0', false), 0);
+    pixDestroy(&q);
+    /* its mirror, a 6 broken at its foot, open on the right above */
+    p = blank();
+    ellipse(p, CX, CY + 14, 16, 16, 5);
+    bar(p, CX - 16, CY - 30, CX - 11, CY + 14);
+    erase(p, CX - 4, CY + 24, CX + 4, CY + 32);
+    INT_EQ(misread(p, '0'), '6');
+    /* a zero broken at its thin top and foot still has both sides */
+    p = blank();
+    ellipse(p, CX, CY, 18, 30, 5);
+    erase(p, CX - 4, CY - 32, CX + 4, CY - 24);
+    erase(p, CX - 4, CY + 24, CX + 4, CY + 32);
+    INT_EQ(misread(p, '0'), '-');
     p = blank();
     /* a 3: two bowls open to the left */
     bar(p, CX - 16, CY - 30, CX + 16, CY - 26);

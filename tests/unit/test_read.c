@@ -447,6 +447,16 @@ static void test_split_letters_from_number(void)
     INT_EQ(syms[2].word_start, 1);
     n = lay_out("83B", (const int[]){4, 5}, syms);
     INT_EQ(fo_ocr_split_letters_from_number(syms, n, NULL), 0);
+    /* twice the word's gap is a space ("BP 45" in DejaVu Serif at 200
+     * dpi: 16 px against 7), but not before a number's one-letter suffix
+     * ("30B"), which some faces set apart */
+    n = lay_out("BP45", (const int[]){4, 8, 4}, syms);
+    INT_EQ(fo_ocr_split_letters_from_number(syms, n, NULL), 1);
+    INT_EQ(syms[2].word_start, 1);
+    n = lay_out("130B", (const int[]){4, 4, 8}, syms);
+    INT_EQ(fo_ocr_split_letters_from_number(syms, n, NULL), 0);
+    n = lay_out("130B", (const int[]){4, 4, 11}, syms);
+    INT_EQ(fo_ocr_split_letters_from_number(syms, n, NULL), 1);
     /* a word of three: the one other gap is the measure */
     n = lay_out("A12", (const int[]){13, 4}, syms);
     INT_EQ(fo_ocr_split_letters_from_number(syms, n, NULL), 1);
