@@ -41,6 +41,9 @@ static const double PERIOD_PITCH = 1.1;
  * part of the last word may lie and still be the writer's, of a letter's
  * width. */
 static const double PERIOD_GLUED = 1.5;
+/* Ink this many times taller than wide is a rule's stroke (a box's border
+ * left in the zone), not a character's: a 1 is 4 times. */
+static const double RULE_ASPECT = 8.0;
 /* A space lost between letters and a number (split_letters_from_number):
  * a gap this many times the word's median, and this much of a letter. */
 static const double SPACE_GAP = 1.6, SPACE_LETTER = 0.3;
@@ -253,18 +256,8 @@ static bool ink_ends_with_period(PIX *img)
     return period;
 }
 
-/*
- * Whether the ink in img holds a decimal separator between digits: a dot
- * or a comma of a pen's size (at most PERIOD_SIZE of the digits' median
- * height each way), its middle in the lower half of the digits' band (old
- * style figures -- 3, 4, 5, 7, 9 -- reach below the baseline, so the band's
- * bottom is no line to sit on) and its bottom not below the band by more
- * than PERIOD_SIZE of their height (a comma's tail), lying between two
- * digits, not over the middle half of one.  A handwritten "55.00" was read "5500"
- * at 99 twice over: the point was lost, and with it the value, unseen.
- * *at_x is the mark's middle column in img.
- */
-static bool ink_has_inner_dot(PIX *img, int *at_x)
+/* See read_internal.h. */
+bool fo_ocr_inner_dot(PIX *img, int *at_x)
 {
     PIX *bin = pixGetDepth(img) == 8 ? pixThresholdToBinary(img, INK_LEVEL) : NULL;
     BOXA *boxes = bin ? pixConnComp(bin, NULL, 8) : NULL;
@@ -274,19 +267,26 @@ static bool ink_has_inner_dot(PIX *img, int *at_x)
     l_int32 x, y, w, h;
 
     for (int i = 0; i < n; i++) {
-        boxaGetBoxGeometry(boxes, i, NULL, NULL, NULL, &h);
-        maxh = h > maxh ? h : maxh;
+        boxaGetBoxGeometry(boxes, i, NULL, NULL, &w, &h);
+        if (h <= RULE_ASPECT * w)
+            maxh = h > maxh ? h : maxh;
     }
     for (int i = 0; i < n && k < 64; i++) {
-        boxaGetBoxGeometry(boxes, i, NULL, &y, NULL, &h);
-        if (2 * h >= maxh) { /* digits, not marks */
+        boxaGetBoxGeometry(boxes, i, NULL, &y, &w, &h);
+        if (2 * h >= maxh && h <= RULE_ASPECT * w) { /* digits, not marks */
             tops[k] = y;
             bottoms[k] = y + h;
             heights[k++] = h;
         }
     }
+    /* the digits' height: of the tallest marks (letters after the number,
+     * "70,32 euros", are x-height, and would make a comma look large) */
+    int tall = 0;
+    for (int i = 0; i < k; i++)
+        if (10 * heights[i] >= 7 * maxh)
+            heights[tall++] = heights[i];
     int top = fo_median_int(tops, k), base = fo_median_int(bottoms, k),
-        hm = fo_median_int(heights, k);
+        hm = fo_median_int(heights, tall);
     for (int i = 0; i < n && k >= 2 && !dot; i++) {
         boxaGetBoxGeometry(boxes, i, &x, &y, &w, &h);
         int cx = x + w / 2;
@@ -297,7 +297,7 @@ static bool ink_has_inner_dot(PIX *img, int *at_x)
         for (int j = 0; j < n; j++) {
             l_int32 jx, jw, jh;
             boxaGetBoxGeometry(boxes, j, &jx, NULL, &jw, &jh);
-            if (2 * jh < maxh)
+            if (2 * jh < maxh || jh > RULE_ASPECT * jw)
                 continue;
             left = left || jx + jw <= cx;
             right = right || jx > cx;
@@ -828,7 +828,7 @@ int fo_ocr_image(TessBaseAPI *api, PIX *img, TessPageSegMode psm, const char *al
          * its ink shows: a lost point changes the value; it is put back,
          * and the reading flagged (a repair) */
         if (number_charset(allowed) && n >= 2 && !has_separator(syms, n) &&
-            ink_has_inner_dot(img, &dot_x)) {
+            fo_ocr_inner_dot(img, &dot_x)) {
             doubt = true;
             rc = insert_separator(&syms, &n, dot_x, err);
         }

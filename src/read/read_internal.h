@@ -92,6 +92,25 @@ int fo_ocr_recognise(TessBaseAPI *api, PIX *img, TessPageSegMode psm,
 bool fo_ocr_split_letters_from_number(fo_symbol *syms, int n, PIX *img);
 
 /*
+ * Whether the ink in img (8 bpp, the image read) holds a decimal separator
+ * between digits: a dot or a comma of a pen's size (at most 0.4 of the
+ * digits' median height each way), its middle in the lower half of the
+ * digits' band (old style figures -- 3, 4, 5, 7, 9 -- reach below the
+ * baseline, so the band's bottom is no line to sit on) and its bottom not
+ * below the band by more than 0.4 of their height (a comma's tail), lying
+ * between two digits, not over the middle half of one.  A handwritten
+ * "55.00" was read "5500" at 99 twice over: the point was lost, and with
+ * it the value, unseen.  A stroke 8 times taller than wide is a rule, not
+ * a digit: a box's border left in the zone by a registration a few pixels
+ * off (its scale 0.5 % short) set the digits' height, and "70,32 euros"
+ * went out "7032", ok.  The digits' height is the median of the tallest
+ * marks (7/10 of the tallest at least): the unit's x-height letters after
+ * the number ("euros") made a comma look large.  *at_x is the mark's
+ * middle column in img.
+ */
+bool fo_ocr_inner_dot(PIX *img, int *at_x);
+
+/*
  * Mends the case of letters at a word's start, seen on the ink of img (8
  * bpp, the image read), each symbol's glyph the connected component with
  * most ink in the middle half of its box's columns (a glyph two boxes

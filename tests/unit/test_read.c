@@ -579,6 +579,42 @@ static void test_mend_case(void)
     pixDestroy(&img);
 }
 
+/* "70,32 euros" as blocks on an 8 bpp line: four digits 33 px tall, a
+ * comma between the second and the third, five x-height letters after;
+ * with a box's border (3 x 99 px) at the left when `rule`. */
+static PIX *amount_line(bool rule, bool comma)
+{
+    PIX *img = pixCreate(320, 124, 8);
+    const int digits[] = {87, 111, 148, 172}, letters[] = {208, 230, 253, 268, 293};
+    pixSetAll(img);
+    if (rule)
+        pixRasterop(img, 12, 12, 3, 99, PIX_CLR, NULL, 0, 0);
+    for (int i = 0; i < 4; i++)
+        pixRasterop(img, digits[i], 46, 20, 33, PIX_CLR, NULL, 0, 0);
+    for (int i = 0; i < 5; i++)
+        pixRasterop(img, letters[i], 57, 14, 22, PIX_CLR, NULL, 0, 0);
+    if (comma)
+        pixRasterop(img, 137, 74, 6, 11, PIX_CLR, NULL, 0, 0);
+    return img;
+}
+
+static void test_inner_dot(void)
+{
+    int x = -1;
+    PIX *img = amount_line(false, true);
+    OK(fo_ocr_inner_dot(img, &x));
+    INT_EQ(x, 140);
+    pixDestroy(&img);
+    /* a box's border in the zone is no digit: it does not set their
+     * height (it made the comma too small to count, "7032", ok) */
+    img = amount_line(true, true);
+    OK(fo_ocr_inner_dot(img, &x));
+    pixDestroy(&img);
+    img = amount_line(true, false);
+    OK(!fo_ocr_inner_dot(img, &x));
+    pixDestroy(&img);
+}
+
 static void test_time_limit(void)
 {
     PIX *page = blank();
@@ -635,6 +671,7 @@ int main(void)
     RUN(test_neighbour_bled_in);
     RUN(test_split_letters_from_number);
     RUN(test_mend_case);
+    RUN(test_inner_dot);
     RUN(test_time_limit);
     fo_reader_destroy(&reader);
     fo_zone_forms_destroy(&forms);
