@@ -1434,14 +1434,14 @@ static bool isotropic_refit(const page_model *m, const scan_work *s, const coars
     if (fabs(c->sx / c->sy - 1) <= ISOTROPY_TOLERANCE)
         return false;
     upright_profiles(s, c->turn, &ur, &uc);
-    for (int i = 0; i < ISOTROPIC_REFITS; i++)
-        out[i] = *c;
-    fit_profile_within(&m->cols, uc, c->sy, 0, s->wide, &out[0].sx, &out[0].shx);
-    fit_profile_within(&m->rows, ur, c->sx, 0, s->wide, &out[1].sy, &out[1].shy);
-    fit_profile_within(&m->cols, uc, c->sy, ISOTROPY_TOLERANCE, s->wide, &out[2].sx,
-                       &out[2].shx);
-    fit_profile_within(&m->rows, ur, c->sx, ISOTROPY_TOLERANCE, s->wide, &out[3].sy,
-                       &out[3].shy);
+    for (int i = 0; i < ISOTROPIC_REFITS; i += 2) {
+        double range = i == 0 ? 0 : ISOTROPY_TOLERANCE;
+        out[i] = out[i + 1] = *c;
+        fit_profile_within(&m->cols, uc, c->sy, range, s->wide, &out[i].sx,
+                           &out[i].shx);
+        fit_profile_within(&m->rows, ur, c->sx, range, s->wide, &out[i + 1].sy,
+                           &out[i + 1].shy);
+    }
     return true;
 }
 

@@ -393,12 +393,11 @@ static bool one_glyph(PIX *img)
  * A lone character that the line reading missed: a zone whose ink is one
  * glyph, read as nothing, or as letters without a digit where the field
  * holds a number (a lone typed 1 came out "", "s" or "sR" in a number of
- * persons), is read
- * again as a single character (PSM_SINGLE_CHAR), and where Tesseract sees
- * nothing there either (it rarely reads a 1 alone), compared with the
- * page's typed digits (fo_glyph_bank_char).  What either finds (the
- * first LONE_CHAR_CONF confident at least) replaces the text, flagged: it
- * is a second try.  *text is replaced (freed) only then.
+ * persons), is read again as a single character (PSM_SINGLE_CHAR), and
+ * where Tesseract sees nothing there either (it rarely reads a 1 alone),
+ * compared with the page's typed digits (fo_glyph_bank_char).  What either
+ * finds (the first LONE_CHAR_CONF confident at least) replaces the text,
+ * flagged: it is a second try.  *text is replaced (freed) only then.
  */
 static int lone_character(TessBaseAPI *api, PIX *img, const char *allowed,
                           const fo_glyph_bank *bank, char **text, double *confidence,

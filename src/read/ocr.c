@@ -647,7 +647,7 @@ bool fo_ocr_split_letters_from_number(fo_symbol *syms, int n, PIX *img)
  * ink); -1 when there is none, or when that component is not the symbol's
  * alone (its middle outside the box, or wider than one and a half of it:
  * letters that touch). */
-static int glyph_of(BOXA *boxes, PIXA *parts, const fo_symbol *sy)
+static int symbol_glyph(BOXA *boxes, PIXA *parts, const fo_symbol *sy)
 {
     int w = sy->x1 - sy->x0, x0 = sy->x0 + w / 4, x1 = sy->x1 - w / 4, best = -1,
         most = 0;
@@ -723,11 +723,12 @@ static const char X_HEIGHT_LETTERS[] = "acemnorsuvwxz";
 /* See read_internal.h. */
 bool fo_ocr_mend_case(PIX *img, fo_symbol *syms, int n, const char *allowed)
 {
-    PIX *grey = img && pixGetDepth(img) == 8 ? img : NULL, *bin = NULL;
+    PIX *bin = NULL;
     int tops[64], bottoms[64], k = 0;
     bool mended = false;
 
-    if (!grey || n < 3 || !(bin = pixThresholdToBinary(grey, INK_LEVEL)))
+    if (!img || pixGetDepth(img) != 8 || n < 3 ||
+        !(bin = pixThresholdToBinary(img, INK_LEVEL)))
         return false;
     /* specks (scan noise, a G4 page's dots) would lift a letter's top */
     PIX *clean = pixSelectBySize(bin, CASE_SPECK, CASE_SPECK, 8, L_SELECT_IF_EITHER,
@@ -744,7 +745,7 @@ bool fo_ocr_mend_case(PIX *img, fo_symbol *syms, int n, const char *allowed)
     if (!boxes || !parts || !top || !bottom || !glyph)
         goto out;
     for (int i = 0; i < n; i++)
-        glyph[i] = syms[i].text[1] == '\0' ? glyph_of(boxes, parts, &syms[i]) : -1;
+        glyph[i] = syms[i].text[1] == '\0' ? symbol_glyph(boxes, parts, &syms[i]) : -1;
     for (int i = 0; i < n; i++) {
         /* a glyph two symbols claim (a box astray: a p's over its l) is
          * neither's */

@@ -505,65 +505,60 @@ static PIX *case_line(const char *text, const int *tops, const int *bottoms,
     return img;
 }
 
-static void test_mend_case(void)
+/* The line of glyphs (case_line) after fo_ocr_mend_case with `allowed`:
+ * its text into out (size > strlen(text)); returns what the mender said. */
+static int mend(const char *text, const int *tops, const int *bottoms,
+                const char *allowed, char *out)
 {
     fo_symbol syms[16];
+    int n, mended;
+    PIX *img = case_line(text, tops, bottoms, syms, &n);
+    mended = fo_ocr_mend_case(img, syms, n, allowed);
+    for (int i = 0; i < n; i++)
+        out[i] = syms[i].text[0];
+    out[n] = '\0';
+    pixDestroy(&img);
+    return mended;
+}
+
+static void test_mend_case(void)
+{
+    static const int x_height[] = {40, 40, 40, 40}, baseline[] = {59, 59, 59, 59};
+    fo_symbol syms[16];
+    char out[16];
     int n;
     PIX *img;
     /* "cave" whose c rises to the capitals' height: "Cave", a repair */
-    img = case_line("cave", (const int[]){33, 40, 40, 40},
-                    (const int[]){59, 59, 59, 59}, syms, &n);
-    INT_EQ(fo_ocr_mend_case(img, syms, n, ""), 1);
-    INT_EQ(syms[0].text[0], 'C');
-    INT_EQ(syms[1].text[0], 'a');
-    pixDestroy(&img);
+    INT_EQ(mend("cave", (const int[]){33, 40, 40, 40}, baseline, "", out), 1);
+    STR_EQ(out, "Cave");
     /* at the x-height: nothing to mend */
-    img = case_line("cave", (const int[]){40, 40, 40, 40},
-                    (const int[]){59, 59, 59, 59}, syms, &n);
-    INT_EQ(fo_ocr_mend_case(img, syms, n, ""), 0);
-    INT_EQ(syms[0].text[0], 'c');
-    pixDestroy(&img);
+    INT_EQ(mend("cave", x_height, baseline, "", out), 0);
+    STR_EQ(out, "cave");
     /* within a word, a tall s is left alone (boxes mislead there) */
-    img = case_line("case", (const int[]){40, 40, 33, 40},
-                    (const int[]){59, 59, 59, 59}, syms, &n);
-    INT_EQ(fo_ocr_mend_case(img, syms, n, ""), 0);
-    INT_EQ(syms[2].text[0], 's');
-    pixDestroy(&img);
+    INT_EQ(mend("case", (const int[]){40, 40, 33, 40}, baseline, "", out), 0);
+    STR_EQ(out, "case");
     /* a p with its descender stays; one standing on the baseline, as
      * tall as a capital, is a P */
-    img = case_line("pou", (const int[]){40, 40, 40}, (const int[]){68, 59, 59}, syms,
-                    &n);
-    INT_EQ(fo_ocr_mend_case(img, syms, n, ""), 0);
-    INT_EQ(syms[0].text[0], 'p');
-    pixDestroy(&img);
-    img = case_line("pau", (const int[]){33, 40, 40}, (const int[]){59, 59, 59}, syms,
-                    &n);
-    INT_EQ(fo_ocr_mend_case(img, syms, n, ""), 1);
-    INT_EQ(syms[0].text[0], 'P');
-    pixDestroy(&img);
+    INT_EQ(mend("pou", x_height, (const int[]){68, 59, 59}, "", out), 0);
+    STR_EQ(out, "pou");
+    INT_EQ(mend("pau", (const int[]){33, 40, 40}, baseline, "", out), 1);
+    STR_EQ(out, "Pau");
     /* the field's charset decides: no capital C allowed, no change */
-    img = case_line("cave", (const int[]){33, 40, 40, 40},
-                    (const int[]){59, 59, 59, 59}, syms, &n);
-    INT_EQ(fo_ocr_mend_case(img, syms, n, "acev"), 0);
-    INT_EQ(syms[0].text[0], 'c');
-    pixDestroy(&img);
+    INT_EQ(mend("cave", (const int[]){33, 40, 40, 40}, baseline, "acev", out), 0);
+    STR_EQ(out, "cave");
     /* too few x-height letters to place the lines: nothing decided */
-    img = case_line("cit", (const int[]){33, 36, 34}, (const int[]){59, 59, 59}, syms,
-                    &n);
-    INT_EQ(fo_ocr_mend_case(img, syms, n, ""), 0);
-    pixDestroy(&img);
+    INT_EQ(mend("cit", (const int[]){33, 36, 34}, baseline, "", out), 0);
+    STR_EQ(out, "cit");
     /* a glyph that two boxes claim is neither's: the c's box moved over
      * the tall glyph that is the next symbol's too */
-    img = case_line("cave", (const int[]){33, 40, 40, 40},
-                    (const int[]){59, 59, 59, 59}, syms, &n);
+    img = case_line("cave", (const int[]){33, 40, 40, 40}, baseline, syms, &n);
     syms[1].x0 = syms[0].x0;
     syms[1].x1 = syms[0].x1;
     INT_EQ(fo_ocr_mend_case(img, syms, n, ""), 0);
     pixDestroy(&img);
     /* an L before small letters drawn with an l's flag (DejaVu Sans Mono:
      * "de La Gare"): an l; a sans L (stem and foot) stays */
-    img = case_line("Lave", (const int[]){33, 40, 40, 40},
-                    (const int[]){59, 59, 59, 59}, syms, &n);
+    img = case_line("Lave", (const int[]){33, 40, 40, 40}, baseline, syms, &n);
     pixRasterop(img, syms[0].x0 + 2, 33, 12, 27, PIX_SET, NULL, 0, 0);
     pixRasterop(img, syms[0].x0 + 7, 33, 3, 27, PIX_CLR, NULL, 0, 0); /* stem */
     pixRasterop(img, syms[0].x0 + 2, 33, 5, 3, PIX_CLR, NULL, 0, 0);  /* flag */
