@@ -219,7 +219,8 @@ void fo_context_lookalikes(char c, const char *allowed, char *set);
 
 /* Whether a comb cell read `alone` (allowed only its look-alikes) is to be
  * believed against the line's reading `read` when nothing else settles it
- * (see CONTEXT_PAIRS in lookalike.c). */
+ * (see CONTEXT_PAIRS in lookalike.c: not always both ways); false when the
+ * two are the same or no pair. */
 bool fo_context_alone_believed(char read, char alone);
 
 /* Settles the look-alikes of a reading by the field's pattern, or caps its
