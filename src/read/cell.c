@@ -329,19 +329,11 @@ static bool page_face(const fo_glyph_bank *bank, PIX **crops, PIX **dotted,
     return false;
 }
 
-/* Whether the glyph in drawn is NEARER times nearer the page's prototypes
- * of other than to those of the character read, `own` away (both known). */
-static bool nearer(const fo_glyph_bank *bank, PIX *drawn, char other, double own)
+/* Whether a distance to the page's prototypes (fo_glyph_bank_distance) is
+ * NEARER times less than another, both known (not -1). */
+static bool clearly_nearer(double a, double b)
 {
-    double d = other ? fo_glyph_bank_distance(bank, drawn, other) : -1;
-    return own >= 0 && d >= 0 && NEARER * d < own;
-}
-
-/* The same the other way: own NEARER times nearer than other's. */
-static bool nearer_own(const fo_glyph_bank *bank, PIX *drawn, char other, double own)
-{
-    double d = other ? fo_glyph_bank_distance(bank, drawn, other) : -1;
-    return own >= 0 && d >= 0 && NEARER * own < d;
+    return a >= 0 && b >= 0 && NEARER * a < b;
 }
 
 /*
@@ -466,7 +458,8 @@ static int confirm_context(TessBaseAPI *api, const char *allowed, bool hand,
             if (rc != FO_OK)
                 break;
             other = ch[0] && !ch[1] && ch[0] != c ? ch[0] : 0;
-            if (other && nearer(bank, drawn, other, own)) {
+            if (other &&
+                clearly_nearer(fo_glyph_bank_distance(bank, drawn, other), own)) {
                 out->raw[i] = other;
                 out->doubt = CONTEXT_DOUBT;
                 out->confidence = fmin(out->confidence, DOUBTFUL_CONF);
@@ -490,7 +483,8 @@ static int confirm_context(TessBaseAPI *api, const char *allowed, bool hand,
                                                                     : c);
         if (near == c || fo_glyph_bank_same(own, c, pairs_of) ||
             (face && (alone != c || shape) &&
-             nearer_own(bank, drawn, alone != c ? alone : shape, own)))
+             clearly_nearer(
+                 own, fo_glyph_bank_distance(bank, drawn, alone != c ? alone : shape))))
             keep = c; /* drawn as the page's own: the others only flag */
         else if (shape && (!alone || alone == shape || !believed))
             keep = shape;
@@ -543,7 +537,6 @@ static int unread_cell(TessBaseAPI *api, const fo_glyph_bank *bank, PIX *crop,
     fo_symbol *syms = NULL;
     int n = 0, rc = FO_OK;
     PIX *padded;
-    ch[0] = '\0';
     if ((ch[0] = fo_glyph_bank_char(bank, dotted ? dotted : crop, allowed))) {
         ch[1] = '\0';
         return FO_OK;
