@@ -21,7 +21,7 @@ FORMOCR_PACKAGES=(
 if [ "${1:-}" = --test ]; then
     FORMOCR_PACKAGES+=(clang libclang-rt-14-dev slurm-wlm munge valgrind clang-format
                       mandoc man-db curl chromium libreoffice-calc-nogui
-                      fonts-dkg-handwriting fonts-breip)
+                      fonts-dkg-handwriting fonts-breip fonts-rufscript)
     # the review page's browser test drives chromium from Node.js (its
     # driver, playwright-core, comes from npm): Debian's Node.js where the
     # machine has none of its own

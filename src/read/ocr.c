@@ -23,6 +23,8 @@
 /* Punctuation at a word's edge recognised with less confidence than this
  * is taken for noise. */
 static const double PUNCT_KEEP_CONF = 93.0;
+/* A sentence's full stop that the ink shows is kept from this confidence. */
+static const double PERIOD_KEEP_CONF = 80.0;
 /* The confidence left to a reading that lost a clearly read mark at a
  * line's end, or a decimal separator that its ink shows: below any
  * field's floor, so that a person looks. */
@@ -186,6 +188,16 @@ static int median_letter_width(const fo_symbol *syms, int n)
     return fo_median_int(w, k);
 }
 
+/* The median height of the letters and digits of syms, px (0: none). */
+static int median_letter_height(const fo_symbol *syms, int n)
+{
+    int h[64], k = 0;
+    for (int i = 0; i < n && k < 64; i++)
+        if (fo_ocr_is_alnum(syms[i].text) && syms[i].y1 > syms[i].y0)
+            h[k++] = syms[i].y1 - syms[i].y0;
+    return fo_median_int(h, k);
+}
+
 /* The letters' pitch: the median step from one letter's left edge to the
  * next's within a word (steps of more than two letters' widths wm are
  * spaces), px, at most 1.5 wm (a monospaced face's cell is 1.2 to 1.4 of
@@ -201,6 +213,14 @@ static int letter_pitch(int *lefts, int k, int wm)
     return (int)fmin(fo_median_int(steps, m), 1.5 * wm);
 }
 
+/* Whether ink w x h px is a box's border left in a zone (a stroke
+ * RULE_ASPECT times taller than wide and taller than 1.5 letters of
+ * letter_h px) or a speck of at most 2 px: no character. */
+static bool rule_or_speck(int w, int h, int letter_h)
+{
+    return w * h <= 2 || (h >= RULE_ASPECT * w && 2 * h >= 3 * letter_h);
+}
+
 /*
  * Whether the line in img ends with a full stop drawn as a writer's is,
  * seen on the ink (Tesseract's boxes are loose, and in a monospaced face a
@@ -213,8 +233,14 @@ static int letter_pitch(int *lefts, int k, int wm)
  * the middle of its cell: "(mariage)." has 0.75 to 0.9 of a pitch between
  * the bracket and the point, a word space more than 1.7).  Dust lies
  * anywhere and has any size.
+ *
+ * A letter's width is the larger of the ink's median and Tesseract's
+ * (letter_w, px): anti-aliased grey strokes binarize into stems, an n into
+ * two, and halve the ink's.  A box's border left in the zone and specks
+ * (rule_or_speck, letters letter_h px high) are neither the last ink nor
+ * the ink before it.
  */
-static bool ink_ends_with_period(PIX *img)
+static bool ink_ends_with_period(PIX *img, int letter_w, int letter_h)
 {
     PIX *bin = pixGetDepth(img) == 8 ? pixThresholdToBinary(img, INK_LEVEL) : NULL;
     BOXA *boxes = bin ? pixConnComp(bin, NULL, 8) : NULL;
@@ -225,6 +251,8 @@ static bool ink_ends_with_period(PIX *img)
 
     for (int i = 0; i < n; i++) {
         boxaGetBoxGeometry(boxes, i, &x, &y, &w, &h);
+        if (rule_or_speck(w, h, letter_h))
+            continue;
         if (last < 0 || x + w > lx + lw) {
             last = i;
             lx = x, ly = y, lw = w, lh = h;
@@ -232,7 +260,7 @@ static bool ink_ends_with_period(PIX *img)
     }
     for (int i = 0; i < n && last >= 0; i++) {
         boxaGetBoxGeometry(boxes, i, &x, &y, &w, &h);
-        if (i == last)
+        if (i == last || rule_or_speck(w, h, letter_h))
             continue;
         if (x + w <= lx && x + w > prev_x1)
             prev_x1 = x + w;
@@ -246,6 +274,7 @@ static bool ink_ends_with_period(PIX *img)
     if (k >= 2 && prev_x1 >= 0) {
         int base = fo_median_int(bottoms, k), hm = fo_median_int(heights, k),
             wm = fo_median_int(widths, k), pitch = letter_pitch(lefts, k, wm);
+        wm = wm > letter_w ? wm : letter_w;
         period =
             lw <= PERIOD_SIZE * hm && lh <= PERIOD_SIZE * hm && lh >= 2 &&
             abs(ly + lh - base) <= PERIOD_BASE * hm + 2 &&
@@ -416,6 +445,16 @@ static bool paired_bracket(const fo_symbol *syms, int n, int i)
     return false;
 }
 
+/* Whether syms[i] is the last symbol of syms[0..n) but for marks read as
+ * words of their own after it (no letter or digit). */
+static bool last_but_marks(const fo_symbol *syms, int n, int i)
+{
+    for (int j = i + 1; j < n; j++)
+        if (fo_ocr_is_alnum(syms[j].text) || !syms[j].word_start)
+            return false;
+    return true;
+}
+
 /*
  * Drops the noise that reads as punctuation: a speck before a name reads as
  * a quote, the end of a rule as a bar, dust after it as a full stop.  At
@@ -432,7 +471,8 @@ static bool drop_edge_noise(PIX *img, fo_symbol *syms, int *n)
 {
     bool dropped, doubt = false;
     int period = -1; /* the ink looked at once, for a line ending with "." */
-    int letter_w = median_letter_width(syms, *n);
+    int letter_w = median_letter_width(syms, *n),
+        letter_h = median_letter_height(syms, *n);
     do {
         int out = 0;
         dropped = false;
@@ -441,13 +481,20 @@ static bool drop_edge_noise(PIX *img, fo_symbol *syms, int *n)
             bool line_end = i + 1 == *n || syms[i + 1].line_start;
             bool at_line_edge = syms[i].line_start || line_end || (i == 0);
             bool at_word_edge = syms[i].word_start || word_end;
-            /* a clear full stop drawn as one, ending a sentence of two
-             * words or more with small letters: the writer's, kept */
-            bool sentence_end =
-                i + 1 == *n && !syms[i].line_start && strcmp(syms[i].text, ".") == 0 &&
-                syms[i].conf >= PUNCT_KEEP_CONF && !syms[i].word_start &&
-                may_end(syms, i, 2) && has_lowercase(syms, i) &&
-                (period < 0 ? (period = ink_ends_with_period(img)) : period);
+            /* a full stop read as the last letter's, last but for marks
+             * read apart after it (a box's border read "|"), that the
+             * ink shows drawn as one (ink_ends_with_period) */
+            bool inked_period =
+                last_but_marks(syms, *n, i) && !syms[i].line_start &&
+                !syms[i].word_start && strcmp(syms[i].text, ".") == 0 &&
+                (period < 0 ? (period = ink_ends_with_period(img, letter_w, letter_h))
+                            : period);
+            /* ending a sentence of two words or more with small letters
+             * (a name or a place in capitals is not ended by one): the
+             * writer's, kept when clearly read, else in doubt */
+            bool sentence_period =
+                inked_period && may_end(syms, i, 2) && has_lowercase(syms, i);
+            bool sentence_end = sentence_period && syms[i].conf >= PERIOD_KEEP_CONF;
             if (!fo_ocr_is_alnum(syms[i].text) && !sentence_end &&
                 (at_line_edge || (at_word_edge && syms[i].conf < PUNCT_KEEP_CONF)) &&
                 !paired_bracket(syms, *n, i)) {
@@ -458,8 +505,9 @@ static bool drop_edge_noise(PIX *img, fo_symbol *syms, int *n)
                  * the last word and within PERIOD_GLUED letters of it (a
                  * monospaced face sets "(2 jours)." with the point in the
                  * middle of its cell, a letter's width from the bracket by
-                 * the boxes); dust farther away is dust */
-                doubt = doubt ||
+                 * the boxes); dust farther away is dust.  A sentence's
+                 * full stop that the ink shows is not, however weakly read */
+                doubt = doubt || sentence_period ||
                         (line_end && !syms[i].line_start &&
                          syms[i].conf >= PUNCT_KEEP_CONF &&
                          (close_after(syms, i, letter_w) ||
