@@ -178,24 +178,17 @@ int fo_median_int(int *v, int k)
     return k ? v[k / 2] : 0;
 }
 
-/* The median width of the letters and digits of syms, px (0: none). */
-static int median_letter_width(const fo_symbol *syms, int n)
+/* The median width (height: the median height) of the letters and digits
+ * of syms by Tesseract's boxes, px (0: none). */
+static int median_letter_size(const fo_symbol *syms, int n, bool height)
 {
-    int w[64], k = 0;
-    for (int i = 0; i < n && k < 64; i++)
-        if (fo_ocr_is_alnum(syms[i].text) && syms[i].x1 > syms[i].x0)
-            w[k++] = syms[i].x1 - syms[i].x0;
-    return fo_median_int(w, k);
-}
-
-/* The median height of the letters and digits of syms, px (0: none). */
-static int median_letter_height(const fo_symbol *syms, int n)
-{
-    int h[64], k = 0;
-    for (int i = 0; i < n && k < 64; i++)
-        if (fo_ocr_is_alnum(syms[i].text) && syms[i].y1 > syms[i].y0)
-            h[k++] = syms[i].y1 - syms[i].y0;
-    return fo_median_int(h, k);
+    int v[64], k = 0;
+    for (int i = 0; i < n && k < 64; i++) {
+        int size = height ? syms[i].y1 - syms[i].y0 : syms[i].x1 - syms[i].x0;
+        if (fo_ocr_is_alnum(syms[i].text) && size > 0)
+            v[k++] = size;
+    }
+    return fo_median_int(v, k);
 }
 
 /* The letters' pitch: the median step from one letter's left edge to the
@@ -471,8 +464,8 @@ static bool drop_edge_noise(PIX *img, fo_symbol *syms, int *n)
 {
     bool dropped, doubt = false;
     int period = -1; /* the ink looked at once, for a line ending with "." */
-    int letter_w = median_letter_width(syms, *n),
-        letter_h = median_letter_height(syms, *n);
+    int letter_w = median_letter_size(syms, *n, false),
+        letter_h = median_letter_size(syms, *n, true);
     do {
         int out = 0;
         dropped = false;
@@ -654,7 +647,7 @@ static int symbol_gap(PIX *img, const fo_symbol *syms, int i, int y0, int y1)
 bool fo_ocr_split_letters_from_number(fo_symbol *syms, int n, PIX *img)
 {
     bool split = false;
-    int letter_w = median_letter_width(syms, n);
+    int letter_w = median_letter_size(syms, n, false);
     for (int start = 0; start < n;) {
         int end = start + 1, gaps[64], all[64], k = 0, median, y0 = INT_MAX, y1 = -1;
         while (end < n && !syms[end].word_start)
