@@ -682,13 +682,8 @@ bool fo_ocr_split_letters_from_number(fo_symbol *syms, int n, PIX *img)
     return split;
 }
 
-/* The glyph of *sy: the connected component (boxes, parts: bin's,
- * 8-connected) with most ink in the middle half of the symbol's columns
- * (Tesseract's boxes overlap: the middle half leaves out a neighbour's
- * ink); -1 when there is none, or when that component is not the symbol's
- * alone (its middle outside the box, or wider than one and a half of it:
- * letters that touch). */
-static int symbol_glyph(BOXA *boxes, PIXA *parts, const fo_symbol *sy)
+/* See read_internal.h. */
+int fo_ocr_symbol_glyph(BOXA *boxes, PIXA *parts, const fo_symbol *sy)
 {
     int w = sy->x1 - sy->x0, x0 = sy->x0 + w / 4, x1 = sy->x1 - w / 4, best = -1,
         most = 0;
@@ -786,7 +781,8 @@ bool fo_ocr_mend_case(PIX *img, fo_symbol *syms, int n, const char *allowed)
     if (!boxes || !parts || !top || !bottom || !glyph)
         goto out;
     for (int i = 0; i < n; i++)
-        glyph[i] = syms[i].text[1] == '\0' ? symbol_glyph(boxes, parts, &syms[i]) : -1;
+        glyph[i] =
+            syms[i].text[1] == '\0' ? fo_ocr_symbol_glyph(boxes, parts, &syms[i]) : -1;
     for (int i = 0; i < n; i++) {
         /* a glyph two symbols claim (a box astray: a p's over its l) is
          * neither's */

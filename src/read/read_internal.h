@@ -129,6 +129,14 @@ bool fo_ocr_inner_dot(PIX *img, int *at_x);
  */
 bool fo_ocr_mend_case(PIX *img, fo_symbol *syms, int n, const char *allowed);
 
+/* The glyph of *sy: the connected component (boxes, parts: bin's,
+ * 8-connected) with most ink in the middle half of the symbol's columns
+ * (Tesseract's boxes overlap: the middle half leaves out a neighbour's
+ * ink); -1 when there is none, or when that component is not the symbol's
+ * alone (its middle outside the box, or wider than one and a half of it:
+ * letters that touch). */
+int fo_ocr_symbol_glyph(BOXA *boxes, PIXA *parts, const fo_symbol *sy);
+
 /* The median of v[0..k) (v is sorted in place; 0 when k is 0; the upper
  * one of an even count). */
 int fo_median_int(int *v, int k);

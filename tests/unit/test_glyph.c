@@ -1,6 +1,7 @@
 /* test_glyph.c - the shape tests of one written character. */
 #include <leptonica/allheaders.h>
 #include <math.h>
+#include <stdio.h>
 
 #include "harness.h"
 #include "read/glyph.h"
@@ -257,6 +258,76 @@ static void test_misread_digit(void)
     INT_EQ(misread(p, '8'), '-');
 }
 
+/* A comb's cell as the reader cut it from a make-corpus2.py scan (typed
+ * seeds named below; tests/data/read/glyphs). */
+static PIX *cell(const char *name)
+{
+    char path[256];
+    snprintf(path, sizeof path, "tests/data/read/glyphs/%s.png", name);
+    PIX *p = pixRead(path);
+    OK(p != NULL);
+    return p;
+}
+
+/* FreeSerif's 1, its flag 1 or 2 px: read I alone (seeds 52, 81, 21),
+ * told from its I by a top reaching left only and a foot both ways; the
+ * serif I reaches both ways at the top, a sans I (a bare stem, 1 px of
+ * noise here and there) is no 1. */
+static void test_choose_thin_flagged_one(void)
+{
+    INT_EQ(choose(cell("one-freeserif-thin-flag-a"), "1I"), '1');
+    INT_EQ(choose(cell("one-freeserif-thin-flag-b"), "1I"), '1');
+    INT_EQ(choose(cell("one-freeserif-thin-flag-c"), "1I"), '1');
+    INT_EQ(choose(cell("i-freeserif-a"), "1I"), 'I');
+    OK(choose(cell("i-freeserif-b"), "1I") != '1');
+    OK(choose(cell("i-sans-a"), "1I") != '1');
+    OK(choose(cell("i-sans-b"), "1I") != '1');
+}
+
+/* An S among digits read 5 on the line (seeds 1, 22, 53, 61): its upper
+ * left side a bowl; the 5s of three faces (FreeSerif's slanted stem too)
+ * and G are no S. */
+static void test_choose_s(void)
+{
+    INT_EQ(choose(cell("s-dejavu-mono"), "5S"), 'S');
+    INT_EQ(choose(cell("s-freemono"), "5S"), 'S');
+    INT_EQ(choose(cell("s-dejavu-sans"), "5S"), 'S');
+    INT_EQ(choose(cell("s-liberation-mono"), "5S"), 'S');
+    INT_EQ(choose(cell("five-freeserif-a"), "5S"), '-');
+    INT_EQ(choose(cell("five-freeserif-b"), "5S"), '-');
+    INT_EQ(choose(cell("five-dejavu-sans"), "5S"), '-');
+    INT_EQ(choose(cell("five-liberation-sans"), "5S"), '-');
+    /* a G's upper left is a bowl too, but its left side goes on down
+     * (seeds 1 and 7: G read 6, then taken for S) */
+    INT_EQ(choose(cell("g-liberation-narrow-a"), "6GS"), '-');
+    INT_EQ(choose(cell("g-liberation-narrow-b"), "6GS"), '-');
+    INT_EQ(choose(cell("g-dejavu-sans"), "6GS"), '-');
+    INT_EQ(choose(cell("g-freemono"), "6GS"), '-');
+}
+
+/* A postal code's 9 read 2 on the line, 99 % and ok (seeds 53, 62): its
+ * ink closes a counter that no 2 has. */
+static void test_counters(void)
+{
+    PIX *p = cell("nine-read-2-freemono");
+    INT_EQ(fo_glyph_counters(p, INK), 1);
+    pixDestroy(&p);
+    p = cell("nine-read-2-liberation");
+    INT_EQ(fo_glyph_counters(p, INK), 1);
+    pixDestroy(&p);
+    p = cell("two-freemono");
+    INT_EQ(fo_glyph_counters(p, INK), 0);
+    pixDestroy(&p);
+    p = blank();
+    ellipse(p, CX, CY, 16, 30, 5);
+    INT_EQ(fo_glyph_counters(p, INK), 1);
+    pixDestroy(&p);
+    p = blank(); /* no ink: nothing to judge */
+    INT_EQ(fo_glyph_counters(p, INK), -1);
+    pixDestroy(&p);
+    INT_EQ(fo_glyph_counters(NULL, INK), -1);
+}
+
 static void test_degenerate(void)
 {
     PIX *p = blank();
@@ -283,6 +354,9 @@ int main(void)
     RUN(test_choose_stems);
     RUN(test_choose_others);
     RUN(test_misread_digit);
+    RUN(test_choose_thin_flagged_one);
+    RUN(test_choose_s);
+    RUN(test_counters);
     RUN(test_degenerate);
     return harness_done();
 }

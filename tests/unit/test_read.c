@@ -610,6 +610,79 @@ static void test_inner_dot(void)
     pixDestroy(&img);
 }
 
+/* Symbols as Tesseract gave them for a line of tests/data/read/glyphs:
+ * spec is "text x0 x1 start" separated by ';' (start: 1 at a word's
+ * start), at 95 % each; their number. */
+static int line_symbols(const char *spec, fo_symbol *syms, int max)
+{
+    int n = 0, len = 0, start = 0;
+    while (n < max && sscanf(spec, " %7s %d %d %d%n", syms[n].text, &syms[n].x0,
+                             &syms[n].x1, &start, &len) == 4) {
+        syms[n].conf = 95;
+        syms[n].y0 = 0;
+        syms[n].y1 = 0;
+        syms[n].word_start = start != 0;
+        syms[n].line_start = n == 0;
+        syms[n].certain = false;
+        n++;
+        spec += len;
+        if (*spec == ';')
+            spec++;
+    }
+    return n;
+}
+
+static PIX *line_image(const char *name)
+{
+    char *path =
+        fo_asprintf("%s/tests/data/read/glyphs/%s.png", test_source_dir(), name);
+    PIX *img = path ? pixRead(path) : NULL;
+    free(path);
+    OK(img != NULL);
+    return img;
+}
+
+/* Zeros and threes mended in a line's numbers (fo_zero_mend_line), each
+ * glyph cut as its own ink, not at Tesseract's columns (make-corpus2.py
+ * typed scans, the boxes Tesseract gave). */
+static void test_zero_mend_line(void)
+{
+    fo_symbol syms[8];
+    PIX *img = line_image("line-lyon-69");
+    /* DejaVu Sans Mono "(69)": the 9's box holds the 6's right half and
+     * the 9's left half, an oval; the 9 is a 9 (seeds 21, 52, 71, 82) */
+    int n = line_symbols("( 498 522 1; 6 521 550 0; 9 549 573 0; ) 572 607 0", syms, 8);
+    fo_zero_mend_line(img, syms, n, "", false);
+    STR_EQ(syms[1].text, "6");
+    STR_EQ(syms[2].text, "9");
+    pixDestroy(&img);
+    /* "Escalier 2, 3e" read "8e": an 8 without a counter is a 3, flagged
+     * (seeds 7, 51, 83) */
+    img = line_image("line-escalier-3e");
+    n = line_symbols("2 195 214 1; , 213 231 0; 8 254 273 1; e 272 296 0", syms, 8);
+    fo_zero_mend_line(img, syms, n, "", false);
+    STR_EQ(syms[2].text, "3");
+    OK(syms[2].conf <= DOUBTFUL_CONF);
+    n = line_symbols("2 195 214 1; , 213 231 0; 8 254 273 1; e 272 296 0", syms, 8);
+    fo_zero_mend_line(img, syms, n, "012456789", false); /* no 3 allowed */
+    STR_EQ(syms[2].text, "8");
+    pixDestroy(&img);
+    /* a blurred DejaVu Serif 6 cut whole closes its hook into an oval:
+     * "56" stays (seed 81) */
+    img = line_image("line-56-blurred-serif");
+    n = line_symbols("5 12 30 1; 6 34 45 0; b 67 88 1", syms, 8);
+    fo_zero_mend_line(img, syms, n, "", false);
+    STR_EQ(syms[1].text, "6");
+    pixDestroy(&img);
+    /* a faint FreeMono 8 the threshold broke in two: both pieces are its
+     * glyph, an 8 (seed 42) */
+    img = line_image("line-date-faint-8");
+    n = line_symbols("0 112 137 0; 8 146 170 0; / 180 203 0", syms, 8);
+    fo_zero_mend_line(img, syms, n, "", true);
+    STR_EQ(syms[1].text, "8");
+    pixDestroy(&img);
+}
+
 static void test_time_limit(void)
 {
     PIX *page = blank();
@@ -667,6 +740,7 @@ int main(void)
     RUN(test_split_letters_from_number);
     RUN(test_mend_case);
     RUN(test_inner_dot);
+    RUN(test_zero_mend_line);
     RUN(test_time_limit);
     fo_reader_destroy(&reader);
     fo_zone_forms_destroy(&forms);
