@@ -35,6 +35,9 @@ static const double PERIOD_BASE = 0.12;
 /* How close after the ink before it a full stop comes, of a letter's
  * width (a word space is a whole letter's). */
 static const double PERIOD_GAP = 1.0;
+/* The rank of a line's grey values taken for its darkest ink (the darkest
+ * half a percent: dust aside, its letters' cores). */
+static const float DARK_RANK = 0.005f;
 /* Or how close of the letters' pitch: a monospaced face sets its point in
  * the middle of its cell, 0.7 to 0.9 of a pitch after a bracket's ink (set
  * off-centre in FreeMono); after a space it would be 1.7 or more. */
@@ -214,6 +217,19 @@ static bool rule_or_speck(int w, int h, int letter_h)
     return w * h <= 2 || (h >= RULE_ASPECT * w && 2 * h >= 3 * letter_h);
 }
 
+/* The grey below which a line image's pixel is ink, for its shapes: half
+ * way from its darkest ink (its DARK_RANK grey) to white, INK_LEVEL at
+ * least.  Light print keeps its strokes whole: FreeMono at 200 dpi in a
+ * JPEG is grey 117 at its darkest, and at INK_LEVEL its letters fell into
+ * specks and its full stops were lost (seeds 31 and 71). */
+static int line_ink_level(PIX *img)
+{
+    l_uint32 dark = 0;
+    if (pixGetColormap(img) || pixGetRankValue(img, 1, DARK_RANK, &dark) != 0)
+        return INK_LEVEL;
+    return (int)fmax(INK_LEVEL, ((int)dark + 255) / 2);
+}
+
 /*
  * Whether the line in img ends with a full stop drawn as a writer's is,
  * seen on the ink (Tesseract's boxes are loose, and in a monospaced face a
@@ -235,7 +251,8 @@ static bool rule_or_speck(int w, int h, int letter_h)
  */
 static bool ink_ends_with_period(PIX *img, int letter_w, int letter_h)
 {
-    PIX *bin = pixGetDepth(img) == 8 ? pixThresholdToBinary(img, INK_LEVEL) : NULL;
+    PIX *bin =
+        pixGetDepth(img) == 8 ? pixThresholdToBinary(img, line_ink_level(img)) : NULL;
     BOXA *boxes = bin ? pixConnComp(bin, NULL, 8) : NULL;
     int n = boxes ? boxaGetCount(boxes) : 0, last = -1, prev_x1 = -1, k = 0;
     int bottoms[64], heights[64], widths[64], lefts[64];
