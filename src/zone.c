@@ -348,6 +348,65 @@ static int drop_print_residue(PIX *ink, PIX *form)
     return FO_OK;
 }
 
+/* A box's border left in a zone by a registration a few px off: a stroke
+ * EDGE_ASPECT times longer than thick, along EDGE_SPAN of the box's
+ * height (a side) or twice its height (the top or the foot) at least,
+ * within EDGE_REACH px of where that edge is meant to be. */
+static const double EDGE_SPAN = 0.75, EDGE_ASPECT = 8.0;
+enum { EDGE_REACH = ZONE_MARGIN };
+
+int fo_zone_drop_box_edges(fo_zone *z)
+{
+    PIXA *comps = NULL;
+    BOXA *boxes = z->ink ? pixConnComp(z->ink, &comps, 8) : NULL;
+    int n = boxes ? boxaGetCount(boxes) : 0, dropped = 0;
+    int left = z->margin, right = z->margin + z->box_w, top = z->margin,
+        foot = z->margin + z->box_h;
+    for (int i = 0; i < n; i++) {
+        l_int32 x, y, w, h;
+        if (boxaGetBoxGeometry(boxes, i, &x, &y, &w, &h) != 0)
+            continue;
+        int cx = x + w / 2, cy = y + h / 2;
+        bool side = h >= EDGE_SPAN * z->box_h && h >= EDGE_ASPECT * w &&
+                    (abs(cx - left) <= EDGE_REACH || abs(cx - right) <= EDGE_REACH);
+        bool rule = w >= 2 * z->box_h && w >= EDGE_ASPECT * h &&
+                    (abs(cy - top) <= EDGE_REACH || abs(cy - foot) <= EDGE_REACH);
+        if (!side && !rule)
+            continue;
+        PIX *c = pixaGetPix(comps, i, L_CLONE);
+        PIX *framed = c ? pixAddBorder(c, CLEAN_GROW, 0) : NULL;
+        PIX *grown = framed ? pixDilateBrick(NULL, framed, 2 * CLEAN_GROW + 1,
+                                             2 * CLEAN_GROW + 1)
+                            : NULL;
+        pixDestroy(&framed);
+        if (grown) {
+            /* this component's pixels out of the ink, its place white in
+             * the images the OCR and the shapes are read on */
+            pixRasterop(z->ink, x, y, w, h, PIX_DST & PIX_NOT(PIX_SRC), c, 0, 0);
+            PIX *where = pixCreateTemplate(z->ink);
+            if (where) {
+                pixRasterop(where, x - CLEAN_GROW, y - CLEAN_GROW, w + 2 * CLEAN_GROW,
+                            h + 2 * CLEAN_GROW, PIX_SRC, grown, 0, 0);
+                pixSetMasked(z->clean, where, 255);
+                if (z->dotted)
+                    pixSetMasked(z->dotted, where, 255);
+            }
+            pixDestroy(&where);
+            dropped++;
+        }
+        pixDestroy(&grown);
+        pixDestroy(&c);
+    }
+    if (dropped) {
+        BOX *inner = boxCreate(z->margin, z->margin, z->box_w, z->box_h);
+        pixCountPixelsInRect(z->ink, inner, &z->ink_pixels, NULL);
+        boxDestroy(&inner);
+    }
+    boxaDestroy(&boxes);
+    pixaDestroy(&comps);
+    return dropped;
+}
+
 /* The zone's grey with everything but the written ink (grown) made white. */
 static PIX *clean_grey(PIX *grey, PIX *ink)
 {

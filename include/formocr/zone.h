@@ -94,6 +94,17 @@ FO_API int fo_zone_extract(const fo_zone_page *zp, fo_box box, fo_zone *out,
                            fo_error *err);
 FO_API void fo_zone_free(fo_zone *z);
 
+/*
+ * Takes out of z's ink (and whitens in its clean and dotted images) the
+ * box's own border where a registration a few px off left it in the zone:
+ * a thin stroke along three quarters of a side at least, or along twice
+ * the box's height of its top or foot, within the zone's margin of where
+ * that edge is meant to be (a side read "7" or "|").  Writing that touches
+ * the border is one component with it and stays.  ink_pixels is counted
+ * again.  Returns how many strokes were taken out.
+ */
+FO_API int fo_zone_drop_box_edges(fo_zone *z);
+
 /* Fraction (0..1) of the box's inner part, inset by `inset` of its size on
  * each side, covered by written ink (the scan's beyond the blank form's):
  * what checkboxes and signatures are decided on. */

@@ -127,18 +127,22 @@ static PIX *ink_crop(const fo_zone *z, PIX *mask)
     return padded;
 }
 
-/* The letters and digits of syms[a..b), punctuation and spaces left out
- * (a word read alone loses the punctuation at its edges). */
-static void alnum_only(const fo_symbol *syms, int a, int b, char *out, size_t size)
+/* The texts of syms[a..b) one after another, into out (size bytes, cut
+ * short at a whole symbol); with letters_digits, only the letters and
+ * digits (a word read alone loses the punctuation at its edges). */
+static void joined(const fo_symbol *syms, int a, int b, bool letters_digits, char *out,
+                   size_t size)
 {
     size_t len = 0;
     out[0] = '\0';
     for (int i = a; i < b; i++) {
         size_t l = strlen(syms[i].text);
-        if (fo_ocr_is_alnum(syms[i].text) && len + l < size) {
-            memcpy(out + len, syms[i].text, l + 1);
-            len += l;
-        }
+        if (letters_digits && !fo_ocr_is_alnum(syms[i].text))
+            continue;
+        if (len + l >= size)
+            break;
+        memcpy(out + len, syms[i].text, l + 1);
+        len += l;
     }
 }
 
@@ -253,20 +257,6 @@ static double weakest(const fo_symbol *syms, int a, int b, const char *allowed)
     return w;
 }
 
-/* The texts of syms[a..b) one after another, into out (size bytes). */
-static void joined(const fo_symbol *syms, int a, int b, char *out, size_t size)
-{
-    size_t len = 0;
-    out[0] = '\0';
-    for (int i = a; i < b; i++) {
-        size_t l = strlen(syms[i].text);
-        if (len + l >= size)
-            break;
-        memcpy(out + len, syms[i].text, l + 1);
-        len += l;
-    }
-}
-
 /*
  * Tesseract's confidence does not tell its mistakes from its right
  * readings; two readings of the same ink at two sizes disagree where the
@@ -329,10 +319,10 @@ static int second_reading(TessBaseAPI *api, PIX *img, const fo_symbol *syms, int
                                   &conf, &again, &nagain, err);
             if (rc == FO_OK) {
                 char before[8], after[8];
-                alnum_only(syms, a, end, first, sizeof first);
-                alnum_only(again, 0, nagain, second, sizeof second);
-                alnum_only(syms, a > 0 ? a - 1 : 0, a, before, sizeof before);
-                alnum_only(syms, end, end < n ? end + 1 : end, after, sizeof after);
+                joined(syms, a, end, true, first, sizeof first);
+                joined(again, 0, nagain, true, second, sizeof second);
+                joined(syms, a > 0 ? a - 1 : 0, a, true, before, sizeof before);
+                joined(syms, end, end < n ? end + 1 : end, true, after, sizeof after);
                 /* a neighbour's letter forgiven only where the words
                  * were read again for their accents, not for doubt: a
                  * doubtful "TILLEUES" read "STILLEUES" again is not
@@ -344,8 +334,8 @@ static int second_reading(TessBaseAPI *api, PIX *img, const fo_symbol *syms, int
                     dropped_from(first, second) &&
                     weakest(syms, a, end, allowed) < LOST_DIGIT_FIRST &&
                     weakest(again, 0, nagain, allowed) >= LOST_DIGIT_SECOND) {
-                    joined(syms, a, end, lost->from, sizeof lost->from);
-                    joined(again, 0, nagain, lost->to, sizeof lost->to);
+                    joined(syms, a, end, false, lost->from, sizeof lost->from);
+                    joined(again, 0, nagain, false, lost->to, sizeof lost->to);
                 }
             }
             free(again);
@@ -686,6 +676,7 @@ int fo_read_text_zone(TessBaseAPI *api, const fo_zone_page *zp, fo_box box,
     *confidence = 100;
     if (rc != FO_OK)
         return rc;
+    fo_zone_drop_box_edges(&z);
     if (z.ink_pixels < EMPTY_INK) {
         fo_zone_free(&z);
         *text = fo_strdup("");

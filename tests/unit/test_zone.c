@@ -459,6 +459,65 @@ static void test_moved_scan(void)
     pixDestroy(&page);
 }
 
+/* A zone made by hand: margin 10, box 300 x 60 px, the ink's pixels and
+ * the clean image dark where ink is. */
+static fo_zone hand_zone(void)
+{
+    fo_zone z = {0};
+    z.margin = 10;
+    z.box_w = 300;
+    z.box_h = 60;
+    z.ink = pixCreate(320, 80, 1);
+    z.clean = pixCreate(320, 80, 8);
+    pixSetAll(z.clean);
+    return z;
+}
+
+static void ink_rect(fo_zone *z, int x, int y, int w, int h)
+{
+    pixRasterop(z->ink, x, y, w, h, PIX_SET, NULL, 0, 0);
+    pixRasterop(z->clean, x, y, w, h, PIX_CLR, NULL, 0, 0);
+}
+
+static int zone_ink(const fo_zone *z)
+{
+    l_int32 n = 0;
+    pixCountPixels(z->ink, &n, NULL);
+    return n;
+}
+
+/* A box's border left in the zone by a registration a few px off (an
+ * empty date box of make-corpus2.py read "7": its two sides) goes; a 1
+ * or an l written in the box, writing touching the border, and a dash
+ * stay. */
+static void test_drop_box_edges(void)
+{
+    fo_zone z = hand_zone();
+    l_uint32 v = 0;
+    ink_rect(&z, 13, 12, 2, 58);  /* the left side, 3 px off */
+    ink_rect(&z, 303, 8, 3, 62);  /* the right side, 6 px in */
+    ink_rect(&z, 20, 66, 280, 2); /* the foot */
+    z.ink_pixels = zone_ink(&z);
+    INT_EQ(fo_zone_drop_box_edges(&z), 3);
+    INT_EQ(z.ink_pixels, 0);
+    INT_EQ(zone_ink(&z), 0);
+    pixGetPixel(z.clean, 14, 40, &v);
+    INT_EQ(v, 255);
+    fo_zone_free(&z);
+
+    z = hand_zone();
+    ink_rect(&z, 100, 30, 4, 30); /* a 1: half the box's height */
+    ink_rect(&z, 20, 25, 4, 45);  /* an l near the side, 10 px in */
+    ink_rect(&z, 150, 45, 20, 3); /* a dash */
+    ink_rect(&z, 297, 12, 3, 58); /* a side ... */
+    ink_rect(&z, 260, 40, 37, 6); /* ... that writing touches */
+    z.ink_pixels = zone_ink(&z);
+    int before = z.ink_pixels;
+    INT_EQ(fo_zone_drop_box_edges(&z), 0);
+    INT_EQ(z.ink_pixels, before);
+    fo_zone_free(&z);
+}
+
 int main(void)
 {
     fo_error err;
@@ -487,6 +546,7 @@ int main(void)
     RUN(test_zone_of_350_dpi_template);
     RUN(test_half_resolution_scan);
     RUN(test_moved_scan);
+    RUN(test_drop_box_edges);
     fo_zone_forms_destroy(&forms);
     OK(forms == NULL);
     fo_zone_forms_destroy(&forms);
