@@ -20,6 +20,10 @@
 #include <stdlib.h>
 
 enum { MIN_COUNTER = 3 }; /* px: a smaller hole in a glyph is noise */
+/* A counter a digit is drawn with spans this much of its glyph's width
+ * and height at least (fo_glyph_counters): a bold face's thick strokes
+ * hold pinholes of scan noise. */
+static const double COUNTER_SHARE = 0.15;
 /* Two counters and no narrower waist than this (of the width at the
  * counters): a barred zero, not an 8. */
 static const double ZERO_WAIST = 0.9;
@@ -431,16 +435,36 @@ static void measure(PIX *glyph, glyph_measures *m)
     left_side(glyph, m);
 }
 
+double fo_glyph_counter_centre(PIX *grey, int ink_level)
+{
+    PIX *glyph = grey ? glyph_of(grey, ink_level) : NULL;
+    double centre = -1;
+    if (glyph && pixGetHeight(glyph) >= 8) {
+        glyph_measures m;
+        measure(glyph, &m);
+        if (m.counters == 1)
+            centre = m.counter_y;
+    }
+    pixDestroy(&glyph);
+    return centre;
+}
+
 int fo_glyph_counters(PIX *grey, int ink_level)
 {
     PIX *glyph = grey ? glyph_of(grey, ink_level) : NULL;
-    int n = -1;
-    if (glyph && pixGetHeight(glyph) >= 8 && solid(glyph)) {
-        BOX *boxes[2] = {NULL, NULL};
-        counters_of(glyph, &n, boxes);
-        boxDestroy(&boxes[0]);
-        boxDestroy(&boxes[1]);
+    PIX *holes = glyph && pixGetHeight(glyph) >= 8 && solid(glyph)
+                     ? pixHolesByFilling(glyph, 4)
+                     : NULL;
+    BOXA *found = holes ? pixConnComp(holes, NULL, 4) : NULL;
+    int n = found ? 0 : -1;
+    for (int i = 0; found && i < boxaGetCount(found); i++) {
+        l_int32 w, h;
+        boxaGetBoxGeometry(found, i, NULL, NULL, &w, &h);
+        n += w >= COUNTER_SHARE * pixGetWidth(glyph) &&
+             h >= COUNTER_SHARE * pixGetHeight(glyph);
     }
+    boxaDestroy(&found);
+    pixDestroy(&holes);
     pixDestroy(&glyph);
     return n;
 }

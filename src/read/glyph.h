@@ -42,14 +42,21 @@ fo_zero_shape fo_glyph_zero_shape(PIX *grey, int ink_level);
 char fo_glyph_choose(PIX *grey, int ink_level, const char *candidates);
 
 /*
- * The closed counters (holes of MIN_COUNTER px at least, see glyph.c) of
- * the typed character in grey (as for fo_glyph_choose): 0, 1, 2 or more;
- * -1 when there is no glyph to judge (under 8 px tall, or broken into
- * fragments).  A 1, 2, 3, 5 or 7 has none in print: on the 18 tuned typed
- * seeds of make-corpus2.py, of about 5,000 comb cells read as one of them,
- * the three with a counter were misread (a 9 read 2 twice, a 6 read 5).
+ * The closed counters of the typed character in grey (as for
+ * fo_glyph_choose): holes spanning COUNTER_SHARE of the glyph's width and
+ * height at least (see glyph.c; a bold stroke's pinholes are not
+ * counters); -1 when there is no glyph to judge (under 8 px tall, or
+ * broken into fragments).  A 1, 2, 3, 5 or 7 has none in print: on the 18
+ * tuned typed seeds of make-corpus2.py, of about 5,000 comb cells read as
+ * one of them, the three with a counter were misread (a 9 read 2 twice, a
+ * 6 read 5).
  */
 int fo_glyph_counters(PIX *grey, int ink_level);
+
+/* The centre of the one counter of the typed character in grey (as for
+ * fo_glyph_choose), of its height from the top (0..1); -1 when it has
+ * none, or more than one, or there is no glyph. */
+double fo_glyph_counter_centre(PIX *grey, int ink_level);
 
 /*
  * The digit drawn in grey (as for fo_glyph_choose) when it is not the
