@@ -438,13 +438,18 @@ static void measure(PIX *glyph, glyph_measures *m)
 double fo_glyph_counter_centre(PIX *grey, int ink_level)
 {
     PIX *glyph = grey ? glyph_of(grey, ink_level) : NULL;
+    BOX *counters[2] = {NULL, NULL};
     double centre = -1;
-    if (glyph && pixGetHeight(glyph) >= 8) {
-        glyph_measures m;
-        measure(glyph, &m);
-        if (m.counters == 1)
-            centre = m.counter_y;
+    int n = 0;
+    if (glyph && pixGetHeight(glyph) >= 8)
+        counters_of(glyph, &n, counters);
+    if (n == 1) {
+        l_int32 y, h;
+        boxGetGeometry(counters[0], NULL, &y, NULL, &h);
+        centre = (y + h / 2.0) / pixGetHeight(glyph);
     }
+    boxDestroy(&counters[0]);
+    boxDestroy(&counters[1]);
     pixDestroy(&glyph);
     return centre;
 }

@@ -77,21 +77,16 @@ bool fo_zero_allowed(const char *allowed)
     return !*allowed || strchr(allowed, '0');
 }
 
-/* A character read 6, 8 or 9 that the ink of its glyph says is a zero
- * drawn with a dot or a bar inside (see glyph.h) becomes 0, flagged when
- * only likely; a 0 drawn as a 9 or a 6, an 8 drawn as a 3, becomes that,
- * flagged (fo_glyph_misread_digit). */
-void fo_zero_mend(PIX *glyph, const char *allowed, bool hand, char *ch, double *conf)
+/* What fo_zero_mend does once the glyph's zero shape is known: FO_NOT_ZERO
+ * where it was not looked at, or is not to be believed. */
+static void mend_as(PIX *glyph, fo_zero_shape shape, const char *allowed, bool hand,
+                    char *ch, double *conf)
 {
-    fo_zero_shape shape = FO_NOT_ZERO;
-    if (ch[0] && ch[1] == '\0' && strchr("689", ch[0]) && fo_zero_allowed(allowed)) {
-        shape = fo_glyph_zero_shape(glyph, INK_LEVEL);
-        if (shape != FO_NOT_ZERO)
-            ch[0] = '0';
+    if (shape != FO_NOT_ZERO) {
+        ch[0] = '0';
         if (shape == FO_ZERO_OVAL)
             *conf = fmin(*conf, DOUBTFUL_CONF);
-    }
-    if (shape == FO_NOT_ZERO && (ch[0] == '0' || ch[0] == '8') && ch[1] == '\0') {
+    } else if ((ch[0] == '0' || ch[0] == '8') && ch[1] == '\0') {
         /* a 9 or a 6 read 0, a 3 read 8: flagged (a repair) */
         char digit = fo_glyph_misread_digit(glyph, INK_LEVEL, ch[0], !hand);
         if (digit && (!*allowed || strchr(allowed, digit))) {
@@ -99,6 +94,18 @@ void fo_zero_mend(PIX *glyph, const char *allowed, bool hand, char *ch, double *
             *conf = fmin(*conf, DOUBTFUL_CONF);
         }
     }
+}
+
+/* A character read 6, 8 or 9 that the ink of its glyph says is a zero
+ * drawn with a dot or a bar inside (see glyph.h) becomes 0, flagged when
+ * only likely; a 0 drawn as a 9 or a 6, an 8 drawn as a 3, becomes that,
+ * flagged (fo_glyph_misread_digit). */
+void fo_zero_mend(PIX *glyph, const char *allowed, bool hand, char *ch, double *conf)
+{
+    bool may_be_zero =
+        ch[0] && ch[1] == '\0' && strchr("689", ch[0]) && fo_zero_allowed(allowed);
+    mend_as(glyph, may_be_zero ? fo_glyph_zero_shape(glyph, INK_LEVEL) : FO_NOT_ZERO,
+            allowed, hand, ch, conf);
 }
 
 /*
@@ -183,20 +190,11 @@ void fo_zero_mend_line(PIX *img, fo_symbol *syms, int n, const char *allowed, bo
         fo_zero_shape zero = glyph && (after || before) && fo_zero_allowed(allowed)
                                  ? fo_glyph_zero_shape(glyph, INK_LEVEL)
                                  : FO_NOT_ZERO;
-        double centre =
-            zero == FO_ZERO_OVAL ? fo_glyph_counter_centre(glyph, INK_LEVEL) : -1;
-        if (zero == FO_ZERO_MARKED ||
-            (centre >= 0.5 - LINE_OVAL_CENTRE && centre <= 0.5 + LINE_OVAL_CENTRE)) {
-            syms[k].text[0] = '0';
-            if (zero == FO_ZERO_OVAL)
-                syms[k].conf = fmin(syms[k].conf, DOUBTFUL_CONF);
-        } else if (glyph && c == '8') {
-            char digit = fo_glyph_misread_digit(glyph, INK_LEVEL, '8', !hand);
-            if (digit == '3' && (!*allowed || strchr(allowed, '3'))) {
-                syms[k].text[0] = '3';
-                syms[k].conf = fmin(syms[k].conf, DOUBTFUL_CONF);
-            }
-        }
+        if (zero == FO_ZERO_OVAL &&
+            fabs(fo_glyph_counter_centre(glyph, INK_LEVEL) - 0.5) > LINE_OVAL_CENTRE)
+            zero = FO_NOT_ZERO; /* an oval, its counter off the middle */
+        if (glyph)              /* an 8 among letters: only the 3 it may be drawn as */
+            mend_as(glyph, zero, allowed, hand, syms[k].text, &syms[k].conf);
         pixDestroy(&glyph);
         boxDestroy(&b);
     }

@@ -307,32 +307,28 @@ static void test_choose_s(void)
 
 /* A postal code's 9 read 2 on the line, 99 % and ok (seeds 53, 62): its
  * ink closes a counter that no 2 has. */
+/* fo_glyph_counters of p, which it then frees. */
+static int counters(PIX *p)
+{
+    int n = fo_glyph_counters(p, INK);
+    pixDestroy(&p);
+    return n;
+}
+
 static void test_counters(void)
 {
-    PIX *p = cell("nine-read-2-freemono");
-    INT_EQ(fo_glyph_counters(p, INK), 1);
-    pixDestroy(&p);
-    p = cell("nine-read-2-liberation");
-    INT_EQ(fo_glyph_counters(p, INK), 1);
-    pixDestroy(&p);
-    p = cell("two-freemono");
-    INT_EQ(fo_glyph_counters(p, INK), 0);
-    pixDestroy(&p);
+    PIX *p;
+    INT_EQ(counters(cell("nine-read-2-freemono")), 1);
+    INT_EQ(counters(cell("nine-read-2-liberation")), 1);
+    INT_EQ(counters(cell("two-freemono")), 0);
     /* a bold face's pinholes of scan noise are no counter (first corpus
      * seed 4242: a 2 and a 5 read right were flagged) */
-    p = cell("two-bold-pinholes");
-    INT_EQ(fo_glyph_counters(p, INK), 0);
-    pixDestroy(&p);
-    p = cell("five-bold-pinholes");
-    INT_EQ(fo_glyph_counters(p, INK), 0);
-    pixDestroy(&p);
+    INT_EQ(counters(cell("two-bold-pinholes")), 0);
+    INT_EQ(counters(cell("five-bold-pinholes")), 0);
     p = blank();
     ellipse(p, CX, CY, 16, 30, 5);
-    INT_EQ(fo_glyph_counters(p, INK), 1);
-    pixDestroy(&p);
-    p = blank(); /* no ink: nothing to judge */
-    INT_EQ(fo_glyph_counters(p, INK), -1);
-    pixDestroy(&p);
+    INT_EQ(counters(p), 1);
+    INT_EQ(counters(blank()), -1); /* no ink: nothing to judge */
     INT_EQ(fo_glyph_counters(NULL, INK), -1);
 }
 

@@ -645,42 +645,45 @@ static PIX *line_image(const char *name)
 /* Zeros and threes mended in a line's numbers (fo_zero_mend_line), each
  * glyph cut as its own ink, not at Tesseract's columns (make-corpus2.py
  * typed scans, the boxes Tesseract gave). */
+/* fo_zero_mend_line on the line image `name` read as spec (see
+ * line_symbols) into syms (8 at most). */
+static void mend_line(const char *name, const char *spec, const char *allowed,
+                      bool hand, fo_symbol *syms)
+{
+    PIX *img = line_image(name);
+    int n = line_symbols(spec, syms, 8);
+    fo_zero_mend_line(img, syms, n, allowed, hand);
+    pixDestroy(&img);
+}
+
 static void test_zero_mend_line(void)
 {
+    static const char ESCALIER[] = "2 195 214 1; , 213 231 0; 8 254 273 1; e 272 296 0";
     fo_symbol syms[8];
-    PIX *img = line_image("line-lyon-69");
     /* DejaVu Sans Mono "(69)": the 9's box holds the 6's right half and
      * the 9's left half, an oval; the 9 is a 9 (seeds 21, 52, 71, 82) */
-    int n = line_symbols("( 498 522 1; 6 521 550 0; 9 549 573 0; ) 572 607 0", syms, 8);
-    fo_zero_mend_line(img, syms, n, "", false);
+    mend_line("line-lyon-69", "( 498 522 1; 6 521 550 0; 9 549 573 0; ) 572 607 0", "",
+              false, syms);
     STR_EQ(syms[1].text, "6");
     STR_EQ(syms[2].text, "9");
-    pixDestroy(&img);
     /* "Escalier 2, 3e" read "8e": an 8 without a counter is a 3, flagged
      * (seeds 7, 51, 83) */
-    img = line_image("line-escalier-3e");
-    n = line_symbols("2 195 214 1; , 213 231 0; 8 254 273 1; e 272 296 0", syms, 8);
-    fo_zero_mend_line(img, syms, n, "", false);
+    mend_line("line-escalier-3e", ESCALIER, "", false, syms);
     STR_EQ(syms[2].text, "3");
     OK(syms[2].conf <= DOUBTFUL_CONF);
-    n = line_symbols("2 195 214 1; , 213 231 0; 8 254 273 1; e 272 296 0", syms, 8);
-    fo_zero_mend_line(img, syms, n, "012456789", false); /* no 3 allowed */
+    mend_line("line-escalier-3e", ESCALIER, "012456789", false,
+              syms); /* no 3 allowed */
     STR_EQ(syms[2].text, "8");
-    pixDestroy(&img);
     /* a blurred DejaVu Serif 6 cut whole closes its hook into an oval:
      * "56" stays (seed 81) */
-    img = line_image("line-56-blurred-serif");
-    n = line_symbols("5 12 30 1; 6 34 45 0; b 67 88 1", syms, 8);
-    fo_zero_mend_line(img, syms, n, "", false);
+    mend_line("line-56-blurred-serif", "5 12 30 1; 6 34 45 0; b 67 88 1", "", false,
+              syms);
     STR_EQ(syms[1].text, "6");
-    pixDestroy(&img);
     /* a faint FreeMono 8 the threshold broke in two: both pieces are its
      * glyph, an 8 (seed 42) */
-    img = line_image("line-date-faint-8");
-    n = line_symbols("0 112 137 0; 8 146 170 0; / 180 203 0", syms, 8);
-    fo_zero_mend_line(img, syms, n, "", true);
+    mend_line("line-date-faint-8", "0 112 137 0; 8 146 170 0; / 180 203 0", "", true,
+              syms);
     STR_EQ(syms[1].text, "8");
-    pixDestroy(&img);
 }
 
 static void test_time_limit(void)
